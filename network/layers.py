@@ -1,0 +1,218 @@
+"""Layers: each owns its parameters and gradients and has forward and backward side by side.
+
+Arrays are batch-major: a batch of n samples with d features is ``(n, d)``, and a
+dense layer's weights are ``(in, out)`` so the forward pass is one GEMM,
+``x @ W``. Output and gradient buffers are allocated once per batch size and
+reused, so a training step allocates (almost) nothing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations as act
+from .initializers import DEFAULT_FOR_ACTIVATION, get_initializer
+
+
+class Layer:
+    """Base class.
+
+    ``params`` and ``grads`` map names ("W", "b") to arrays of the same shape; the
+    optimiser updates ``params`` in place from ``grads``. ``needs_input_grad`` is
+    False for the first trainable layer, whose input gradient nobody uses, which
+    saves a third of that layer's backward work.
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.input_shape: tuple[int, ...] | None = None
+        self.output_shape: tuple[int, ...] | None = None
+        self.needs_input_grad = True
+        self.built = False
+
+    # -- building --------------------------------------------------------
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype) -> tuple[int, ...]:
+        """Create parameters for inputs of ``input_shape`` (without the batch axis)."""
+        self.input_shape = tuple(input_shape)
+        self.output_shape = self.input_shape
+        self.dtype = np.dtype(dtype)
+        self.built = True
+        return self.output_shape
+
+    # -- computing -------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError
+
+    # -- describing ------------------------------------------------------
+    def get_config(self) -> dict:
+        return {}
+
+    def count_params(self) -> int:
+        return sum(p.size for p in self.params.values())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _buffer(owner: dict, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A reusable array of ``shape``: grown when a bigger batch arrives, else a view of the old one."""
+    buf = owner.get(key)
+    if buf is None or buf.shape[0] < shape[0] or buf.shape[1:] != shape[1:] or buf.dtype != dtype:
+        buf = owner[key] = np.empty(shape, dtype=dtype)
+    return buf[: shape[0]]
+
+
+class Dense(Layer):
+    """Fully connected layer ``a = activation(x @ W + b)``, with the activation fused in.
+
+    Fusing saves a pass over memory and lets backward use the output alone
+    (every activation's derivative is a function of its output).
+    """
+
+    def __init__(self, units: int, activation: str | act.Activation | None = None,
+                 kernel_initializer: str | None = None, use_bias: bool = True,
+                 input_dim: int | None = None) -> None:
+        super().__init__()
+        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
+            raise ValueError(f"Dense units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.activation = act.get_activation(activation)
+        self.kernel_initializer = kernel_initializer or DEFAULT_FOR_ACTIVATION.get(self.activation.name, "glorot_uniform")
+        get_initializer(self.kernel_initializer)  # fail now on a bad name, not at build time
+        self.use_bias = bool(use_bias)
+        self.input_dim = input_dim
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def build(self, input_shape, rng, dtype):
+        super().build(input_shape, rng, dtype)
+        if len(self.input_shape) != 1:
+            raise ValueError(f"Dense expects flat inputs (features,), got shape {self.input_shape}; add Flatten() first")
+        fan_in = self.input_shape[0]
+        self.params["W"] = get_initializer(self.kernel_initializer)(fan_in, self.units, rng, self.dtype)
+        self.grads["W"] = np.zeros_like(self.params["W"])
+        if self.use_bias:
+            self.params["b"] = np.zeros(self.units, dtype=self.dtype)
+            self.grads["b"] = np.zeros_like(self.params["b"])
+        self.output_shape = (self.units,)
+        return self.output_shape
+
+    def forward(self, x, training=False):
+        n = x.shape[0]
+        out = _buffer(self._bufs, "out", (n, self.units), self.dtype)
+        np.matmul(x, self.params["W"], out=out)
+        if self.use_bias:
+            out += self.params["b"]
+        self.activation.forward(out)
+        self._x, self._a = x, out  # all that backward needs
+        return out
+
+    def backward(self, grad, through_activation: bool = True):
+        """``grad`` is dL/da, or dL/dz when ``through_activation`` is False (fused losses)."""
+        dz = self.activation.backward(self._a, grad) if through_activation else grad
+        np.matmul(self._x.T, dz, out=self.grads["W"])
+        if self.use_bias:
+            np.sum(dz, axis=0, out=self.grads["b"])
+        if not self.needs_input_grad:
+            return None
+        dx = _buffer(self._bufs, "dx", self._x.shape, self.dtype)
+        return np.matmul(dz, self.params["W"].T, out=dx)
+
+    def get_config(self):
+        return {"units": self.units, "activation": self.activation.get_config(),
+                "kernel_initializer": self.kernel_initializer, "use_bias": self.use_bias}
+
+
+class Activation(Layer):
+    """A stand-alone activation, for when it should not be fused into a Dense layer."""
+
+    def __init__(self, activation: str | act.Activation) -> None:
+        super().__init__()
+        self.activation = act.get_activation(activation)
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def forward(self, x, training=False):
+        out = _buffer(self._bufs, "out", x.shape, self.dtype)
+        np.copyto(out, x)
+        self._a = self.activation.forward(out)
+        return self._a
+
+    def backward(self, grad):
+        return self.activation.backward(self._a, grad)
+
+    def get_config(self):
+        return {"activation": self.activation.get_config()}
+
+
+class Dropout(Layer):
+    """Inverted dropout: zero a fraction ``rate`` of inputs while training and scale
+    the rest by 1/(1 - rate), so inference is the identity and needs no rescaling."""
+
+    def __init__(self, rate: float, seed: int | None = None) -> None:
+        super().__init__()
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self.seed = seed
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def build(self, input_shape, rng, dtype):
+        # Its own stream, derived from the model's, so dropout does not shift the init draws.
+        self.rng = np.random.default_rng(self.seed if self.seed is not None else rng.integers(2**63))
+        return super().build(input_shape, rng, dtype)
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            self._mask = None
+            return x
+        mask = _buffer(self._bufs, "mask", x.shape, self.dtype)
+        self.rng.random(out=mask, dtype=self.dtype)
+        # mask = [u >= rate] / (1 - rate), computed in place
+        np.greater_equal(mask, self.rate, out=mask, casting="unsafe")
+        mask *= 1.0 / (1.0 - self.rate)
+        self._mask = mask
+        out = _buffer(self._bufs, "out", x.shape, self.dtype)
+        return np.multiply(x, mask, out=out)
+
+    def backward(self, grad):
+        if self._mask is not None:
+            grad *= self._mask
+        return grad
+
+    def get_config(self):
+        return {"rate": self.rate, "seed": self.seed}
+
+
+class Flatten(Layer):
+    """Flattens each sample, so 28x28 images go straight into a Dense layer."""
+
+    def __init__(self, input_shape: tuple[int, ...] | None = None) -> None:
+        super().__init__()
+        self.declared_input_shape = tuple(input_shape) if input_shape is not None else None
+
+    def build(self, input_shape, rng, dtype):
+        super().build(input_shape, rng, dtype)
+        self.output_shape = (int(np.prod(self.input_shape)),)
+        return self.output_shape
+
+    def forward(self, x, training=False):
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad):
+        return grad.reshape((grad.shape[0],) + self.input_shape)
+
+    def get_config(self):
+        return {"input_shape": list(self.declared_input_shape) if self.declared_input_shape else None}
+
+
+LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten)}
+
+
+def layer_from_config(class_name: str, config: dict) -> Layer:
+    """Rebuild a layer from its saved description; only the classes above are allowed."""
+    if class_name not in LAYERS:
+        raise ValueError(f"unknown layer class {class_name!r}; expected one of {sorted(LAYERS)}")
+    return LAYERS[class_name](**config)

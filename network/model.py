@@ -1,0 +1,345 @@
+"""The ``Sequential`` model: a stack of layers with compile, fit, evaluate and predict.
+
+Training is mini-batch gradient descent, the loop every textbook shows:
+forward through the layers, the loss gradient at the output, backward through
+the layers in reverse (each fills its ``grads``), one optimiser step. Around it:
+shuffling every epoch, validation, history, callbacks and a progress bar.
+
+All parameters live in two flat arrays (weights, then biases) that the layers
+see as views. The optimiser then updates two long vectors instead of many small
+arrays, and weight decay applies to weights only.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from . import serialization
+from .callbacks import Callback
+from .errors import TrainingDiverged
+from .layers import Dense, Dropout, Flatten, Layer
+from .losses import Loss, get_loss
+from .metrics import get_metric, to_labels
+from .optimizers import Optimizer, get_optimizer
+from .precision import get_dtype
+from .schedules import Schedule, get_schedule
+
+PREDICT_BATCH = 1024  # big enough for BLAS to be efficient, small enough to bound memory
+
+
+class Sequential:
+    def __init__(self, layers: list[Layer] | None = None, seed: int | None = None, name: str = "sequential") -> None:
+        self.layers: list[Layer] = []
+        self.seed = seed
+        self.name = name
+        self.dtype = get_dtype()
+        self.built = False
+        self.compiled = False
+        self.history: dict[str, list[float]] = {}
+        self.metadata: dict = {}
+        self.stop_training = False
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- structure -------------------------------------------------------
+    def add(self, layer: Layer) -> None:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a Layer, got {type(layer).__name__}")
+        if self.built:
+            raise RuntimeError("cannot add layers to a model that is already built")
+        self.layers.append(layer)
+
+    def _declared_input_shape(self) -> tuple[int, ...] | None:
+        first = self.layers[0]
+        if isinstance(first, Flatten) and first.declared_input_shape:
+            return first.declared_input_shape
+        if isinstance(first, Dense) and first.input_dim:
+            return (int(first.input_dim),)
+        return None
+
+    def build(self, input_shape: tuple[int, ...] | None = None) -> None:
+        """Create every layer's parameters, from ``seed``: the same seed, the same weights."""
+        if not self.layers:
+            raise ValueError("the model has no layers; add some with model.add(Dense(...))")
+        shape = tuple(input_shape) if input_shape is not None else self._declared_input_shape()
+        if shape is None:
+            raise ValueError("unknown input shape: give the first layer input_dim=... (Dense) or "
+                             "input_shape=... (Flatten), or call build(input_shape)")
+        self.input_shape = shape
+        self.rng = np.random.default_rng(self.seed)
+        for layer in self.layers:
+            shape = layer.build(shape, self.rng, self.dtype)
+        self.output_shape = shape
+        # Nobody needs the gradient with respect to the input data itself.
+        for layer in self.layers:
+            if layer.params:
+                layer.needs_input_grad = False
+                break
+        self._flatten_parameters()
+        self.built = True
+
+    def _flatten_parameters(self) -> None:
+        weights = [(layer, k) for layer in self.layers for k in layer.params if k != "b"]
+        biases = [(layer, k) for layer in self.layers for k in layer.params if k == "b"]
+        self._flat = []
+        for group in (weights, biases):
+            size = sum(layer.params[k].size for layer, k in group)
+            flat_p, flat_g = np.zeros(size, self.dtype), np.zeros(size, self.dtype)
+            offset = 0
+            for layer, k in group:
+                n, shape = layer.params[k].size, layer.params[k].shape
+                flat_p[offset:offset + n] = layer.params[k].ravel()
+                layer.params[k] = flat_p[offset:offset + n].reshape(shape)
+                layer.grads[k] = flat_g[offset:offset + n].reshape(shape)
+                offset += n
+            self._flat.append((flat_p, flat_g))
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every parameter array, layer by layer."""
+        return [p.copy() for layer in self.layers for p in layer.params.values()]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        targets = [(layer, k) for layer in self.layers for k in layer.params]
+        if len(weights) != len(targets):
+            raise ValueError(f"expected {len(targets)} arrays, got {len(weights)}")
+        for (layer, k), w in zip(targets, weights):
+            if layer.params[k].shape != np.shape(w):
+                raise ValueError(f"{type(layer).__name__} {k}: expected shape {layer.params[k].shape}, got {np.shape(w)}")
+            layer.params[k][...] = w  # in place: the flat storage and the optimiser stay bound
+
+    def summary(self, print_fn=print) -> str:
+        """A table of layers, output shapes and parameter counts (printed, and returned)."""
+        if not self.built:
+            self.build()
+        lines = [f'Model "{self.name}"', f"{'Layer':<32}{'Output shape':<20}{'Params':>10}", "-" * 62,
+                 f"{'Input':<32}{str((None, *self.input_shape)):<20}{0:>10,}"]
+        for layer in self.layers:
+            desc = type(layer).__name__
+            if isinstance(layer, Dense):
+                desc += f"({layer.units}, {layer.activation.name})"
+            elif isinstance(layer, Dropout):
+                desc += f"({layer.rate})"
+            lines.append(f"{desc:<32}{str((None, *layer.output_shape)):<20}{layer.count_params():>10,}")
+        lines += ["-" * 62, f"Total params: {self.count_params():,} ({self.dtype.name})"]
+        text = "\n".join(lines)
+        if print_fn:
+            print_fn(text)
+        return text
+
+    # -- training setup --------------------------------------------------
+    def compile(self, loss: str | Loss = "categorical_crossentropy", optimizer: str | dict | Optimizer = "sgd",
+                metrics: tuple[str, ...] | list[str] = ("accuracy",), lr_schedule: Schedule | dict | None = None) -> None:
+        if not self.built:
+            self.build()
+        self.loss = get_loss(loss)
+        self.optimizer = get_optimizer(optimizer)
+        self.metrics = {name: get_metric(name) for name in metrics}
+        self.lr_schedule = get_schedule(lr_schedule) if lr_schedule is not None else None
+        (wp, wg), (bp, bg) = self._flat
+        self.optimizer.bind([wp, bp], [wg, bg], decay=[True, False])
+        last = self.layers[-1]
+        # Fuse the loss with the output activation when they pair (softmax + CCE, sigmoid + BCE).
+        self._fused = (isinstance(last, Dense) and self.loss.fused_activation is not None
+                       and last.activation.name == self.loss.fused_activation)
+        self.compiled = True
+
+    # -- forward / backward ----------------------------------------------
+    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def _backward(self, out: np.ndarray, y: np.ndarray) -> None:
+        if self._fused:
+            grad = self.loss.fused_gradient(out, y, out=out)  # p - y, in place: out is no longer needed
+            grad = self.layers[-1].backward(grad, through_activation=False)
+            rest = self.layers[-2::-1]
+        else:
+            grad = self.loss.gradient(out, y)
+            rest = self.layers[::-1]
+        for layer in rest:
+            if grad is None:
+                break
+            grad = layer.backward(grad)
+
+    def _as_input(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(f"expected inputs of shape (n, {', '.join(map(str, self.input_shape))}), got {x.shape}")
+        return x.astype(self.dtype, copy=False)
+
+    def _as_target(self, y, n: int) -> np.ndarray:
+        """Targets in the output's shape; integer class labels are one-hot encoded."""
+        y = np.asarray(y)
+        if len(y) != n:
+            raise ValueError(f"x has {n} samples but y has {len(y)}")
+        k = self.output_shape[0]
+        if y.ndim == 1 and k > 1:
+            if not np.issubdtype(y.dtype, np.integer):
+                raise ValueError(f"1-D targets for a {k}-output model must be integer class labels, got {y.dtype}")
+            if y.size and (y.min() < 0 or y.max() >= k):
+                raise ValueError(f"class labels must be in [0, {k - 1}], got values from {y.min()} to {y.max()}")
+            onehot = np.zeros((n, k), dtype=self.dtype)
+            onehot[np.arange(n), y] = 1
+            return onehot
+        return y.reshape(n, k).astype(self.dtype, copy=False)
+
+    def _check_ready(self) -> None:
+        if not self.compiled:
+            raise RuntimeError("compile the model before fit or evaluate: model.compile(loss=..., optimizer=...)")
+
+    # -- training --------------------------------------------------------
+    def fit(self, x, y, epochs: int = 1, batch_size: int = 32, validation_data: tuple | None = None,
+            validation_split: float = 0.0, shuffle: bool = True, callbacks: list[Callback] = (),
+            verbose: int = 1, initial_epoch: int = 0) -> dict[str, list[float]]:
+        """Train for ``epochs`` epochs of shuffled mini-batches; returns (and keeps) the history.
+
+        verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        """
+        self._check_ready()
+        x = self._as_input(x)
+        y = self._as_target(y, len(x))
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if validation_data is None and validation_split:
+            if not 0 < validation_split < 1:
+                raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+            # The last fraction, before shuffling, as Keras does: reproducible and leak-free.
+            cut = int(round(len(x) * (1 - validation_split)))
+            x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
+        if validation_data is not None:
+            vx = self._as_input(validation_data[0])
+            vy = self._as_target(validation_data[1], len(vx))
+        labels = to_labels(y) if self.output_shape[0] > 1 else None
+
+        n = len(x)
+        steps = math.ceil(n / batch_size)
+        xb_buf = np.empty((min(batch_size, n),) + self.input_shape, dtype=self.dtype)
+        yb_buf = np.empty((min(batch_size, n),) + self.output_shape, dtype=self.dtype)
+        self.stop_training = False
+        for cb in callbacks:
+            cb.set_model(self)
+            cb.on_train_begin()
+        # Overflow is reported as TrainingDiverged below, not as a stream of numpy warnings.
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                for epoch in range(initial_epoch, epochs):
+                    start = time.perf_counter()
+                    order = self.rng.permutation(n) if shuffle else np.arange(n)
+                    loss_sum, correct = 0.0, 0
+                    bar = _progress(verbose, epoch, epochs, steps)
+                    for step in range(steps):
+                        idx = order[step * batch_size:(step + 1) * batch_size]
+                        xb = np.take(x, idx, axis=0, out=xb_buf[:len(idx)])
+                        yb = np.take(y, idx, axis=0, out=yb_buf[:len(idx)])
+                        if self.lr_schedule is not None:
+                            self.optimizer.learning_rate = self.lr_schedule(epoch + step / steps)
+                        out = self._forward(xb, training=True)
+                        batch_loss = self.loss.value(out, yb)
+                        if not math.isfinite(batch_loss):
+                            raise TrainingDiverged(
+                                f"training diverged: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}; "
+                                f"try a smaller learning rate (it is {self.optimizer.learning_rate:g})")
+                        loss_sum += batch_loss * len(idx)
+                        if labels is not None:
+                            correct += int(np.count_nonzero(out.argmax(axis=1) == labels[idx]))
+                        self._backward(out, yb)
+                        self.optimizer.step()
+                        if bar is not None:
+                            bar.update(1)
+                            if step % 20 == 0 or step == steps - 1:
+                                bar.set_postfix(loss=f"{loss_sum / ((step * batch_size) + len(idx)):.4f}",
+                                                acc=f"{correct / ((step * batch_size) + len(idx)):.4f}", refresh=False)
+                    logs = {"loss": loss_sum / n}
+                    if labels is not None:
+                        logs["accuracy"] = correct / n
+                    if validation_data is not None:
+                        logs.update({f"val_{k}": v for k, v in self.evaluate(vx, vy).items()})
+                    logs["lr"] = self.optimizer.learning_rate
+                    logs["time"] = time.perf_counter() - start
+                    for k, v in logs.items():
+                        self.history.setdefault(k, []).append(float(v))
+                    if bar is not None:
+                        bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items() if k not in ("lr", "time")})
+                        bar.close()
+                    elif verbose >= 2:
+                        print(_epoch_line(epoch, epochs, logs), flush=True)
+                    for cb in callbacks:
+                        cb.on_epoch_end(epoch, logs)
+                    if self.stop_training:
+                        break
+        finally:
+            for cb in callbacks:
+                cb.on_train_end()
+        return self.history
+
+    # -- inference -------------------------------------------------------
+    def predict_proba(self, x) -> np.ndarray:
+        """The network's outputs (class probabilities for a softmax model).
+
+        A single sample without the batch axis gives a single row back.
+        """
+        if not self.built:
+            self.build()
+        x = np.asarray(x)
+        single = x.shape == self.input_shape
+        if single:
+            x = x[None]
+        x = self._as_input(x)
+        if len(x) <= PREDICT_BATCH:
+            out = self._forward(x, training=False).copy()  # copy: the layer reuses its buffer
+        else:
+            out = np.empty((len(x),) + self.output_shape, dtype=self.dtype)
+            for s in range(0, len(x), PREDICT_BATCH):
+                out[s:s + PREDICT_BATCH] = self._forward(x[s:s + PREDICT_BATCH], training=False)
+        return out[0] if single else out
+
+    def predict(self, x) -> np.ndarray:
+        """Class labels for classifiers (argmax, or threshold 0.5 for one sigmoid output);
+        the raw outputs for regression losses (mse, mae)."""
+        proba = self.predict_proba(x)
+        if self.compiled and self.loss.name in ("mse", "mae"):
+            return proba
+        if proba.ndim == 1:  # a single sample
+            return to_labels(proba[None])[0]
+        return to_labels(proba)
+
+    def evaluate(self, x, y, batch_size: int = PREDICT_BATCH) -> dict[str, float]:
+        """Mean loss and metrics on ``(x, y)``, in inference mode (no dropout)."""
+        self._check_ready()
+        x = self._as_input(x)
+        y = self._as_target(y, len(x))
+        proba = self.predict_proba(x)
+        results = {"loss": self.loss.value(proba, y)}
+        for name, fn in self.metrics.items():
+            results["accuracy" if name == "acc" else name] = fn(proba, y)
+        return results
+
+    # -- persistence -----------------------------------------------------
+    def save(self, path, metadata: dict | None = None, include_optimizer: bool = True) -> None:
+        """Write ``path/model.json`` (architecture, training setup, metadata) and
+        ``path/weights.npz`` (arrays), each atomically."""
+        serialization.save_model(self, path, metadata=metadata, include_optimizer=include_optimizer)
+
+    @classmethod
+    def load(cls, path) -> "Sequential":
+        """Load a model saved with ``save``; a bad file raises ``ModelFileError``."""
+        return serialization.load_model(path)
+
+
+def _progress(verbose: int, epoch: int, epochs: int, steps: int):
+    if verbose != 1:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", leave=True, mininterval=0.2)
+
+
+def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:
+    parts = [f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "time")]
+    return f"Epoch {epoch + 1}/{epochs}: " + ", ".join(parts) + f", lr {logs['lr']:.3g}, {logs['time']:.1f}s"

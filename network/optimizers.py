@@ -1,0 +1,198 @@
+"""Optimisers, ordered by complexity: SGD (with momentum and Nesterov), RMSprop, Adam, AdamW.
+
+An optimiser is bound to a list of parameter arrays and their gradient arrays
+(``bind``) and then updates the parameters in place on every ``step()``. All
+state, and one scratch vector, is preallocated at bind time, and each update
+is a short run of in-place numpy operations that makes no temporaries.
+
+``weight_decay`` is L2 regularisation (``g += wd * p``) for SGD, RMSprop and
+Adam, and decoupled decay (``p -= lr * wd * p``, Loshchilov & Hutter) for AdamW.
+It applies only to the arrays bound with ``decay=True`` (weights, not biases).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Optimizer:
+    name = "optimizer"
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: float = 0.01, weight_decay: float = 0.0) -> None:
+        if not learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        self.learning_rate = float(learning_rate)
+        self.weight_decay = float(weight_decay)
+        self.iterations = 0
+
+    def bind(self, params: list[np.ndarray], grads: list[np.ndarray], decay: list[bool] | None = None) -> "Optimizer":
+        """Attach to parameters (updated in place) and their gradients; allocate state."""
+        if len(params) != len(grads):
+            raise ValueError(f"{len(params)} parameter arrays but {len(grads)} gradient arrays")
+        for p, g in zip(params, grads):
+            if p.shape != g.shape or not p.flags.c_contiguous or not g.flags.c_contiguous:
+                raise ValueError("parameters and gradients must be contiguous arrays of equal shapes")
+        self.params = [p.reshape(-1) for p in params]  # flat views: same memory
+        self.grads = [g.reshape(-1) for g in grads]
+        self.decay = list(decay) if decay is not None else [True] * len(params)
+        self.state = {name: [np.zeros_like(p) for p in self.params] for name in self.state_names}
+        self._tmp = np.empty(max((p.size for p in self.params), default=0), dtype=self.params[0].dtype if self.params else np.float32)
+        self.iterations = 0
+        return self
+
+    def step(self) -> None:
+        """One update of every bound parameter from its current gradient."""
+        self.iterations += 1
+        self._begin_step()
+        for i, (p, g) in enumerate(zip(self.params, self.grads)):
+            wd = self.weight_decay if self.decay[i] else 0.0
+            states = [self.state[name][i] for name in self.state_names]
+            self._update(p, g, states, self._tmp[: p.size], wd)
+
+    def _begin_step(self) -> None:
+        """Per-step scalars (bias corrections) computed once, not per chunk."""
+
+    def _update(self, p, g, states, tmp, wd) -> None:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "learning_rate": self.learning_rate, "weight_decay": self.weight_decay}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items() if k != 'name')})"
+
+
+class SGD(Optimizer):
+    """p -= lr * g; with momentum v = mu * v - lr * g, p += v (Nesterov: p += mu * v - lr * g)."""
+
+    name = "sgd"
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(learning_rate, weight_decay)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.state_names = ("velocity",) if self.momentum else ()
+
+    def _update(self, p, g, states, tmp, wd):
+        lr = self.learning_rate
+        np.multiply(g, -lr, out=tmp)                   # tmp = -lr * g
+        if wd:
+            tmp -= (lr * wd) * p                       # L2: the gradient gains wd * p
+        if not self.momentum:
+            p += tmp
+            return
+        (v,) = states
+        v *= self.momentum
+        v += tmp                                       # v = mu * v - lr * g
+        if self.nesterov:
+            tmp += self.momentum * v                   # look ahead along the new velocity
+            p += tmp
+        else:
+            p += v
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """s = rho * s + (1 - rho) * g²; p -= lr * g / (sqrt(s) + eps)."""
+
+    name = "rmsprop"
+    state_names = ("square_avg",)
+
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-7,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(learning_rate, weight_decay)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def _update(self, p, g, states, tmp, wd):
+        (s,) = states
+        if wd:
+            g += wd * p
+        np.multiply(g, g, out=tmp)
+        s *= self.rho
+        tmp *= 1.0 - self.rho
+        s += tmp
+        np.sqrt(s, out=tmp)
+        tmp += self.epsilon
+        np.divide(g, tmp, out=tmp)
+        tmp *= -self.learning_rate
+        p += tmp
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015) with the bias correction folded into the step size:
+    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g²;
+    p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)."""
+
+    name = "adam"
+    state_names = ("m", "v")
+    decoupled = False
+
+    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, weight_decay: float = 0.0) -> None:
+        super().__init__(learning_rate, weight_decay)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _begin_step(self):
+        t = self.iterations
+        self._step_size = self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+
+    def _update(self, p, g, states, tmp, wd):
+        m, v = states
+        if wd and self.decoupled:
+            p *= 1.0 - self.learning_rate * wd        # AdamW: decay the weights, not the gradient
+        elif wd:
+            g += wd * p
+        # m = b1 * m + (1 - b1) * g  ==  b1 * (m - g) + g : three passes, no temporary
+        m -= g
+        m *= self.beta_1
+        m += g
+        np.multiply(g, g, out=tmp)
+        v -= tmp
+        v *= self.beta_2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= -self._step_size
+        p += tmp
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 0.01, as in Keras and PyTorch)."""
+
+    name = "adamw"
+    decoupled = True
+
+    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, weight_decay: float = 0.01) -> None:
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop, Adam, AdamW)}
+
+
+def get_optimizer(spec: str | dict | Optimizer) -> Optimizer:
+    """``"adam"``, ``{"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}`` or an instance."""
+    if isinstance(spec, Optimizer):
+        return spec
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    if isinstance(spec, dict):
+        spec = dict(spec)
+        name = str(spec.pop("name", "")).lower()
+        if name in OPTIMIZERS:
+            return OPTIMIZERS[name](**spec)
+    raise ValueError(f"unknown optimizer {spec!r}; expected one of {sorted(OPTIMIZERS)}")

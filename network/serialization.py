@@ -1,0 +1,194 @@
+"""Save and load models without pickle: ``model.json`` describes, ``weights.npz`` holds the numbers.
+
+``model.json`` carries a format version, the architecture (layer classes from a
+fixed whitelist, with plain JSON configs), the training set-up, the history,
+free-form metadata and the SHA-256 of ``weights.npz``. The arrays are read with
+``allow_pickle=False``, so a file can never run code. Every way a file can be
+wrong (missing, truncated, edited, swapped, from a newer version) ends in one
+``ModelFileError`` that names the file and the problem.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_write
+from .errors import ModelFileError
+
+FORMAT = "numpy-mlp-model"
+FORMAT_VERSION = 1
+CONFIG_FILE = "model.json"
+WEIGHTS_FILE = "weights.npz"
+
+
+def _model_paths(path) -> tuple[Path, Path]:
+    path = Path(path)
+    if path.suffix == ".json":
+        return path, path.with_name(WEIGHTS_FILE)
+    return path / CONFIG_FILE, path / WEIGHTS_FILE
+
+
+def save_model(model, path, metadata: dict | None = None, include_optimizer: bool = True) -> None:
+    """Write the model to the directory ``path`` (created if needed); both files atomically.
+
+    The weights are written first and the description last, with the weights'
+    hash inside it, so an interruption between the two is detected on load.
+    """
+    if not model.built:
+        model.build()
+    config_path, weights_path = _model_paths(path)
+    arrays = {f"layer{i}.{k}": p for i, layer in enumerate(model.layers) for k, p in layer.params.items()}
+    description = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": model.name,
+        "seed": model.seed,
+        "dtype": model.dtype.name,
+        "input_shape": list(model.input_shape),
+        "layers": [{"class": type(layer).__name__, "config": layer.get_config()} for layer in model.layers],
+    }
+    if model.compiled:
+        opt = model.optimizer
+        description["compile"] = {
+            "loss": model.loss.name,
+            "optimizer": opt.get_config(),
+            "metrics": list(model.metrics),
+            "lr_schedule": model.lr_schedule.get_config() if model.lr_schedule else None,
+            "iterations": opt.iterations if include_optimizer else 0,
+        }
+        if include_optimizer:
+            for name, states in opt.state.items():
+                for j, s in enumerate(states):
+                    arrays[f"optimizer.{name}.{j}"] = s
+    model.metadata.update(metadata or {})
+    description["history"] = model.history
+    description["metadata"] = model.metadata
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    data = buffer.getvalue()
+    description["weights"] = {
+        "file": weights_path.name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "arrays": {k: {"shape": list(v.shape), "dtype": v.dtype.name} for k, v in arrays.items()},
+    }
+    text = json.dumps(description, indent=2, default=_json_default, allow_nan=False)
+    with atomic_write(weights_path) as f:
+        f.write(data)
+    with atomic_write(config_path, "w") as f:
+        f.write(text + "\n")
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} in model.json")
+
+
+def read_description(path) -> dict:
+    """The parsed, checked ``model.json`` of a saved model (without loading its weights)."""
+    config_path, _ = _model_paths(path)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(config_path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ModelFileError(config_path, f"cannot be read ({e})") from None
+    try:
+        desc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ModelFileError(config_path, f"is not valid JSON ({e.msg} at line {e.lineno}): truncated or edited?") from None
+    if not isinstance(desc, dict) or desc.get("format") != FORMAT:
+        raise ModelFileError(config_path, f"is not a saved model (expected format {FORMAT!r})")
+    version = desc.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise ModelFileError(config_path, f"has an invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(config_path, f"has format version {version}, newer than this program reads "
+                                          f"({FORMAT_VERSION}); update the program")
+    for key, kind in (("layers", list), ("weights", dict), ("input_shape", list)):
+        if not isinstance(desc.get(key), kind):
+            raise ModelFileError(config_path, f"has no valid {key!r} entry")
+    return desc
+
+
+def _read_arrays(config_path: Path, weights_path: Path, expected: dict) -> dict[str, np.ndarray]:
+    try:
+        data = weights_path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(weights_path, "file not found (model.json refers to it)") from None
+    except OSError as e:
+        raise ModelFileError(weights_path, f"cannot be read ({e})") from None
+    if hashlib.sha256(data).hexdigest() != expected.get("sha256"):
+        raise ModelFileError(weights_path, f"does not match {config_path.name} (SHA-256 differs): "
+                                           "the file was truncated, modified or replaced")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+        raise ModelFileError(weights_path, f"is not a valid weights archive ({e})") from None
+    wanted = expected.get("arrays", {})
+    if set(arrays) != set(wanted):
+        raise ModelFileError(weights_path, f"holds arrays {sorted(arrays)} but {config_path.name} lists {sorted(wanted)}")
+    for k, a in arrays.items():
+        if a.dtype.kind != "f" or list(a.shape) != wanted[k].get("shape"):
+            raise ModelFileError(weights_path, f"array {k!r} is {a.dtype}{list(a.shape)}, expected float{wanted[k].get('shape')}")
+        if not np.isfinite(a).all():
+            raise ModelFileError(weights_path, f"array {k!r} contains NaN or infinity")
+    return arrays
+
+
+def load_model(path):
+    """Rebuild a saved model: architecture, weights, training set-up and optimiser state."""
+    from .layers import layer_from_config
+    from .model import Sequential
+
+    config_path, weights_path = _model_paths(path)
+    desc = read_description(path)
+    if desc["weights"].get("file") != WEIGHTS_FILE:
+        raise ModelFileError(config_path, f"names weights file {desc['weights'].get('file')!r}; "
+                                          f"only {WEIGHTS_FILE!r} in its own folder is read")
+    try:
+        model = Sequential(seed=desc.get("seed"), name=str(desc.get("name", "model")))
+        for i, entry in enumerate(desc["layers"]):
+            if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+                raise ValueError(f"layer {i} has no config")
+            model.add(layer_from_config(str(entry.get("class")), entry["config"]))
+        model.build(tuple(int(d) for d in desc["input_shape"]))
+    except (ValueError, TypeError, RuntimeError) as e:
+        raise ModelFileError(config_path, f"describes an invalid model: {e}") from None
+
+    arrays = _read_arrays(config_path, weights_path, desc["weights"])
+    for i, layer in enumerate(model.layers):
+        for k in layer.params:
+            key = f"layer{i}.{k}"
+            if key not in arrays or arrays[key].shape != layer.params[k].shape:
+                raise ModelFileError(weights_path, f"array {key!r} does not fit layer {i} ({type(layer).__name__})")
+            layer.params[k][...] = arrays[key]
+
+    model.history = {k: list(v) for k, v in desc.get("history", {}).items()} if isinstance(desc.get("history"), dict) else {}
+    model.metadata = desc.get("metadata") if isinstance(desc.get("metadata"), dict) else {}
+    setup = desc.get("compile")
+    if isinstance(setup, dict):
+        try:
+            model.compile(loss=setup["loss"], optimizer=setup["optimizer"], metrics=setup.get("metrics", ["accuracy"]),
+                          lr_schedule=setup.get("lr_schedule"))
+        except (ValueError, TypeError, KeyError) as e:
+            raise ModelFileError(config_path, f"has an invalid training set-up: {e}") from None
+        opt = model.optimizer
+        for name, states in opt.state.items():
+            for j, s in enumerate(states):
+                key = f"optimizer.{name}.{j}"
+                if key in arrays and arrays[key].size == s.size:
+                    s[...] = arrays[key].reshape(s.shape)
+        iterations = setup.get("iterations", 0)
+        opt.iterations = int(iterations) if isinstance(iterations, int) and not math.isnan(iterations) else 0
+    return model
