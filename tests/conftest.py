@@ -7,7 +7,10 @@ it), so the suite passes on a fresh machine without the file; with
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,3 +29,34 @@ def mnist():
         pytest.skip("set MNIST_NPZ=/path/to/mnist.npz to run the tests on real MNIST")
     with np.load(path, allow_pickle=False) as d:
         return {k: d[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+
+
+@pytest.fixture(scope="session")
+def display():
+    """An X display for GUI tests: a private Xvfb when available (CI installs it).
+
+    With ``REQUIRE_GUI=1`` (set by CI) a missing Xvfb fails instead of skipping.
+    """
+    if not shutil.which("Xvfb"):
+        if os.environ.get("REQUIRE_GUI") == "1":
+            pytest.fail("REQUIRE_GUI=1 but Xvfb is not installed")
+        pytest.skip("Xvfb not installed (apt-get install xvfb xdotool)")
+    for number in range(91, 120):
+        if not os.path.exists(f"/tmp/.X{number}-lock"):
+            break
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    name = f":{number}"
+    for _ in range(100):
+        if os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            break
+        time.sleep(0.05)
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = name
+    yield name
+    proc.terminate()
+    proc.wait(timeout=5)
+    if old is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = old
