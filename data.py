@@ -318,14 +318,18 @@ def augment(images: np.ndarray, params: AugmentParams, seed: int, out: np.ndarra
     """Augment every image once, CHUNK at a time. The same seed and parameters give the same bytes:
     each chunk has its own random stream, derived from (seed, chunk start)."""
     out = np.empty_like(images) if out is None else out
-    starts = range(0, len(images), CHUNK)
+    bar = None
     if progress:
         from tqdm import tqdm
 
-        starts = tqdm(starts, desc=desc, unit_scale=CHUNK, unit="img", leave=False)
-    for s in starts:
+        bar = tqdm(total=len(images), desc=desc, unit="img", leave=False)
+    for s in range(0, len(images), CHUNK):
         rng = np.random.default_rng([seed, s])
         out[s:s + CHUNK] = augment_batch(images[s:s + CHUNK], params, rng)
+        if bar is not None:
+            bar.update(len(out[s:s + CHUNK]))
+    if bar is not None:
+        bar.close()
     return out
 
 

@@ -199,7 +199,7 @@ class Sequential:
             verbose: int = 1, initial_epoch: int = 0) -> dict[str, list[float]]:
         """Train for ``epochs`` epochs of shuffled mini-batches; returns (and keeps) the history.
 
-        verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        verbose: 0 silent, 1 a progress bar during each epoch and a summary line after it, 2 the lines only.
         """
         self._check_ready()
         x = self._as_input(x)
@@ -265,9 +265,8 @@ class Sequential:
                     for k, v in logs.items():
                         self.history.setdefault(k, []).append(float(v))
                     if bar is not None:
-                        bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items() if k not in ("lr", "time")})
                         bar.close()
-                    elif verbose >= 2:
+                    if verbose:
                         print(_epoch_line(epoch, epochs, logs), flush=True)
                     for cb in callbacks:
                         cb.on_epoch_end(epoch, logs)
@@ -337,7 +336,7 @@ def _progress(verbose: int, epoch: int, epochs: int, steps: int):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", leave=True, mininterval=0.2)
+    return tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", leave=False, mininterval=0.2)
 
 
 def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +19,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Tests never touch the real cache/ or saved_models/: both point into a temporary folder.
+_TMP = Path(tempfile.mkdtemp(prefix="digits-tests-"))
+os.environ["DIGITS_CACHE_DIR"] = str(_TMP / "cache")
+os.environ["DIGITS_MODELS_DIR"] = str(_TMP / "saved_models")
 
 
 @pytest.fixture(scope="session")

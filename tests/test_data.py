@@ -12,25 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures import make_arrays
 from scipy import ndimage
 
 import data
-
-
-def make_arrays(n_train=120, n_test=30, seed=0):
-    """Small MNIST-like arrays: a bright bar whose angle depends on the label."""
-    rng = np.random.default_rng(seed)
-
-    def images(labels):
-        out = np.zeros((len(labels), 28, 28), np.uint8)
-        for i, label in enumerate(labels):
-            t = np.deg2rad(label * 18)
-            for r in np.linspace(-8, 8, 40):
-                out[i, int(round(14 + r * np.sin(t))), int(round(14 + r * np.cos(t)))] = 255
-        return out
-
-    y_train, y_test = rng.integers(0, 10, n_train).astype(np.uint8), rng.integers(0, 10, n_test).astype(np.uint8)
-    return {"x_train": images(y_train), "y_train": y_train, "x_test": images(y_test), "y_test": y_test}
 
 
 def write_idx(path: Path, array: np.ndarray, gz: bool) -> None:

@@ -1,0 +1,60 @@
+"""From a drawing to what the window shows, with no display: preprocessing, prediction, honesty.
+
+``Predictor`` wraps a model and turns a picture into a ``Reading``: the digit, its probability,
+all ten probabilities, the 28x28 input the network saw, and whether the network is unsure (a
+low top probability, a near tie, or ink too small to be a digit) with the reason in words.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from app.preprocess import to_mnist
+
+UNSURE_BELOW = 0.60     # top probability under this: unsure
+TIE_MARGIN = 0.30       # top two closer than this: unsure, and both are named
+MIN_RELATIVE_SIZE = 0.10  # ink spanning under 10 % of the canvas: a dot, not a digit
+
+
+@dataclasses.dataclass
+class Reading:
+    digit: int | None                  # None when there is nothing to read
+    probabilities: np.ndarray | None   # (10,) float32
+    network_input: np.ndarray | None   # (28, 28) float32, what the network saw
+    unsure: bool
+    message: str                       # what to tell the user
+    seconds: float = 0.0
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probabilities.max()) if self.probabilities is not None else 0.0
+
+
+class Predictor:
+    def __init__(self, model) -> None:
+        self.model = model
+
+    def read(self, picture: np.ndarray, ink_is_bright: bool = True) -> Reading:
+        """Preprocess ``picture`` (2-D, 0..1) and classify it."""
+        start = time.perf_counter()
+        prep = to_mnist(picture, ink_is_bright=ink_is_bright)
+        if prep.empty:
+            return Reading(None, None, None, False, "draw a digit", time.perf_counter() - start)
+        proba = self.model.predict_proba(prep.image)
+        return judge(proba, prep.image, prep.relative_size, time.perf_counter() - start)
+
+
+def judge(proba: np.ndarray, network_input: np.ndarray, relative_size: float = 1.0, seconds: float = 0.0) -> Reading:
+    """Decide what to say about ``proba``: a digit, or an honest 'not sure'."""
+    order = np.argsort(proba)[::-1]
+    top, second = int(order[0]), int(order[1])
+    p1, p2 = float(proba[top]), float(proba[second])
+    if relative_size < MIN_RELATIVE_SIZE:
+        return Reading(top, proba, network_input, True, "too small to read: draw the digit larger", seconds)
+    if p1 - p2 < TIE_MARGIN:
+        return Reading(top, proba, network_input, True, f"not sure: {top} or {second}", seconds)
+    if p1 < UNSURE_BELOW:
+        return Reading(top, proba, network_input, True, f"not sure: maybe {top} ({p1:.0%})", seconds)
+    return Reading(top, proba, network_input, False, f"{top} ({p1:.0%} sure)", seconds)

@@ -1,0 +1,130 @@
+"""Turn any picture of a digit into what an MNIST-trained network expects. One implementation,
+used by the drawing window and by ``ModelManager.py predict``.
+
+MNIST digits were made like this: the ink was fitted into a 20x20 box keeping its aspect ratio
+(with antialiasing), and the box placed in a 28x28 field so that the ink's centre of mass sits
+in the middle. Light ink on a dark background, values 0..1. We do the same:
+
+1. greyscale (transparent pixels count as paper); decide which of ink and paper is darker from
+   the border, and invert dark-on-light pictures so ink is bright;
+2. subtract the paper level and scale so the ink's brightest part is 1; faint marks, paper
+   texture and shadows under 25 % of that are dropped;
+3. crop to the ink's bounding box; scale its longer side to 20 pixels with a box filter (an exact
+   area average, so thin strokes fade instead of vanishing); a tall thin 1 stays thin;
+4. paste into 28x28 and shift by whole pixels so the centre of mass lands on (14, 14), where
+   MNIST's is.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+
+BOX = 20                 # MNIST's box for the longer side
+FIELD = 28
+MNIST_CENTRE = 14.0      # measured: the mean centre of mass of MNIST digits is (13.99, 14.00)
+INK_THRESHOLD = 0.25     # fraction of the ink's contrast under which a pixel counts as paper
+MIN_CONTRAST = 0.08      # below this, in 0..1 units, the picture has no ink at all
+
+
+class ImageError(Exception):
+    """A file that is not a readable image."""
+
+
+@dataclasses.dataclass
+class Preprocessed:
+    """The 28x28 float32 network input (None when there is no ink) and what was found."""
+
+    image: np.ndarray | None
+    bbox: tuple[int, int, int, int] | None = None   # top, left, bottom, right of the ink in the source
+    ink_fraction: float = 0.0                        # share of the source's pixels that are ink
+    source_size: tuple[int, int] = (0, 0)            # height, width
+
+    @property
+    def empty(self) -> bool:
+        return self.image is None
+
+    @property
+    def relative_size(self) -> float:
+        """The ink's longer side as a fraction of the picture's longer side (small = a dot)."""
+        if self.bbox is None:
+            return 0.0
+        top, left, bottom, right = self.bbox
+        return max(bottom - top, right - left) / max(self.source_size)
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """Greyscale float32 in 0..1 from any image file Pillow reads; transparency counts as white paper."""
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+                rgba = im.convert("RGBA")
+                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(white, rgba)
+            grey = np.asarray(im.convert("L"), dtype=np.float32) / 255
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        raise ImageError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
+    if grey.size == 0:
+        raise ImageError(f"{path}: the image is empty (0 pixels)")
+    return grey
+
+
+def ink_map(grey: np.ndarray, ink_is_bright: bool | None = None) -> np.ndarray:
+    """Ink strength 0..1 (bright ink on black), whatever the polarity of the picture.
+
+    The paper's level is the median of the border, unless ``ink_is_bright`` says it is black.
+    """
+    grey = np.asarray(grey, dtype=np.float32)
+    if ink_is_bright:
+        paper = 0.0
+    else:
+        paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    # The ink is whatever differs from the paper: darker on light paper, lighter on dark.
+    ink = paper - grey if paper > 0.5 else grey - paper
+    np.maximum(ink, 0, out=ink)
+    peak = float(ink.max())
+    if peak < MIN_CONTRAST:
+        return np.zeros_like(ink)
+    ink /= peak
+    ink[ink < INK_THRESHOLD] = 0
+    return ink
+
+
+def to_mnist(grey: np.ndarray, ink_is_bright: bool | None = None) -> Preprocessed:
+    """The MNIST-style 28x28 input for a greyscale picture (2-D array, 0..1 or 0..255).
+
+    ``ink_is_bright=True`` skips the polarity guess (the drawing canvas knows its ink is bright).
+    """
+    grey = np.asarray(grey, dtype=np.float32)
+    if grey.ndim != 2 or grey.size == 0:
+        raise ValueError(f"expected a 2-D greyscale image, got shape {grey.shape}")
+    if grey.max() > 1.0:
+        grey = grey / 255
+    ink = ink_map(grey, ink_is_bright)
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if rows.size == 0:
+        return Preprocessed(None, source_size=grey.shape)
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    crop = ink[top:bottom, left:right]
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))  # PIL wants (width, height)
+    box = np.asarray(Image.fromarray(crop, mode="F").resize(size, Image.BOX), dtype=np.float32)
+    field = np.zeros((FIELD, FIELD), np.float32)
+    y0, x0 = (FIELD - box.shape[0]) // 2, (FIELD - box.shape[1]) // 2
+    field[y0:y0 + box.shape[0], x0:x0 + box.shape[1]] = box
+    cy, cx = ndimage.center_of_mass(field)
+    dy, dx = int(round(MNIST_CENTRE - cy)), int(round(MNIST_CENTRE - cx))
+    # Never shift ink off the field: clamp to the free margin on each side.
+    dy = int(np.clip(dy, -y0, FIELD - (y0 + box.shape[0])))
+    dx = int(np.clip(dx, -x0, FIELD - (x0 + box.shape[1])))
+    field = np.roll(field, (dy, dx), axis=(0, 1))
+    np.clip(field, 0, 1, out=field)
+    return Preprocessed(field, (int(top), int(left), int(bottom), int(right)),
+                        float(np.count_nonzero(ink)) / ink.size, grey.shape)

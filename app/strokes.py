@@ -1,0 +1,106 @@
+"""Strokes to image, with no display: what the drawing canvas records and what the network sees.
+
+Points are kept in logical canvas units (a 280x280 square, like a 10x MNIST), whatever size the
+window is, so resizing never changes what gets rasterised. The ink is drawn into an off-screen
+Pillow image at ``SUPERSAMPLE`` times that resolution with round caps and joins; reducing it
+gives antialiased strokes for the screen and the network input alike.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+LOGICAL_SIZE = 280
+SUPERSAMPLE = 2
+DEFAULT_BRUSH = 24.0  # logical pixels: after scaling to MNIST's 20-pixel box, about MNIST's stroke width
+
+
+@dataclasses.dataclass
+class Stroke:
+    width: float
+    points: list[tuple[float, float]] = dataclasses.field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"width": self.width, "points": [[round(x, 2), round(y, 2)] for x, y in self.points]}
+
+
+class Drawing:
+    """The strokes of one digit and their off-screen raster (white ink on black, like MNIST)."""
+
+    def __init__(self, size: int = LOGICAL_SIZE) -> None:
+        self.size = size
+        self.strokes: list[Stroke] = []
+        self._image = Image.new("L", (size * SUPERSAMPLE, size * SUPERSAMPLE), 0)
+        self._draw = ImageDraw.Draw(self._image)
+        self.version = 0  # bumped on every change, so consumers know when to re-predict
+
+    # -- editing ---------------------------------------------------------
+    def begin(self, x: float, y: float, width: float = DEFAULT_BRUSH) -> None:
+        self.strokes.append(Stroke(float(width), [self._clamp(x, y)]))
+        self._dot(self.strokes[-1].points[0], width)
+        self.version += 1
+
+    def extend(self, x: float, y: float) -> None:
+        if not self.strokes:
+            self.begin(x, y)
+            return
+        stroke = self.strokes[-1]
+        point = self._clamp(x, y)
+        if point == stroke.points[-1]:
+            return
+        self._segment(stroke.points[-1], point, stroke.width)
+        stroke.points.append(point)
+        self.version += 1
+
+    def undo(self) -> bool:
+        """Remove the last stroke; False if there was none."""
+        if not self.strokes:
+            return False
+        self.strokes.pop()
+        self._redraw()
+        return True
+
+    def clear(self) -> None:
+        self.strokes.clear()
+        self._redraw()
+
+    @property
+    def empty(self) -> bool:
+        return not self.strokes
+
+    # -- rasterising -----------------------------------------------------
+    def image(self) -> Image.Image:
+        """The drawing at logical size, antialiased (box-filtered from the supersampled raster)."""
+        return self._image.reduce(SUPERSAMPLE) if SUPERSAMPLE > 1 else self._image.copy()
+
+    def array(self) -> np.ndarray:
+        """The drawing as float32 in 0..1, bright ink on black."""
+        return np.asarray(self.image(), dtype=np.float32) / 255
+
+    def strokes_json(self) -> list[dict]:
+        return [s.to_json() for s in self.strokes]
+
+    # -- internals -------------------------------------------------------
+    def _clamp(self, x: float, y: float) -> tuple[float, float]:
+        return (min(max(float(x), 0.0), float(self.size)), min(max(float(y), 0.0), float(self.size)))
+
+    def _dot(self, p: tuple[float, float], width: float) -> None:
+        r = width * SUPERSAMPLE / 2
+        x, y = p[0] * SUPERSAMPLE, p[1] * SUPERSAMPLE
+        self._draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
+
+    def _segment(self, a: tuple[float, float], b: tuple[float, float], width: float) -> None:
+        # A thick line plus a disc at the end is a segment with round caps: joins come out round too.
+        s = SUPERSAMPLE
+        self._draw.line([(a[0] * s, a[1] * s), (b[0] * s, b[1] * s)], fill=255, width=max(1, round(width * s)))
+        self._dot(b, width)
+
+    def _redraw(self) -> None:
+        self._draw.rectangle([0, 0, self._image.width, self._image.height], fill=0)
+        for stroke in self.strokes:
+            self._dot(stroke.points[0], stroke.width)
+            for a, b in zip(stroke.points, stroke.points[1:]):
+                self._segment(a, b, stroke.width)
+        self.version += 1

@@ -1,0 +1,102 @@
+"""How fast the window starts and how fast a stroke turns into a prediction on screen.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/app_latency.py [--model default] [--json]
+
+Needs a display (DISPLAY, e.g. Xvfb). Measures:
+- start: from launching ``python interface.py`` to the window mapped with the model loaded;
+- read: rasterise + preprocess + predict for one motion event (the measured part of the 15 ms budget);
+- event to screen: a synthetic <B1-Motion> event on the real canvas until the display is updated.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as interface.py does, before numpy loads
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def startup_seconds(models_dir: Path, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            state = Path(tmp) / "state.json"
+            start = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, str(ROOT / "interface.py"), "--models-dir", str(models_dir),
+                                     "--state-file", str(state)], cwd=ROOT)
+            while True:
+                try:
+                    s = json.loads(state.read_text())
+                    if s["canvas"][2] > 100 and s["model"]:
+                        break
+                except (OSError, ValueError, KeyError):
+                    pass
+                if time.perf_counter() - start > 30:
+                    raise RuntimeError("the window did not come up in 30 s")
+                time.sleep(0.005)
+            times.append(time.perf_counter() - start)
+            proc.terminate()
+            proc.wait()
+    return min(times)
+
+
+def stroke_points(n: int = 200):
+    t = np.linspace(0, 2 * np.pi, n)
+    return np.stack([140 + 80 * np.sin(t), 140 - 100 * np.cos(t)], 1)
+
+
+def latencies(model_name: str, models_dir: Path) -> tuple[list[float], list[float]]:
+    import tkinter as tk
+
+    from app.window import DigitApp
+
+    root = tk.Tk()
+    app = DigitApp(root, models_dir)
+    root.update()
+    canvas = app.canvas.widget
+    pts = stroke_points() * app.canvas.scale
+    read, screen = [], []
+    for k in range(3):  # three strokes of 200 motion events
+        canvas.event_generate("<ButtonPress-1>", x=int(pts[0][0]), y=int(pts[0][1]))
+        for x, y in pts[1:]:
+            t = time.perf_counter()
+            canvas.event_generate("<B1-Motion>", x=int(x) + k, y=int(y), state=0x100)
+            app.predict_now()          # what the after() callback does, without waiting for it
+            root.update_idletasks()    # redraw the widgets
+            screen.append(time.perf_counter() - t)
+            read.append(app.reading.seconds)
+        canvas.event_generate("<ButtonRelease-1>", x=int(pts[-1][0]), y=int(pts[-1][1]))
+        app.clear()
+    root.destroy()
+    return read, screen
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", default="default")
+    p.add_argument("--models-dir", type=Path, default=ROOT / "saved_models")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    read, screen = latencies(args.model, args.models_dir)
+    result = {
+        "startup_seconds": round(startup_seconds(args.models_dir), 3),
+        "read_ms": {"median": round(float(np.median(read)) * 1e3, 2), "p99": round(float(np.percentile(read, 99)) * 1e3, 2)},
+        "event_to_screen_ms": {"median": round(float(np.median(screen)) * 1e3, 2),
+                               "p99": round(float(np.percentile(screen, 99)) * 1e3, 2)},
+    }
+    print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    main()

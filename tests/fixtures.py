@@ -1,0 +1,44 @@
+"""Small synthetic data sets for the tests: no download, no real MNIST."""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+def make_arrays(n_train=120, n_test=30, seed=0):
+    """Small MNIST-like arrays: a bright bar whose angle depends on the label."""
+    rng = np.random.default_rng(seed)
+
+    def images(labels):
+        out = np.zeros((len(labels), 28, 28), np.uint8)
+        for i, label in enumerate(labels):
+            t = np.deg2rad(label * 18)
+            for r in np.linspace(-8, 8, 40):
+                out[i, int(round(14 + r * np.sin(t))), int(round(14 + r * np.cos(t)))] = 255
+        return out
+
+    y_train, y_test = rng.integers(0, 10, n_train).astype(np.uint8), rng.integers(0, 10, n_test).astype(np.uint8)
+    return {"x_train": images(y_train), "y_train": y_train, "x_test": images(y_test), "y_test": y_test}
+
+
+
+# Strokes of each digit on a unit square (x right, y down), as polylines.
+DIGIT_STROKES = {
+    0: [[(0.5, 0.05), (0.2, 0.2), (0.12, 0.5), (0.2, 0.8), (0.5, 0.95), (0.8, 0.8), (0.88, 0.5), (0.8, 0.2), (0.5, 0.05)]],
+    1: [[(0.35, 0.2), (0.55, 0.05), (0.55, 0.95)]],
+    7: [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]],
+}
+
+
+def draw_digit(strokes, size=280, width=18, margin=0.15, offset=(0, 0), scale=1.0, dark_on_light=True) -> Image.Image:
+    """A drawing like a person's: round strokes on a canvas, optionally shifted and scaled."""
+    bg, ink = (255, 0) if dark_on_light else (0, 255)
+    im = Image.new("L", (size, size), bg)
+    d = ImageDraw.Draw(im)
+    span = size * (1 - 2 * margin) * scale
+    for stroke in strokes:
+        pts = [(size * margin + offset[0] + x * span, size * margin + offset[1] + y * span) for x, y in stroke]
+        d.line(pts, fill=ink, width=width, joint="curve")
+        for x, y in pts:
+            d.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=ink)
+    return im

@@ -1,0 +1,80 @@
+"""Drive the real app window with xdotool, as a person would with a mouse (a helper for the GUI tests)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def xdo(*args: str) -> str:
+    return subprocess.run(["xdotool", *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+class AppWindow:
+    """``python interface.py`` in a subprocess, its state file, and mouse and keyboard actions."""
+
+    def __init__(self, models_dir: Path, state_file: Path, extra_env: dict | None = None) -> None:
+        self.state_file = state_file
+        env = {**os.environ, **(extra_env or {})}
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "interface.py"), "--models-dir", str(models_dir),
+                                      "--state-file", str(state_file)], cwd=ROOT, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.state = self.wait_for(lambda s: s["canvas"][2] > 100 and s["chooser"][2] > 10, timeout=20)
+        self.window = xdo("search", "--sync", "--pid", str(self.proc.pid), "--name", "Digit recogniser").splitlines()[0]
+
+    def read_state(self) -> dict | None:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def wait_for(self, condition, timeout: float = 5.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the app exited with {self.proc.returncode}: {self.proc.stderr.read()}")
+            state = self.read_state()
+            if state is not None and condition(state):
+                self.state = state
+                return state
+            time.sleep(0.05)
+        raise AssertionError(f"timed out; the window shows {self.read_state()}")
+
+    def draw(self, strokes, margin: float = 0.18) -> dict:
+        """Drag the mouse along each stroke (unit-square coordinates) on the canvas."""
+        x0, y0, side = self.state["canvas"]
+        span = side * (1 - 2 * margin)
+        before = self.state["strokes"]
+        for stroke in strokes:
+            points = [(round(x0 + side * margin + x * span), round(y0 + side * margin + y * span)) for x, y in stroke]
+            xdo("mousemove", str(points[0][0]), str(points[0][1]))
+            xdo("mousedown", "1")
+            for (ax, ay), (bx, by) in zip(points, points[1:]):
+                for t in (0.25, 0.5, 0.75, 1.0):  # intermediate motion events, as a real hand makes
+                    xdo("mousemove", str(round(ax + (bx - ax) * t)), str(round(ay + (by - ay) * t)))
+            xdo("mouseup", "1")
+        # Settled: every stroke recorded, the button released, and the reading made after it.
+        return self.wait_for(lambda s: s["strokes"] == before + len(strokes) and not s["drawing"])
+
+    def key(self, *keys: str) -> None:
+        x0, y0, side = self.state["canvas"]
+        xdo("mousemove", str(x0 + side // 2), str(y0 + side // 2))  # focus follows the pointer here
+        xdo("windowfocus", "--sync", self.window)
+        xdo("key", "--clearmodifiers", *keys)
+
+    def right_click_canvas(self) -> None:
+        x0, y0, side = self.state["canvas"]
+        xdo("mousemove", str(x0 + side // 2), str(y0 + side // 2), "click", "3")
+
+    def screenshot(self, path: Path) -> None:
+        subprocess.run(["import", "-window", self.window, str(path)], check=True)
+
+    def close(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        return self.proc.wait(timeout=10)

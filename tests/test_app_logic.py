@@ -1,0 +1,73 @@
+"""The window's logic without a display: strokes to image, the honest reading, model listing."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.predictor import Predictor, judge
+from app.strokes import LOGICAL_SIZE, Drawing
+from network import Dense, Flatten, Sequential
+
+
+def test_strokes_rasterise_round_and_antialiased():
+    d = Drawing()
+    assert d.empty and d.array().max() == 0
+    d.begin(140, 40, width=20)
+    d.extend(140, 240)
+    img = d.array()
+    assert img.shape == (LOGICAL_SIZE, LOGICAL_SIZE) and img.dtype == np.float32
+    assert img[140, 140] == 1.0 and img[140, 100] == 0.0
+    assert 0 < img[140, 130] < 1 or 0 < img[140, 150] < 1  # a soft edge, not a hard step
+    assert img[32, 140] > 0.5 and img[28, 140] < 0.5  # a round cap of radius 10 above the start point
+
+
+def test_undo_and_clear_and_clamping():
+    d = Drawing()
+    d.begin(10, 10)
+    d.extend(100, 100)
+    one = d.array().copy()
+    d.begin(200, 30)
+    d.extend(-50, 400)  # off the canvas: clamped to its edge, never an exception
+    assert d.strokes[-1].points[-1] == (0.0, float(LOGICAL_SIZE))
+    v = d.version
+    assert d.undo() and d.version > v
+    np.testing.assert_array_equal(d.array(), one)
+    d.clear()
+    assert d.empty and d.array().max() == 0 and not d.undo()
+    assert d.strokes_json() == []
+
+
+def test_extend_without_begin_starts_a_stroke():
+    d = Drawing()
+    d.extend(50, 50)
+    assert len(d.strokes) == 1
+
+
+def test_judge_is_honest():
+    x = np.zeros((28, 28), np.float32)
+    sure = judge(np.array([0.01] * 9 + [0.91]), x)
+    assert sure.digit == 9 and not sure.unsure and sure.message == "9 (91% sure)"
+    low = judge(np.array([0.1] * 5 + [0.5] + [0.0] * 4), x)
+    assert low.unsure and low.message == "not sure: maybe 5 (50%)"
+    tie = judge(np.array([0.0, 0.62, 0.0, 0.0, 0.38, 0, 0, 0, 0, 0]), x)
+    assert tie.unsure and tie.message == "not sure: 1 or 4"
+    dot = judge(np.array([0.99] + [0.001] * 9), x, relative_size=0.04)
+    assert dot.unsure and "too small" in dot.message
+
+
+@pytest.fixture
+def tiny_predictor():
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(10, "softmax")], seed=0)
+    model.compile()
+    return Predictor(model)
+
+
+def test_predictor_on_empty_and_drawn_pictures(tiny_predictor):
+    d = Drawing()
+    empty = tiny_predictor.read(d.array())
+    assert empty.digit is None and empty.message == "draw a digit" and empty.network_input is None
+    d.begin(100, 50)
+    d.extend(180, 230)
+    reading = tiny_predictor.read(d.array())
+    assert reading.network_input.shape == (28, 28) and reading.probabilities.shape == (10,)
+    assert reading.probabilities.sum() == pytest.approx(1, abs=1e-5) and reading.seconds > 0

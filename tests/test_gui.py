@@ -1,0 +1,100 @@
+"""The real window under Xvfb, driven with xdotool: draw digits, read the answer, undo, clear, switch model, close."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from fixtures import DIGIT_STROKES
+from gui_driver import AppWindow, xdo
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "saved_models" / "default"
+
+# Digits as a person draws them with a mouse: unit-square polylines, one list per stroke.
+HAND_DRAWN = {
+    **DIGIT_STROKES,
+    3: [[(0.2, 0.12), (0.5, 0.03), (0.78, 0.15), (0.75, 0.35), (0.45, 0.48), (0.78, 0.6), (0.82, 0.82), (0.5, 0.97), (0.18, 0.88)]],
+    4: [[(0.6, 0.03), (0.12, 0.62), (0.88, 0.62)], [(0.65, 0.3), (0.65, 0.97)]],
+}
+
+
+@pytest.fixture
+def models_dir(tmp_path):
+    if not (SHIPPED / "model.json").exists():
+        pytest.skip("no shipped model in saved_models/default")
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copytree(SHIPPED, folder / "default")
+    return folder
+
+
+@pytest.fixture
+def app(display, models_dir, tmp_path):
+    if not shutil.which("xdotool"):
+        pytest.fail("xdotool is not installed (apt-get install xdotool)")
+    window = AppWindow(models_dir, tmp_path / "state.json")
+    yield window
+    window.close()
+
+
+def test_empty_canvas_says_draw_a_digit(app):
+    s = app.state
+    assert s["model"] == "default" and s["digit"] is None and s["message"] == "draw a digit"
+    assert s["title"] == "Digit recogniser"
+
+
+@pytest.mark.parametrize("digit", [0, 1, 3, 4, 7])
+def test_clearly_drawn_digits_are_recognised(app, digit):
+    state = app.draw(HAND_DRAWN[digit])
+    state = app.wait_for(lambda s: s["digit"] is not None)
+    assert state["digit"] == digit, state
+    assert not state["unsure"] and max(state["probabilities"]) > 0.6
+    assert state["title"].startswith(f"Digit recogniser - {digit} (")
+
+
+def test_undo_clear_and_right_click(app):
+    app.draw(HAND_DRAWN[4])
+    app.key("ctrl+z")
+    state = app.wait_for(lambda s: s["strokes"] == 1)
+    assert state["digit"] is not None  # the first stroke of the 4 is still there
+    app.key("Escape")
+    state = app.wait_for(lambda s: s["strokes"] == 0)
+    assert state["digit"] is None and state["message"] == "draw a digit"
+    app.draw(HAND_DRAWN[7])
+    app.right_click_canvas()
+    assert app.wait_for(lambda s: s["strokes"] == 0)["digit"] is None
+
+
+def test_a_dot_is_an_honest_unsure_answer(app):
+    state = app.draw([[(0.5, 0.5), (0.51, 0.5)]])
+    assert state["unsure"] and "small" in state["message"]
+
+
+def test_switch_model_and_close(display, models_dir, tmp_path):
+    shutil.copytree(models_dir / "default", models_dir / "second")
+    app = AppWindow(models_dir, tmp_path / "state.json")
+    try:
+        assert app.state["models"] == ["default", "second"] and app.state["model"] == "default"
+        # Open the model chooser's drop-down with a click and pick the next entry with the keyboard.
+        x, y, w, h = app.state["chooser"]
+        xdo("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
+        time.sleep(0.3)
+        xdo("key", "Down", "Return")
+        state = app.wait_for(lambda s: s["model"] == "second")
+        assert state["model"] == "second"
+        app.key("ctrl+q")
+        assert app.proc.wait(timeout=10) == 0
+    finally:
+        app.close()
+
+
+def test_no_model_still_opens_and_says_how_to_train(display, tmp_path):
+    empty = tmp_path / "none"
+    empty.mkdir()
+    app = AppWindow(empty, tmp_path / "state.json")
+    try:
+        assert app.state["model"] is None and "ModelManager.py train" in app.state["message"]
+    finally:
+        app.close()
