@@ -197,7 +197,7 @@ def _save_final(model, name: str, models_dir: Path) -> Path:
     final = model_path(name, models_dir)
     tmp = final.with_name(f".{name}.new")
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save(tmp)
+    model.save(tmp, include_optimizer=False)  # a finished model needs no optimiser state: half the size
     save_learning_curves(model.history, tmp / "curves.png", title=name)
     old = final.with_name(f".{name}.old")
     shutil.rmtree(old, ignore_errors=True)
@@ -240,6 +240,8 @@ def train(args, log=print) -> Path:
     train_idx, val_idx = split_validation(n_originals, args.copies, args.validation, args.seed)
     x_all = dataset.float32()
     x, y = x_all[train_idx], np.asarray(dataset.y_train)[train_idx]
+    if args.personal:
+        x, y = _with_personal(x, y, args.copies, params, args.seed, log)
     validation = (x_all[val_idx], np.asarray(dataset.y_train)[val_idx]) if len(val_idx) else None
     del x_all
     x_test, y_test = dataset.float32("x_test"), np.asarray(dataset.y_test)
@@ -280,6 +282,21 @@ def train(args, log=print) -> Path:
     shutil.rmtree(checkpoint, ignore_errors=True)
     log(f"test accuracy {result['accuracy']:.4f} ({seconds / 60:.1f} min); saved {path}")
     return path
+
+
+def _with_personal(x: np.ndarray, y: np.ndarray, copies: int, params, seed: int, log) -> tuple[np.ndarray, np.ndarray]:
+    """Add the user's saved drawings, augmented as many times as MNIST is, to the training set."""
+    import data
+    from app.personal import PersonalDataset
+
+    store = PersonalDataset()
+    images, labels = store.arrays()
+    if not len(labels):
+        raise ManagerError(f"--personal: no saved drawings in {store.folder}")
+    extra = [images] + [data.augment(images, params, seed=seed * 1000 + 500 + c) for c in range(copies)]
+    log(f"adding {len(labels)} personal drawings x {copies + 1} from {store.folder}")
+    x = np.concatenate([x, np.concatenate(extra).astype(np.float32) / 255])
+    return x, np.concatenate([y, np.tile(labels, copies + 1)])
 
 
 def save_learning_curves(history: dict, path: Path, title: str = "") -> None:
@@ -369,19 +386,24 @@ def cmd_evaluate(args) -> int:
     import data
 
     model = load(args.model, args.models_dir)
-    if args.source is None and args.dataset == "mnist":
-        src = data.source_for("mnist", None, progress=not args.json)
+    if args.personal:
+        from app.personal import PersonalDataset
+
+        images, labels = PersonalDataset().arrays()
+        if not len(labels):
+            raise ManagerError(f"--personal: no saved drawings in {PersonalDataset().folder}")
+        x, y = images.astype(np.float32) / 255, labels.astype(np.int64)
     else:
-        src = data.source_for(args.dataset, args.source, progress=not args.json)
-    arrays = data.read_source(src)
-    x, y = arrays["x_test"].astype(np.float32) / 255, arrays["y_test"].astype(np.int64)
+        arrays = data.load_raw(args.dataset, args.source, progress=not args.json)
+        x, y = arrays["x_test"].astype(np.float32) / 255, arrays["y_test"].astype(np.int64)
     result = evaluate(model, x, y)
     folder = model_path(args.model, args.models_dir)
     confusion_png, mistakes_png = folder / "confusion.png", folder / "mistakes.png"
     save_confusion_png(result["confusion_matrix"], confusion_png, f"{args.model}: {result['accuracy']:.2%}")
     save_mistakes_png(x, y, result, mistakes_png)
     if args.json:
-        print(json.dumps({"model": args.model, "accuracy": result["accuracy"], "errors": result["errors"],
+        print(json.dumps({"model": args.model, "data": "personal" if args.personal else args.dataset,
+                          "accuracy": result["accuracy"], "errors": result["errors"],
                           "test_images": len(y), "per_digit_accuracy": result["per_digit_accuracy"],
                           "confusion_matrix": result["confusion_matrix"], "confusion_png": str(confusion_png),
                           "mistakes_png": str(mistakes_png)}))
@@ -454,6 +476,68 @@ def cmd_delete(args) -> int:
     return 0
 
 
+def finetune(base_name: str, new_name: str, models_dir: Path, epochs: int = 4, source: Path | None = None,
+             report=None, cancel=None, log=print):
+    """Fine-tune a copy of ``base_name`` on the personal drawings; save it as ``new_name`` if the guard passes."""
+    import data
+    from app.finetune import fine_tune
+    from app.personal import PersonalDataset
+
+    model_path(new_name, models_dir)
+    base = load(base_name, models_dir)
+    images, labels = PersonalDataset().arrays()
+    if len(labels) == 0:
+        raise ManagerError("no saved drawings yet: draw digits in the app and save them with their digit key")
+    mnist = data.load_raw("mnist", source, progress=False)
+    result = fine_tune(base, images, labels, mnist, epochs=epochs, report=report, cancel=cancel)
+    if result.accepted:
+        model = result.model
+        model.metadata.update({
+            "architecture": base.metadata.get("architecture", ""), "test_accuracy": round(result.mnist_after, 5),
+            "created": time.strftime("%Y-%m-%d %H:%M"), "fine_tuned_from": base_name,
+            "personal": {"drawings": int(len(labels)), "held_out": result.held_out,
+                         "accuracy_before": result.personal_before, "accuracy_after": result.personal_after},
+            "preprocessing_version": PREPROCESSING_VERSION})
+        _save_final(model, new_name, models_dir)
+    return result
+
+
+def cmd_finetune(args) -> int:
+    result = finetune(args.model, args.name, args.models_dir, args.epochs, args.source,
+                      report=None if args.quiet else (lambda f, text: print(f"  {text}")))
+    before = "-" if result.personal_before is None else f"{result.personal_before:.0%}"
+    after = "-" if result.personal_after is None else f"{result.personal_after:.0%}"
+    print(f"your held-out drawings ({result.held_out}): {before} -> {after}; {result.reason}")
+    if not result.accepted:
+        print(f"not kept: the personal model forgot too much MNIST; {args.model} is unchanged", file=sys.stderr)
+        return 1
+    print(f"saved as {args.name}")
+    return 0
+
+
+def cmd_personal(args) -> int:
+    from app.personal import PersonalDataset, move_personal_dir
+
+    store = PersonalDataset()
+    if args.export:
+        print(f"exported {store.export(args.export)} drawings to {args.export}")
+    elif args.import_file:
+        try:
+            print(f"imported {store.import_file(args.import_file)} drawings into {store.folder}")
+        except ValueError as e:
+            raise ManagerError(str(e)) from None
+    elif args.move:
+        try:
+            print(f"moved the personal dataset to {move_personal_dir(args.move)}")
+        except ValueError as e:
+            raise ManagerError(str(e)) from None
+    else:
+        counts = store.counts_by_digit()
+        print(f"{sum(counts)} drawings in {store.folder}")
+        print("per digit: " + "  ".join(f"{d}:{n}" for d, n in enumerate(counts)))
+    return 0
+
+
 def cmd_train(args) -> int:
     try:
         train(args, log=(lambda *a, **k: None) if args.quiet else print)
@@ -466,7 +550,7 @@ def cmd_train(args) -> int:
 # Command line
 # ---------------------------------------------------------------------------
 
-COMMANDS = ("train", "evaluate", "predict", "list", "delete")
+COMMANDS = ("train", "evaluate", "predict", "list", "delete", "finetune", "personal")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -497,14 +581,28 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--augment", type=json.loads, default=None,
                    help='augmentation parameters as JSON, e.g. \'{"rotation": 15, "elastic_alpha": 0}\'')
     t.add_argument("--resume", metavar="NAME", help="continue the interrupted run NAME")
+    t.add_argument("--personal", action="store_true", help="also train on your saved drawings")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", parents=[common], help="test accuracy, per-digit accuracy, confusion matrix, worst mistakes")
     e.add_argument("--model", default=DEFAULT_MODEL)
     e.add_argument("--dataset", default="mnist", choices=["mnist", "fashion"])
     e.add_argument("--source", type=Path, help="a local mnist.npz or IDX folder")
+    e.add_argument("--personal", action="store_true", help="evaluate on your saved drawings instead")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_evaluate)
+    f = sub.add_parser("finetune", parents=[common], help="learn your handwriting: a personal copy of a model")
+    f.add_argument("--model", default=DEFAULT_MODEL, help="the base model (left unchanged)")
+    f.add_argument("--name", default="personal", help="name of the personal model (default %(default)s)")
+    f.add_argument("--epochs", type=int, default=4)
+    f.add_argument("--source", type=Path, help="a local mnist.npz for the replay and the guard")
+    f.add_argument("--quiet", action="store_true")
+    f.set_defaults(func=cmd_finetune)
+    q = sub.add_parser("personal", parents=[common], help="your saved drawings: summary, export, import, move")
+    q.add_argument("--export", type=Path, metavar="FILE", help="write all drawings to one file")
+    q.add_argument("--import", dest="import_file", type=Path, metavar="FILE", help="add the drawings of an exported file")
+    q.add_argument("--move", type=Path, metavar="DIR", help="move the dataset to DIR and remember it")
+    q.set_defaults(func=cmd_personal)
     r = sub.add_parser("predict", parents=[common], help="classify image files")
     r.add_argument("images", nargs="+")
     r.add_argument("--model", default=DEFAULT_MODEL)

@@ -169,6 +169,8 @@ def source_for(dataset: str, source: Path | None, cache_dir: Path = CACHE_DIR, p
             raise DataError(f"{source}: no such file or folder")
         return Path(source)
     if dataset == "mnist":
+        if os.environ.get("DIGITS_MNIST_SOURCE"):  # a local copy the user (or CI) points to
+            return source_for(dataset, Path(os.environ["DIGITS_MNIST_SOURCE"]), cache_dir, progress)
         return fetch_mnist(cache_dir, progress=progress)
     if dataset == "fashion":
         return fetch_fashion(cache_dir, progress=progress)
@@ -482,6 +484,12 @@ def clear_cache(cache_dir: Path = CACHE_DIR) -> int:
         freed += sum(p.stat().st_size for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file())
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     return freed
+
+
+def load_raw(dataset: str = "mnist", source: Path | None = None, cache_dir: Path = CACHE_DIR,
+             progress: bool = True) -> dict[str, np.ndarray]:
+    """The validated, unaugmented arrays (x_train, y_train, x_test, y_test), fetched if needed."""
+    return read_source(source_for(dataset, source, cache_dir, progress))
 
 
 def raw_or_cached_originals(dataset: str = "mnist", source: Path | None = None, cache_dir: Path = CACHE_DIR,

@@ -148,6 +148,22 @@ class InputPanel:
         self.picture.configure(image=self._photo)
 
 
+class TeachPanel:
+    """Tell the app what a drawing really was, and let it learn the user's handwriting."""
+
+    def __init__(self, master: tk.Misc, on_label, on_learn) -> None:
+        self.frame = ttk.LabelFrame(master, text="Teach it your handwriting", padding=(6, 4))
+        ttk.Label(self.frame, text="It was a:").grid(row=0, column=0, columnspan=10, sticky="w")
+        for d in range(10):
+            ttk.Button(self.frame, text=str(d), width=2, command=lambda d=d: on_label(d)).grid(row=1, column=d, padx=1)
+        self.learn = ttk.Button(self.frame, text="Learn my handwriting", command=on_learn)
+        self.learn.grid(row=2, column=0, columnspan=10, pady=(6, 2), sticky="ew")
+        self.progress = ttk.Progressbar(self.frame, maximum=1.0, length=200)
+        self.progress.grid(row=3, column=0, columnspan=10, sticky="ew")
+        self.info = ttk.Label(self.frame, text="", wraplength=260, justify="left")
+        self.info.grid(row=4, column=0, columnspan=10, sticky="w")
+
+
 class DigitApp:
     """The main window."""
 
@@ -163,6 +179,8 @@ class DigitApp:
         self.reading: Reading | None = None
         self._pending = None
         self._shown_version = -1
+        self.learning = None  # the running fine-tune: {"thread", "progress", "result", "cancel"}
+        self.teach_message = ""
         self.brush = tk.DoubleVar(master=root, value=DEFAULT_BRUSH)
         self.model_choice = tk.StringVar(master=root)
         self._build_window()
@@ -226,6 +244,8 @@ class DigitApp:
         self.chooser = ttk.Combobox(controls, textvariable=self.model_choice, state="readonly", width=26)
         self.chooser.grid(row=1, column=1, columnspan=3, pady=(8, 0), sticky="ew")
         self.chooser.bind("<<ComboboxSelected>>", lambda e: self.select_model(self._chosen_name()))
+        self.teach = TeachPanel(side, self.save_labelled, self.learn_handwriting)
+        self.teach.frame.grid(row=3, column=0, sticky="ew", padx=8, pady=(6, 0))
         self.status = ttk.Label(self.root, text="", relief="sunken", anchor="w", padding=(6, 2))
         self.status.grid(row=1, column=0, sticky="ew")
 
@@ -233,6 +253,9 @@ class DigitApp:
         self.root.bind("<Escape>", lambda e: self.clear())
         self.root.bind("<Control-z>", lambda e: self.undo())
         self.root.bind("<Control-q>", lambda e: self.quit())
+        for d in range(10):
+            self.root.bind(f"<Key-{d}>", lambda e, d=d: self.save_labelled(d))  # "<1>" alone would be a mouse click
+            self.root.bind(f"<KP_{d}>", lambda e, d=d: self.save_labelled(d))
         if self.state_file:
             # Geometry is known only once the window is mapped and laid out: report it again then.
             self.canvas.widget.bind("<Map>", lambda e: self.root.after_idle(self._write_state, None), add="+")
@@ -315,6 +338,83 @@ class DigitApp:
             self.canvas.refresh()
             self.predict_now()
 
+    # -- learning the user's handwriting ----------------------------------
+    def personal_store(self):
+        from app.personal import PersonalDataset
+
+        return PersonalDataset()
+
+    def save_labelled(self, digit: int) -> None:
+        """Keep the current drawing as an example of ``digit`` and clear the canvas for the next."""
+        reading = self.reading
+        if reading is None or reading.network_input is None:
+            self.teach_message = "draw a digit first, then say what it was"
+            self.show(self.reading)
+            return
+        try:
+            store = self.personal_store()
+            count = store.add(reading.network_input, digit, self.drawing.strokes_json())
+        except (OSError, ValueError) as e:
+            messagebox.showerror(TITLE, f"Could not save the drawing:\n{e}", parent=self.root)
+            return
+        self.teach_message = f"saved as {digit}: {count} drawings kept"
+        self.clear()
+
+    def learn_handwriting(self) -> None:
+        """Fine-tune a personal copy of the current model in a background thread."""
+        import ModelManager
+
+        if self.learning is not None:
+            return
+        if self.predictor is None:
+            self.teach_message = "no model to start from"
+            self.show(self.reading)
+            return
+        base = self.predictor.model.metadata.get("fine_tuned_from") or self.model_name
+        new_name = f"{base}-personal"
+        job = {"progress": (0.0, "starting"), "result": None, "error": None, "name": new_name,
+               "cancel": threading.Event()}
+
+        def report(fraction: float, text: str) -> None:
+            job["progress"] = (fraction, text)  # read by the Tk thread in _poll_learning
+
+        def work() -> None:
+            try:
+                job["result"] = ModelManager.finetune(base, new_name, self.models_dir, report=report, cancel=job["cancel"])
+            except Exception as e:  # reported in the window, whatever it is
+                job["error"] = e
+
+        job["thread"] = threading.Thread(target=work, daemon=True)
+        self.learning = job
+        self.teach.learn.state(["disabled"])
+        self.teach_message = f"learning from your drawings (base model {base})..."
+        job["thread"].start()
+        self._poll_learning()
+
+    def _poll_learning(self) -> None:
+        job = self.learning
+        fraction, text = job["progress"]
+        self.teach.progress.configure(value=fraction)
+        if job["thread"].is_alive():
+            self.teach_message = f"learning: {text}"
+            self.show(self.reading)
+            self.root.after(100, self._poll_learning)
+            return
+        self.learning = None
+        self.teach.learn.state(["!disabled"])
+        result = job["result"]
+        if job["error"] is not None:
+            self.teach_message = f"could not learn: {job['error']}"
+        elif result.accepted:
+            before = "-" if result.personal_before is None else f"{result.personal_before:.0%}"
+            after = "-" if result.personal_after is None else f"{result.personal_after:.0%}"
+            self.teach_message = (f"your held-out drawings: {before} -> {after}; {result.reason}. "
+                                  f"Saved as {job['name']} and selected.")
+            self.refresh_models(select=job["name"])
+        else:
+            self.teach_message = f"not kept: {result.reason}. Your model is unchanged."
+        self.show(self.reading)
+
     # -- the one place that puts state on screen --------------------------
     def show(self, reading: Reading | None, note: str | None = None) -> None:
         self.reading = reading
@@ -327,7 +427,9 @@ class DigitApp:
             self.root.title(TITLE)
         model = f"model {self.model_name}" if self.model_name else "no model"
         timing = f" - read in {reading.seconds * 1000:.1f} ms" if reading and reading.probabilities is not None else ""
-        self.status.configure(text=f"{model} - {len(self.drawing.strokes)} strokes{timing}")
+        n = len(self.drawing.strokes)
+        self.status.configure(text=f"{model} - {n} stroke{'' if n == 1 else 's'}{timing}")
+        self.teach.info.configure(text=self.teach_message)
         if self.state_file:
             self._write_state(note)
 
@@ -344,12 +446,17 @@ class DigitApp:
                  "message": note if r is None else r.message,
                  "probabilities": None if r is None or r.probabilities is None else [round(float(p), 4) for p in r.probabilities],
                  "models": [m.name for m in self.models] if hasattr(self, "models") else [], "time": time.time(),
-                 "canvas": self.canvas_geometry(), "chooser": [self.chooser.winfo_rootx(), self.chooser.winfo_rooty(),
-                                                               self.chooser.winfo_width(), self.chooser.winfo_height()]}
+                 "teach": self.teach_message, "learning": self.learning is not None,
+                 "canvas": self.canvas_geometry(), "chooser": self._geometry(self.chooser),
+                 "learn_button": self._geometry(self.teach.learn)}
         tmp = f"{self.state_file}.tmp"
         with open(tmp, "w") as f:
             json.dump(state, f)
         os.replace(tmp, self.state_file)
+
+    @staticmethod
+    def _geometry(widget: tk.Misc) -> list[int]:
+        return [widget.winfo_rootx(), widget.winfo_rooty(), widget.winfo_width(), widget.winfo_height()]
 
     def canvas_geometry(self) -> list[int]:
         """The drawable square on the screen: x, y, side (what a test driving the mouse needs)."""
@@ -393,7 +500,9 @@ class DigitApp:
 
     def about(self) -> None:
         messagebox.showinfo(TITLE, "Draw a digit; a neural network written from scratch in numpy reads it as you draw.\n\n"
-                                   "Esc or right-click clears, Ctrl+Z undoes a stroke.", parent=self.root)
+                                   "Esc or right-click clears, Ctrl+Z undoes a stroke.\n"
+                                   "Press a digit key (or button) to save a drawing as that digit; "
+                                   "'Learn my handwriting' then makes a personal model.", parent=self.root)
 
     def quit(self) -> None:
         self.root.destroy()

@@ -11,6 +11,7 @@ arrays, and weight decay applies to weights only.
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -111,6 +112,23 @@ class Sequential:
             if layer.params[k].shape != np.shape(w):
                 raise ValueError(f"{type(layer).__name__} {k}: expected shape {layer.params[k].shape}, got {np.shape(w)}")
             layer.params[k][...] = w  # in place: the flat storage and the optimiser stay bound
+
+    def copy(self) -> "Sequential":
+        """An independent model with the same layers and weights (not compiled).
+
+        Use this rather than ``copy.deepcopy``: the layers' parameters are views into the flat
+        storage, and a deep copy would cut them loose from it.
+        """
+        from .layers import layer_from_config
+
+        if not self.built:
+            self.build()
+        clone = Sequential([layer_from_config(type(layer).__name__, layer.get_config()) for layer in self.layers],
+                           seed=self.seed, name=self.name)
+        clone.build(self.input_shape)
+        clone.set_weights(self.get_weights())
+        clone.metadata = json.loads(json.dumps(self.metadata))
+        return clone
 
     def summary(self, print_fn=print) -> str:
         """A table of layers, output shapes and parameter counts (printed, and returned)."""

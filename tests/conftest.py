@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 _TMP = Path(tempfile.mkdtemp(prefix="digits-tests-"))
 os.environ["DIGITS_CACHE_DIR"] = str(_TMP / "cache")
 os.environ["DIGITS_MODELS_DIR"] = str(_TMP / "saved_models")
+os.environ["DIGITS_PERSONAL_DIR"] = str(_TMP / "personal")
+os.environ["DIGITS_SETTINGS"] = str(_TMP / "settings.json")
 
 
 @pytest.fixture(scope="session")

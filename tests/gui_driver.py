@@ -20,7 +20,9 @@ class AppWindow:
 
     def __init__(self, models_dir: Path, state_file: Path, extra_env: dict | None = None) -> None:
         self.state_file = state_file
+        state_file.unlink(missing_ok=True)  # never mistake an old window's state for this one's
         env = {**os.environ, **(extra_env or {})}
+        xdo("mousemove", "0", "0")  # start with the pointer off the canvas
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "interface.py"), "--models-dir", str(models_dir),
                                       "--state-file", str(state_file)], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -65,7 +67,7 @@ class AppWindow:
         x0, y0, side = self.state["canvas"]
         xdo("mousemove", str(x0 + side // 2), str(y0 + side // 2))  # focus follows the pointer here
         xdo("windowfocus", "--sync", self.window)
-        xdo("key", "--clearmodifiers", *keys)
+        xdo("key", *keys)
 
     def right_click_canvas(self) -> None:
         x0, y0, side = self.state["canvas"]
@@ -78,3 +80,8 @@ class AppWindow:
         if self.proc.poll() is None:
             self.proc.terminate()
         return self.proc.wait(timeout=10)
+
+
+def click(geometry: list[int]) -> None:
+    x, y, w, h = geometry
+    xdo("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")

@@ -98,3 +98,30 @@ def test_no_model_still_opens_and_says_how_to_train(display, tmp_path):
         assert app.state["model"] is None and "ModelManager.py train" in app.state["message"]
     finally:
         app.close()
+
+
+def test_label_drawings_and_learn_my_handwriting(display, models_dir, tmp_path, mnist):
+    """Draw, say what it was with the digit key, then fine-tune from the window while it stays responsive."""
+    import os
+
+    from gui_driver import click
+
+    env = {"DIGITS_PERSONAL_DIR": str(tmp_path / "personal"), "DIGITS_MNIST_SOURCE": os.environ["MNIST_NPZ"]}
+    app = AppWindow(models_dir, tmp_path / "state.json", extra_env=env)
+    try:
+        for _ in range(3):
+            for digit in (1, 4, 7):
+                app.draw(HAND_DRAWN[digit])
+                app.key(str(digit))
+                state = app.wait_for(lambda s: s["strokes"] == 0 and "saved as" in s["teach"])
+        assert state["teach"] == "saved as 7: 9 drawings kept"
+        click(app.state["learn_button"])
+        app.wait_for(lambda s: s["learning"], timeout=10)
+        app.draw(HAND_DRAWN[3])  # drawing while it learns: still read live
+        assert app.wait_for(lambda s: s["digit"] is not None)["digit"] == 3
+        state = app.wait_for(lambda s: not s["learning"], timeout=180)
+        assert "Saved as default-personal and selected" in state["teach"], state["teach"]
+        assert state["model"] == "default-personal" and "default-personal" in state["models"]
+        assert (models_dir / "default" / "model.json").exists()  # the base is still there, unchanged
+    finally:
+        app.close()

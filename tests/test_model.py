@@ -294,3 +294,14 @@ def test_a_failed_save_leaves_the_old_model_intact(tmp_path, monkeypatch):
     assert (path / "weights.npz").read_bytes() == before
     assert sorted(p.name for p in path.iterdir()) == ["model.json", "weights.npz"]
     load_model(path)
+
+
+def test_copy_is_independent_and_trainable():
+    model = xor_model()
+    clone = model.copy()
+    clone.compile(optimizer=SGD(0.5, momentum=0.9))
+    before = model.get_weights()
+    clone.fit(XOR_X, XOR_Y, epochs=300, batch_size=4, verbose=0)
+    np.testing.assert_array_equal(clone.predict(XOR_X), XOR_Y)  # the clone learned
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)  # and the original did not move

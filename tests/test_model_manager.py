@@ -42,7 +42,7 @@ def test_train_saves_model_metadata_and_curves(workspace):
     assert meta["test_accuracy"] > 0.8, meta["test_accuracy"]   # bars of 10 angles are easy
     assert meta["train_args"]["seed"] == 0 and meta["data"]["source_sha256"]
     assert meta["data"]["train_images"] == (400 - 50) * 2 and meta["preprocessing_version"] == 1
-    assert len(model.history["val_accuracy"]) == 3 and meta["training_seconds"] > 0
+    assert len(model.history["val_accuracy"]) == 3 and meta["training_seconds"] >= 0
     assert not (workspace["models"] / mm.CHECKPOINTS / "tiny").exists()  # removed once finished
 
 

@@ -1,0 +1,188 @@
+"""The personal dataset (saving, crash safety, export/import, moving) and fine-tuning with its guard."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ModelManager as mm
+from app.finetune import fine_tune, split_held_out
+from app.personal import ARRAYS, LINES, PersonalDataset, move_personal_dir
+from network import SGD, Dense, Flatten, Sequential
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def digit_image(k: int) -> np.ndarray:
+    img = np.zeros((28, 28), np.uint8)
+    img[4:24, 10 + k % 8] = 255
+    return img
+
+
+def test_add_and_read_back(tmp_path):
+    store = PersonalDataset(tmp_path / "p")
+    assert store.count() == 0 and store.arrays()[0].shape == (0, 28, 28)
+    for k in range(5):
+        store.add(digit_image(k), k, strokes=[{"width": 24, "points": [[1, 2], [3, 4]]}])
+    store.add(np.full((28, 28), 0.5, np.float32), 9)  # float 0..1 input works too
+    images, labels = store.arrays()
+    assert images.dtype == np.uint8 and images.shape == (6, 28, 28) and labels.tolist() == [0, 1, 2, 3, 4, 9]
+    assert images[5, 0, 0] == 128 and store.entries()[0]["strokes"][0]["points"] == [[1, 2], [3, 4]]
+    assert store.counts_by_digit() == [1, 1, 1, 1, 1, 0, 0, 0, 0, 1]
+    with pytest.raises(ValueError, match="0-9, got 12"):
+        store.add(digit_image(0), 12)
+
+
+def test_torn_line_and_stale_arrays_are_repaired(tmp_path):
+    store = PersonalDataset(tmp_path)
+    store.add(digit_image(1), 1)
+    store.add(digit_image(2), 2)
+    with open(tmp_path / LINES, "a") as f:
+        f.write('{"label": 3, "image": "00ff')  # a crash in the middle of a line
+    (tmp_path / ARRAYS).write_bytes(b"garbage")  # and a damaged array file
+    images, labels = store.arrays()
+    assert labels.tolist() == [1, 2]
+    store.add(digit_image(4), 4)  # the next save starts on a fresh line
+    assert store.arrays()[1].tolist() == [1, 2, 4]
+
+
+WRITER = """
+import sys, numpy as np
+sys.path.insert(0, {root!r})
+from app.personal import PersonalDataset
+store = PersonalDataset({folder!r})
+img = np.zeros((28, 28), np.uint8)
+for k in range(100000):
+    img[k % 28, (3 * k) % 28] = 255
+    n = store.add(img, k % 10, strokes=[{{"width": 20, "points": [[k, k]] * 50}}])
+    print(n, flush=True)
+"""
+
+
+def test_killing_the_app_mid_write_loses_and_corrupts_nothing(tmp_path):
+    folder = tmp_path / "p"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), folder=str(folder))],
+                            stdout=subprocess.PIPE, text=True)
+    confirmed = 0
+    deadline = time.monotonic() + 20
+    while confirmed < 25 and time.monotonic() < deadline:
+        confirmed = int(proc.stdout.readline())
+    time.sleep(0.013)  # land the kill somewhere inside a later save
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    store = PersonalDataset(folder)
+    images, labels = store.arrays()
+    assert len(labels) >= confirmed, "a save that was confirmed is gone"
+    assert labels.tolist() == [k % 10 for k in range(len(labels))]
+    assert images.shape == (len(labels), 28, 28)
+    store.add(digit_image(0), 0)
+    assert store.count() == len(labels) + 1
+
+
+def test_export_import_and_move(tmp_path, monkeypatch):
+    a = PersonalDataset(tmp_path / "a")
+    for k in range(7):
+        a.add(digit_image(k), k % 3, strokes=[{"width": 18, "points": [[k, k]]}])
+    assert a.export(tmp_path / "mine.npz") == 7
+    b = PersonalDataset(tmp_path / "b")
+    assert b.import_file(tmp_path / "mine.npz") == 7
+    np.testing.assert_array_equal(b.arrays()[0], a.arrays()[0])
+    assert b.entries()[3]["strokes"] == a.entries()[3]["strokes"]
+    (tmp_path / "bad.npz").write_bytes(b"nope")
+    with pytest.raises(ValueError, match="not a personal-dataset export"):
+        b.import_file(tmp_path / "bad.npz")
+    monkeypatch.delenv("DIGITS_PERSONAL_DIR")
+    monkeypatch.setenv("DIGITS_SETTINGS", str(tmp_path / "settings.json"))
+    json.dump({"personal_dir": str(tmp_path / "a")}, open(tmp_path / "settings.json", "w"))
+    move_personal_dir(tmp_path / "moved")
+    assert PersonalDataset().folder == tmp_path / "moved" and PersonalDataset().count() == 7
+    assert PersonalDataset(tmp_path / "a").count() == 0
+
+
+def test_held_out_split_keeps_every_fifth_per_digit():
+    labels = np.array([1] * 10 + [2] * 3 + [3])
+    train, held = split_held_out(labels)
+    assert sorted(np.concatenate([train, held]).tolist()) == list(range(14))
+    assert labels[held].tolist() == [1, 1, 2]
+
+
+def test_personal_cli_export_and_evaluate(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DIGITS_PERSONAL_DIR", str(tmp_path / "p"))
+    store = PersonalDataset()
+    for k in range(6):
+        store.add(digit_image(k), k)
+    assert mm.main(["personal"]) == 0
+    assert "6 drawings" in capsys.readouterr().out
+    assert mm.main(["personal", "--export", str(tmp_path / "x.npz")]) == 0
+    assert (tmp_path / "x.npz").exists()
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(10, "softmax")], seed=0)
+    model.compile()
+    model.save(tmp_path / "models" / "m")
+    capsys.readouterr()
+    assert mm.main(["evaluate", "--model", "m", "--personal", "--json", "--models-dir", str(tmp_path / "models")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["data"] == "personal" and 0 <= result["accuracy"] <= 1
+
+
+# -- fine-tuning on real MNIST -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def base_and_mnist(mnist):
+    x = mnist["x_train"][:20000].astype(np.float32) / 255
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(128, "tanh"), Dense(10, "softmax")], seed=0)
+    model.compile(optimizer=SGD(0.1, momentum=0.9))
+    model.fit(x, mnist["y_train"][:20000], epochs=3, batch_size=64, verbose=0)
+    return model, mnist
+
+
+def mirrored_personal(mnist, per_digit=12):
+    """A "person" who writes 3, 4 and 7 mirrored: digits an MNIST model gets wrong."""
+    x, y = mnist["x_train"][30000:], mnist["y_train"][30000:]
+    idx = np.concatenate([np.flatnonzero(y == d)[:per_digit] for d in (3, 4, 7)])
+    return x[idx][:, :, ::-1].copy(), y[idx].astype(np.int64)
+
+
+def test_fine_tuning_learns_the_users_digits_and_keeps_mnist(base_and_mnist):
+    base, mnist = base_and_mnist
+    images, labels = mirrored_personal(mnist)
+    before_weights = base.get_weights()
+    progress = []
+    result = fine_tune(base, images, labels, mnist, epochs=3, report=lambda f, t: progress.append(f))
+    print(f"personal {result.personal_before:.2f} -> {result.personal_after:.2f}; {result.reason}")
+    assert result.personal_after > result.personal_before + 0.2
+    assert result.accepted and result.mnist_before - result.mnist_after <= 0.003
+    assert progress[-1] == 1.0
+    for a, b in zip(base.get_weights(), before_weights):
+        np.testing.assert_array_equal(a, b)  # the base model is never modified
+
+
+def test_the_forgetting_guard_rejects_a_model_that_forgot_mnist(base_and_mnist):
+    base, mnist = base_and_mnist
+    images, labels = mirrored_personal(mnist)
+    # Far too high a learning rate and no replay: MNIST accuracy collapses, and the guard says no.
+    result = fine_tune(base, images, labels, mnist, epochs=2, replay=10, learning_rate=0.5)
+    assert not result.accepted and "dropped" in result.reason
+
+
+def test_finetune_command_saves_a_personal_model(base_and_mnist, tmp_path, capsys, monkeypatch):
+    base, mnist = base_and_mnist
+    monkeypatch.setenv("DIGITS_PERSONAL_DIR", str(tmp_path / "p"))
+    store = PersonalDataset()
+    images, labels = mirrored_personal(mnist)
+    for img, lab in zip(images, labels):
+        store.add(img, lab)
+    base.metadata["test_accuracy"] = 0.9
+    base.save(tmp_path / "models" / "default")
+    code = mm.main(["finetune", "--models-dir", str(tmp_path / "models"), "--source", os.environ["MNIST_NPZ"],
+                    "--epochs", "3", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "saved as personal" in out and "held-out drawings" in out
+    meta = json.loads((tmp_path / "models" / "personal" / "model.json").read_text())["metadata"]
+    assert meta["fine_tuned_from"] == "default" and meta["personal"]["drawings"] == 36
