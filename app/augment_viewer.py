@@ -29,13 +29,13 @@ class AugmentViewer:
 
     RENDER_DELAY_MS = 60
 
-    def __init__(self, master: tk.Misc, images: np.ndarray, labels: np.ndarray,
+    def __init__(self, top: tk.Tk | tk.Toplevel, images: np.ndarray, labels: np.ndarray,
                  params: data.AugmentParams | None = None, class_names=None, origin: str = "") -> None:
         self.images, self.labels, self.class_names = images, labels, class_names
         params = params or data.AugmentParams()
         self.seed = 0
         self._pending = None
-        self.top = tk.Toplevel(master) if not isinstance(master, tk.Tk) else master
+        self.top = top  # the window to fill: the root when stand-alone, a Toplevel from the app
         self.top.title("Augmentation preview" + (f" - {origin}" if origin else ""))
         self.top.minsize(640, 420)
         self.vars = {name: tk.DoubleVar(master=self.top, value=getattr(params, name)) for name, *_ in SLIDERS}

@@ -493,7 +493,7 @@ class DigitApp:
             from app.augment_viewer import AugmentViewer
 
             images, labels, origin = result["data"]
-            AugmentViewer(self.root, images, labels, origin=origin)
+            AugmentViewer(tk.Toplevel(self.root), images, labels, origin=origin)
             self.show(self.reading)
 
         check()

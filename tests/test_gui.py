@@ -125,3 +125,53 @@ def test_label_drawings_and_learn_my_handwriting(display, models_dir, tmp_path, 
         assert (models_dir / "default" / "model.json").exists()  # the base is still there, unchanged
     finally:
         app.close()
+
+
+def test_rapid_drawing_resizing_and_clearing_mid_stroke_never_raise(display, models_dir, tmp_path, monkeypatch):
+    """In-process, with Tk's own event queue: every callback exception is collected and must stay empty."""
+    import tkinter as tk
+
+    import numpy as np
+    from fixtures import make_arrays
+
+    from app.window import DigitApp
+
+    source = tmp_path / "small.npz"
+    np.savez(source, **make_arrays())
+    monkeypatch.setenv("DIGITS_MNIST_SOURCE", str(source))
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
+    root = tk.Tk()
+    errors = []
+    root.report_callback_exception = lambda *exc: errors.append(exc)
+    try:
+        app = DigitApp(root, models_dir)
+        root.update()
+        canvas = app.canvas.widget
+        rng = np.random.default_rng(0)
+        for k in range(300):
+            x, y = (int(v) for v in rng.integers(-40, 320, 2))  # off the canvas too
+            if k % 50 == 0:
+                canvas.event_generate("<ButtonPress-1>", x=x, y=y)
+            canvas.event_generate("<B1-Motion>", x=x, y=y, state=0x100)
+            if k % 37 == 0:
+                app.clear()  # mid-stroke
+            if k % 41 == 0:
+                app.undo()
+            if k % 60 == 0:
+                root.geometry(f"{560 + k}x{620 + k // 2}")
+            if k % 10 == 0:
+                root.update()
+        canvas.event_generate("<ButtonRelease-1>", x=10, y=10)
+        root.update()
+        assert app.reading is not None or app.drawing.empty
+        app.open_visualiser()  # Tools > Augmentation visualiser
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not [w for w in root.winfo_children() if isinstance(w, tk.Toplevel)]:
+            root.update()
+            time.sleep(0.02)
+        viewers = [w for w in root.winfo_children() if isinstance(w, tk.Toplevel)]
+        assert viewers and viewers[0].title().startswith("Augmentation preview"), errors
+        root.update()
+    finally:
+        root.destroy()
+    assert errors == []
