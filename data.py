@@ -202,10 +202,12 @@ class AugmentParams:
     elastic_alpha: float = 16.0  # elastic distortion strength (pixels before smoothing); 0 turns it off
     elastic_sigma: float = 5.0   # smoothness of the field (Simard et al. used alpha 34, sigma 4: strong)
     noise: float = 0.02          # std of Gaussian background noise, as a fraction of full intensity
+    thickness: float = 0.0       # share of images whose strokes are made thicker or thinner (half each)
 
     def __post_init__(self):
         for name, low, high in (("rotation", 0, 180), ("zoom", 0, 0.9), ("shift", 0, 10), ("elastic_alpha", 0, 200),
-                                ("elastic_sigma", 0.5, 20), ("noise", 0, 1)):
+                                ("elastic_sigma", 0.5, 20), ("noise", 0, 1),
+                                ("thickness", 0, 1)):
             value = getattr(self, name)
             if not low <= value <= high:
                 raise ValueError(f"{name} must be between {low} and {high}, got {value!r}")
@@ -247,6 +249,8 @@ def augment_batch(images: np.ndarray, params: AugmentParams, rng: np.random.Gene
         field -= 0.5
         field *= np.float32(2 * params.elastic_alpha)  # uniform in [-alpha, alpha), then smoothed
         displacement = g @ field @ g.T
+    if params.thickness:
+        images = vary_thickness(images, params.thickness, rng)
     out = resample(images, angle, scale, shift, displacement)
     if params.noise:
         # A window at a random offset into a fixed bank of Gaussian noise: drawing fresh normals
@@ -258,6 +262,23 @@ def augment_batch(images: np.ndarray, params: AugmentParams, rng: np.random.Gene
         np.clip(out, 0, 255, out=out)
     out += 0.5  # round to nearest on the cast below
     return out.astype(np.uint8)
+
+
+def vary_thickness(images: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """Thicken (grey dilation) a random ``share / 2`` of the images and thin (grey erosion) another
+    ``share / 2``, with a 2x2 footprint: people draw with every pen width, MNIST has a narrow range."""
+    from scipy import ndimage
+
+    pick = rng.random(len(images))
+    thick, thin = pick < share / 2, (pick >= share / 2) & (pick < share)
+    if not (thick.any() or thin.any()):
+        return images
+    out = images.copy()
+    if thick.any():
+        out[thick] = ndimage.grey_dilation(images[thick], size=(1, 2, 2))
+    if thin.any():
+        out[thin] = ndimage.grey_erosion(images[thin], size=(1, 2, 2))
+    return out
 
 
 def resample(images: np.ndarray, angle_deg: np.ndarray, scale: np.ndarray, shift: np.ndarray,
@@ -543,7 +564,7 @@ def preview_grid(images: np.ndarray, labels: np.ndarray, params: AugmentParams, 
 
 def _params_from(args) -> AugmentParams:
     return AugmentParams(rotation=args.rotation, zoom=args.zoom, shift=args.shift, elastic_alpha=args.elastic_alpha,
-                         elastic_sigma=args.elastic_sigma, noise=args.noise)
+                         elastic_sigma=args.elastic_sigma, noise=args.noise, thickness=args.thickness)
 
 
 def _human(n: float) -> str:
@@ -568,6 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--elastic-sigma", type=float, default=defaults.elastic_sigma,
                    help="elastic distortion smoothness (default %(default)s)")
     p.add_argument("--noise", type=float, default=defaults.noise, help="background noise std, 0-1 (default %(default)s)")
+    p.add_argument("--thickness", type=float, default=defaults.thickness,
+                   help="share of images drawn thicker or thinner, 0-1 (default %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rebuild", action="store_true", help="build the cache again even if it exists")
     p.add_argument("--cache-dir", type=Path, default=CACHE_DIR)

@@ -75,6 +75,12 @@ class Drawing:
         """The drawing at logical size, antialiased (box-filtered from the supersampled raster)."""
         return self._image.reduce(SUPERSAMPLE) if SUPERSAMPLE > 1 else self._image.copy()
 
+    def display_image(self, side: int) -> Image.Image:
+        """The drawing at ``side`` x ``side`` screen pixels, box-filtered from the supersampled raster."""
+        if side == self.size:
+            return self.image()
+        return self._image.resize((side, side), Image.BOX)
+
     def array(self) -> np.ndarray:
         """The drawing as float32 in 0..1, bright ink on black."""
         return np.asarray(self.image(), dtype=np.float32) / 255

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from app.predictor import Predictor, Reading
-from app.strokes import DEFAULT_BRUSH, LOGICAL_SIZE, SUPERSAMPLE, Drawing
+from app.strokes import DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
 
 PREDICT_DELAY_MS = 25       # while drawing: at most one prediction per 25 ms
 TITLE = "Digit recogniser"
@@ -82,9 +82,7 @@ class DrawingCanvas:
     def refresh(self) -> None:
         """Show the raster at the widget's size (box-filtered down from the supersampled image)."""
         side = max(1, round(LOGICAL_SIZE * self.scale))
-        raw = self.drawing._image
-        shown = raw.reduce(SUPERSAMPLE) if side == LOGICAL_SIZE else raw.resize((side, side), Image.BOX)
-        self._photo = ImageTk.PhotoImage(shown)
+        self._photo = ImageTk.PhotoImage(self.drawing.display_image(side))
         self.widget.itemconfigure(self._item, image=self._photo)
 
 

@@ -343,3 +343,13 @@ def test_visualiser_window_renders_and_follows_the_sliders(display):
         assert viewer.status.cget("text") == "sample set 2"
     finally:
         root.destroy()
+
+
+def test_thickness_variation_thickens_some_and_thins_others():
+    x = make_arrays()["x_train"].astype(np.uint8)
+    x = ndimage.grey_dilation(x, size=(1, 2, 2))  # strokes 2-3 pixels wide, like MNIST
+    out = data.vary_thickness(x, 1.0, np.random.default_rng(0))
+    ink_before, ink_after = x.sum(axis=(1, 2)).astype(float), out.sum(axis=(1, 2)).astype(float)
+    assert (ink_after > ink_before).sum() > 20 and (ink_after < ink_before).sum() > 20
+    assert (ink_after > 0).all()  # thinning never erases a digit
+    np.testing.assert_array_equal(data.vary_thickness(x, 0.0, np.random.default_rng(0)), x)
