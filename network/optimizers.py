@@ -129,9 +129,14 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba 2015) with the bias correction folded into the step size:
+    """Adam (Kingma & Ba 2015), in the form Keras and the paper's section 2 use:
     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g²;
-    p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)."""
+    p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
+
+    To save two of the twelve passes over the parameters, the state is kept without the
+    (1 - b) factors: m~ = m / (1 - b1) = b1 m~ + g and v~ = v / (1 - b2) = b2 v~ + g². The
+    constants then fold exactly into one step size and one epsilon:
+    p -= lr sqrt(1 - b2^t) (1 - b1) / ((1 - b1^t) sqrt(1 - b2)) * m~ / (sqrt(v~) + eps / sqrt(1 - b2))."""
 
     name = "adam"
     state_names = ("m", "v")
@@ -144,7 +149,9 @@ class Adam(Optimizer):
 
     def _begin_step(self):
         t = self.iterations
-        self._step_size = self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        root = np.sqrt(1 - self.beta_2)
+        self._step_size = self.learning_rate * np.sqrt(1 - self.beta_2**t) * (1 - self.beta_1) / ((1 - self.beta_1**t) * root)
+        self._eps = self.epsilon / root
 
     def _update(self, p, g, states, tmp, wd):
         m, v = states
@@ -152,18 +159,15 @@ class Adam(Optimizer):
             p *= 1.0 - self.learning_rate * wd        # AdamW: decay the weights, not the gradient
         elif wd:
             g += wd * p
-        # m = b1 * m + (1 - b1) * g  ==  b1 * (m - g) + g : three passes, no temporary
-        m -= g
         m *= self.beta_1
-        m += g
+        m += g                                         # m~ = b1 m~ + g
         np.multiply(g, g, out=tmp)
-        v -= tmp
         v *= self.beta_2
-        v += tmp
+        v += tmp                                       # v~ = b2 v~ + g²
         np.sqrt(v, out=tmp)
-        tmp += self.epsilon
+        tmp += self._eps
+        tmp *= -1.0 / self._step_size                  # so that the division gives the step itself
         np.divide(m, tmp, out=tmp)
-        tmp *= -self._step_size
         p += tmp
 
     def get_config(self):
