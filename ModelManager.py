@@ -38,7 +38,8 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # The defaults reproduce the shipped model (see README, "The default model").
 TRAIN_DEFAULTS = dict(layers="784,800,800,10", activation="tanh", loss="categorical_crossentropy", optimizer="sgd",
                       lr=0.05, momentum=0.9, schedule="cosine", warmup=0.0, weight_decay=0.0, epochs=12,
-                      batch_size=128, copies=25, validation=5000, patience=4, seed=0, dataset="mnist")
+                      batch_size=128, copies=25, validation=5000, patience=4, seed=0, dataset="mnist",
+                      augment={"thickness": 0.3})
 
 
 class ManagerError(Exception):
@@ -578,8 +579,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=d["seed"])
     t.add_argument("--dataset", default=d["dataset"], choices=["mnist", "fashion"])
     t.add_argument("--source", type=Path, help="a local mnist.npz or IDX folder instead of the download")
-    t.add_argument("--augment", type=json.loads, default=None,
-                   help='augmentation parameters as JSON, e.g. \'{"rotation": 15, "elastic_alpha": 0}\'')
+    t.add_argument("--augment", type=json.loads, default=d["augment"],
+                   help='augmentation parameters as JSON, the others keep data.py\'s defaults '
+                        '(default \'{"thickness": 0.3}\', e.g. \'{"rotation": 15, "elastic_alpha": 0}\')')
     t.add_argument("--resume", metavar="NAME", help="continue the interrupted run NAME")
     t.add_argument("--personal", action="store_true", help="also train on your saved drawings")
     t.add_argument("--quiet", action="store_true")

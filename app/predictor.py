@@ -16,6 +16,7 @@ from app.preprocess import to_mnist
 UNSURE_BELOW = 0.60     # top probability under this: unsure
 TIE_MARGIN = 0.30       # top two closer than this: unsure, and both are named
 MIN_RELATIVE_SIZE = 0.10  # ink spanning under 10 % of the canvas: a dot, not a digit
+MAX_ASPECT = 1.8          # ink much wider than tall (a dash, a wave): 1 MNIST digit in 2000 is
 
 
 @dataclasses.dataclass
@@ -43,16 +44,19 @@ class Predictor:
         if prep.empty:
             return Reading(None, None, None, False, "draw a digit", time.perf_counter() - start)
         proba = self.model.predict_proba(prep.image)
-        return judge(proba, prep.image, prep.relative_size, time.perf_counter() - start)
+        return judge(proba, prep.image, prep.relative_size, time.perf_counter() - start, prep.aspect)
 
 
-def judge(proba: np.ndarray, network_input: np.ndarray, relative_size: float = 1.0, seconds: float = 0.0) -> Reading:
+def judge(proba: np.ndarray, network_input: np.ndarray, relative_size: float = 1.0, seconds: float = 0.0,
+          aspect: float = 1.0) -> Reading:
     """Decide what to say about ``proba``: a digit, or an honest 'not sure'."""
     order = np.argsort(proba)[::-1]
     top, second = int(order[0]), int(order[1])
     p1, p2 = float(proba[top]), float(proba[second])
     if relative_size < MIN_RELATIVE_SIZE:
         return Reading(top, proba, network_input, True, "too small to read: draw the digit larger", seconds)
+    if aspect > MAX_ASPECT:
+        return Reading(top, proba, network_input, True, "not sure: that does not look like a digit", seconds)
     if p1 - p2 < TIE_MARGIN:
         return Reading(top, proba, network_input, True, f"not sure: {top} or {second}", seconds)
     if p1 < UNSURE_BELOW:

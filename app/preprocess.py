@@ -48,6 +48,14 @@ class Preprocessed:
         return self.image is None
 
     @property
+    def aspect(self) -> float:
+        """Width over height of the ink. MNIST digits are taller than wide: over 1.8 is 1 in 2000."""
+        if self.bbox is None:
+            return 0.0
+        top, left, bottom, right = self.bbox
+        return (right - left) / max(bottom - top, 1)
+
+    @property
     def relative_size(self) -> float:
         """The ink's longer side as a fraction of the picture's longer side (small = a dot)."""
         if self.bbox is None:

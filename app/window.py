@@ -419,8 +419,8 @@ class DigitApp:
         self.prediction.show(reading, note)
         self.input_panel.show(reading.network_input if reading else None)
         if reading is not None and reading.digit is not None:
-            headline = f"{reading.digit}?" if reading.unsure else f"{reading.digit}"
-            self.root.title(f"{TITLE} - {headline} ({reading.confidence:.0%})")
+            headline = "not sure" if reading.unsure else f"{reading.digit} ({reading.confidence:.0%})"
+            self.root.title(f"{TITLE} - {headline}")
         else:
             self.root.title(TITLE)
         model = f"model {self.model_name}" if self.model_name else "no model"

@@ -25,7 +25,7 @@ def make_arrays(n_train=120, n_test=30, seed=0):
 # Strokes of each digit on a unit square (x right, y down), as polylines.
 DIGIT_STROKES = {
     0: [[(0.5, 0.05), (0.2, 0.2), (0.12, 0.5), (0.2, 0.8), (0.5, 0.95), (0.8, 0.8), (0.88, 0.5), (0.8, 0.2), (0.5, 0.05)]],
-    1: [[(0.35, 0.2), (0.55, 0.05), (0.55, 0.95)]],
+    1: [[(0.42, 0.14), (0.55, 0.05), (0.55, 0.95)]],  # a short flag: a long one reads as a 7
     7: [[(0.15, 0.08), (0.85, 0.08), (0.4, 0.95)]],
 }
 

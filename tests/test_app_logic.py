@@ -53,6 +53,8 @@ def test_judge_is_honest():
     assert tie.unsure and tie.message == "not sure: 1 or 4"
     dot = judge(np.array([0.99] + [0.001] * 9), x, relative_size=0.04)
     assert dot.unsure and "too small" in dot.message
+    dash = judge(np.array([0.99] + [0.001] * 9), x, aspect=4.0)
+    assert dash.unsure and "does not look like a digit" in dash.message
 
 
 @pytest.fixture

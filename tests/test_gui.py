@@ -67,9 +67,13 @@ def test_undo_clear_and_right_click(app):
     assert app.wait_for(lambda s: s["strokes"] == 0)["digit"] is None
 
 
-def test_a_dot_is_an_honest_unsure_answer(app):
+def test_a_dot_and_a_dash_get_honest_unsure_answers(app):
     state = app.draw([[(0.5, 0.5), (0.51, 0.5)]])
     assert state["unsure"] and "small" in state["message"]
+    app.key("Escape")
+    app.wait_for(lambda s: s["strokes"] == 0)
+    state = app.draw([[(0.1, 0.5), (0.3, 0.42), (0.5, 0.5), (0.7, 0.58), (0.9, 0.5)]])
+    assert state["unsure"] and "does not look like a digit" in state["message"] and state["title"].endswith(" - not sure")
 
 
 def test_switch_model_and_close(display, models_dir, tmp_path):
