@@ -239,12 +239,12 @@ def train(args, log=print) -> Path:
                                       progress=not args.quiet)
     n_originals = dataset.meta["counts"]["originals"]
     train_idx, val_idx = split_validation(n_originals, args.copies, args.validation, args.seed)
-    x_all = dataset.float32()
-    x, y = x_all[train_idx], np.asarray(dataset.y_train)[train_idx]
+    # Only the rows used are converted to float32: the whole set as float32 and then a selection
+    # of it would hold two float copies at once (about 10 GB for the default 25 copies).
+    x, y = dataset.float32(rows=train_idx), np.asarray(dataset.y_train)[train_idx]
     if args.personal:
         x, y = _with_personal(x, y, args.copies, params, args.seed, log)
-    validation = (x_all[val_idx], np.asarray(dataset.y_train)[val_idx]) if len(val_idx) else None
-    del x_all
+    validation = (dataset.float32(rows=val_idx), np.asarray(dataset.y_train)[val_idx]) if len(val_idx) else None
     x_test, y_test = dataset.float32("x_test"), np.asarray(dataset.y_test)
     train_args = {k: v for k, v in vars(args).items() if k not in ("command", "func", "resume", "quiet", "models_dir")}
     train_args["source"] = str(args.source) if args.source else None

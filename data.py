@@ -371,12 +371,15 @@ class Dataset:
     meta: dict
     path: Path
 
-    def float32(self, name: str = "x_train", chunk: int = 65536) -> np.ndarray:
-        """One array as float32 in [0, 1], converted chunk by chunk (no float64 and no second copy)."""
+    def float32(self, name: str = "x_train", rows: np.ndarray | None = None, chunk: int = 65536) -> np.ndarray:
+        """One array (or the given ``rows`` of it) as float32 in [0, 1], converted chunk by chunk
+        from the memory map: no float64 and no float32 copy of rows that are not wanted."""
         src = getattr(self, name)
-        out = np.empty(src.shape, np.float32)
-        for s in range(0, len(src), chunk):
-            np.multiply(src[s:s + chunk], np.float32(1 / 255), out=out[s:s + chunk])
+        n = len(src) if rows is None else len(rows)
+        out = np.empty((n,) + src.shape[1:], np.float32)
+        for s in range(0, n, chunk):
+            block = src[s:s + chunk] if rows is None else src[rows[s:s + chunk]]
+            np.multiply(block, np.float32(1 / 255), out=out[s:s + chunk])
         return out
 
     def batches(self, batch_size: int = 128, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -245,6 +245,8 @@ def test_cache_is_built_once_and_reused(npz_source, tmp_path):
     assert other.path != d.path
     x = d.float32()
     assert x.dtype == np.float32 and x.max() <= 1.0 and x.min() >= 0.0
+    rows = np.array([3, 150, 359])
+    np.testing.assert_array_equal(d.float32(rows=rows, chunk=2), x[rows])
     xb, yb = next(d.batches(32))
     assert xb.shape == (32, 28, 28) and xb.dtype == np.float32 and yb.shape == (32,)
 
