@@ -88,7 +88,7 @@ def list_models(models_dir: Path = MODELS_DIR) -> list[ModelInfo]:
         try:
             desc = read_description(folder)
             meta = desc.get("metadata", {})
-            infos.append(ModelInfo(folder.name, folder, meta.get("architecture") or _architecture(desc),
+            infos.append(ModelInfo(folder.name, folder, _architecture(desc),
                                    meta.get("test_accuracy"), size, meta.get("created", "")))
         except ModelFileError as e:
             infos.append(ModelInfo(folder.name, folder, "?", None, size, "", error=e.problem))
@@ -273,8 +273,6 @@ def train(args, log=print) -> Path:
     seconds = previous_time + time.perf_counter() - started
     result = model.evaluate(x_test, y_test)
     model.metadata.update({
-        "architecture": _architecture({"input_shape": [28, 28], "layers": [
-            {"class": type(layer).__name__, "config": layer.get_config()} for layer in model.layers]}),
         "test_accuracy": round(result["accuracy"], 5), "test_loss": round(result["loss"], 5),
         "training_seconds": round(seconds, 1), "preprocessing_version": PREPROCESSING_VERSION,
         "created": time.strftime("%Y-%m-%d %H:%M"), "dataset": args.dataset,
@@ -494,7 +492,7 @@ def finetune(base_name: str, new_name: str, models_dir: Path, epochs: int = 4, s
     if result.accepted:
         model = result.model
         model.metadata.update({
-            "architecture": base.metadata.get("architecture", ""), "test_accuracy": round(result.mnist_after, 5),
+            "test_accuracy": round(result.mnist_after, 5),
             "created": time.strftime("%Y-%m-%d %H:%M"), "fine_tuned_from": base_name,
             "personal": {"drawings": int(len(labels)), "held_out": result.held_out,
                          "accuracy_before": result.personal_before, "accuracy_after": result.personal_after},
