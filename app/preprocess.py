@@ -40,7 +40,6 @@ class Preprocessed:
 
     image: np.ndarray | None
     bbox: tuple[int, int, int, int] | None = None   # top, left, bottom, right of the ink in the source
-    ink_fraction: float = 0.0                        # share of the source's pixels that are ink
     source_size: tuple[int, int] = (0, 0)            # height, width
 
     @property
@@ -134,5 +133,4 @@ def to_mnist(grey: np.ndarray, ink_is_bright: bool | None = None) -> Preprocesse
     dx = int(np.clip(dx, -x0, FIELD - (x0 + box.shape[1])))
     field = np.roll(field, (dy, dx), axis=(0, 1))
     np.clip(field, 0, 1, out=field)
-    return Preprocessed(field, (int(top), int(left), int(bottom), int(right)),
-                        float(np.count_nonzero(ink)) / ink.size, grey.shape)
+    return Preprocessed(field, (int(top), int(left), int(bottom), int(right)), grey.shape)
