@@ -1,4 +1,4 @@
-"""Start the digit app: ``python interface.py`` opens the drawing window (see app/window.py)."""
+"""Start the digit app: ``python interface.py`` opens the drawing window (see app/gui/window.py)."""
 import os
 import sys
 
@@ -7,7 +7,7 @@ import sys
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
-from app.window import main  # noqa: E402
+from app.gui.window import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,7 @@
 """Fine-tune a personal copy of a model on the user's drawings, without forgetting MNIST.
 
-No display here: the window runs ``fine_tune`` in a background thread and ``ModelManager.py
-finetune`` runs it in the foreground. The recipe:
+No display here: the window runs ``learn_handwriting`` in a background thread and
+``ModelManager.py finetune`` runs it in the foreground. The recipe:
 
 1. split the drawings: every fifth one (at least one per digit that has two or more) is held
    out to measure the personal accuracy before and after;
@@ -15,12 +15,19 @@ finetune`` runs it in the foreground. The recipe:
 from __future__ import annotations
 
 import dataclasses
-import threading
+import time
+from pathlib import Path
 
 import numpy as np
 
-import data
-from network import SGD, Callback
+from app.augment import AugmentParams, augment
+from app.mnist_cache import load_raw
+from app.model_store import ModelStoreError, exists, load, model_lock, save_final
+from app.paths import MODELS_DIR
+from app.personal import PersonalDataset
+from app.pixels import to_unit_float32
+from app.training import PREPROCESSING_VERSION
+from network import SGD, Callback, accuracy
 
 
 @dataclasses.dataclass
@@ -36,19 +43,13 @@ class FineTuneResult:
     trained_on: int
 
 
-class Cancelled(Exception):
-    pass
-
-
 class _Progress(Callback):
-    def __init__(self, report, cancel: threading.Event | None, epochs: int) -> None:
-        self.report, self.cancel, self.epochs = report, cancel, epochs
+    def __init__(self, report, epochs: int) -> None:
+        self.report, self.epochs = report, epochs
 
     def on_epoch_end(self, epoch, logs):
         if self.report:
             self.report((epoch + 1) / self.epochs, f"epoch {epoch + 1}/{self.epochs}: loss {logs['loss']:.3f}")
-        if self.cancel is not None and self.cancel.is_set():
-            self.model.stop_training = True
 
 
 def split_held_out(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,26 +65,24 @@ def split_held_out(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _accuracy(model, x: np.ndarray, y: np.ndarray) -> float | None:
-    if len(y) == 0:
-        return None
-    return float(np.mean(model.predict_proba(x).argmax(axis=1) == y))
+    return accuracy(model.predict_proba(x), y) if len(y) else None
 
 
 def fine_tune(base, images: np.ndarray, labels: np.ndarray, mnist: dict, epochs: int = 4, variants: int = 40,
               replay: int = 20000, learning_rate: float = 0.005, max_drop: float = 0.003, seed: int = 0,
-              report=None, cancel: threading.Event | None = None) -> FineTuneResult:
+              report=None) -> FineTuneResult:
     """Fine-tune a copy of ``base`` on ``images`` (n, 28, 28) uint8 with ``labels``; ``base`` is untouched.
 
     ``mnist`` holds uint8 ``x_train, y_train, x_test, y_test``. ``report(fraction, text)`` is called
-    as training goes; setting ``cancel`` stops after the current epoch and raises Cancelled.
+    as training goes.
     """
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) == 0:
         raise ValueError("there are no saved drawings to learn from")
     rng = np.random.default_rng(seed)
     train_idx, held_idx = split_held_out(labels)
-    x_held, y_held = images[held_idx].astype(np.float32) / 255, labels[held_idx]
-    x_test, y_test = mnist["x_test"].astype(np.float32) / 255, np.asarray(mnist["y_test"], np.int64)
+    x_held, y_held = to_unit_float32(images[held_idx]), labels[held_idx]
+    x_test, y_test = to_unit_float32(mnist["x_test"]), np.asarray(mnist["y_test"], np.int64)
 
     if report:
         report(0.0, "measuring the base model")
@@ -92,20 +91,18 @@ def fine_tune(base, images: np.ndarray, labels: np.ndarray, mnist: dict, epochs:
 
     # The user's drawings, each as itself plus gently augmented variants.
     mine = images[train_idx]
-    gentle = data.AugmentParams(rotation=8, zoom=0.08, shift=1.5, elastic_alpha=8, elastic_sigma=5, noise=0)
-    copies = [mine] + [data.augment(mine, gentle, seed=seed * 1000 + v) for v in range(variants)]
+    gentle = AugmentParams(rotation=8, zoom=0.08, shift=1.5, elastic_alpha=8, elastic_sigma=5, noise=0)
+    copies = [mine] + [augment(mine, gentle, seed=seed * 1000 + v) for v in range(variants)]
     x_mine = np.concatenate(copies)
     y_mine = np.tile(labels[train_idx], variants + 1)
     pick = rng.choice(len(mnist["y_train"]), size=min(replay, len(mnist["y_train"])), replace=False)
-    x = np.concatenate([x_mine, mnist["x_train"][pick]]).astype(np.float32) / 255
+    x = to_unit_float32(np.concatenate([x_mine, mnist["x_train"][pick]]))
     y = np.concatenate([y_mine, np.asarray(mnist["y_train"], np.int64)[pick]])
 
     model = base.copy()
     model.compile(loss="categorical_crossentropy", optimizer=SGD(learning_rate, momentum=0.9))
     model.history = {}
-    model.fit(x, y, epochs=epochs, batch_size=64, verbose=0, callbacks=[_Progress(report, cancel, epochs)])
-    if cancel is not None and cancel.is_set():
-        raise Cancelled("fine-tuning was cancelled")
+    model.fit(x, y, epochs=epochs, batch_size=64, verbose=0, callbacks=[_Progress(report, epochs)])
 
     if report:
         report(1.0, "checking the result on MNIST")
@@ -117,3 +114,30 @@ def fine_tune(base, images: np.ndarray, labels: np.ndarray, mnist: dict, epochs:
               + ("" if accepted else f": dropped {drop * 100:.2f} points, more than the {max_drop * 100:.1f} allowed"))
     return FineTuneResult(model, accepted, reason, mnist_before, mnist_after, personal_before, personal_after,
                           len(held_idx), len(train_idx))
+
+
+def learn_handwriting(base_name: str, new_name: str, models_dir: Path = MODELS_DIR, epochs: int = 4,
+                      source: Path | None = None, overwrite: bool = False, report=None) -> FineTuneResult:
+    """Fine-tune a copy of the saved model ``base_name`` on the personal drawings and save it as
+    ``new_name`` if the guard passes. The base is never replaced; another model only with ``overwrite``."""
+    if new_name == base_name:
+        raise ModelStoreError(f"the personal model needs a name of its own, not its base's ({base_name!r})")
+    if exists(new_name, models_dir) and not overwrite:
+        raise ModelStoreError(f"a model named {new_name!r} exists already; choose another --name or --overwrite")
+    base = load(base_name, models_dir)
+    images, labels = PersonalDataset().arrays()
+    if len(labels) == 0:
+        raise ModelStoreError("no saved drawings yet: draw digits in the app and save them with their digit key")
+    mnist = load_raw("mnist", source, progress=False)
+    result = fine_tune(base, images, labels, mnist, epochs=epochs, report=report)
+    if result.accepted:
+        model = result.model
+        model.metadata.update({
+            "test_accuracy": round(result.mnist_after, 5),
+            "created": time.strftime("%Y-%m-%d %H:%M"), "fine_tuned_from": base_name,
+            "personal": {"drawings": int(len(labels)), "held_out": result.held_out,
+                         "accuracy_before": result.personal_before, "accuracy_after": result.personal_after},
+            "preprocessing_version": PREPROCESSING_VERSION})
+        with model_lock(new_name, models_dir):
+            save_final(model, new_name, models_dir, overwrite=overwrite)
+    return result

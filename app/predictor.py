@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from app.preprocess import to_mnist
+from app.preprocess import Preprocessed, to_mnist
+from app.strokes import Drawing
 
 UNSURE_BELOW = 0.60     # top probability under this: unsure
 TIE_MARGIN = 0.30       # top two closer than this: unsure, and both are named
@@ -33,14 +34,27 @@ class Reading:
         return float(self.probabilities.max()) if self.probabilities is not None else 0.0
 
 
+def prepare_drawing(drawing: Drawing) -> Preprocessed:
+    """What the network sees of a canvas drawing: the one path from strokes to the 28x28 input,
+    used by the window and by the pen-digit renderer that makes training pictures."""
+    return to_mnist(drawing.array(), ink_is_bright=True)
+
+
 class Predictor:
     def __init__(self, model) -> None:
         self.model = model
 
+    def read_drawing(self, drawing: Drawing) -> Reading:
+        """Classify a canvas drawing, preprocessed by ``prepare_drawing``."""
+        start = time.perf_counter()
+        return self._classify(prepare_drawing(drawing), start)
+
     def read(self, picture: np.ndarray, ink_is_bright: bool = True) -> Reading:
         """Preprocess ``picture`` (2-D, 0..1) and classify it."""
         start = time.perf_counter()
-        prep = to_mnist(picture, ink_is_bright=ink_is_bright)
+        return self._classify(to_mnist(picture, ink_is_bright=ink_is_bright), start)
+
+    def _classify(self, prep: Preprocessed, start: float) -> Reading:
         if prep.empty:
             return Reading(None, None, None, False, "draw a digit", time.perf_counter() - start)
         proba = self.model.predict_proba(prep.image)

@@ -17,20 +17,26 @@ in the middle. Light ink on a dark background, values 0..1. We do the same:
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
+from app.errors import AppError
+
 BOX = 20                 # MNIST's box for the longer side
 FIELD = 28
 MNIST_CENTRE = 14.0      # measured: the mean centre of mass of MNIST digits is (13.99, 14.00)
 INK_THRESHOLD = 0.25     # fraction of the ink's contrast under which a pixel counts as paper
 MIN_CONTRAST = 0.08      # below this, in 0..1 units, the picture has no ink at all
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo of a digit is plenty; larger is refused before decoding
+MAX_FILE_BYTES = 64 << 20
 
 
-class ImageError(Exception):
+class ImageError(AppError):
     """A file that is not a readable image."""
 
 
@@ -64,9 +70,25 @@ class Preprocessed:
 
 
 def load_image(path: str | Path) -> np.ndarray:
-    """Greyscale float32 in 0..1 from any image file Pillow reads; transparency counts as white paper."""
+    """Greyscale float32 in 0..1 from any image file Pillow reads; transparency counts as white paper.
+
+    Only regular files of at most ``MAX_FILE_BYTES`` are opened (a FIFO would block), and the pixel
+    count is checked from the header before anything is decoded (a small file can hold a huge image)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except OSError as e:
+        raise ImageError(f"{path}: cannot be read ({e.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageError(f"{path}: not a regular file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ImageError(f"{path}: {info.st_size} bytes, larger than a picture of a digit needs ({MAX_FILE_BYTES})")
     try:
         with Image.open(path) as im:
+            if im.width * im.height > MAX_PIXELS:
+                raise ImageError(f"{path}: {im.width}x{im.height} pixels, more than the {MAX_PIXELS // 10**6} million "
+                                 "a picture of a digit needs")
             im = ImageOps.exif_transpose(im)
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 rgba = im.convert("RGBA")

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 LOGICAL_SIZE = 280
 SUPERSAMPLE = 2
 DEFAULT_BRUSH = 24.0  # logical pixels: after scaling to MNIST's 20-pixel box, about MNIST's stroke width
+BRUSH_RANGE = (6.0, 36.0)  # what the window's Brush slider offers
 
 
 @dataclasses.dataclass
@@ -35,6 +36,14 @@ class Drawing:
         self._image = Image.new("L", (size * SUPERSAMPLE, size * SUPERSAMPLE), 0)
         self._draw = ImageDraw.Draw(self._image)
         self.version = 0  # bumped on every change, so consumers know when to re-predict
+
+    @classmethod
+    def from_strokes(cls, strokes: list[Stroke], size: int = LOGICAL_SIZE) -> "Drawing":
+        """A drawing of recorded strokes, rasterised exactly as if they had been drawn on the canvas."""
+        drawing = cls(size)
+        drawing.strokes = [Stroke(float(s.width), [drawing._clamp(x, y) for x, y in s.points]) for s in strokes]
+        drawing._redraw()
+        return drawing
 
     # -- editing ---------------------------------------------------------
     def begin(self, x: float, y: float, width: float = DEFAULT_BRUSH) -> None:

@@ -59,7 +59,7 @@ def stroke_points(n: int = 200):
 def latencies(model_name: str, models_dir: Path) -> tuple[list[float], list[float]]:
     import tkinter as tk
 
-    from app.window import DigitApp
+    from app.gui.window import DigitApp
 
     root = tk.Tk()
     app = DigitApp(root, models_dir)

@@ -19,20 +19,21 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import data  # noqa: E402
+from app import augment as augmentation
+from app import mnist_cache, mnist_source
 
 
 def images(source: Path | None) -> np.ndarray:
     if source:
-        return data.read_source(source)["x_train"]
+        return mnist_source.read_source(source)["x_train"]
     rng = np.random.default_rng(0)
     return (rng.random((60000, 28, 28)) > 0.8).astype(np.uint8) * 255
 
 
-def rate(x: np.ndarray, params: data.AugmentParams) -> float:
-    data.augment(x[:2000], params, seed=1)  # warm-up
+def rate(x: np.ndarray, params: augmentation.AugmentParams) -> float:
+    augmentation.augment(x[:2000], params, seed=1)  # warm-up
     t = time.perf_counter()
-    data.augment(x, params, seed=0)
+    augmentation.augment(x, params, seed=0)
     return len(x) / (time.perf_counter() - t)
 
 
@@ -42,14 +43,14 @@ def main() -> None:
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     x = images(args.source)
-    affine = data.AugmentParams(elastic_alpha=0)
+    affine = augmentation.AugmentParams(elastic_alpha=0)
     results = {"images": len(x),
                "affine_noise_images_per_second": round(rate(x, affine)),
-               "affine_noise_elastic_images_per_second": round(rate(x, data.AugmentParams()))}
+               "affine_noise_elastic_images_per_second": round(rate(x, augmentation.AugmentParams()))}
     if args.source:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            data.build_cache(source=args.source, copies=5, cache_dir=Path(tmp), progress=False)
+            mnist_cache.build_cache(source=args.source, copies=5, cache_dir=Path(tmp), progress=False)
             results["default_cache_build_seconds"] = round(time.perf_counter() - t, 1)
             results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if args.json:

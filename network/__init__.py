@@ -7,7 +7,7 @@ optimisers and a Keras-like ``Sequential`` model, written to be read.
     model.fit(x_train, y_train, epochs=5, batch_size=128)
 """
 from .activations import LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
-from .callbacks import Callback, EarlyStopping, ModelCheckpoint
+from .callbacks import Callback, EarlyStopping, ExtraValidation, ModelCheckpoint
 from .errors import ModelFileError, TrainingDiverged
 from .layers import Activation, Dense, Dropout, Flatten, Layer
 from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, MeanAbsoluteError, MeanSquaredError
@@ -20,7 +20,8 @@ from .serialization import load_model, read_description
 
 __all__ = [
     "Activation", "Adam", "AdamW", "BinaryCrossEntropy", "Callback", "CategoricalCrossEntropy", "Constant",
-    "CosineDecay", "Dense", "Dropout", "EarlyStopping", "ExponentialDecay", "Flatten", "Layer", "LeakyReLU",
+    "CosineDecay", "Dense", "Dropout", "EarlyStopping", "ExponentialDecay", "ExtraValidation", "Flatten", "Layer",
+    "LeakyReLU",
     "Linear", "MeanAbsoluteError", "MeanSquaredError", "ModelCheckpoint", "ModelFileError", "RMSprop", "ReLU",
     "SGD", "Sequential", "Sigmoid", "Softmax", "StepDecay", "Tanh", "TrainingDiverged", "WarmUp", "accuracy",
     "binary_accuracy", "categorical_accuracy", "confusion_matrix", "get_dtype", "load_model", "precision",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 
 import numpy as np
 
@@ -12,6 +13,12 @@ class Callback:
         self.model = model
 
     def on_train_begin(self) -> None: ...
+
+    def on_batch_end(self, epoch: int, step: int) -> None:
+        """After every optimiser step (keep it cheap: it runs thousands of times an epoch)."""
+
+    def add_metrics(self, epoch: int, logs: dict) -> None:
+        """Add figures to this epoch's ``logs`` before they are printed and kept in the history."""
 
     def on_epoch_end(self, epoch: int, logs: dict) -> None: ...
 
@@ -23,6 +30,17 @@ def _is_better(monitor: str, value: float, best: float, min_delta: float) -> boo
     if "acc" in monitor:
         return value > best + min_delta
     return value < best - min_delta
+
+
+class ExtraValidation(Callback):
+    """Evaluate on one more labelled set after every epoch, logged as ``val_<name>_loss`` and
+    ``val_<name>_accuracy``: e.g. a second data set whose figure should be followed separately."""
+
+    def __init__(self, name: str, x, y) -> None:
+        self.name, self.x, self.y = name, x, y
+
+    def add_metrics(self, epoch, logs):
+        logs.update({f"val_{self.name}_{k}": v for k, v in self.model.evaluate(self.x, self.y).items()})
 
 
 class EarlyStopping(Callback):
@@ -59,13 +77,23 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (atomically) after every epoch, or only when ``monitor`` improves."""
+    """Save the model (atomically) after every epoch, or only when ``monitor`` improves; with
+    ``every_seconds``, also in the middle of an epoch whenever that much time has passed, so a
+    killed run loses minutes, not a whole epoch."""
 
-    def __init__(self, path: str | os.PathLike, monitor: str = "val_loss", save_best_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, monitor: str = "val_loss", save_best_only: bool = False,
+                 every_seconds: float | None = None) -> None:
         self.path, self.monitor, self.save_best_only = path, monitor, save_best_only
+        self.every_seconds = every_seconds
 
     def on_train_begin(self):
         self.best = -np.inf if "acc" in self.monitor else np.inf
+        self.last_save = time.monotonic()
+
+    def on_batch_end(self, epoch, step):
+        if self.every_seconds is not None and time.monotonic() - self.last_save >= self.every_seconds:
+            self.model.save(self.path, metadata={"epoch": epoch, "step": step + 1})
+            self.last_save = time.monotonic()
 
     def on_epoch_end(self, epoch, logs):
         if self.save_best_only:
@@ -74,3 +102,4 @@ class ModelCheckpoint(Callback):
                 return
             self.best = value
         self.model.save(self.path, metadata={"epoch": epoch + 1, "logs": logs})
+        self.last_save = time.monotonic()

@@ -41,6 +41,7 @@ class Sequential:
         self.history: dict[str, list[float]] = {}
         self.metadata: dict = {}
         self.stop_training = False
+        self._fit_buffers: dict[str, np.ndarray] = {}
         for layer in layers or []:
             self.add(layer)
 
@@ -232,13 +233,7 @@ class Sequential:
             x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
         if validation_data is not None:
             vx = self._as_input(validation_data[0])
-            vy = self._as_target(validation_data[1], len(vx))
-        labels = to_labels(y) if self.output_shape[0] > 1 else None
-
-        n = len(x)
-        steps = math.ceil(n / batch_size)
-        xb_buf = np.empty((min(batch_size, n),) + self.input_shape, dtype=self.dtype)
-        yb_buf = np.empty((min(batch_size, n),) + self.output_shape, dtype=self.dtype)
+            validation_data = (vx, self._as_target(validation_data[1], len(vx)))
         self.stop_training = False
         for cb in callbacks:
             cb.set_model(self)
@@ -247,43 +242,15 @@ class Sequential:
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 for epoch in range(initial_epoch, epochs):
-                    start = time.perf_counter()
-                    order = self.rng.permutation(n) if shuffle else np.arange(n)
-                    loss_sum, correct = 0.0, 0
-                    bar = _progress(verbose, epoch, epochs, steps)
-                    for step in range(steps):
-                        idx = order[step * batch_size:(step + 1) * batch_size]
-                        xb = np.take(x, idx, axis=0, out=xb_buf[:len(idx)])
-                        yb = np.take(y, idx, axis=0, out=yb_buf[:len(idx)])
-                        if self.lr_schedule is not None:
-                            self.optimizer.learning_rate = self.lr_schedule(epoch + step / steps)
-                        out = self._forward(xb, training=True)
-                        batch_loss = self.loss.value(out, yb)
-                        if not math.isfinite(batch_loss):
-                            raise TrainingDiverged(
-                                f"training diverged: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}; "
-                                f"try a smaller learning rate (it is {self.optimizer.learning_rate:g})")
-                        loss_sum += batch_loss * len(idx)
-                        if labels is not None:
-                            correct += int(np.count_nonzero(out.argmax(axis=1) == labels[idx]))
-                        self._backward(out, yb)
-                        self.optimizer.step()
-                        if bar is not None:
-                            bar.update(1)
-                            if step % 20 == 0 or step == steps - 1:
-                                bar.set_postfix(loss=f"{loss_sum / ((step * batch_size) + len(idx)):.4f}",
-                                                acc=f"{correct / ((step * batch_size) + len(idx)):.4f}", refresh=False)
-                    logs = {"loss": loss_sum / n}
-                    if labels is not None:
-                        logs["accuracy"] = correct / n
+                    logs = self._train_epoch(x, y, batch_size, epoch, epochs, shuffle, callbacks, verbose)
                     if validation_data is not None:
-                        logs.update({f"val_{k}": v for k, v in self.evaluate(vx, vy).items()})
+                        logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
+                    for cb in callbacks:
+                        cb.add_metrics(epoch, logs)
                     logs["lr"] = self.optimizer.learning_rate
-                    logs["time"] = time.perf_counter() - start
+                    logs["time"] = time.perf_counter() - logs.pop("_start")
                     for k, v in logs.items():
                         self.history.setdefault(k, []).append(float(v))
-                    if bar is not None:
-                        bar.close()
                     if verbose:
                         print(_epoch_line(epoch, epochs, logs), flush=True)
                     for cb in callbacks:
@@ -294,6 +261,55 @@ class Sequential:
             for cb in callbacks:
                 cb.on_train_end()
         return self.history
+
+    def _train_epoch(self, x, y, batch_size: int, epoch: int, epochs: int, shuffle: bool, callbacks, verbose: int) -> dict:
+        """One pass over the shuffled data, a mini-batch at a time: forward, loss, backward, update."""
+        start = time.perf_counter()
+        n = len(x)
+        steps = math.ceil(n / batch_size)
+        labels = to_labels(y) if self.output_shape[0] > 1 else None
+        xb_buf = self._buffer("fit_x", (min(batch_size, n),) + self.input_shape)
+        yb_buf = self._buffer("fit_y", (min(batch_size, n),) + self.output_shape)
+        order = self.rng.permutation(n) if shuffle else np.arange(n)
+        loss_sum, correct = 0.0, 0
+        bar = _progress(verbose, epoch, epochs, steps)
+        for step in range(steps):
+            idx = order[step * batch_size:(step + 1) * batch_size]
+            xb = np.take(x, idx, axis=0, out=xb_buf[:len(idx)])
+            yb = np.take(y, idx, axis=0, out=yb_buf[:len(idx)])
+            if self.lr_schedule is not None:
+                self.optimizer.learning_rate = self.lr_schedule(epoch + step / steps)
+            out = self._forward(xb, training=True)
+            batch_loss = self.loss.value(out, yb)
+            if not math.isfinite(batch_loss):
+                raise TrainingDiverged(
+                    f"training diverged: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}; "
+                    f"try a smaller learning rate (it is {self.optimizer.learning_rate:g})")
+            loss_sum += batch_loss * len(idx)
+            if labels is not None:
+                correct += int(np.count_nonzero(out.argmax(axis=1) == labels[idx]))
+            self._backward(out, yb)
+            self.optimizer.step()
+            for cb in callbacks:
+                cb.on_batch_end(epoch, step)
+            if bar is not None:
+                bar.update(1)
+                if step % 20 == 0 or step == steps - 1:
+                    seen = step * batch_size + len(idx)
+                    bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", refresh=False)
+        if bar is not None:
+            bar.close()
+        logs = {"_start": start, "loss": loss_sum / n}
+        if labels is not None:
+            logs["accuracy"] = correct / n
+        return logs
+
+    def _buffer(self, name: str, shape: tuple) -> np.ndarray:
+        """A reusable batch buffer (allocated once per shape, as the layers do for theirs)."""
+        buf = self._fit_buffers.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != self.dtype:
+            buf = self._fit_buffers[name] = np.empty(shape, dtype=self.dtype)
+        return buf
 
     # -- inference -------------------------------------------------------
     def predict_proba(self, x) -> np.ndarray:

@@ -13,6 +13,8 @@ import hashlib
 import io
 import json
 import math
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -25,6 +27,9 @@ FORMAT = "numpy-mlp-model"
 FORMAT_VERSION = 1
 CONFIG_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
+MAX_CONFIG_BYTES = 16 << 20       # model.json: architecture, history and metadata are a few kB
+MAX_PARAMETERS = 200_000_000      # far beyond any model here (the default has 1.3 M)
+MAX_UNITS = 100_000               # per layer
 
 
 def _model_paths(path) -> tuple[Path, Path]:
@@ -93,17 +98,36 @@ def _json_default(value):
     raise TypeError(f"cannot store {type(value).__name__} in model.json")
 
 
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; a FIFO, a device or a huge file is
+    refused before it is opened for reading (a FIFO would block forever)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ModelFileError(path, "file not found") from None
+    except OSError as e:
+        raise ModelFileError(path, f"cannot be read ({e.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelFileError(path, "is not a regular file")
+    if info.st_size > limit:
+        raise ModelFileError(path, f"is {info.st_size} bytes, more than a model file may be ({limit})")
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit + 1)
+    except OSError as e:
+        raise ModelFileError(path, f"cannot be read ({e.strerror})") from None
+
+
 def read_description(path) -> dict:
     """The parsed, checked ``model.json`` of a saved model (without loading its weights)."""
     config_path, _ = _model_paths(path)
+    raw = _read_bounded(config_path, MAX_CONFIG_BYTES)
     try:
-        text = config_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelFileError(config_path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ModelFileError(config_path, f"cannot be read ({e})") from None
-    try:
-        desc = json.loads(text)
+        desc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ModelFileError(config_path, "is not UTF-8 text") from None
+    except RecursionError:
+        raise ModelFileError(config_path, "is nested too deeply to be a model description") from None
     except json.JSONDecodeError as e:
         raise ModelFileError(config_path, f"is not valid JSON ({e.msg} at line {e.lineno}): truncated or edited?") from None
     if not isinstance(desc, dict) or desc.get("format") != FORMAT:
@@ -117,25 +141,43 @@ def read_description(path) -> dict:
     for key, kind in (("layers", list), ("weights", dict), ("input_shape", list)):
         if not isinstance(desc.get(key), kind):
             raise ModelFileError(config_path, f"has no valid {key!r} entry")
+    for key, kind in (("history", dict), ("metadata", dict), ("compile", dict)):
+        if key in desc and desc[key] is not None and not isinstance(desc[key], kind):
+            raise ModelFileError(config_path, f"has an invalid {key!r} entry ({type(desc[key]).__name__})")
+    arrays = desc["weights"].get("arrays")
+    if not isinstance(arrays, dict) or not all(
+            isinstance(a, dict) and isinstance(a.get("shape"), list) and all(type(d) is int and 0 <= d for d in a["shape"])
+            for a in arrays.values()):
+        raise ModelFileError(config_path, "has no valid list of weight arrays")
+    total = sum(math.prod(a["shape"]) for a in arrays.values())
+    if total > MAX_PARAMETERS:
+        raise ModelFileError(config_path, f"describes {total} numbers, more than a model may hold ({MAX_PARAMETERS})")
     return desc
 
 
 def _read_arrays(config_path: Path, weights_path: Path, expected: dict) -> dict[str, np.ndarray]:
-    try:
-        data = weights_path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(weights_path, "file not found (model.json refers to it)") from None
-    except OSError as e:
-        raise ModelFileError(weights_path, f"cannot be read ({e})") from None
+    wanted = expected.get("arrays", {})
+    # The file can be no larger than its arrays stored uncompressed in float64, plus headers.
+    limit = sum(8 * math.prod(a["shape"]) + 1024 for a in wanted.values()) + 4096
+    if not weights_path.exists():
+        raise ModelFileError(weights_path, "file not found (model.json refers to it)")
+    data = _read_bounded(weights_path, limit)
     if hashlib.sha256(data).hexdigest() != expected.get("sha256"):
         raise ModelFileError(weights_path, f"does not match {config_path.name} (SHA-256 differs): "
                                            "the file was truncated, modified or replaced")
     try:
+        # Names and sizes from the zip directory, before anything is decompressed.
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for info in z.infolist():
+                name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+                if name not in wanted:
+                    raise ModelFileError(weights_path, f"holds an array {name!r} that {config_path.name} does not list")
+                if info.file_size > 8 * math.prod(wanted[name]["shape"]) + 1024:
+                    raise ModelFileError(weights_path, f"array {name!r} is larger than its listed shape")
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
         raise ModelFileError(weights_path, f"is not a valid weights archive ({e})") from None
-    wanted = expected.get("arrays", {})
     if set(arrays) != set(wanted):
         raise ModelFileError(weights_path, f"holds arrays {sorted(arrays)} but {config_path.name} lists {sorted(wanted)}")
     for k, a in arrays.items():
@@ -161,8 +203,14 @@ def load_model(path):
         for i, entry in enumerate(desc["layers"]):
             if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
                 raise ValueError(f"layer {i} has no config")
+            units = entry["config"].get("units")
+            if isinstance(units, int) and units > MAX_UNITS:  # checked before any weight is allocated
+                raise ValueError(f"layer {i} has {units} units, more than {MAX_UNITS}")
             model.add(layer_from_config(str(entry.get("class")), entry["config"]))
-        model.build(tuple(int(d) for d in desc["input_shape"]))
+        input_shape = tuple(int(d) for d in desc["input_shape"])
+        if math.prod(input_shape) > MAX_UNITS:
+            raise ValueError(f"input shape {input_shape} is too large")
+        model.build(input_shape)
     except (ValueError, TypeError, RuntimeError) as e:
         raise ModelFileError(config_path, f"describes an invalid model: {e}") from None
 

@@ -1,8 +1,9 @@
 """Shared test fixtures.
 
-Real MNIST is found only through the explicit ``MNIST_NPZ`` setting (``.ci/run`` sets
-it), so the suite passes on a fresh machine without the file; with
-``REQUIRE_MNIST=1`` (also set by CI) a missing file fails instead of skipping.
+Real MNIST is found only through the explicit ``MNIST_NPZ`` setting, and the real pen digits
+through ``PENDIGITS_UNIPEN`` (``.ci/run`` sets both), so the suite passes on a fresh machine
+without the files; with ``REQUIRE_MNIST=1`` / ``REQUIRE_PENDIGITS=1`` (also set by CI) a missing
+file fails instead of skipping.
 """
 from __future__ import annotations
 
@@ -36,6 +37,17 @@ def mnist():
         pytest.skip("set MNIST_NPZ=/path/to/mnist.npz to run the tests on real MNIST")
     with np.load(path, allow_pickle=False) as d:
         return {k: d[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+
+
+@pytest.fixture(scope="session")
+def pendigits_file():
+    """The real UCI pen digits (UNIPEN), found through ``PENDIGITS_UNIPEN`` (``.ci/run`` sets it)."""
+    path = os.environ.get("PENDIGITS_UNIPEN")
+    if not path or not Path(path).is_file():
+        if os.environ.get("REQUIRE_PENDIGITS") == "1":
+            pytest.fail(f"REQUIRE_PENDIGITS=1 but PENDIGITS_UNIPEN={path!r} is not a file")
+        pytest.skip("set PENDIGITS_UNIPEN=/path/to/pendigits-train.unipen to run the tests on real pen digits")
+    return Path(path)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,9 @@
 """Small synthetic data sets for the tests: no download, no real MNIST."""
 from __future__ import annotations
 
+import http.server
+import threading
+
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -42,3 +45,62 @@ def draw_digit(strokes, size=280, width=18, margin=0.15, offset=(0, 0), scale=1.
         for x, y in pts:
             d.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=ink)
     return im
+
+
+class FixtureServer:
+    """Serves files from a dict; ``truncate`` names files sent half-way and then cut off."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files, self.truncate, self.requests = files, set(), []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(self.path)
+                body = server.files.get(self.path.lstrip("/"))
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.path.lstrip("/") in server.truncate:
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.connection.close()  # the transfer dies mid-way
+                    return
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def make_unipen(writers: int = 3, per_digit: int = 2, seed: int = 0) -> str:
+    """A small UNIPEN file in the layout of the UCI pen digits: the digits 0, 1 and 7 of
+    ``DIGIT_STROKES`` by a few writers, each slightly distorted, in tablet units (y up)."""
+    rng = np.random.default_rng(seed)
+    lines = [".INCLUDE        dene.doc", "", '.LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"', ".HIERARCHY      DIGIT", ""]
+    k = 0
+    for writer in range(1, writers + 1):
+        for label, strokes in DIGIT_STROKES.items():
+            for _ in range(per_digit):
+                lines += [f'.SEGMENT DIGIT {k:4d} ? "{label}"', f".COMMENT {label} {writer:2d} {k:4d}"]
+                for stroke in strokes:
+                    lines.append(".PEN_DOWN")
+                    for x, y in stroke:
+                        px = 100 + 300 * x + rng.normal(0, 4)
+                        py = 400 - 300 * y + rng.normal(0, 4)  # y grows upwards on the tablet
+                        lines.append(f" {int(px):3d}  {int(py):3d}")
+                    lines.append(".PEN_UP")
+                lines += [".DT 100", ""]
+                k += 1
+    return "\n".join(lines) + "\n"

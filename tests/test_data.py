@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures import make_arrays
+from fixtures import FixtureServer, make_arrays
 from scipy import ndimage
 
 import data
+from app import augment as augmentation
+from app import mnist_cache, mnist_source
+from app.errors import DataError
 
 
 def write_idx(path: Path, array: np.ndarray, gz: bool) -> None:
@@ -35,48 +36,9 @@ def npz_source(tmp_path):
 def idx_folder(tmp_path):
     folder = tmp_path / "idx"
     folder.mkdir()
-    for key, stem in data.IDX_FILES.items():
+    for key, stem in mnist_source.IDX_FILES.items():
         write_idx(folder / (stem + ".gz"), make_arrays()[key], gz=True)
     return folder
-
-
-# -- a real HTTP server on 127.0.0.1 ---------------------------------------
-
-class FixtureServer:
-    """Serves files from a dict; ``truncate`` names files sent half-way and then cut off."""
-
-    def __init__(self, files: dict[str, bytes]):
-        self.files, self.truncate, self.requests = files, set(), []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.requests.append(self.path)
-                body = server.files.get(self.path.lstrip("/"))
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.path.lstrip("/") in server.truncate:
-                    self.wfile.write(body[: len(body) // 2])
-                    self.wfile.flush()
-                    self.connection.close()  # the transfer dies mid-way
-                    return
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -89,16 +51,16 @@ def server(npz_source):
 def test_download_is_verified_kept_and_never_fetched_twice(server, npz_source, tmp_path):
     sha = hashlib.sha256(npz_source.read_bytes()).hexdigest()
     cache = tmp_path / "cache"
-    path = data.fetch_mnist(cache, url=server.url + "mnist.npz", sha256=sha, keras_copy=None, progress=False)
+    path = mnist_source.fetch_mnist(cache, url=server.url + "mnist.npz", sha256=sha, keras_copy=None, progress=False)
     assert path == cache / "downloads" / "mnist.npz" and path.read_bytes() == npz_source.read_bytes()
-    again = data.fetch_mnist(cache, url=server.url + "mnist.npz", sha256=sha, keras_copy=None, progress=False)
+    again = mnist_source.fetch_mnist(cache, url=server.url + "mnist.npz", sha256=sha, keras_copy=None, progress=False)
     assert again == path and len(server.requests) == 1
 
 
 def test_a_hash_mismatch_is_a_clear_error_and_leaves_nothing(server, tmp_path):
     cache = tmp_path / "cache"
-    with pytest.raises(data.DataError, match="verification"):
-        data.fetch_mnist(cache, url=server.url + "mnist.npz", sha256="0" * 64, keras_copy=None, progress=False)
+    with pytest.raises(DataError, match="verification"):
+        mnist_source.fetch_mnist(cache, url=server.url + "mnist.npz", sha256="0" * 64, keras_copy=None, progress=False)
     assert not any(p.is_file() for p in cache.rglob("*"))
 
 
@@ -106,35 +68,35 @@ def test_an_interrupted_transfer_is_a_clear_error_and_leaves_nothing(server, npz
     server.truncate.add("mnist.npz")
     cache = tmp_path / "cache"
     sha = hashlib.sha256(npz_source.read_bytes()).hexdigest()
-    with pytest.raises(data.DataError, match="could not download|verification"):
-        data.fetch_mnist(cache, url=server.url + "mnist.npz", sha256=sha, keras_copy=None, progress=False)
+    with pytest.raises(DataError, match="could not download|verification"):
+        mnist_source.fetch_mnist(cache, url=server.url + "mnist.npz", sha256=sha, keras_copy=None, progress=False)
     assert not any(p.is_file() for p in cache.rglob("*"))
     server.truncate.clear()  # and the next try succeeds
-    assert data.fetch_mnist(cache, url=server.url + "mnist.npz", sha256=sha, keras_copy=None, progress=False).is_file()
+    assert mnist_source.fetch_mnist(cache, url=server.url + "mnist.npz", sha256=sha, keras_copy=None, progress=False).is_file()
 
 
 def test_a_missing_file_on_the_server_is_a_clear_error(server, tmp_path):
-    with pytest.raises(data.DataError, match="could not download"):
-        data.fetch_mnist(tmp_path, url=server.url + "nope.npz", sha256="0" * 64, keras_copy=None, progress=False)
+    with pytest.raises(DataError, match="could not download"):
+        mnist_source.fetch_mnist(tmp_path, url=server.url + "nope.npz", sha256="0" * 64, keras_copy=None, progress=False)
 
 
 def test_keras_copy_is_used_without_downloading(server, npz_source, tmp_path):
     sha = hashlib.sha256(npz_source.read_bytes()).hexdigest()
-    path = data.fetch_mnist(tmp_path, url=server.url + "mnist.npz", sha256=sha, keras_copy=npz_source, progress=False)
+    path = mnist_source.fetch_mnist(tmp_path, url=server.url + "mnist.npz", sha256=sha, keras_copy=npz_source, progress=False)
     assert path == npz_source and server.requests == []
     # A Keras copy with other bytes is not trusted: download instead.
     other = tmp_path / "other.npz"
     other.write_bytes(b"not mnist")
-    assert data.fetch_mnist(tmp_path, url=server.url + "mnist.npz", sha256=sha, keras_copy=other, progress=False) != other
+    assert mnist_source.fetch_mnist(tmp_path, url=server.url + "mnist.npz", sha256=sha, keras_copy=other, progress=False) != other
 
 
 def test_fashion_downloads_the_four_idx_files(tmp_path, idx_folder, monkeypatch):
     files = {p.name: p.read_bytes() for p in idx_folder.iterdir()}
-    monkeypatch.setattr(data, "FASHION_MD5", {k: hashlib.md5(v).hexdigest() for k, v in files.items()})
+    monkeypatch.setattr(mnist_source, "FASHION_MD5", {k: hashlib.md5(v).hexdigest() for k, v in files.items()})
     s = FixtureServer(files)
     try:
-        folder = data.fetch_fashion(tmp_path / "cache", url=s.url, progress=False, local_dir=None)
-        assert data.read_source(folder)["x_train"].shape == (120, 28, 28)
+        folder = mnist_source.fetch_fashion(tmp_path / "cache", url=s.url, progress=False, local_dir=None)
+        assert mnist_source.read_source(folder)["x_train"].shape == (120, 28, 28)
     finally:
         s.close()
 
@@ -142,14 +104,14 @@ def test_fashion_downloads_the_four_idx_files(tmp_path, idx_folder, monkeypatch)
 # -- reading and validating ------------------------------------------------
 
 def test_npz_and_idx_sources_read_the_same(npz_source, idx_folder, tmp_path):
-    a, b = data.read_source(npz_source), data.read_source(idx_folder)
+    a, b = mnist_source.read_source(npz_source), mnist_source.read_source(idx_folder)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
     raw = tmp_path / "raw"
     raw.mkdir()
-    for key, stem in data.IDX_FILES.items():
+    for key, stem in mnist_source.IDX_FILES.items():
         write_idx(raw / stem, a[key], gz=False)
-    np.testing.assert_array_equal(data.read_source(raw)["x_test"], a["x_test"])
+    np.testing.assert_array_equal(mnist_source.read_source(raw)["x_test"], a["x_test"])
 
 
 @pytest.mark.parametrize("change,message", [
@@ -164,24 +126,24 @@ def test_bad_sources_get_clear_errors(tmp_path, change, message):
     change(arrays)
     path = tmp_path / "bad.npz"
     np.savez(path, **arrays)
-    with pytest.raises(data.DataError, match=message):
-        data.read_source(path)
+    with pytest.raises(DataError, match=message):
+        mnist_source.read_source(path)
 
 
 def test_bad_idx_files_get_clear_errors(idx_folder, tmp_path):
-    stem = data.IDX_FILES["x_train"] + ".gz"
+    stem = mnist_source.IDX_FILES["x_train"] + ".gz"
     raw = gzip.decompress((idx_folder / stem).read_bytes())
     (idx_folder / stem).write_bytes(gzip.compress(raw[:-100]))
-    with pytest.raises(data.DataError, match="header says"):
-        data.read_source(idx_folder)
+    with pytest.raises(DataError, match="header says"):
+        mnist_source.read_source(idx_folder)
     (idx_folder / stem).write_bytes(gzip.compress(b"\x01\x02" + raw[2:]))
-    with pytest.raises(data.DataError, match="magic"):
-        data.read_source(idx_folder)
+    with pytest.raises(DataError, match="magic"):
+        mnist_source.read_source(idx_folder)
     (idx_folder / stem).unlink()
-    with pytest.raises(data.DataError, match="missing train-images"):
-        data.read_source(idx_folder)
-    with pytest.raises(data.DataError, match="no such file"):
-        data.read_source(tmp_path / "nowhere")
+    with pytest.raises(DataError, match="missing train-images"):
+        mnist_source.read_source(idx_folder)
+    with pytest.raises(DataError, match="no such file"):
+        mnist_source.read_source(tmp_path / "nowhere")
 
 
 # -- augmentation ----------------------------------------------------------
@@ -189,7 +151,7 @@ def test_bad_idx_files_get_clear_errors(idx_folder, tmp_path):
 def test_resample_matches_scipy_affine_transform():
     x = make_arrays()["x_train"][:4]
     angle, scale, shift = 20.0, 1.1, (1.5, -2.0)
-    out = data.resample(x, np.full(4, angle), np.full(4, scale), np.tile(shift, (4, 1)))
+    out = augmentation.resample(x, np.full(4, angle), np.full(4, scale), np.tile(shift, (4, 1)))
     t = np.deg2rad(angle)
     m = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]]) / scale
     c = np.array([13.5, 13.5])
@@ -200,13 +162,13 @@ def test_resample_matches_scipy_affine_transform():
 
 def test_zero_parameters_give_the_originals_back():
     x = make_arrays()["x_train"]
-    params = data.AugmentParams(rotation=0, zoom=0, shift=0, elastic_alpha=0, noise=0)
-    np.testing.assert_array_equal(data.augment(x, params, seed=0), x)
+    params = augmentation.AugmentParams(rotation=0, zoom=0, shift=0, elastic_alpha=0, noise=0)
+    np.testing.assert_array_equal(augmentation.augment(x, params, seed=0), x)
 
 
 def test_a_pure_shift_moves_the_centre_of_mass_by_that_much():
     x = make_arrays()["x_train"][:8]
-    out = data.resample(x, np.zeros(8), np.ones(8), np.tile([2.0, -3.0], (8, 1)))
+    out = augmentation.resample(x, np.zeros(8), np.ones(8), np.tile([2.0, -3.0], (8, 1)))
     for a, b in zip(x, out):
         cy, cx = ndimage.center_of_mass(a)
         dy, dx = ndimage.center_of_mass(b)
@@ -215,8 +177,8 @@ def test_a_pure_shift_moves_the_centre_of_mass_by_that_much():
 
 def test_augmentation_is_reproducible_and_varied():
     x = make_arrays()["x_train"]
-    params = data.AugmentParams()
-    a, b, c = data.augment(x, params, seed=1), data.augment(x, params, seed=1), data.augment(x, params, seed=2)
+    params = augmentation.AugmentParams()
+    a, b, c = augmentation.augment(x, params, seed=1), augmentation.augment(x, params, seed=1), augmentation.augment(x, params, seed=2)
     assert a.tobytes() == b.tobytes() and a.tobytes() != c.tobytes()
     assert a.dtype == np.uint8 and a.shape == x.shape
     # The ink is still there: augmentation moves digits, it does not erase them.
@@ -225,23 +187,24 @@ def test_augmentation_is_reproducible_and_varied():
 
 def test_bad_parameters_are_refused_with_the_value():
     with pytest.raises(ValueError, match="rotation must be between 0 and 180, got -5"):
-        data.AugmentParams(rotation=-5)
+        augmentation.AugmentParams(rotation=-5)
 
 
 # -- the cache -------------------------------------------------------------
 
 def test_cache_is_built_once_and_reused(npz_source, tmp_path):
     cache = tmp_path / "cache"
-    d = data.build_cache(source=npz_source, copies=2, cache_dir=cache, progress=False)
+    d = mnist_cache.build_cache(source=npz_source, copies=2, cache_dir=cache, progress=False)
     assert d.x_train.shape == (360, 28, 28) and d.y_train.shape == (360,) and d.x_train.dtype == np.uint8
     np.testing.assert_array_equal(d.x_train[:120], make_arrays()["x_train"])  # originals first
     np.testing.assert_array_equal(d.y_train[120:240], make_arrays()["y_train"])
     np.testing.assert_array_equal(d.x_test, make_arrays()["x_test"])  # never augmented
     assert d.meta["counts"] == {"originals": 120, "train": 360, "test": 30}
     stamp = (d.path / "x_train.npy").stat().st_mtime_ns
-    again = data.build_cache(source=npz_source, copies=2, cache_dir=cache, progress=False)
+    again = mnist_cache.build_cache(source=npz_source, copies=2, cache_dir=cache, progress=False)
     assert again.path == d.path and (d.path / "x_train.npy").stat().st_mtime_ns == stamp
-    other = data.build_cache(source=npz_source, copies=2, params=data.AugmentParams(rotation=5), cache_dir=cache, progress=False)
+    other = mnist_cache.build_cache(source=npz_source, copies=2, params=augmentation.AugmentParams(rotation=5),
+                                    cache_dir=cache, progress=False)
     assert other.path != d.path
     x = d.float32()
     assert x.dtype == np.float32 and x.max() <= 1.0 and x.min() >= 0.0
@@ -254,7 +217,7 @@ def test_cache_is_built_once_and_reused(npz_source, tmp_path):
 @pytest.mark.parametrize("damage", ["truncate", "flip", "meta"])
 def test_a_damaged_cache_is_reported_and_rebuilt(npz_source, tmp_path, damage):
     cache = tmp_path / "cache"
-    d = data.build_cache(source=npz_source, copies=1, cache_dir=cache, progress=False)
+    d = mnist_cache.build_cache(source=npz_source, copies=1, cache_dir=cache, progress=False)
     good = np.array(d.x_train)
     target = d.path / "x_train.npy"
     del d
@@ -267,7 +230,7 @@ def test_a_damaged_cache_is_reported_and_rebuilt(npz_source, tmp_path, damage):
     else:
         (target.parent / "meta.json").write_text("{")
     messages = []
-    rebuilt = data.build_cache(source=npz_source, copies=1, cache_dir=cache, progress=False, log=messages.append)
+    rebuilt = mnist_cache.build_cache(source=npz_source, copies=1, cache_dir=cache, progress=False, log=messages.append)
     assert messages and "damaged" in messages[0]
     np.testing.assert_array_equal(rebuilt.x_train, good)
 
@@ -278,10 +241,32 @@ def test_an_interrupted_build_leaves_no_cache(npz_source, tmp_path, monkeypatch)
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(data, "augment", boom)
+    monkeypatch.setattr(mnist_cache, "augment", boom)
     with pytest.raises(KeyboardInterrupt):
-        data.build_cache(source=npz_source, copies=1, cache_dir=cache, progress=False)
-    assert list(cache.iterdir()) == []
+        mnist_cache.build_cache(source=npz_source, copies=1, cache_dir=cache, progress=False)
+    assert [p.name for p in cache.iterdir()] == ["downloads"]   # only the kept copy of the source
+
+
+def test_a_source_given_once_is_kept_for_offline_use(npz_source, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.delenv("DIGITS_MNIST_SOURCE", raising=False)
+    assert mnist_source.source_for("mnist", npz_source, cache) == npz_source
+    kept = cache / "downloads" / "mnist-given.npz"
+    assert kept.read_bytes() == npz_source.read_bytes()
+    npz_source.unlink()   # the original is gone, and there is no network: the kept copy is used
+    assert mnist_source.source_for("mnist", None, cache) == kept
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not an npz")
+    mnist_source.source_for("mnist", bad, tmp_path / "other")
+    assert not (tmp_path / "other" / "downloads" / "mnist-given.npz").exists()   # only valid data is kept
+
+
+def test_a_failed_download_names_the_offline_way(tmp_path, monkeypatch):
+    monkeypatch.delenv("DIGITS_MNIST_SOURCE", raising=False)
+    monkeypatch.setattr(mnist_source, "KERAS_MNIST", tmp_path / "none.npz")
+    monkeypatch.setattr(mnist_source, "MNIST_URL", "http://127.0.0.1:9/mnist.npz")   # nothing listens there
+    with pytest.raises(DataError, match="--source or DIGITS_MNIST_SOURCE"):
+        mnist_source.source_for("mnist", None, tmp_path / "cache", progress=False)
 
 
 def test_cli_build_info_preview_and_clear(npz_source, tmp_path, capsys):
@@ -306,12 +291,12 @@ def test_cli_build_info_preview_and_clear(npz_source, tmp_path, capsys):
 
 
 def test_fashion_from_a_local_folder(idx_folder, tmp_path):
-    d = data.build_cache("fashion", source=idx_folder, copies=1, cache_dir=tmp_path / "c", progress=False)
+    d = mnist_cache.build_cache("fashion", source=idx_folder, copies=1, cache_dir=tmp_path / "c", progress=False)
     assert d.meta["dataset"] == "fashion" and d.path.name.startswith("fashion-")
 
 
 def test_real_mnist_cache(mnist, tmp_path):
-    d = data.build_cache(source=Path(os.environ["MNIST_NPZ"]), copies=1, cache_dir=tmp_path, progress=False)
+    d = mnist_cache.build_cache(source=Path(os.environ["MNIST_NPZ"]), copies=1, cache_dir=tmp_path, progress=False)
     assert d.x_train.shape == (120000, 28, 28)
     np.testing.assert_array_equal(d.y_train[:10], [5, 0, 4, 1, 9, 2, 1, 3, 1, 4])
     assert abs(float(d.x_train[:60000].mean()) - 33.3184) < 1e-3
@@ -325,7 +310,7 @@ def test_real_mnist_cache(mnist, tmp_path):
 def test_visualiser_window_renders_and_follows_the_sliders(display):
     import tkinter as tk
 
-    from app.augment_viewer import AugmentViewer
+    from app.gui.augment_viewer import AugmentViewer
 
     arrays = make_arrays()
     root = tk.Tk()
@@ -350,8 +335,8 @@ def test_visualiser_window_renders_and_follows_the_sliders(display):
 def test_thickness_variation_thickens_some_and_thins_others():
     x = make_arrays()["x_train"].astype(np.uint8)
     x = ndimage.grey_dilation(x, size=(1, 2, 2))  # strokes 2-3 pixels wide, like MNIST
-    out = data.vary_thickness(x, 1.0, np.random.default_rng(0))
+    out = augmentation.vary_thickness(x, 1.0, np.random.default_rng(0))
     ink_before, ink_after = x.sum(axis=(1, 2)).astype(float), out.sum(axis=(1, 2)).astype(float)
     assert (ink_after > ink_before).sum() > 20 and (ink_after < ink_before).sum() > 20
     assert (ink_after > 0).all()  # thinning never erases a digit
-    np.testing.assert_array_equal(data.vary_thickness(x, 0.0, np.random.default_rng(0)), x)
+    np.testing.assert_array_equal(augmentation.vary_thickness(x, 0.0, np.random.default_rng(0)), x)

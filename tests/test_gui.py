@@ -138,7 +138,7 @@ def test_rapid_drawing_resizing_and_clearing_mid_stroke_never_raise(display, mod
     import numpy as np
     from fixtures import make_arrays
 
-    from app.window import DigitApp
+    from app.gui.window import DigitApp
 
     source = tmp_path / "small.npz"
     np.savez(source, **make_arrays())
@@ -179,3 +179,51 @@ def test_rapid_drawing_resizing_and_clearing_mid_stroke_never_raise(display, mod
     finally:
         root.destroy()
     assert errors == []
+
+
+def _inside(box, window) -> bool:
+    x, y, w, h = box
+    wx, wy, ww, wh = window
+    return w > 1 and h > 1 and x >= wx and y >= wy and x + w <= wx + ww and y + h <= wy + wh
+
+
+@pytest.mark.parametrize("size", ["minimum", (1200, 700), (1280, 860)])
+def test_every_control_is_visible_at_every_size(app, size):
+    """At the minimum size and larger, no button, slider or chooser is hidden or cut off, and the
+    canvas takes the room there is."""
+    width, height = app.state["minsize"] if size == "minimum" else size
+    xdo("windowsize", app.window, str(width), str(height))
+    # The window's own height is the wrapper's less the menu bar above it.
+    state = app.wait_for(lambda s: s["window"][2] == width and height - 60 <= s["window"][3] <= height
+                         and len(s["controls"]) >= 14)
+    hidden = [box for box in state["controls"] if not _inside(box, state["window"])]
+    assert not hidden, f"at {width}x{height}: {len(hidden)} controls hidden or clipped: {hidden}"
+    side = state["canvas"][2]
+    assert side >= 190, state["canvas"]
+    if size != "minimum":
+        assert side >= min(width, height) - 200, f"the canvas uses only {side} px of a {width}x{height} window"
+
+
+def test_models_trained_while_the_window_is_open_appear(app, models_dir):
+    assert app.state["models"] == ["default"]
+    shutil.copytree(models_dir / "default", models_dir / "newer")   # as a finished training would
+    state = app.wait_for(lambda s: "newer" in s["models"], timeout=10)
+    assert state["model"] == "default"   # the current choice is kept
+    shutil.rmtree(models_dir / "newer")
+    assert app.wait_for(lambda s: s["models"] == ["default"], timeout=10)
+
+
+def test_a_failed_save_is_one_short_sentence_with_details(display, models_dir, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the drawings folder should be")
+    app = AppWindow(models_dir, tmp_path / "state.json", extra_env={"DIGITS_PERSONAL_DIR": str(blocked)})
+    try:
+        before = app.state["window"]
+        app.draw(HAND_DRAWN[7])
+        app.key("7")
+        state = app.wait_for(lambda s: s["teach"].startswith("Could not save"))
+        assert state["teach"] == "Could not save the drawing." and str(blocked) in state["details"]
+        assert state["window"][2:] == before[2:]   # the window did not grow
+        assert state["strokes"] > 0                # the drawing is still there to try again
+    finally:
+        app.close()

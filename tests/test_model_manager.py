@@ -11,6 +11,7 @@ from fixtures import DIGIT_STROKES, draw_digit, make_arrays
 
 import ModelManager as mm
 import network
+from app.model_store import CHECKPOINTS, list_models
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def workspace(tmp_path_factory):
     models = root / "models"
     code = mm.main(["train", "--name", "tiny", "--layers", "784,32,10", "--epochs", "3", "--copies", "1",
                     "--validation", "50", "--source", str(source), "--models-dir", str(models), "--quiet",
-                    "--lr", "0.1"])
+                    "--lr", "0.1", "--pen-copies", "0"])
     assert code == 0
     return {"source": source, "models": models}
 
@@ -38,12 +39,12 @@ def test_train_saves_model_metadata_and_curves(workspace):
     assert {p.name for p in folder.iterdir()} >= {"model.json", "weights.npz", "curves.png"}
     model = network.load_model(folder)
     meta = model.metadata
-    assert [m.architecture for m in mm.list_models(workspace["models"]) if m.name == "tiny"] == ["784-32-10 tanh"]
+    assert [m.architecture for m in list_models(workspace["models"]) if m.name == "tiny"] == ["784-32-10 tanh"]
     assert meta["test_accuracy"] > 0.8, meta["test_accuracy"]   # bars of 10 angles are easy
     assert meta["train_args"]["seed"] == 0 and meta["data"]["source_sha256"]
     assert meta["data"]["train_images"] == (400 - 50) * 2 and meta["preprocessing_version"] == 1
     assert len(model.history["val_accuracy"]) == 3 and meta["training_seconds"] >= 0
-    assert not (workspace["models"] / mm.CHECKPOINTS / "tiny").exists()  # removed once finished
+    assert not (workspace["models"] / CHECKPOINTS / "tiny").exists()  # removed once finished
 
 
 def test_list_and_evaluate(workspace, capsys):
@@ -110,18 +111,18 @@ def test_sigint_saves_a_checkpoint_and_resume_finishes(workspace, monkeypatch, c
     monkeypatch.setattr(network, "ModelCheckpoint", SigintAfterSecondEpoch)
     code, out, _ = run(capsys, "train", "--name", "tiny", "--layers", "784,32,10", "--epochs", "4", "--copies", "1",
                        "--validation", "50", "--source", str(workspace["source"]), "--models-dir", str(models),
-                       "--patience", "0")
+                       "--patience", "0", "--pen-copies", "0", "--overwrite")
     assert code == 130 and "--resume tiny" in out
     # The finished model of the same name is untouched; the checkpoint is loadable.
     assert (models / "tiny" / "weights.npz").read_bytes() == before
-    checkpoint = network.load_model(models / mm.CHECKPOINTS / "tiny")
+    checkpoint = network.load_model(models / CHECKPOINTS / "tiny")
     assert len(checkpoint.history["loss"]) >= 2
     monkeypatch.undo()
     code, out, _ = run(capsys, "train", "--resume", "tiny", "--models-dir", str(models), "--quiet")
     assert code == 0
     resumed = network.load_model(models / "tiny")
     assert len(resumed.history["loss"]) == 4 and resumed.metadata["train_args"]["epochs"] == 4
-    assert not (models / mm.CHECKPOINTS / "tiny").exists()
+    assert not (models / CHECKPOINTS / "tiny").exists()
     code, _, err = run(capsys, "train", "--resume", "tiny", "--models-dir", str(models))
     assert code == 2 and "no interrupted run" in err
 

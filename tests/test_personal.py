@@ -92,7 +92,8 @@ def test_export_import_and_move(tmp_path, monkeypatch):
         a.add(digit_image(k), k % 3, strokes=[{"width": 18, "points": [[k, k]]}])
     assert a.export(tmp_path / "mine.npz") == 7
     b = PersonalDataset(tmp_path / "b")
-    assert b.import_file(tmp_path / "mine.npz") == 7
+    assert b.import_file(tmp_path / "mine.npz") == (7, 0)
+    assert b.import_file(tmp_path / "mine.npz") == (0, 7)   # twice: nothing doubled
     np.testing.assert_array_equal(b.arrays()[0], a.arrays()[0])
     assert b.entries()[3]["strokes"] == a.entries()[3]["strokes"]
     (tmp_path / "bad.npz").write_bytes(b"nope")
@@ -101,9 +102,97 @@ def test_export_import_and_move(tmp_path, monkeypatch):
     monkeypatch.delenv("DIGITS_PERSONAL_DIR")
     monkeypatch.setenv("DIGITS_SETTINGS", str(tmp_path / "settings.json"))
     json.dump({"personal_dir": str(tmp_path / "a")}, open(tmp_path / "settings.json", "w"))
-    move_personal_dir(tmp_path / "moved")
+    assert move_personal_dir(tmp_path / "moved") == (tmp_path / "moved", 7)
     assert PersonalDataset().folder == tmp_path / "moved" and PersonalDataset().count() == 7
     assert PersonalDataset(tmp_path / "a").count() == 0
+    assert move_personal_dir(tmp_path / "moved") == (tmp_path / "moved", 0)   # already there: a no-op
+    assert PersonalDataset().count() == 7
+
+
+def test_damaged_lines_are_skipped_reported_and_never_block_a_save(tmp_path):
+    store = PersonalDataset(tmp_path)
+    store.add(digit_image(1), 1)
+    good = (tmp_path / LINES).read_bytes()
+    with open(tmp_path / LINES, "ab") as f:
+        f.write(good.replace(b'"label": 1', b'"label": 1e400'))        # line 2: a label no int can hold
+        f.write(b'{"label": 2, "image": "\xff\xfe"}\n')                # line 3: not UTF-8
+        f.write(good.replace(b'"label": 1', b'"label": Infinity'))     # line 4: not JSON numbers
+        f.write(b"[" * 100000 + b"\n")                                   # line 5: nested too deeply
+        f.write(good.replace(b'"label": 1', b'"label": true'))         # line 6: not a digit
+        f.write(b'{"label": 3, "image": "00"}\n')                       # line 7: a picture too small
+    for attempt in range(3):
+        assert store.add(digit_image(2), 2) == 2 + attempt
+        assert PersonalDataset(tmp_path).count() == 2 + attempt       # a fresh reader agrees: no duplicates
+    skipped = PersonalDataset(tmp_path).skipped()
+    assert [n for n, _ in skipped] == [2, 3, 4, 5, 6, 7]
+    assert "label" in skipped[0][1] and "UTF-8" in skipped[1][1] and "JSON" in skipped[2][1]
+    images, labels = PersonalDataset(tmp_path).arrays()
+    assert labels.tolist() == [1, 2, 2, 2] and images.shape == (4, 28, 28)
+
+
+def test_a_save_that_cannot_be_written_leaves_no_trace(tmp_path, monkeypatch):
+    import errno
+
+    store = PersonalDataset(tmp_path)
+    store.add(digit_image(1), 1)
+    before = (tmp_path / LINES).read_bytes()
+    real_write = os.write
+
+    def full_disk(fd, data):
+        real_write(fd, bytes(data)[:10])   # part of the line gets out, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(ValueError, match="No space left on device; nothing was saved"):
+        store.add(digit_image(2), 2)
+    monkeypatch.setattr(os, "write", real_write)
+    assert (tmp_path / LINES).read_bytes() == before
+    assert store.add(digit_image(3), 3) == 2 and PersonalDataset(tmp_path).arrays()[1].tolist() == [1, 3]
+
+
+def test_import_is_all_or_nothing_and_fast(tmp_path):
+    source = PersonalDataset(tmp_path / "src")
+    def unique_image(k):
+        img = digit_image(k)
+        img[0, :2] = k % 256, k // 256
+        return img
+
+    entries = [{"label": k % 10, "strokes": [], "image": unique_image(k).tobytes().hex(), "created": f"t{k}"}
+               for k in range(3000)]
+    assert source.add_entries(entries) == (3000, 0)     # one write for all of them
+    assert source.add_entries(entries[:10]) == (0, 10)
+    source.export(tmp_path / "all.npz")
+    target = PersonalDataset(tmp_path / "dst")
+    target.add_entries(entries[:1])                      # already has the first drawing
+    assert target.import_file(tmp_path / "all.npz") == (2999, 1)
+    assert target.count() == 3000 and target.arrays()[0].shape == (3000, 28, 28)
+    # a file with one damaged drawing imports nothing at all
+    damaged = tmp_path / "damaged.npz"
+    lines = b"".join(json.dumps(e).encode() + b"\n" for e in entries[:5]) + b'{"label": 12}\n'
+    np.savez(damaged, format=np.frombuffer(b"digit-recogniser-personal", np.uint8),
+             drawings_jsonl=np.frombuffer(lines, np.uint8))
+    empty = PersonalDataset(tmp_path / "empty")
+    with pytest.raises(ValueError, match="line 6 is damaged .*nothing was imported"):
+        empty.import_file(damaged)
+    assert empty.count() == 0
+    with pytest.raises(ValueError, match="not a regular file"):
+        empty.import_file(tmp_path)
+
+
+def test_move_refuses_what_it_cannot_do(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="DIGITS_PERSONAL_DIR is set"):
+        move_personal_dir(tmp_path / "elsewhere")
+    monkeypatch.delenv("DIGITS_PERSONAL_DIR")
+    monkeypatch.setenv("DIGITS_SETTINGS", str(tmp_path / "settings.json"))
+    json.dump({"personal_dir": str(tmp_path / "a")}, open(tmp_path / "settings.json", "w"))
+    PersonalDataset(tmp_path / "a").add(digit_image(1), 1)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is not a folder"):
+        move_personal_dir(tmp_path / "file")
+    PersonalDataset(tmp_path / "full").add(digit_image(2), 2)
+    with pytest.raises(ValueError, match="already holds 1 drawings"):
+        move_personal_dir(tmp_path / "full")
+    assert PersonalDataset(tmp_path / "a").count() == 1   # nothing moved, nothing lost
 
 
 def test_held_out_split_keeps_every_fifth_per_digit():

@@ -1,7 +1,7 @@
 """The augmentation visualiser: original digits beside augmented versions, with a slider per transform.
 
 Opened by ``python data.py --preview`` or from the app's menu. The grid itself is
-drawn by ``data.preview_grid`` (Pillow), so this class only builds widgets and
+drawn by ``app.preview.preview_grid`` (Pillow), so this class only builds widgets and
 re-renders, throttled with ``after()``, when a slider moves.
 """
 from __future__ import annotations
@@ -12,7 +12,8 @@ from tkinter import ttk
 import numpy as np
 from PIL import ImageTk
 
-import data
+from app.augment import AugmentParams
+from app.preview import preview_grid
 
 SLIDERS = (  # field, label, maximum, resolution
     ("rotation", "Rotation (deg)", 45, 1),
@@ -30,9 +31,9 @@ class AugmentViewer:
     RENDER_DELAY_MS = 60
 
     def __init__(self, top: tk.Tk | tk.Toplevel, images: np.ndarray, labels: np.ndarray,
-                 params: data.AugmentParams | None = None, class_names=None, origin: str = "") -> None:
+                 params: AugmentParams | None = None, class_names=None, origin: str = "") -> None:
         self.images, self.labels, self.class_names = images, labels, class_names
-        params = params or data.AugmentParams()
+        params = params or AugmentParams()
         self.seed = 0
         self._pending = None
         self.top = top  # the window to fill: the root when stand-alone, a Toplevel from the app
@@ -62,8 +63,8 @@ class AugmentViewer:
         self.status = ttk.Label(panel, text="", wraplength=200)
         self.status.grid(row=2 * len(SLIDERS) + 2, column=0, pady=(8, 0), sticky="w")
 
-    def params(self) -> data.AugmentParams:
-        return data.AugmentParams(**{name: float(var.get()) for name, var in self.vars.items()})
+    def params(self) -> AugmentParams:
+        return AugmentParams(**{name: float(var.get()) for name, var in self.vars.items()})
 
     def schedule_render(self) -> None:
         """Slider events come in bursts: render once, shortly after the last one."""
@@ -82,7 +83,7 @@ class AugmentViewer:
         except ValueError as e:
             self.status.configure(text=str(e))
             return
-        grid = data.preview_grid(self.images, self.labels, params, seed=self.seed, class_names=self.class_names)
+        grid = preview_grid(self.images, self.labels, params, seed=self.seed, class_names=self.class_names)
         self.photo = ImageTk.PhotoImage(grid)  # keep a reference, or Tk shows nothing
         self.picture.configure(image=self.photo)
         self.status.configure(text=f"sample set {self.seed + 1}")
@@ -91,7 +92,7 @@ class AugmentViewer:
         self.top.destroy()
 
 
-def run_viewer(images: np.ndarray, labels: np.ndarray, params: data.AugmentParams, class_names=None, origin: str = "") -> None:
+def run_viewer(images: np.ndarray, labels: np.ndarray, params: AugmentParams, class_names=None, origin: str = "") -> None:
     """Stand-alone window for ``data.py --preview``."""
     root = tk.Tk()
     AugmentViewer(root, images, labels, params, class_names=class_names, origin=origin)

@@ -15,161 +15,28 @@ import tkinter as tk
 from pathlib import Path
 from tkinter import messagebox, ttk
 
-import numpy as np
-from PIL import Image, ImageTk
-
+from app.errors import AppError
+from app.finetune import learn_handwriting
+from app.gui.panels import DrawingCanvas, PredictionPanel, TeachPanel
+from app.model_store import DEFAULT_MODEL, free_name, list_models, load
+from app.paths import MODELS_DIR
 from app.predictor import Predictor, Reading
-from app.strokes import DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
+from app.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
 
 PREDICT_DELAY_MS = 25       # while drawing: at most one prediction per 25 ms
 TITLE = "Digit recogniser"
+MIN_CANVAS = 200            # pixels: the canvas never gets smaller than this
+MODELS_POLL_MS = 3000       # how often the window looks for models trained or deleted while it is open
 NO_MODEL_HELP = "No model found.\nTrain one with:\npython ModelManager.py train"
 
-
-class DrawingCanvas:
-    """The square canvas. Shows the antialiased off-screen raster, scaled to the widget."""
-
-    def __init__(self, master: tk.Misc, drawing: Drawing, on_change, brush: tk.DoubleVar) -> None:
-        self.drawing, self.on_change, self.brush = drawing, on_change, brush
-        self.widget = tk.Canvas(master, width=LOGICAL_SIZE, height=LOGICAL_SIZE, bg="black",
-                                highlightthickness=1, highlightbackground="#888", cursor="pencil")
-        self.scale = 1.0
-        self._photo = None
-        self._item = self.widget.create_image(0, 0, anchor="nw")
-        self._drawing_stroke = False
-        self._bind_events()
-
-    def _bind_events(self) -> None:
-        w = self.widget
-        w.bind("<ButtonPress-1>", self._press)
-        w.bind("<B1-Motion>", self._move)
-        w.bind("<ButtonRelease-1>", self._release)
-        w.bind("<Configure>", self._resize)
-
-    def _logical(self, event) -> tuple[float, float]:
-        return event.x / self.scale, event.y / self.scale
-
-    def _press(self, event) -> None:
-        self._drawing_stroke = True
-        self.drawing.begin(*self._logical(event), width=float(self.brush.get()))
-        self.refresh()
-        self.on_change(final=False)
-
-    def _move(self, event) -> None:
-        if not self._drawing_stroke:  # e.g. the canvas was cleared mid-stroke: start a new one
-            self._press(event)
-            return
-        self.drawing.extend(*self._logical(event))
-        self.refresh()
-        self.on_change(final=False)
-
-    def _release(self, event) -> None:
-        if self._drawing_stroke:
-            self.drawing.extend(*self._logical(event))
-        self._drawing_stroke = False
-        self.refresh()
-        self.on_change(final=True)
-
-    def cancel_stroke(self) -> None:
-        self._drawing_stroke = False
-
-    def _resize(self, event) -> None:
-        border = 2 * int(self.widget.cget("highlightthickness"))
-        side = max(50, min(event.width, event.height) - border)
-        self.scale = side / LOGICAL_SIZE
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Show the raster at the widget's size (box-filtered down from the supersampled image)."""
-        side = max(1, round(LOGICAL_SIZE * self.scale))
-        self._photo = ImageTk.PhotoImage(self.drawing.display_image(side))
-        self.widget.itemconfigure(self._item, image=self._photo)
-
-
-class PredictionPanel:
-    """The big digit, the sentence under it, and a bar per digit."""
-
-    BAR_WIDTH = 160
-
-    def __init__(self, master: tk.Misc) -> None:
-        self.frame = ttk.Frame(master, padding=(8, 0))
-        self.digit = ttk.Label(self.frame, text="", font=("TkDefaultFont", 56, "bold"), width=2, anchor="center")
-        self.digit.grid(row=0, column=0, columnspan=3)
-        self.message = ttk.Label(self.frame, text="draw a digit", font=("TkDefaultFont", 12), width=30, anchor="center")
-        self.message.grid(row=1, column=0, columnspan=3, pady=(0, 6))
-        self.bars = tk.Canvas(self.frame, width=self.BAR_WIDTH + 70, height=10 * 18 + 4, highlightthickness=0)
-        self.bars.grid(row=2, column=0, columnspan=3)
-        self._bar_items = []
-        for d in range(10):
-            y = 2 + d * 18
-            self.bars.create_text(10, y + 8, text=str(d), font=("TkDefaultFont", 10, "bold"))
-            self.bars.create_rectangle(22, y + 2, 22 + self.BAR_WIDTH, y + 15, outline="#bbb")
-            bar = self.bars.create_rectangle(22, y + 2, 22, y + 15, fill="#4a7", width=0)
-            text = self.bars.create_text(28 + self.BAR_WIDTH, y + 8, text="", anchor="w", font=("TkDefaultFont", 9))
-            self._bar_items.append((bar, text))
-
-    def show(self, reading: Reading | None, note: str | None = None) -> None:
-        if reading is None or reading.probabilities is None:
-            self.digit.configure(text="", foreground="black")
-            self.message.configure(text=note or (reading.message if reading else ""))
-            probabilities = np.zeros(10)
-        else:
-            self.digit.configure(text="?" if reading.unsure else str(reading.digit),
-                                 foreground="#b60" if reading.unsure else "black")
-            self.message.configure(text=reading.message)
-            probabilities = reading.probabilities
-        top = int(np.argmax(probabilities)) if probabilities.any() else -1
-        for d, (bar, text) in enumerate(self._bar_items):
-            p = float(probabilities[d])
-            y = 2 + d * 18
-            self.bars.coords(bar, 22, y + 2, 22 + p * self.BAR_WIDTH, y + 15)
-            self.bars.itemconfigure(bar, fill="#4a7" if d == top and not (reading and reading.unsure) else "#9ab")
-            self.bars.itemconfigure(text, text=f"{p:.0%}" if probabilities.any() else "")
-
-
-class InputPanel:
-    """The 28x28 image the network actually sees, enlarged with visible pixels."""
-
-    SCALE = 4
-
-    def __init__(self, master: tk.Misc) -> None:
-        self.frame = ttk.Frame(master, padding=(8, 6))
-        ttk.Label(self.frame, text="What the network sees (28x28)").grid(row=0, column=0)
-        self.picture = ttk.Label(self.frame, relief="solid", borderwidth=1)
-        self.picture.grid(row=1, column=0, pady=2)
-        self.show(None)
-
-    def show(self, network_input: np.ndarray | None) -> None:
-        pixels = np.zeros((28, 28), np.uint8) if network_input is None else (network_input * 255).astype(np.uint8)
-        image = Image.fromarray(pixels).resize((28 * self.SCALE, 28 * self.SCALE), Image.NEAREST)
-        self._photo = ImageTk.PhotoImage(image)
-        self.picture.configure(image=self._photo)
-
-
-class TeachPanel:
-    """Tell the app what a drawing really was, and let it learn the user's handwriting."""
-
-    def __init__(self, master: tk.Misc, on_label, on_learn) -> None:
-        self.frame = ttk.LabelFrame(master, text="Teach it your handwriting", padding=(6, 4))
-        ttk.Label(self.frame, text="It was a:").grid(row=0, column=0, columnspan=10, sticky="w")
-        for d in range(10):
-            ttk.Button(self.frame, text=str(d), width=2, command=lambda d=d: on_label(d)).grid(row=1, column=d, padx=1)
-        self.learn = ttk.Button(self.frame, text="Learn my handwriting", command=on_learn)
-        self.learn.grid(row=2, column=0, columnspan=10, pady=(6, 2), sticky="ew")
-        self.progress = ttk.Progressbar(self.frame, maximum=1.0, length=200)
-        self.progress.grid(row=3, column=0, columnspan=10, sticky="ew")
-        self.info = ttk.Label(self.frame, text="", wraplength=260, justify="left")
-        self.info.grid(row=4, column=0, columnspan=10, sticky="w")
 
 
 class DigitApp:
     """The main window."""
 
     def __init__(self, root: tk.Tk, models_dir: Path | None = None, state_file: str | None = None) -> None:
-        import ModelManager
-
         self.root = root
-        self.models_dir = Path(models_dir or ModelManager.MODELS_DIR)
+        self.models_dir = Path(models_dir or MODELS_DIR)
         self.state_file = state_file or os.environ.get("DIGITS_APP_STATE")
         self.drawing = Drawing()
         self.predictor: Predictor | None = None
@@ -177,20 +44,22 @@ class DigitApp:
         self.reading: Reading | None = None
         self._pending = None
         self._shown_version = -1
-        self.learning = None  # the running fine-tune: {"thread", "progress", "result", "cancel"}
-        self.teach_message = ""
+        self.learning = None  # the running fine-tune: {"thread", "progress", "result", "error", "name"}
+        self.teach_message, self.teach_details = "", ""
+        self._store = None
+        self._signature: tuple = ()
         self.brush = tk.DoubleVar(master=root, value=DEFAULT_BRUSH)
         self.model_choice = tk.StringVar(master=root)
         self._build_window()
         self._build_menu()
         self._build_panels()
         self._bind_keys()
-        self.refresh_models(select=ModelManager.DEFAULT_MODEL)
+        self.refresh_models(select=DEFAULT_MODEL)
+        self.root.after(MODELS_POLL_MS, self._poll_models)
 
     # -- building --------------------------------------------------------
     def _build_window(self) -> None:
         self.root.title(TITLE)
-        self.root.minsize(560, 420)
         self.root.protocol("WM_DELETE_WINDOW", self.quit)
         self.root.columnconfigure(0, weight=1)
         self.root.rowconfigure(0, weight=1)
@@ -217,9 +86,10 @@ class DigitApp:
         body = ttk.Frame(self.root, padding=8)
         body.grid(row=0, column=0, sticky="nsew")
         body.columnconfigure(0, weight=1)
-        body.rowconfigure(0, weight=1)
-        holder = ttk.Frame(body, width=LOGICAL_SIZE, height=LOGICAL_SIZE)
-        holder.grid(row=0, column=0, sticky="nsew")
+        body.rowconfigure(1, weight=1)
+        self._build_toolbar(body).grid(row=0, column=0, columnspan=2, sticky="ew", pady=(0, 6))
+        holder = ttk.Frame(body, width=MIN_CANVAS, height=MIN_CANVAS)
+        holder.grid(row=1, column=0, sticky="nsew")
         self.canvas = DrawingCanvas(holder, self.drawing, self.drawing_changed, self.brush)
         self.canvas.widget.place(relx=0.5, rely=0.5, anchor="center")
         # Keep the canvas square and as large as the space allows.
@@ -227,25 +97,30 @@ class DigitApp:
             width=max(50, min(e.width, e.height) - 4), height=max(50, min(e.width, e.height) - 4)))
         self.canvas.widget.bind("<ButtonPress-3>", lambda e: self.clear())
         side = ttk.Frame(body)
-        side.grid(row=0, column=1, sticky="n")
+        side.grid(row=1, column=1, sticky="n")
         self.prediction = PredictionPanel(side)
         self.prediction.frame.grid(row=0, column=0)
-        self.input_panel = InputPanel(side)
-        self.input_panel.frame.grid(row=1, column=0)
-        controls = ttk.Frame(side, padding=(8, 4))
-        controls.grid(row=2, column=0, sticky="ew")
-        ttk.Button(controls, text="Clear", command=self.clear).grid(row=0, column=0, padx=2)
-        ttk.Button(controls, text="Undo", command=self.undo).grid(row=0, column=1, padx=2)
-        ttk.Label(controls, text="Brush").grid(row=0, column=2, padx=(8, 2))
-        ttk.Scale(controls, from_=6, to=36, variable=self.brush, length=90).grid(row=0, column=3)
-        ttk.Label(controls, text="Model").grid(row=1, column=0, pady=(8, 0), sticky="w")
-        self.chooser = ttk.Combobox(controls, textvariable=self.model_choice, state="readonly", width=26)
-        self.chooser.grid(row=1, column=1, columnspan=3, pady=(8, 0), sticky="ew")
-        self.chooser.bind("<<ComboboxSelected>>", lambda e: self.select_model(self._chosen_name()))
         self.teach = TeachPanel(side, self.save_labelled, self.learn_handwriting)
-        self.teach.frame.grid(row=3, column=0, sticky="ew", padx=8, pady=(6, 0))
+        self.teach.frame.grid(row=1, column=0, sticky="ew", padx=8, pady=(6, 0))
         self.status = ttk.Label(self.root, text="", relief="sunken", anchor="w", padding=(6, 2))
         self.status.grid(row=1, column=0, sticky="ew")
+        # The smallest window shows everything: what the panels ask for, and a canvas of MIN_CANVAS.
+        self.root.update_idletasks()
+        self.root.minsize(self.root.winfo_reqwidth(), self.root.winfo_reqheight())
+
+    def _build_toolbar(self, master: tk.Misc) -> ttk.Frame:
+        bar = ttk.Frame(master)
+        ttk.Button(bar, text="Clear", command=self.clear).grid(row=0, column=0, padx=2)
+        ttk.Button(bar, text="Undo", command=self.undo).grid(row=0, column=1, padx=2)
+        ttk.Label(bar, text="Brush").grid(row=0, column=2, padx=(10, 2))
+        ttk.Scale(bar, from_=BRUSH_RANGE[0], to=BRUSH_RANGE[1], variable=self.brush, length=90).grid(row=0, column=3)
+        ttk.Label(bar, text="Model").grid(row=0, column=4, padx=(10, 2))
+        self.chooser = ttk.Combobox(bar, textvariable=self.model_choice, state="readonly", width=24,
+                                    postcommand=self.refresh_if_changed)
+        self.chooser.grid(row=0, column=5, sticky="ew")
+        self.chooser.bind("<<ComboboxSelected>>", lambda e: self.select_model(self._chosen_name()))
+        bar.columnconfigure(5, weight=1)
+        return bar
 
     def _bind_keys(self) -> None:
         self.root.bind("<Escape>", lambda e: self.clear())
@@ -260,10 +135,9 @@ class DigitApp:
             self.canvas.widget.bind("<Configure>", lambda e: self.root.after_idle(self._write_state, None), add="+")
 
     # -- models ----------------------------------------------------------
-    def refresh_models(self, select: str | None = None) -> None:
-        import ModelManager
-
-        self.models = [m for m in ModelManager.list_models(self.models_dir) if m.error is None]
+    def refresh_models(self, select: str | None = None, keep_current: bool = False) -> None:
+        self._signature = self._models_signature()
+        self.models = [m for m in list_models(self.models_dir) if m.error is None]
         labels = [self._label(m) for m in self.models]
         self.chooser.configure(values=labels)
         self.model_menu.delete(0, "end")
@@ -275,7 +149,31 @@ class DigitApp:
             self.predictor, self.model_name = None, None
             self.show(None, note=NO_MODEL_HELP)
             return
+        if keep_current and self.model_name in names and self.predictor is not None:
+            info = next(m for m in self.models if m.name == self.model_name)
+            self.model_choice.set(self._label(info))   # the same model stays loaded
+            self.show(self.reading)
+            return
         self.select_model(select if select in names else names[0])
+
+    def _models_signature(self) -> tuple:
+        """What changes when a model is saved, replaced or deleted: names and model.json times."""
+        try:
+            return tuple(sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(self.models_dir)
+                                if not e.name.startswith(".") and os.path.isfile(os.path.join(e.path, "model.json"))))
+        except OSError:
+            return ()
+
+    def refresh_if_changed(self) -> None:
+        """Pick up models trained (or deleted) since the list was made; keep the current choice."""
+        signature = self._models_signature()
+        if signature != self._signature:
+            replaced = dict(signature).get(self.model_name) != dict(self._signature).get(self.model_name)
+            self.refresh_models(select=self.model_name, keep_current=not replaced)
+
+    def _poll_models(self) -> None:
+        self.refresh_if_changed()
+        self.root.after(MODELS_POLL_MS, self._poll_models)
 
     @staticmethod
     def _label(m) -> str:
@@ -287,14 +185,13 @@ class DigitApp:
         return self.models[labels.index(choice)].name if choice in labels else None
 
     def select_model(self, name: str | None) -> None:
-        import ModelManager
         from network import ModelFileError
 
         if name is None:
             return
         try:
-            model = ModelManager.load(name, self.models_dir)
-        except (ModelManager.ManagerError, ModelFileError) as e:
+            model = load(name, self.models_dir)
+        except (AppError, ModelFileError) as e:
             messagebox.showerror(TITLE, f"Cannot load model {name!r}:\n{e}", parent=self.root)
             return
         self.predictor, self.model_name = Predictor(model), name
@@ -322,7 +219,7 @@ class DigitApp:
         if self.predictor is None:
             self.show(None, note=NO_MODEL_HELP)
             return
-        self.show(self.predictor.read(self.drawing.array(), ink_is_bright=True))
+        self.show(self.predictor.read_drawing(self.drawing))
 
     def clear(self) -> None:
         self.canvas.cancel_stroke()
@@ -338,54 +235,58 @@ class DigitApp:
 
     # -- learning the user's handwriting ----------------------------------
     def personal_store(self):
-        from app.personal import PersonalDataset
+        """The personal drawings, one store for the window's life (it re-reads only what changed)."""
+        from app.personal import PersonalDataset, personal_dir
 
-        return PersonalDataset()
+        if self._store is None or self._store.folder != personal_dir():
+            self._store = PersonalDataset()
+        return self._store
 
     def save_labelled(self, digit: int) -> None:
         """Keep the current drawing as an example of ``digit`` and clear the canvas for the next."""
         reading = self.reading
         if reading is None or reading.network_input is None:
-            self.teach_message = "draw a digit first, then say what it was"
+            self.teach_message, self.teach_details = "draw a digit first, then say what it was", ""
             self.show(self.reading)
             return
+        store = self.personal_store()
         try:
-            store = self.personal_store()
             count = store.add(reading.network_input, digit, self.drawing.strokes_json())
-        except (OSError, ValueError) as e:
-            messagebox.showerror(TITLE, f"Could not save the drawing:\n{e}", parent=self.root)
+        except (OSError, AppError) as e:
+            self.teach_message, self.teach_details = "Could not save the drawing.", str(e)
+            self.show(self.reading)
             return
-        self.teach_message = f"saved as {digit}: {count} drawings kept"
+        skipped = store.skipped()
+        self.teach_message = f"saved as {digit}: {count} drawings kept" + (
+            f" ({len(skipped)} damaged lines skipped)" if skipped else "")
+        self.teach_details = "".join(f"{store.lines_path} line {n} skipped: {why}\n" for n, why in skipped)
         self.clear()
 
     def learn_handwriting(self) -> None:
         """Fine-tune a personal copy of the current model in a background thread."""
-        import ModelManager
-
         if self.learning is not None:
             return
         if self.predictor is None:
-            self.teach_message = "no model to start from"
+            self.teach_message, self.teach_details = "no model to start from", ""
             self.show(self.reading)
             return
         base = self.predictor.model.metadata.get("fine_tuned_from") or self.model_name
-        new_name = f"{base}-personal"
-        job = {"progress": (0.0, "starting"), "result": None, "error": None, "name": new_name,
-               "cancel": threading.Event()}
+        new_name = free_name(f"{base}-personal", self.models_dir)   # never replaces a model
+        job = {"progress": (0.0, "starting"), "result": None, "error": None, "name": new_name}
 
         def report(fraction: float, text: str) -> None:
             job["progress"] = (fraction, text)  # read by the Tk thread in _poll_learning
 
         def work() -> None:
             try:
-                job["result"] = ModelManager.finetune(base, new_name, self.models_dir, report=report, cancel=job["cancel"])
+                job["result"] = learn_handwriting(base, new_name, self.models_dir, report=report)
             except Exception as e:  # reported in the window, whatever it is
                 job["error"] = e
 
         job["thread"] = threading.Thread(target=work, daemon=True)
         self.learning = job
         self.teach.learn.state(["disabled"])
-        self.teach_message = f"learning from your drawings (base model {base})..."
+        self.teach_message, self.teach_details = f"learning from your drawings (base model {base})...", ""
         job["thread"].start()
         self._poll_learning()
 
@@ -394,7 +295,7 @@ class DigitApp:
         fraction, text = job["progress"]
         self.teach.progress.configure(value=fraction)
         if job["thread"].is_alive():
-            self.teach_message = f"learning: {text}"
+            self.teach_message, self.teach_details = f"learning: {text}", ""
             self.show(self.reading)
             self.root.after(100, self._poll_learning)
             return
@@ -402,22 +303,21 @@ class DigitApp:
         self.teach.learn.state(["!disabled"])
         result = job["result"]
         if job["error"] is not None:
-            self.teach_message = f"could not learn: {job['error']}"
+            self.teach_message, self.teach_details = "Could not learn your handwriting.", str(job["error"])
         elif result.accepted:
             before = "-" if result.personal_before is None else f"{result.personal_before:.0%}"
             after = "-" if result.personal_after is None else f"{result.personal_after:.0%}"
-            self.teach_message = (f"your held-out drawings: {before} -> {after}; {result.reason}. "
-                                  f"Saved as {job['name']} and selected.")
+            self.teach_message, self.teach_details = (f"your held-out drawings: {before} -> {after}; {result.reason}. "
+                                  f"Saved as {job['name']} and selected."), ""
             self.refresh_models(select=job["name"])
         else:
-            self.teach_message = f"not kept: {result.reason}. Your model is unchanged."
+            self.teach_message, self.teach_details = f"not kept: {result.reason}. Your model is unchanged.", ""
         self.show(self.reading)
 
     # -- the one place that puts state on screen --------------------------
     def show(self, reading: Reading | None, note: str | None = None) -> None:
         self.reading = reading
         self.prediction.show(reading, note)
-        self.input_panel.show(reading.network_input if reading else None)
         if reading is not None and reading.digit is not None:
             headline = "not sure" if reading.unsure else f"{reading.digit} ({reading.confidence:.0%})"
             self.root.title(f"{TITLE} - {headline}")
@@ -427,7 +327,7 @@ class DigitApp:
         timing = f" - read in {reading.seconds * 1000:.1f} ms" if reading and reading.probabilities is not None else ""
         n = len(self.drawing.strokes)
         self.status.configure(text=f"{model} - {n} stroke{'' if n == 1 else 's'}{timing}")
-        self.teach.info.configure(text=self.teach_message)
+        self.teach.set_message(self.teach_message, self.teach_details)
         if self.state_file:
             self._write_state(note)
 
@@ -446,11 +346,22 @@ class DigitApp:
                  "models": [m.name for m in self.models] if hasattr(self, "models") else [], "time": time.time(),
                  "teach": self.teach_message, "learning": self.learning is not None,
                  "canvas": self.canvas_geometry(), "chooser": self._geometry(self.chooser),
-                 "learn_button": self._geometry(self.teach.learn)}
+                 "learn_button": self._geometry(self.teach.learn), "details": self.teach_details,
+                 "window": self._geometry(self.root), "minsize": list(self.root.minsize()),
+                 "controls": [self._geometry(w) for w in self._controls(self.root)]}
         tmp = f"{self.state_file}.tmp"
         with open(tmp, "w") as f:
             json.dump(state, f)
         os.replace(tmp, self.state_file)
+
+    @classmethod
+    def _controls(cls, widget: tk.Misc) -> list[tk.Misc]:
+        """Every button, slider and chooser in the window (to check that none is hidden or clipped)."""
+        found = [widget] if isinstance(widget, (ttk.Button, ttk.Combobox, ttk.Scale)) else []
+        for child in widget.winfo_children():
+            if not isinstance(child, tk.Toplevel):
+                found.extend(cls._controls(child))
+        return found
 
     @staticmethod
     def _geometry(widget: tk.Misc) -> list[int]:
@@ -465,14 +376,14 @@ class DigitApp:
     # -- other windows ---------------------------------------------------
     def open_visualiser(self) -> None:
         """Load the originals off the event loop (it may need to fetch MNIST), then open the window."""
-        import data
+        from app.mnist_cache import raw_or_cached_originals
 
         self.status.configure(text="loading MNIST for the visualiser...")
         result: dict = {}
 
         def load() -> None:
             try:
-                result["data"] = data.raw_or_cached_originals(progress=False)
+                result["data"] = raw_or_cached_originals(progress=False)
             except Exception as e:  # shown to the user below, whatever it is
                 result["error"] = e
 
@@ -484,11 +395,13 @@ class DigitApp:
                 self.root.after(100, check)
                 return
             if "error" in result:
-                messagebox.showerror(TITLE, f"Cannot open the visualiser:\n{result['error']}\n\n"
-                                            "Run `python data.py` once to fetch MNIST.", parent=self.root)
+                messagebox.showerror(TITLE, "Cannot open the visualiser: it needs MNIST, and none is cached.\n\n"
+                                            f"{result['error']}\n\nRun `python data.py` once (it downloads MNIST), "
+                                            "or `python data.py --source mnist.npz` with a copy you have.",
+                                     parent=self.root)
                 self.status.configure(text="")
                 return
-            from app.augment_viewer import AugmentViewer
+            from app.gui.augment_viewer import AugmentViewer
 
             images, labels, origin = result["data"]
             AugmentViewer(tk.Toplevel(self.root), images, labels, origin=origin)

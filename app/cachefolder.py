@@ -1,0 +1,133 @@
+"""A verified folder of arrays: what a data cache is made of.
+
+A cache folder holds one ``.npy`` file per array and ``meta.json`` (the settings it was built
+with, and the size and SHA-256 of every file). It is written into a temporary folder beside its
+final place (after checking the free space) and renamed when complete, so a reader sees all of
+it or none of it; a failed build removes its temporary folder, and one left by a killed process
+is removed by the next build of the same cache. On opening, the sizes (and, unless told
+otherwise, the hashes) are checked, so a truncated or altered cache is reported and built again
+instead of being trusted.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from app.errors import DataError
+
+MAX_META_BYTES = 1 << 20
+
+
+def sha256_of(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def building(folder: Path, needs_bytes: int = 0) -> Iterator[Path]:
+    """A temporary folder beside ``folder`` to build it in; removed if the block fails (a full disk,
+    Ctrl-C, any error). ``needs_bytes`` is checked against the free space first. Finish with ``seal``."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder)
+    free = shutil.disk_usage(folder.parent).free
+    if needs_bytes and free < needs_bytes * 1.05 + (16 << 20):
+        raise DataError(f"not enough free space in {folder.parent} to build {folder.name}: it needs about "
+                        f"{needs_bytes / 1e6:.0f} MB, {free / 1e6:.0f} MB are free")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def allocate(path: Path, nbytes: int) -> None:
+    """Reserve ``nbytes`` for ``path`` before it is written through a memory map: on a full disk the
+    reservation fails with ENOSPC, where writing into an unbacked memory map would crash with SIGBUS."""
+    with open(path, "r+b") as f:
+        os.posix_fallocate(f.fileno(), 0, nbytes)
+
+
+def seal(tmp: Path, folder: Path, meta: dict) -> dict:
+    """Hash the arrays in ``tmp``, write ``meta.json``, flush it all to disk and rename ``tmp`` to
+    ``folder`` (replacing an old, damaged one). Returns the meta as written."""
+    names = sorted(p.stem for p in tmp.glob("*.npy"))
+    meta = dict(meta, files={name: {"size": (tmp / f"{name}.npy").stat().st_size,
+                                    "sha256": sha256_of(tmp / f"{name}.npy")} for name in names})
+    with open(tmp / "meta.json", "w") as f:
+        f.write(json.dumps(meta, indent=2) + "\n")
+    for path in tmp.iterdir():
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+    if folder.exists():
+        shutil.rmtree(folder)
+    os.replace(tmp, folder)  # the whole folder appears at once, complete
+    return meta
+
+
+def write_folder(folder: Path, arrays: dict[str, np.ndarray], meta: dict) -> dict:
+    """Write ``arrays`` and ``meta`` (plus the file sizes and hashes) to ``folder``, atomically;
+    returns the meta as written. Nothing is left behind if anything fails."""
+    folder = Path(folder)
+    with building(folder, needs_bytes=sum(a.nbytes for a in arrays.values())) as tmp:
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        return seal(tmp, folder, meta)
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary folders of interrupted builds of any cache beside ``folder`` (a killed process
+    cannot clean up after itself)."""
+    return sorted(p for p in Path(folder).parent.glob(".*-*.*") if p.is_dir())
+
+
+def remove_leftovers(folder: Path) -> None:
+    for path in Path(folder).parent.glob(f".{Path(folder).name}.*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def open_folder(folder: Path, names: tuple[str, ...], format_version: int,
+                verify: bool = True) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays (memory-mapped, read-only) and meta of a complete cache folder, or ``DataError``."""
+    folder = Path(folder)
+    meta_path = folder / "meta.json"
+    try:
+        if not stat.S_ISREG(os.stat(meta_path).st_mode) or os.stat(meta_path).st_size > MAX_META_BYTES:
+            raise DataError(f"{meta_path}: not a regular file of at most {MAX_META_BYTES} bytes")
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError, RecursionError) as e:
+        raise DataError(f"{folder}: meta.json unreadable ({type(e).__name__})") from None
+    if not isinstance(meta, dict) or meta.get("format_version") != format_version:
+        raise DataError(f"{folder}: not a cache of format {format_version}")
+    files = meta.get("files")
+    arrays = {}
+    for name in names:
+        path = folder / f"{name}.npy"
+        expected = files.get(name) if isinstance(files, dict) else None
+        if not isinstance(expected, dict):
+            raise DataError(f"{folder}: meta.json does not describe {name}.npy")
+        if not path.is_file():
+            raise DataError(f"{path}: missing")
+        if path.stat().st_size != expected.get("size"):
+            raise DataError(f"{path}: {path.stat().st_size} bytes, expected {expected.get('size')} (truncated?)")
+        if verify and sha256_of(path) != expected.get("sha256"):
+            raise DataError(f"{path}: SHA-256 differs from meta.json (corrupted)")
+        try:
+            arrays[name] = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError) as e:
+            raise DataError(f"{path}: not a readable array ({e})") from None
+    return arrays, meta

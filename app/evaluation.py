@@ -1,0 +1,83 @@
+"""Evaluation and prediction: accuracy, per-digit figures and confusion matrices on each data set,
+and the digit in any image file, through the same preprocessing as the window.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from app.cachefolder import sha256_of
+from app.errors import DataError
+from app.mnist_cache import load_raw
+from app.paths import CACHE_DIR
+from app.pen_data import pen_source, plain_renderings
+from app.pendigits import as_arrays, read_unipen
+from app.pixels import to_unit_float32
+from app.preprocess import ImageError, load_image, to_mnist
+from network import confusion_matrix
+
+
+def evaluate(model, x_test: np.ndarray, y_test: np.ndarray) -> dict:
+    """Accuracy, per-digit accuracy, confusion matrix and the mistakes, worst (most confident) first."""
+    proba = model.predict_proba(x_test)
+    predicted = proba.argmax(axis=1)
+    matrix = confusion_matrix(y_test, predicted, num_classes=10)
+    per_digit = (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()
+    wrong = np.flatnonzero(predicted != y_test)
+    worst = wrong[np.argsort(-proba[wrong, predicted[wrong]])]
+    return {"accuracy": float(np.mean(predicted == y_test)), "per_digit_accuracy": per_digit,
+            "confusion_matrix": matrix.tolist(), "errors": int(len(wrong)), "worst": worst, "proba": proba,
+            "predicted": predicted}
+
+
+def evaluation_sets(model, dataset: str | None = None, source: Path | None = None, pen_source_path: Path | None = None,
+                    progress: bool = True) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+    """(name, x, y, what) for each data set to evaluate on: ``dataset``, or by default the data sets
+    the model was trained on (MNIST or Fashion, and the pen digits if it used them)."""
+    trained_on = model.metadata.get("dataset", "mnist")
+    names = [dataset] if dataset else [trained_on] + (["pendigits"] if "pen" in model.metadata else [])
+    sets = []
+    for name in names:
+        if name == "pendigits":
+            pen_file = pen_source_path or (source if dataset == "pendigits" else None)
+            x, y, what = pen_evaluation_set(model, pen_file, progress)
+            sets.append((name, x, y, what))
+        else:
+            arrays = load_raw(name, source, progress=progress)
+            sets.append((name, to_unit_float32(arrays["x_test"]), arrays["y_test"].astype(np.int64), "test set"))
+    return sets
+
+
+def pen_evaluation_set(model, source: Path | None, progress: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
+    """Plain renderings of pen digits: of the writers the model held out, if it was trained on this
+    very file; else of every digit in the file (writers it never saw)."""
+    path = pen_source(source, CACHE_DIR, progress)
+    pen_meta = model.metadata.get("pen") if isinstance(model.metadata.get("pen"), dict) else {}
+    rows, what = None, f"all digits of {path.name}"
+    held = pen_meta.get("held_out_writers")
+    if held and pen_meta.get("source_sha256") == sha256_of(path):
+        _, writers = as_arrays(read_unipen(path))
+        rows = np.flatnonzero(np.isin(writers, held))
+        what = f"held-out writers {held}"
+    images, labels, _ = plain_renderings(path, rows)
+    if not len(labels):
+        raise DataError(f"{path}: no pen digits to evaluate on")
+    return to_unit_float32(images), labels.astype(np.int64), what
+
+
+def predict_files(model, paths: list[str]) -> list[dict]:
+    """One result per path: digit and probabilities, or an error for that file alone."""
+    results = []
+    for path in paths:
+        try:
+            prep = to_mnist(load_image(path))
+        except ImageError as e:
+            results.append({"path": path, "error": str(e)})
+            continue
+        if prep.empty:
+            results.append({"path": path, "error": f"{path}: no digit found (the image is blank)"})
+            continue
+        proba = model.predict_proba(prep.image)
+        results.append({"path": path, "digit": int(proba.argmax()), "probabilities": [round(float(p), 6) for p in proba]})
+    return results

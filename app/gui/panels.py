@@ -1,0 +1,168 @@
+"""The panels of the drawing window: the canvas, the reading, the network's input, the teach panel.
+
+Each panel builds its widgets and shows what it is given; ``app.gui.window.DigitApp`` decides
+what that is.
+"""
+from __future__ import annotations
+
+import tkinter as tk
+from tkinter import ttk
+
+import numpy as np
+from PIL import Image, ImageTk
+
+from app.predictor import Reading
+from app.strokes import LOGICAL_SIZE, Drawing
+
+
+class DrawingCanvas:
+    """The square canvas. Shows the antialiased off-screen raster, scaled to the widget."""
+
+    def __init__(self, master: tk.Misc, drawing: Drawing, on_change, brush: tk.DoubleVar) -> None:
+        self.drawing, self.on_change, self.brush = drawing, on_change, brush
+        self.widget = tk.Canvas(master, width=LOGICAL_SIZE, height=LOGICAL_SIZE, bg="black",
+                                highlightthickness=1, highlightbackground="#888", cursor="pencil")
+        self.scale = 1.0
+        self._photo = None
+        self._item = self.widget.create_image(0, 0, anchor="nw")
+        self._drawing_stroke = False
+        self._bind_events()
+
+    def _bind_events(self) -> None:
+        w = self.widget
+        w.bind("<ButtonPress-1>", self._press)
+        w.bind("<B1-Motion>", self._move)
+        w.bind("<ButtonRelease-1>", self._release)
+        w.bind("<Configure>", self._resize)
+
+    def _logical(self, event) -> tuple[float, float]:
+        return event.x / self.scale, event.y / self.scale
+
+    def _press(self, event) -> None:
+        self._drawing_stroke = True
+        self.drawing.begin(*self._logical(event), width=float(self.brush.get()))
+        self.refresh()
+        self.on_change(final=False)
+
+    def _move(self, event) -> None:
+        if not self._drawing_stroke:  # e.g. the canvas was cleared mid-stroke: start a new one
+            self._press(event)
+            return
+        self.drawing.extend(*self._logical(event))
+        self.refresh()
+        self.on_change(final=False)
+
+    def _release(self, event) -> None:
+        if self._drawing_stroke:
+            self.drawing.extend(*self._logical(event))
+        self._drawing_stroke = False
+        self.refresh()
+        self.on_change(final=True)
+
+    def cancel_stroke(self) -> None:
+        self._drawing_stroke = False
+
+    def _resize(self, event) -> None:
+        border = 2 * int(self.widget.cget("highlightthickness"))
+        side = max(50, min(event.width, event.height) - border)
+        self.scale = side / LOGICAL_SIZE
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the raster at the widget's size (box-filtered down from the supersampled image)."""
+        side = max(1, round(LOGICAL_SIZE * self.scale))
+        self._photo = ImageTk.PhotoImage(self.drawing.display_image(side))
+        self.widget.itemconfigure(self._item, image=self._photo)
+
+
+class PredictionPanel:
+    """The reading: the big digit beside the 28x28 picture the network saw, the sentence under
+    them, and a bar per digit. Compact, so the whole window fits on a small screen."""
+
+    BAR_WIDTH = 150
+    ROW = 15
+    INPUT_SCALE = 3
+
+    def __init__(self, master: tk.Misc) -> None:
+        self.frame = ttk.Frame(master, padding=(8, 0))
+        self.digit = ttk.Label(self.frame, text="", font=("TkDefaultFont", 48, "bold"), width=2, anchor="center")
+        self.digit.grid(row=0, column=0, sticky="ns")
+        seen = ttk.Frame(self.frame)
+        seen.grid(row=0, column=1, padx=(8, 0))
+        ttk.Label(seen, text="what the network sees").grid(row=0, column=0)
+        self.picture = ttk.Label(seen, relief="solid", borderwidth=1)
+        self.picture.grid(row=1, column=0, pady=2)
+        self.message = ttk.Label(self.frame, text="draw a digit", font=("TkDefaultFont", 12), width=30, anchor="center")
+        self.message.grid(row=1, column=0, columnspan=2, pady=(2, 4))
+        self.bars = tk.Canvas(self.frame, width=self.BAR_WIDTH + 70, height=10 * self.ROW + 4, highlightthickness=0)
+        self.bars.grid(row=2, column=0, columnspan=2)
+        self._bar_items = []
+        for d in range(10):
+            y = 2 + d * self.ROW
+            self.bars.create_text(10, y + 7, text=str(d), font=("TkDefaultFont", 10, "bold"))
+            self.bars.create_rectangle(22, y + 2, 22 + self.BAR_WIDTH, y + self.ROW - 2, outline="#bbb")
+            bar = self.bars.create_rectangle(22, y + 2, 22, y + self.ROW - 2, fill="#4a7", width=0)
+            text = self.bars.create_text(28 + self.BAR_WIDTH, y + 7, text="", anchor="w", font=("TkDefaultFont", 9))
+            self._bar_items.append((bar, text))
+        self.show_input(None)
+
+    def show(self, reading: Reading | None, note: str | None = None) -> None:
+        if reading is None or reading.probabilities is None:
+            self.digit.configure(text="", foreground="black")
+            self.message.configure(text=note or (reading.message if reading else ""))
+            probabilities = np.zeros(10)
+        else:
+            self.digit.configure(text="?" if reading.unsure else str(reading.digit),
+                                 foreground="#b60" if reading.unsure else "black")
+            self.message.configure(text=reading.message)
+            probabilities = reading.probabilities
+        self.show_input(reading.network_input if reading else None)
+        top = int(np.argmax(probabilities)) if probabilities.any() else -1
+        for d, (bar, text) in enumerate(self._bar_items):
+            p = float(probabilities[d])
+            y = 2 + d * self.ROW
+            self.bars.coords(bar, 22, y + 2, 22 + p * self.BAR_WIDTH, y + self.ROW - 2)
+            self.bars.itemconfigure(bar, fill="#4a7" if d == top and not (reading and reading.unsure) else "#9ab")
+            self.bars.itemconfigure(text, text=f"{p:.0%}" if probabilities.any() else "")
+
+    def show_input(self, network_input: np.ndarray | None) -> None:
+        """The 28x28 image the network actually sees, enlarged with visible pixels."""
+        pixels = np.zeros((28, 28), np.uint8) if network_input is None else (network_input * 255).astype(np.uint8)
+        image = Image.fromarray(pixels).resize((28 * self.INPUT_SCALE, 28 * self.INPUT_SCALE), Image.NEAREST)
+        self._photo = ImageTk.PhotoImage(image)
+        self.picture.configure(image=self._photo)
+
+
+class TeachPanel:
+    """Tell the app what a drawing really was, and let it learn the user's handwriting.
+
+    Its message is one short sentence in a box of fixed size (the window never resizes for it);
+    the full text, e.g. an error's details, is behind the Details button."""
+
+    SHORT = 80  # characters of the message shown in the panel
+
+    def __init__(self, master: tk.Misc, on_label, on_learn) -> None:
+        self.frame = ttk.LabelFrame(master, text="Teach it your handwriting", padding=(6, 4))
+        ttk.Label(self.frame, text="It was a:").grid(row=0, column=0, columnspan=10, sticky="w")
+        for d in range(10):
+            ttk.Button(self.frame, text=str(d), width=2, command=lambda d=d: on_label(d)).grid(row=1, column=d, padx=1)
+        self.learn = ttk.Button(self.frame, text="Learn my handwriting", command=on_learn)
+        self.learn.grid(row=2, column=0, columnspan=10, pady=(6, 2), sticky="ew")
+        self.progress = ttk.Progressbar(self.frame, maximum=1.0, length=200)
+        self.progress.grid(row=3, column=0, columnspan=10, sticky="ew")
+        self.info = tk.Label(self.frame, text="", height=2, width=1, anchor="nw", justify="left", wraplength=250)
+        self.info.grid(row=4, column=0, columnspan=8, sticky="ew")
+        self.details_button = ttk.Button(self.frame, text="Details", width=7, command=self._show_details)
+        self.details_button.grid(row=4, column=8, columnspan=2, sticky="ne")
+        self.details = ""
+
+    def set_message(self, text: str, details: str = "") -> None:
+        short = text if len(text) <= self.SHORT else text[:self.SHORT - 3].rstrip() + "..."
+        self.details = details or (text if short != text else "")
+        self.info.configure(text=short)
+        self.details_button.state(["!disabled"] if self.details else ["disabled"])
+
+    def _show_details(self) -> None:
+        from tkinter import messagebox
+
+        messagebox.showinfo("Details", self.details, parent=self.frame)

@@ -1,0 +1,219 @@
+"""The saved models: one folder per model in ``saved_models/``, looked up by name.
+
+Every look-up goes through ``model_path``, which accepts 1-64 letters, digits, ``.``, ``_``, ``-``
+and nothing that could point outside the folder. Models are never replaced by accident:
+
+- ``save_final`` writes a finished model into ``.NAME.new``, then swaps it in (the old one moves
+  to ``.NAME.old`` for the moment of the swap). A process killed in between leaves the model
+  hidden in one of those, and ``recover`` (run by ``list_models``) puts it back;
+- replacing an existing model needs ``overwrite=True``;
+- ``model_lock`` lets one process at a time train or save a given name;
+- ``delete_model`` refuses symbolic links (it would delete the real model behind the alias).
+
+A damaged model (a bad ``model.json``, a FIFO where a file should be, anything) is listed with
+its problem and never takes the listing, the window or ``predict`` down.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import fcntl
+import os
+import re
+import shutil
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from app.errors import AppError
+from app.paths import MODELS_DIR
+
+DEFAULT_MODEL = "default"
+CHECKPOINTS = ".checkpoints"
+LOCKS = ".locks"
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class ModelStoreError(AppError):
+    """A model name that is invalid, missing, taken or busy."""
+
+
+def model_path(name: str, models_dir: Path = MODELS_DIR) -> Path:
+    """``models_dir/name``, after checking that the name cannot point anywhere else."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name) or ".." in name:
+        raise ModelStoreError(f"invalid model name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+                              "starting with a letter or digit")
+    path = Path(models_dir) / name
+    root = Path(models_dir).resolve()
+    if path.resolve().parent != root and path.resolve() != root / name:
+        raise ModelStoreError(f"invalid model name {name!r}: it points outside {models_dir}")
+    return path
+
+
+@dataclasses.dataclass
+class ModelInfo:
+    name: str
+    path: Path
+    architecture: str
+    accuracy: float | None
+    size_bytes: int
+    created: str
+    error: str | None = None
+    pen_accuracy: float | None = None
+
+
+def list_models(models_dir: Path = MODELS_DIR) -> list[ModelInfo]:
+    """Every saved model (damaged ones too, with their problem), default first, then by name."""
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        return []
+    recover(models_dir)
+    infos = [_info(folder) for folder in sorted(models_dir.iterdir())
+             if not folder.name.startswith(".") and folder.is_dir() and (folder / "model.json").exists()]
+    infos.sort(key=lambda m: (m.name != DEFAULT_MODEL, m.name))
+    return infos
+
+
+def _info(folder: Path) -> ModelInfo:
+    from network import ModelFileError, read_description
+
+    size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    try:
+        desc = read_description(folder)
+        meta = desc.get("metadata") or {}
+        accuracy = meta.get("test_accuracy")
+        pen = meta.get("pen") if isinstance(meta.get("pen"), dict) else {}
+        pen_accuracy = pen.get("validation_accuracy")
+        return ModelInfo(folder.name, folder, architecture(desc),
+                         float(accuracy) if isinstance(accuracy, (int, float)) else None, size,
+                         str(meta.get("created", "")),
+                         pen_accuracy=float(pen_accuracy) if isinstance(pen_accuracy, (int, float)) else None)
+    except ModelFileError as e:
+        return ModelInfo(folder.name, folder, "?", None, size, "", error=e.problem)
+    except Exception as e:  # a description that passed the file checks but makes no sense
+        return ModelInfo(folder.name, folder, "?", None, size, "", error=f"model.json is not usable ({type(e).__name__})")
+
+
+def architecture(desc: dict) -> str:
+    """``784-800-800-10 tanh``: the layer sizes and the hidden activation, from ``model.json``."""
+    sizes = [int(np.prod(desc["input_shape"]))]
+    acts = []
+    for layer in desc["layers"]:
+        if layer.get("class") == "Dense":
+            sizes.append(int(layer["config"]["units"]))
+            acts.append(str(layer["config"]["activation"]["name"]))
+    hidden = sorted(set(acts[:-1])) or ["-"]
+    return "-".join(map(str, sizes)) + f" {'/'.join(hidden)}"
+
+
+def load(name: str = DEFAULT_MODEL, models_dir: Path = MODELS_DIR):
+    """The saved model ``name``; ModelStoreError if there is none, ModelFileError if it is damaged."""
+    from network import load_model
+
+    path = model_path(name, models_dir)
+    if not (path / "model.json").exists():
+        recover(Path(models_dir))
+    if not (path / "model.json").exists():
+        available = ", ".join(m.name for m in list_models(models_dir)) or "none"
+        raise ModelStoreError(f"no model named {name!r} in {models_dir} (available: {available})")
+    return load_model(path)
+
+
+def exists(name: str, models_dir: Path = MODELS_DIR) -> bool:
+    path = model_path(name, models_dir)
+    return path.exists() or path.is_symlink()
+
+
+def free_name(base: str, models_dir: Path = MODELS_DIR) -> str:
+    """``base``, or ``base-2``, ``base-3``... : the first name no model has (for the window and finetune)."""
+    name, k = base, 1
+    while exists(name, models_dir):
+        k += 1
+        name = f"{base}-{k}"
+    return name
+
+
+@contextlib.contextmanager
+def model_lock(name: str, models_dir: Path = MODELS_DIR) -> Iterator[None]:
+    """Hold the lock of model ``name`` (one per name, released when the process ends, however it ends)."""
+    model_path(name, models_dir)
+    folder = Path(models_dir) / LOCKS
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        raise ModelStoreError(f"cannot lock model {name!r} in {models_dir}: {e.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno in (errno.EWOULDBLOCK, errno.EACCES):
+                raise ModelStoreError(f"model {name!r} is being trained or saved by another process; "
+                                      "wait for it or choose another --name") from None
+            raise
+        yield
+    finally:
+        os.close(fd)
+
+
+def save_final(model, name: str, models_dir: Path = MODELS_DIR, overwrite: bool = False,
+               extra: Callable[[Path], None] | None = None) -> Path:
+    """Write a finished model to a temporary folder, then swap it into place: the old model survives
+    any failure, and is replaced only with ``overwrite``. ``extra(folder)`` adds files (plots)."""
+    final = model_path(name, models_dir)
+    if exists(name, models_dir) and not overwrite:
+        raise ModelStoreError(f"a model named {name!r} exists already; choose another name or replace it "
+                              "with --overwrite")
+    if final.is_symlink():
+        raise ModelStoreError(f"{final} is a symbolic link; remove it or choose another name")
+    tmp, old = final.with_name(f".{name}.new"), final.with_name(f".{name}.old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(tmp, include_optimizer=False)  # a finished model needs no optimiser state: half the size
+    if extra is not None:
+        extra(tmp)
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)   # a kill between these two renames is what ``recover`` mends
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def recover(models_dir: Path) -> list[str]:
+    """Put back models hidden by an interrupted swap; returns what was done, one line each."""
+    done = []
+    for hidden in sorted(Path(models_dir).glob(".*.old")) + sorted(Path(models_dir).glob(".*.new")):
+        name = hidden.name[1:-4]
+        final = hidden.with_name(name)
+        if not NAME_PATTERN.match(name) or not (hidden / "model.json").is_file():
+            continue
+        if not final.exists():
+            # No model under its name: the newest complete copy takes it (.new is complete once
+            # its model.json exists: save writes the weights first and the description last).
+            newer = hidden.with_name(f".{name}.new")
+            source = newer if (newer / "model.json").is_file() else hidden
+            os.replace(source, final)
+            done.append(f"recovered {name} from {source.name}")
+        elif hidden.suffix == ".old":
+            shutil.rmtree(hidden, ignore_errors=True)   # the swap had finished: the old copy is spare
+    return done
+
+
+def delete_model(name: str, models_dir: Path = MODELS_DIR) -> Path:
+    """Delete the model folder ``name`` (never through a symbolic link)."""
+    path = model_path(name, models_dir)
+    if path.is_symlink():
+        raise ModelStoreError(f"{path} is a symbolic link to {os.readlink(path)}; deleting it through the link "
+                              "would delete the model behind it: remove the link itself instead")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        raise ModelStoreError(f"no model named {name!r} in {models_dir}") from None
+    if not stat.S_ISDIR(mode):
+        raise ModelStoreError(f"{path} is not a model folder")
+    with model_lock(name, models_dir):
+        shutil.rmtree(path)
+    return path

@@ -1,0 +1,72 @@
+"""Plots of a model: learning curves, confusion matrix, and a gallery of its worst mistakes (PNG files).
+
+matplotlib draws off-screen (the Agg backend, chosen here once), so this works without a display
+and never touches a window's event loop.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def save_learning_curves(history: dict, path: Path, title: str = "") -> None:
+    """Loss and accuracy per epoch, training and validation, as a PNG."""
+    epochs = np.arange(1, len(history.get("loss", [])) + 1)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))
+    for key, style in (("loss", "-"), ("val_loss", "--")):
+        if key in history:
+            ax1.plot(epochs, history[key], style, label=key.replace("_", " "))
+    names = {"val_pen_loss": "val loss, pen digits", "val_pen_accuracy": "val accuracy, pen digits"}
+    for key, style in (("val_pen_loss", ":"),):
+        if key in history:
+            ax1.plot(epochs, history[key], style, label=names[key])
+    for key, style in (("accuracy", "-"), ("val_accuracy", "--"), ("val_pen_accuracy", ":")):
+        if key in history:
+            ax2.plot(epochs, history[key], style, label=names.get(key, key.replace("_", " ")))
+    ax1.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    ax2.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def save_confusion_png(matrix, path: Path, title: str) -> None:
+    m = np.asarray(matrix)
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.imshow(np.log1p(m), cmap="Blues")
+    for i in range(10):
+        for j in range(10):
+            if m[i, j]:
+                ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if i == j else "black")
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def save_mistakes_png(x, y, result: dict, path: Path, count: int = 40) -> None:
+    """A gallery of the most confident mistakes: image, true label and prediction."""
+    from PIL import Image, ImageDraw
+
+    worst = result["worst"][:count]
+    cols, cell = 10, 64
+    rows = max(1, int(np.ceil(len(worst) / cols)))
+    sheet = Image.new("L", (cols * cell, rows * (cell + 14)), 255)
+    draw = ImageDraw.Draw(sheet)
+    for k, i in enumerate(worst):
+        r, c = divmod(k, cols)
+        img = Image.fromarray((255 - x[i] * 255).astype(np.uint8)).resize((cell - 8, cell - 8), Image.NEAREST)
+        sheet.paste(img, (c * cell + 4, r * (cell + 14) + 2))
+        p = result["proba"][i, result["predicted"][i]]
+        draw.text((c * cell + 4, r * (cell + 14) + cell - 5), f"{y[i]}->{result['predicted'][i]} {p:.0%}", fill=0)
+    sheet.save(path)
