@@ -4,6 +4,7 @@
     python ModelManager.py train --resume big     # continue an interrupted run
     python ModelManager.py evaluate --model big [--json]
     python ModelManager.py predict photo.png drawing.jpg [--model big] [--json]
+    python ModelManager.py explain drawing.png --png why.png   # inside the network, as a figure
     python ModelManager.py list
     python ModelManager.py delete big
     python ModelManager.py finetune | personal    # your own handwriting
@@ -30,7 +31,7 @@ from app.paths import MODELS_DIR
 from app.plots import save_confusion_png, save_mistakes_png
 from app.training import CHOICES, TrainConfig, train
 
-COMMANDS = ("train", "evaluate", "predict", "list", "delete", "finetune", "personal")
+COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal")
 
 
 def cmd_train(args) -> int:
@@ -106,6 +107,22 @@ def cmd_predict(args) -> int:
         else:
             print(f"{r['path']}: {r['digit']} ({max(r['probabilities']):.1%})")
     return 1 if any("error" in r for r in results) else 0
+
+
+def cmd_explain(args) -> int:
+    from app.explain import explain
+    from app.plots import save_explanation_png
+    from app.preprocess import load_image, to_mnist
+
+    model = load(args.model, args.models_dir)
+    prep = to_mnist(load_image(args.image))
+    if prep.empty:
+        raise AppError(f"{args.image}: no digit found (the image is blank)")
+    e = explain(model, prep.image)
+    save_explanation_png(e, args.png, title=f"{args.model} reads {e.top} ({e.probabilities[e.top]:.0%}), "
+                                            f"runner-up {e.second}; red raises a class's score, blue lowers it")
+    print(f"{args.image}: {e.top} ({e.probabilities[e.top]:.1%}), runner-up {e.second}; wrote {args.png}")
+    return 0
 
 
 def cmd_list(args) -> int:
@@ -247,6 +264,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="one JSON object per line")
     r.set_defaults(func=cmd_predict)
     sub.add_parser("list", parents=[common], help="the saved models").set_defaults(func=cmd_list)
+    x = sub.add_parser("explain", parents=[common], help="inside the network: a figure of one image's reading")
+    x.add_argument("image")
+    x.add_argument("--model", default=DEFAULT_MODEL)
+    x.add_argument("--png", type=Path, required=True, help="where to write the figure")
+    x.set_defaults(func=cmd_explain)
     x = sub.add_parser("delete", parents=[common], help="delete a saved model")
     x.add_argument("name")
     x.add_argument("--yes", action="store_true", help="do not ask (needed to delete 'default' without a terminal)")

@@ -70,3 +70,33 @@ def save_mistakes_png(x, y, result: dict, path: Path, count: int = 40) -> None:
         p = result["proba"][i, result["predicted"][i]]
         draw.text((c * cell + 4, r * (cell + 14) + cell - 5), f"{y[i]}->{result['predicted'][i]} {p:.0%}", fill=0)
     sheet.save(path)
+
+
+def save_explanation_png(e, path: Path, title: str = "") -> None:
+    """One figure for a lesson or a README: the input, why the answer (saliency for the top class and
+    the runner-up), every hidden layer's activations, and the ten outputs."""
+    from app.explain import saliency_overlay, unit_grid
+
+    columns = 3 + len(e.hidden) + 1
+    fig, axes = plt.subplots(1, columns, figsize=(2.3 * columns, 2.8),
+                             gridspec_kw={"width_ratios": [1, 1, 1] + [1.6] * len(e.hidden) + [1.2]})
+    panels = [(e.image, "input", "gray"), (saliency_overlay(e.image, e.saliency_top), f"why {e.top}", None),
+              (saliency_overlay(e.image, e.saliency_second), f"why {e.second} (runner-up)", None)]
+    for ax, (picture, name, cmap) in zip(axes, panels):
+        ax.imshow(picture, cmap=cmap, interpolation="nearest")
+        ax.set_title(name, fontsize=9)
+    for ax, layer in zip(axes[3:], e.hidden):
+        ax.imshow(unit_grid(layer), interpolation="nearest")
+        ax.set_title(layer.name, fontsize=9)
+    bars = axes[-1]
+    bars.barh(range(10), e.probabilities, color=["#4a7" if d == e.top else "#9ab" for d in range(10)])
+    bars.set(yticks=range(10), xlim=(0, 1), title="outputs")
+    bars.invert_yaxis()
+    for ax in axes[:-1]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title or f"reads {e.top} ({e.probabilities[e.top]:.0%}); red: raises the score, blue: lowers it",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

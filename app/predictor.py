@@ -28,6 +28,7 @@ class Reading:
     unsure: bool
     message: str                       # what to tell the user
     seconds: float = 0.0
+    layer_outputs: list | None = None  # every layer's output on the way (for the network view)
 
     @property
     def confidence(self) -> float:
@@ -57,8 +58,11 @@ class Predictor:
     def _classify(self, prep: Preprocessed, start: float) -> Reading:
         if prep.empty:
             return Reading(None, None, None, False, "draw a digit", time.perf_counter() - start)
-        proba = self.model.predict_proba(prep.image)
-        return judge(proba, prep.image, prep.relative_size, time.perf_counter() - start, prep.aspect)
+        # One forward pass gives the answer and, on the way, what the network view shows.
+        out, layer_outputs = self.model.trace(prep.image[None])
+        reading = judge(out[0], prep.image, prep.relative_size, time.perf_counter() - start, prep.aspect)
+        reading.layer_outputs = layer_outputs
+        return reading
 
 
 def judge(proba: np.ndarray, network_input: np.ndarray, relative_size: float = 1.0, seconds: float = 0.0,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import shutil
-import signal
 import time
 from pathlib import Path
 
@@ -275,19 +274,6 @@ class TrainingFailed(AppError):
     """Training ended without a model worth keeping (nothing was saved)."""
 
 
-class _Interrupt:
-    """Turns the first Ctrl-C (SIGINT) into KeyboardInterrupt as usual, and restores the handler after."""
-
-    def __enter__(self):
-        self.old = signal.getsignal(signal.SIGINT)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        return self
-
-    def __exit__(self, *exc):
-        signal.signal(signal.SIGINT, self.old)
-        return False
-
-
 def checkpoint_path(name: str, models_dir: Path = MODELS_DIR) -> Path:
     return Path(models_dir) / CHECKPOINTS / model_path(name, models_dir).name
 
@@ -340,10 +326,9 @@ def _fit(model, config: TrainConfig, run: RunData, callbacks, checkpoint: Path, 
     started = time.perf_counter()
     previous = float(model.metadata.get("training_seconds", 0.0))
     try:
-        with _Interrupt():
-            model.fit(run.x, run.y, epochs=config.epochs, batch_size=config.batch_size, validation_data=run.validation,
-                      callbacks=callbacks, verbose=0 if quiet else 1, initial_epoch=len(model.history.get("loss", [])))
-    except KeyboardInterrupt:
+        model.fit(run.x, run.y, epochs=config.epochs, batch_size=config.batch_size, validation_data=run.validation,
+                  callbacks=callbacks, verbose=0 if quiet else 1, initial_epoch=len(model.history.get("loss", [])))
+    except KeyboardInterrupt:   # Ctrl-C: keep what was learned so far, then let the command say so
         model.metadata["training_seconds"] = previous + time.perf_counter() - started
         model.save(checkpoint)
         log(f"\ninterrupted: checkpoint saved after {len(model.history.get('loss', []))} epochs in {checkpoint}; "

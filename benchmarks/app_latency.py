@@ -5,7 +5,9 @@
 Needs a display (DISPLAY, e.g. Xvfb). Measures:
 - start: from launching ``python interface.py`` to the window mapped with the model loaded;
 - read: rasterise + preprocess + predict for one motion event (the measured part of the 15 ms budget);
-- event to screen: a synthetic <B1-Motion> event on the real canvas until the display is updated.
+- event to screen: a synthetic <B1-Motion> event on the real canvas until the display is updated;
+- network view: one update of Tools > Network view (explanation, saliency, grids, receptive
+  fields, redrawn widgets), run for every motion event of the same strokes.
 """
 from __future__ import annotations
 
@@ -78,8 +80,34 @@ def latencies(model_name: str, models_dir: Path) -> tuple[list[float], list[floa
             read.append(app.reading.seconds)
         canvas.event_generate("<ButtonRelease-1>", x=int(pts[-1][0]), y=int(pts[-1][1]))
         app.clear()
-    root.destroy()
+    app.quit()
     return read, screen
+
+
+def view_updates(models_dir: Path) -> list[float]:
+    import tkinter as tk
+
+    from app.gui.network_view import NetworkView
+    from app.gui.window import DigitApp
+
+    root = tk.Tk()
+    app = DigitApp(root, models_dir)
+    app.open_network_view()
+    view: NetworkView = app.network_view
+    root.update()
+    canvas = app.canvas.widget
+    pts = stroke_points() * app.canvas.scale
+    times = []
+    canvas.event_generate("<ButtonPress-1>", x=int(pts[0][0]), y=int(pts[0][1]))
+    for x, y in pts[1:]:
+        canvas.event_generate("<B1-Motion>", x=int(x), y=int(y), state=0x100)
+        app.predict_now()
+        t = time.perf_counter()
+        view.update()              # what the view's after() callback does
+        root.update_idletasks()    # and the redraw of its widgets
+        times.append(time.perf_counter() - t)
+    app.quit()
+    return times
 
 
 def main() -> None:
@@ -95,6 +123,9 @@ def main() -> None:
         "event_to_screen_ms": {"median": round(float(np.median(screen)) * 1e3, 2),
                                "p99": round(float(np.percentile(screen, 99)) * 1e3, 2)},
     }
+    view = view_updates(args.models_dir)
+    result["network_view_update_ms"] = {"median": round(float(np.median(view)) * 1e3, 2),
+                                        "p99": round(float(np.percentile(view, 99)) * 1e3, 2)}
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
 
 

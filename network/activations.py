@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .registry import from_spec
 
-class Activation:
+
+class ActivationFunction:
     """Base class. ``forward`` may overwrite ``z``; ``backward`` may overwrite ``grad``."""
 
     name = "activation"
@@ -29,7 +31,7 @@ class Activation:
         return f"{type(self).__name__}()"
 
 
-class Linear(Activation):
+class Linear(ActivationFunction):
     name = "linear"
 
     def forward(self, z):
@@ -39,7 +41,7 @@ class Linear(Activation):
         return grad
 
 
-class Tanh(Activation):
+class Tanh(ActivationFunction):
     name = "tanh"
 
     def forward(self, z):
@@ -53,7 +55,7 @@ class Tanh(Activation):
         return grad
 
 
-class Sigmoid(Activation):
+class Sigmoid(ActivationFunction):
     name = "sigmoid"
 
     def forward(self, z):
@@ -71,7 +73,7 @@ class Sigmoid(Activation):
         return grad
 
 
-class ReLU(Activation):
+class ReLU(ActivationFunction):
     name = "relu"
 
     def forward(self, z):
@@ -82,7 +84,7 @@ class ReLU(Activation):
         return grad
 
 
-class LeakyReLU(Activation):
+class LeakyReLU(ActivationFunction):
     name = "leaky_relu"
 
     def __init__(self, alpha: float = 0.01):
@@ -106,7 +108,7 @@ class LeakyReLU(Activation):
         return f"LeakyReLU(alpha={self.alpha})"
 
 
-class Softmax(Activation):
+class Softmax(ActivationFunction):
     name = "softmax"
 
     def forward(self, z):
@@ -124,23 +126,11 @@ class Softmax(Activation):
         return grad
 
 
-ACTIVATIONS: dict[str, type[Activation]] = {
+ACTIVATIONS: dict[str, type[ActivationFunction]] = {
     cls.name: cls for cls in (Linear, Tanh, Sigmoid, ReLU, LeakyReLU, Softmax)
 }
 
 
-def get_activation(spec: str | Activation | None) -> Activation:
-    """Turn ``"tanh"``, ``{"name": "leaky_relu", "alpha": 0.1}``, an instance or None into an Activation."""
-    if spec is None:
-        return Linear()
-    if isinstance(spec, Activation):
-        return spec
-    if isinstance(spec, dict):
-        spec = dict(spec)
-        name = spec.pop("name", None)
-        if name not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
-        return ACTIVATIONS[name](**spec)
-    if isinstance(spec, str) and spec.lower() in ACTIVATIONS:
-        return ACTIVATIONS[spec.lower()]()
-    raise ValueError(f"unknown activation {spec!r}; expected one of {sorted(ACTIVATIONS)}")
+def get_activation(spec: str | dict | ActivationFunction | None) -> ActivationFunction:
+    """Turn ``"tanh"``, ``{"name": "leaky_relu", "alpha": 0.1}``, an instance or None into an activation function."""
+    return Linear() if spec is None else from_spec("activation", ACTIVATIONS, spec, ActivationFunction)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .registry import lookup
+
 
 def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
     limit = np.sqrt(6.0 / (fan_in + fan_out))
@@ -37,6 +39,4 @@ DEFAULT_FOR_ACTIVATION = {
 
 
 def get_initializer(name: str):
-    if name not in INITIALIZERS:
-        raise ValueError(f"unknown initializer {name!r}; expected one of {sorted(INITIALIZERS)}")
-    return INITIALIZERS[name]
+    return lookup("initializer", INITIALIZERS, name)

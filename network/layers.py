@@ -11,6 +11,7 @@ import numpy as np
 
 from . import activations as act
 from .initializers import DEFAULT_FOR_ACTIVATION, get_initializer
+from .registry import lookup
 
 
 class Layer:
@@ -46,6 +47,11 @@ class Layer:
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
         raise NotImplementedError
 
+    def input_grad(self, grad: np.ndarray) -> np.ndarray:
+        """dL/dx from dL/d(output), after a forward pass, touching no parameter gradient (for
+        explaining a prediction rather than training). Layers without parameters: their backward."""
+        return self.backward(grad.copy())
+
     # -- describing ------------------------------------------------------
     def get_config(self) -> dict:
         return {}
@@ -73,7 +79,7 @@ class Dense(Layer):
     (every activation's derivative is a function of its output).
     """
 
-    def __init__(self, units: int, activation: str | act.Activation | None = None,
+    def __init__(self, units: int, activation: str | act.ActivationFunction | None = None,
                  kernel_initializer: str | None = None, use_bias: bool = True,
                  input_dim: int | None = None) -> None:
         super().__init__()
@@ -121,6 +127,11 @@ class Dense(Layer):
         dx = _buffer(self._bufs, "dx", self._x.shape, self.dtype)
         return np.matmul(dz, self.params["W"].T, out=dx)
 
+    def input_grad(self, grad, through_activation: bool = True):
+        """dL/dx = dz @ W.T, with the weight and bias gradients left alone."""
+        dz = self.activation.backward(self._a, grad.copy()) if through_activation else grad
+        return dz @ self.params["W"].T
+
     def get_config(self):
         return {"units": self.units, "activation": self.activation.get_config(),
                 "kernel_initializer": self.kernel_initializer, "use_bias": self.use_bias}
@@ -129,7 +140,7 @@ class Dense(Layer):
 class Activation(Layer):
     """A stand-alone activation, for when it should not be fused into a Dense layer."""
 
-    def __init__(self, activation: str | act.Activation) -> None:
+    def __init__(self, activation: str | act.ActivationFunction) -> None:
         super().__init__()
         self.activation = act.get_activation(activation)
         self._bufs: dict[str, np.ndarray] = {}
@@ -213,6 +224,4 @@ LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Dense, Activatio
 
 def layer_from_config(class_name: str, config: dict) -> Layer:
     """Rebuild a layer from its saved description; only the classes above are allowed."""
-    if class_name not in LAYERS:
-        raise ValueError(f"unknown layer class {class_name!r}; expected one of {sorted(LAYERS)}")
-    return LAYERS[class_name](**config)
+    return lookup("layer class", LAYERS, class_name)(**config)

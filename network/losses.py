@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .registry import from_spec
+
 # Probabilities are clipped into [EPS, 1 - EPS] before a log: log(0) = -inf would
 # poison the mean and the gradient.
 EPS = 1e-7
@@ -105,10 +107,4 @@ ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae", "bce": "bi
 
 
 def get_loss(spec: str | Loss) -> Loss:
-    if isinstance(spec, Loss):
-        return spec
-    if isinstance(spec, str):
-        key = ALIASES.get(spec.lower(), spec.lower())
-        if key in LOSSES:
-            return LOSSES[key]()
-    raise ValueError(f"unknown loss {spec!r}; expected one of {sorted(LOSSES)}")
+    return from_spec("loss", LOSSES, spec, Loss, ALIASES)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .registry import lookup
+
 
 def to_labels(y: np.ndarray) -> np.ndarray:
     """Class labels from one-hot rows, probability rows or a single probability column."""
@@ -43,6 +45,4 @@ METRICS = {"accuracy": accuracy, "acc": accuracy, "categorical_accuracy": catego
 
 
 def get_metric(name: str):
-    if name not in METRICS:
-        raise ValueError(f"unknown metric {name!r}; expected one of {sorted(METRICS)}")
-    return METRICS[name]
+    return lookup("metric", METRICS, name)

@@ -332,6 +332,39 @@ class Sequential:
                 out[s:s + PREDICT_BATCH] = self._forward(x[s:s + PREDICT_BATCH], training=False)
         return out[0] if single else out
 
+    def trace(self, x) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The outputs of a batch ``x`` (inference mode) and a copy of every layer's output on the way:
+        the one forward pass that both a prediction and a view of the hidden layers can use."""
+        if not self.built:
+            self.build()
+        x = self._as_input(x)
+        outputs = []
+        for layer in self.layers:
+            x = layer.forward(x, training=False)
+            outputs.append(x.copy())
+        return outputs[-1], outputs
+
+    def input_gradient(self, x, unit: int | np.ndarray, before_activation: bool = True) -> np.ndarray:
+        """The gradient of output ``unit``'s score with respect to the input, for each sample of ``x``
+        (``unit`` one index, or one per sample): which pixels would raise the score, which lower it.
+
+        The score is the last layer's pre-activation (the logit, for softmax), as saliency maps use:
+        it says what speaks *for* this class, not what speaks against the others. With
+        ``before_activation=False`` it is the output itself (the probability).
+        """
+        self.trace(x)  # fills every layer's forward state
+        n = len(x)
+        grad = np.zeros((n,) + self.output_shape, dtype=self.dtype)
+        grad[np.arange(n), np.broadcast_to(np.asarray(unit), (n,))] = 1
+        last = self.layers[-1]
+        if isinstance(last, Dense):
+            grad = last.input_grad(grad, through_activation=not before_activation)
+        else:
+            grad = last.input_grad(grad)
+        for layer in self.layers[-2::-1]:
+            grad = layer.input_grad(grad)
+        return grad
+
     def predict(self, x) -> np.ndarray:
         """Class labels for classifiers (argmax, or threshold 0.5 for one sigmoid output);
         the raw outputs for regression losses (mse, mae)."""
@@ -342,8 +375,8 @@ class Sequential:
             return to_labels(proba[None])[0]
         return to_labels(proba)
 
-    def evaluate(self, x, y, batch_size: int = PREDICT_BATCH) -> dict[str, float]:
-        """Mean loss and metrics on ``(x, y)``, in inference mode (no dropout)."""
+    def evaluate(self, x, y) -> dict[str, float]:
+        """Mean loss and metrics on ``(x, y)``, in inference mode (no dropout), predicted in batches."""
         self._check_ready()
         x = self._as_input(x)
         y = self._as_target(y, len(x))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .registry import from_spec
+
 
 class Optimizer:
     name = "optimizer"
@@ -190,13 +192,4 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop
 
 def get_optimizer(spec: str | dict | Optimizer) -> Optimizer:
     """``"adam"``, ``{"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}`` or an instance."""
-    if isinstance(spec, Optimizer):
-        return spec
-    if isinstance(spec, str):
-        spec = {"name": spec}
-    if isinstance(spec, dict):
-        spec = dict(spec)
-        name = str(spec.pop("name", "")).lower()
-        if name in OPTIMIZERS:
-            return OPTIMIZERS[name](**spec)
-    raise ValueError(f"unknown optimizer {spec!r}; expected one of {sorted(OPTIMIZERS)}")
+    return from_spec("optimizer", OPTIMIZERS, spec, Optimizer)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+from .registry import from_spec
+
 
 class Schedule:
     name = "schedule"
@@ -88,11 +90,4 @@ SCHEDULES: dict[str, type[Schedule]] = {cls.name: cls for cls in (Constant, Step
 
 def get_schedule(spec: Schedule | dict) -> Schedule:
     """A Schedule instance, or its config such as ``{"name": "cosine", "learning_rate": 0.1, "epochs": 20}``."""
-    if isinstance(spec, Schedule):
-        return spec
-    if isinstance(spec, dict):
-        spec = dict(spec)
-        name = spec.pop("name", None)
-        if name in SCHEDULES:
-            return SCHEDULES[name](**spec)
-    raise ValueError(f"unknown learning-rate schedule {spec!r}; expected one of {sorted(SCHEDULES)}")
+    return from_spec("learning-rate schedule", SCHEDULES, spec, Schedule)

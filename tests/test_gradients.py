@@ -138,3 +138,46 @@ def test_whole_model_gradient(loss, last):
     params = [p for layer in model.layers for p in layer.params.values()]
     for a, p in zip(analytic, params):
         assert_close(a, numerical_gradient(objective, p), tol=1e-5)
+
+
+@pytest.mark.parametrize("hidden", ["tanh", "relu", "sigmoid", "leaky_relu"])
+@pytest.mark.parametrize("before_activation", [True, False])
+def test_input_gradient_matches_central_differences(hidden, before_activation):
+    """The saliency map's gradient: d(score of one class)/d(input pixels), with a Flatten in front and
+    a stand-alone Activation layer in the middle, for the logit and for the probability."""
+    with precision(np.float64):
+        model = Sequential([Flatten(input_shape=(3, 4)), Dense(6, hidden), Activation("tanh"), Dense(5, hidden),
+                            Dense(4, "softmax")], seed=1)
+        model.build()
+        x = np.random.default_rng(2).normal(size=(2, 3, 4))
+        if hidden in ("relu", "leaky_relu"):
+            x += 0.01  # away from kinks
+        unit = np.array([1, 3])
+        analytic = model.input_gradient(x, unit, before_activation=before_activation)
+        assert analytic.shape == x.shape
+
+        def score(i):
+            out = x[i:i + 1]
+            for layer in model.layers[:-1]:
+                out = layer.forward(out)
+            last = model.layers[-1]
+            z = out @ last.params["W"] + last.params["b"]
+            if before_activation:
+                return float(z[0, unit[i]])
+            p = np.exp(z - z.max())
+            return float(p[0, unit[i]] / p.sum())
+
+        for i in range(2):
+            numeric = numerical_gradient(lambda i=i: score(i), x[i:i + 1])
+            assert_close(analytic[i:i + 1], numeric)
+        # explaining touches no training gradient
+        assert all(not g.any() for layer in model.layers for g in layer.grads.values())
+
+
+def test_trace_gives_every_layer_and_the_prediction():
+    model = Sequential([Flatten(input_shape=(2, 2)), Dense(3, "tanh"), Dense(2, "softmax")], seed=0)
+    x = np.ones((1, 2, 2), np.float32)
+    out, layers = model.trace(x)
+    assert [a.shape for a in layers] == [(1, 4), (1, 3), (1, 2)]
+    np.testing.assert_allclose(out, model.predict_proba(x), rtol=1e-6)
+    assert np.all(np.abs(layers[1]) <= 1)

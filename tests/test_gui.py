@@ -227,3 +227,50 @@ def test_a_failed_save_is_one_short_sentence_with_details(display, models_dir, t
         assert state["strokes"] > 0                # the drawing is still there to try again
     finally:
         app.close()
+
+
+def test_network_view_follows_the_drawing(app):
+    """Tools > Network view (Ctrl+N): live activations per layer, saliency, and the unit under the pointer."""
+    app.key("ctrl+n")
+    app.wait_for(lambda s: s["network_view"] is not None)
+    app.draw(HAND_DRAWN[7])
+    state = app.wait_for(lambda s: s["network_view"]["updates"] > 0 and s["network_view"]["top"] == 7)
+    view = state["network_view"]
+    shipped = [layer["config"]["units"] for layer in __import__("json").loads(
+        (SHIPPED / "model.json").read_text())["layers"] if layer["class"] == "Dense"][:-1]
+    assert view["layers"] == shipped and view["message"].startswith("reads 7")
+    updates = view["updates"]
+    app.draw(HAND_DRAWN[1])   # one more stroke: the view changes with the drawing
+    assert app.wait_for(lambda s: s["network_view"]["updates"] > updates)["network_view"]["top"] is not None
+    x, y, _, _ = view["layer1"]
+    cell, cols = view["cell"], view["cols"]
+    xdo("mousemove", str(x + 3 * cell + cell // 2 - 1), str(y + 2 * cell + cell // 2))
+    xdo("mousemove", str(x + 3 * cell + cell // 2), str(y + 2 * cell + cell // 2))   # unit 2 * cols + 3
+    assert app.wait_for(lambda s: s["network_view"]["selected"] is not None)["network_view"]["selected"] == 2 * cols + 3
+
+
+def test_network_view_of_another_architecture_and_of_no_model(display, tmp_path):
+    from network import Dense, Flatten, Sequential
+
+    models = tmp_path / "models"
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(24, "relu"), Dense(12, "sigmoid"), Dense(10, "softmax")],
+                       seed=0)
+    model.compile()
+    model.save(models / "small")
+    app = AppWindow(models, tmp_path / "state.json")
+    try:
+        app.key("ctrl+n")
+        app.draw(HAND_DRAWN[0])
+        state = app.wait_for(lambda s: s["network_view"] and s["network_view"]["updates"] > 0)
+        assert state["network_view"]["layers"] == [24, 12]
+    finally:
+        app.close()
+    empty = tmp_path / "none"
+    empty.mkdir()
+    app = AppWindow(empty, tmp_path / "state2.json")
+    try:
+        app.key("ctrl+n")
+        state = app.wait_for(lambda s: s["network_view"] is not None and "no model" in s["network_view"]["message"])
+        assert state["network_view"]["updates"] == 0
+    finally:
+        app.close()

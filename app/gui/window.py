@@ -18,10 +18,12 @@ from tkinter import messagebox, ttk
 from app.errors import AppError
 from app.finetune import learn_handwriting
 from app.gui.panels import DrawingCanvas, PredictionPanel, TeachPanel
+from app.gui.state_report import window_state
 from app.model_store import DEFAULT_MODEL, free_name, list_models, load
 from app.paths import MODELS_DIR
 from app.predictor import Predictor, Reading
-from app.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
+from app.strokes import BRUSH_RANGE, DEFAULT_BRUSH, Drawing
+from network.atomic import atomic_write
 
 PREDICT_DELAY_MS = 25       # while drawing: at most one prediction per 25 ms
 TITLE = "Digit recogniser"
@@ -47,6 +49,7 @@ class DigitApp:
         self.learning = None  # the running fine-tune: {"thread", "progress", "result", "error", "name"}
         self.teach_message, self.teach_details = "", ""
         self._store = None
+        self.network_view = None
         self._signature: tuple = ()
         self.brush = tk.DoubleVar(master=root, value=DEFAULT_BRUSH)
         self.model_choice = tk.StringVar(master=root)
@@ -55,7 +58,7 @@ class DigitApp:
         self._build_panels()
         self._bind_keys()
         self.refresh_models(select=DEFAULT_MODEL)
-        self.root.after(MODELS_POLL_MS, self._poll_models)
+        self._poll_job = self.root.after(MODELS_POLL_MS, self._poll_models)
 
     # -- building --------------------------------------------------------
     def _build_window(self) -> None:
@@ -75,6 +78,7 @@ class DigitApp:
         self.model_menu = tk.Menu(menubar, tearoff=False)
         menubar.add_cascade(label="Model", menu=self.model_menu)
         tools = tk.Menu(menubar, tearoff=False)
+        tools.add_command(label="Network view...", accelerator="Ctrl+N", command=self.open_network_view)
         tools.add_command(label="Augmentation visualiser...", command=self.open_visualiser)
         menubar.add_cascade(label="Tools", menu=tools)
         help_menu = tk.Menu(menubar, tearoff=False)
@@ -126,6 +130,7 @@ class DigitApp:
         self.root.bind("<Escape>", lambda e: self.clear())
         self.root.bind("<Control-z>", lambda e: self.undo())
         self.root.bind("<Control-q>", lambda e: self.quit())
+        self.root.bind("<Control-n>", lambda e: self.open_network_view())
         for d in range(10):
             self.root.bind(f"<Key-{d}>", lambda e, d=d: self.save_labelled(d))  # "<1>" alone would be a mouse click
             self.root.bind(f"<KP_{d}>", lambda e, d=d: self.save_labelled(d))
@@ -173,7 +178,7 @@ class DigitApp:
 
     def _poll_models(self) -> None:
         self.refresh_if_changed()
-        self.root.after(MODELS_POLL_MS, self._poll_models)
+        self._poll_job = self.root.after(MODELS_POLL_MS, self._poll_models)
 
     @staticmethod
     def _label(m) -> str:
@@ -317,6 +322,8 @@ class DigitApp:
     # -- the one place that puts state on screen --------------------------
     def show(self, reading: Reading | None, note: str | None = None) -> None:
         self.reading = reading
+        if self.network_view is not None and self.network_view.alive:
+            self.network_view.follow(self.predictor.model if self.predictor else None, reading)
         self.prediction.show(reading, note)
         if reading is not None and reading.digit is not None:
             headline = "not sure" if reading.unsure else f"{reading.digit} ({reading.confidence:.0%})"
@@ -337,43 +344,24 @@ class DigitApp:
             note = NO_MODEL_HELP
         elif note is None and self.reading is None:
             note = "draw a digit"
-        r = self.reading
-        state = {"title": self.root.title(), "model": self.model_name, "strokes": len(self.drawing.strokes),
-                 "drawing": self.canvas._drawing_stroke, "version": self.drawing.version,
-                 "digit": None if r is None else r.digit, "unsure": None if r is None else r.unsure,
-                 "message": note if r is None else r.message,
-                 "probabilities": None if r is None or r.probabilities is None else [round(float(p), 4) for p in r.probabilities],
-                 "models": [m.name for m in self.models] if hasattr(self, "models") else [], "time": time.time(),
-                 "teach": self.teach_message, "learning": self.learning is not None,
-                 "canvas": self.canvas_geometry(), "chooser": self._geometry(self.chooser),
-                 "learn_button": self._geometry(self.teach.learn), "details": self.teach_details,
-                 "window": self._geometry(self.root), "minsize": list(self.root.minsize()),
-                 "controls": [self._geometry(w) for w in self._controls(self.root)]}
-        tmp = f"{self.state_file}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(state, f)
-        os.replace(tmp, self.state_file)
-
-    @classmethod
-    def _controls(cls, widget: tk.Misc) -> list[tk.Misc]:
-        """Every button, slider and chooser in the window (to check that none is hidden or clipped)."""
-        found = [widget] if isinstance(widget, (ttk.Button, ttk.Combobox, ttk.Scale)) else []
-        for child in widget.winfo_children():
-            if not isinstance(child, tk.Toplevel):
-                found.extend(cls._controls(child))
-        return found
-
-    @staticmethod
-    def _geometry(widget: tk.Misc) -> list[int]:
-        return [widget.winfo_rootx(), widget.winfo_rooty(), widget.winfo_width(), widget.winfo_height()]
-
-    def canvas_geometry(self) -> list[int]:
-        """The drawable square on the screen: x, y, side (what a test driving the mouse needs)."""
-        w = self.canvas.widget
-        border = int(w.cget("highlightthickness"))
-        return [w.winfo_rootx() + border, w.winfo_rooty() + border, round(LOGICAL_SIZE * self.canvas.scale)]
+        with atomic_write(self.state_file, "w") as f:
+            json.dump(window_state(self, note), f)
 
     # -- other windows ---------------------------------------------------
+    def open_network_view(self) -> None:
+        """Tools > Network view: opened once, raised if already open; it follows every reading."""
+        from app.gui.network_view import NetworkView
+
+        if self.network_view is not None and self.network_view.alive:
+            self.network_view.top.lift()
+            return
+        report = (lambda: self._write_state(None)) if self.state_file else None
+        top = tk.Toplevel(self.root)
+        # Beside the main window, not over the canvas the user draws on.
+        top.geometry(f"+{self.root.winfo_rootx() + self.root.winfo_width() + 8}+{max(0, self.root.winfo_rooty() - 30)}")
+        self.network_view = NetworkView(top, on_update=report)
+        self.network_view.follow(self.predictor.model if self.predictor else None, self.reading)
+
     def open_visualiser(self) -> None:
         """Load the originals off the event loop (it may need to fetch MNIST), then open the window."""
         from app.mnist_cache import raw_or_cached_originals
@@ -416,6 +404,7 @@ class DigitApp:
                                    "'Learn my handwriting' then makes a personal model.", parent=self.root)
 
     def quit(self) -> None:
+        self.root.after_cancel(self._poll_job)
         self.root.destroy()
 
 
