@@ -48,7 +48,7 @@ class ConfigError(AppError, ValueError):
 @dataclasses.dataclass
 class TrainConfig:
     name: str = DEFAULT_MODEL
-    layers: str = "784,1024,1024,10"
+    layers: str = "784,800,800,10"
     activation: str = "tanh"
     loss: str = "categorical_crossentropy"
     optimizer: str = "sgd"
@@ -57,9 +57,9 @@ class TrainConfig:
     schedule: str = "cosine"
     warmup: float = 0.0
     weight_decay: float = 0.0
-    epochs: int = 10
+    epochs: int = 16
     batch_size: int = 128
-    copies: int = 40
+    copies: int = 25
     validation: int = 5000
     patience: int = 4
     seed: int = 0

@@ -241,7 +241,8 @@ def test_network_view_follows_the_drawing(app):
     assert view["layers"] == shipped and view["message"].startswith("reads 7")
     updates = view["updates"]
     app.draw(HAND_DRAWN[1])   # one more stroke: the view changes with the drawing
-    assert app.wait_for(lambda s: s["network_view"]["updates"] > updates)["network_view"]["top"] is not None
+    view = app.wait_for(lambda s: s["network_view"]["updates"] > updates)["network_view"]
+    assert view["top"] is not None
     x, y, _, _ = view["layer1"]
     cell, cols = view["cell"], view["cols"]
     xdo("mousemove", str(x + 3 * cell + cell // 2 - 1), str(y + 2 * cell + cell // 2))

@@ -259,3 +259,56 @@ def test_store_names(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x-2").mkdir()
     assert model_store.free_name("x", tmp_path) == "x-3"
+
+
+def test_ctrl_c_and_fifos_in_data_py_are_one_line(tmp_path, capsys, monkeypatch):
+    from app import mnist_cache
+
+    source = tmp_path / "digits.npz"
+    np.savez(source, **make_arrays())
+    cache = tmp_path / "cache"
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mnist_cache, "augment", ctrl_c)
+    assert data.main(["--source", str(source), "--copies", "1", "--cache-dir", str(cache), "--quiet"]) == 130
+    err = capsys.readouterr().err
+    assert err.strip().startswith("interrupted") and "Traceback" not in err
+    monkeypatch.undo()
+    built = mnist_cache.build_cache(source=source, copies=1, cache_dir=cache, progress=False)
+    (built.path / "meta.json").unlink()
+    os.mkfifo(built.path / "meta.json")   # a FIFO where the cache's description should be
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(code=data.main(["--info", "--cache-dir", str(cache)])),
+                              daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "data.py --info hung on a FIFO"
+    assert result["code"] == 0 and "DAMAGED" in capsys.readouterr().out
+    fifo_source = tmp_path / "fifo.npz"
+    os.mkfifo(fifo_source)
+    assert data.main(["--source", str(fifo_source), "--cache-dir", str(cache), "--quiet"]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+
+
+def test_idx_bombs_and_lying_headers_are_refused(tmp_path, monkeypatch):
+    import gzip
+
+    from app import mnist_source
+
+    lying = tmp_path / "lying-idx3-ubyte"
+    lying.write_bytes(bytes([0, 0, 8, 3]) + (2**31 - 1).to_bytes(4, "big") * 3 + b"\0" * 100)
+    with pytest.raises(data.DataError, match="header says"):
+        mnist_source._read_idx(lying)
+    monkeypatch.setattr(mnist_source, "MAX_SOURCE_BYTES", 1 << 20)
+    bomb = tmp_path / "bomb-idx3-ubyte.gz"
+    bomb.write_bytes(gzip.compress(bytes([0, 0, 8, 1]) + (8 << 20).to_bytes(4, "big") + b"\0" * (8 << 20)))
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(data.DataError, match="more than 1 MB"):
+        mnist_source._read_idx(bomb)
+    sparse = tmp_path / "huge.npz"
+    with open(sparse, "wb") as f:
+        f.truncate(2 << 20)
+    with pytest.raises(data.DataError, match="larger than any digit data set"):
+        mnist_source.source_for("mnist", sparse, tmp_path / "cache")

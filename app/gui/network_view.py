@@ -63,7 +63,7 @@ class NetworkView:
         self.body.grid(row=0, column=0, sticky="nsew")
         self.message = ttk.Label(self.body, text="draw a digit in the main window", font=("TkDefaultFont", 11))
         self.message.grid(row=0, column=0, columnspan=2, sticky="w", pady=(0, 6))
-        ttk.Label(self.body, text="blue: negative   white: zero   red: positive", foreground="#555"
+        ttk.Label(self.body, text="blue: negative   red: positive", foreground="#555"
                   ).grid(row=0, column=2, sticky="e", pady=(0, 6))
         inputs = ttk.Frame(self.body)
         inputs.grid(row=1, column=0, sticky="n", padx=(0, 10))
@@ -222,6 +222,7 @@ class NetworkView:
 
     # -- for tests and tools -------------------------------------------------
     def state(self) -> dict:
+        self.top.update_idletasks()   # geometry of freshly built grids is known only once laid out
         return {"updates": self.updates, "last_ms": round(self.last_ms, 2), "selected": self.selected,
                 "layers": [len(h.values) for h in self.explanation.hidden] if self.explanation else [],
                 "top": self.explanation.top if self.explanation else None,
