@@ -205,6 +205,7 @@ def _add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--schedule", default=d.schedule, choices=CHOICES["schedule"])
     t.add_argument("--warmup", type=float, default=d.warmup, help="warm-up epochs (default %(default)s)")
     t.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    t.add_argument("--dropout", type=float, default=d.dropout, help="dropout after each hidden layer, 0-0.9")
     t.add_argument("--epochs", type=int, default=d.epochs)
     t.add_argument("--batch-size", type=int, default=d.batch_size)
     t.add_argument("--copies", type=int, default=d.copies, help="augmented copies of the training set")

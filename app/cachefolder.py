@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from app.errors import DataError
+from app.files import regular_file
 
 MAX_META_BYTES = 1 << 20
+# What every cache's meta.json holds (and what listing and loading rely on).
+META_SCHEMA = {"dataset": str, "counts": dict, "copies": int, "seed": int, "params": dict, "created": str,
+               "source_sha256": str}
 
 
 def sha256_of(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
@@ -101,18 +104,22 @@ def remove_leftovers(folder: Path) -> None:
 
 
 def open_folder(folder: Path, names: tuple[str, ...], format_version: int,
-                verify: bool = True) -> tuple[dict[str, np.ndarray], dict]:
+                verify: bool = True, counts: tuple[str, ...] = ("train",)) -> tuple[dict[str, np.ndarray], dict]:
     """The arrays (memory-mapped, read-only) and meta of a complete cache folder, or ``DataError``."""
     folder = Path(folder)
     meta_path = folder / "meta.json"
+    regular_file(meta_path, MAX_META_BYTES, "a cache description")
     try:
-        if not stat.S_ISREG(os.stat(meta_path).st_mode) or os.stat(meta_path).st_size > MAX_META_BYTES:
-            raise DataError(f"{meta_path}: not a regular file of at most {MAX_META_BYTES} bytes")
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError, RecursionError) as e:
         raise DataError(f"{folder}: meta.json unreadable ({type(e).__name__})") from None
     if not isinstance(meta, dict) or meta.get("format_version") != format_version:
         raise DataError(f"{folder}: not a cache of format {format_version}")
+    for key, kind in META_SCHEMA.items():
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            raise DataError(f"{folder}: meta.json has no valid {key!r}")
+    if not all(isinstance(meta["counts"].get(k), int) for k in counts):
+        raise DataError(f"{folder}: meta.json has invalid counts")
     files = meta.get("files")
     arrays = {}
     for name in names:

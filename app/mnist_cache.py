@@ -64,7 +64,7 @@ ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
 
 def open_cache(folder: Path, verify: bool = True) -> Dataset:
     """A complete cache folder, checked; DataError saying what is wrong with it otherwise."""
-    arrays, meta = open_folder(folder, ARRAY_NAMES, CACHE_FORMAT_VERSION, verify)
+    arrays, meta = open_folder(folder, ARRAY_NAMES, CACHE_FORMAT_VERSION, verify, counts=("originals", "train", "test"))
     return Dataset(**arrays, meta=meta, path=folder)
 
 
@@ -123,7 +123,8 @@ def cached_entries(cache_dir: Path = CACHE_DIR) -> list[tuple[Path, dict | None,
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
         try:
             if folder.name.startswith("pendigits-"):
-                meta = open_folder(folder, pen_data.ARRAYS, pen_data.CACHE_FORMAT_VERSION, verify=False)[1]
+                meta = open_folder(folder, pen_data.ARRAYS, pen_data.CACHE_FORMAT_VERSION, verify=False,
+                                   counts=pen_data.COUNTS)[1]
             else:
                 meta = open_cache(folder, verify=False).meta
         except DataError:

@@ -11,13 +11,13 @@ import gzip
 import hashlib
 import os
 import shutil
-import stat
 from pathlib import Path
 
 import numpy as np
 
 from app.cachefolder import sha256_of
 from app.errors import DataError
+from app.files import regular_file
 from app.paths import CACHE_DIR
 from network.atomic import atomic_write
 
@@ -102,15 +102,7 @@ def _read_idx(path: Path) -> np.ndarray:
 def check_file(path: Path, limit: int | None = None) -> None:
     """A regular file of at most ``limit`` bytes (default ``MAX_SOURCE_BYTES``), or DataError: a FIFO
     would block the read, a device or a huge sparse file would take forever to hash."""
-    limit = MAX_SOURCE_BYTES if limit is None else limit
-    try:
-        info = os.stat(path)
-    except OSError as e:
-        raise DataError(f"{path}: cannot be read ({e.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise DataError(f"{path}: not a regular file")
-    if info.st_size > limit:
-        raise DataError(f"{path}: {info.st_size >> 20} MB, larger than any digit data set (limit {limit >> 20} MB)")
+    regular_file(path, MAX_SOURCE_BYTES if limit is None else limit, "a digit data set")
 
 
 def _idx_path(folder: Path, stem: str) -> Path:

@@ -43,6 +43,7 @@ SOURCE_ENV = "DIGITS_PENDIGITS_SOURCE"
 CACHE_FORMAT_VERSION = 1
 RENDER_VERSION = 2   # bump when rendering changes what a trajectory becomes: old caches are then unused
 ARRAYS = ("x", "y", "writers")
+COUNTS = ("digits", "train", "writers")
 CHUNK = 250          # digits per task handed to a worker process
 
 
@@ -186,7 +187,7 @@ def build_pen_cache(source: Path | None = None, copies: int = 10,
     folder = cache_dir / f"pendigits-{pen_cache_key(src_hash, params, copies, seed)}"
     if folder.exists() and not rebuild:
         try:
-            arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify)
+            arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify, counts=COUNTS)
             return PenData(**arrays, meta=meta, path=folder)
         except DataError as e:
             log(f"cache {folder.name} is damaged ({e}); rebuilding it")
@@ -201,7 +202,7 @@ def build_pen_cache(source: Path | None = None, copies: int = 10,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - start, 2)}
     meta = write_folder(folder, {"x": x, "y": np.tile(labels, copies + 1),
                                  "writers": np.tile(writers, copies + 1)}, meta)
-    arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify=False)
+    arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify=False, counts=COUNTS)
     return PenData(**arrays, meta=meta, path=folder)
 
 

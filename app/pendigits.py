@@ -24,12 +24,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import stat
 from pathlib import Path
 
 import numpy as np
 
 from app.errors import DataError
+from app.files import regular_file
 from app.predictor import prepare_drawing
 from app.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing, Stroke
 
@@ -55,16 +55,10 @@ class PenDigit:
 def read_unipen(path: str | os.PathLike) -> list[PenDigit]:
     """The digits of a UNIPEN file; ``DataError`` with one line saying what is wrong otherwise."""
     path = Path(path)
+    regular_file(path, MAX_FILE_BYTES, "a pen-digit file")
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise DataError(f"{path}: not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise DataError(f"{path}: {info.st_size} bytes, too large for a pen-digit file (limit {MAX_FILE_BYTES})")
         with open(path, "rb") as f:
             raw = f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
     except OSError as e:
         raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
     if b"\0" in raw:

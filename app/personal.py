@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from app.errors import AppError
+from app.files import regular_file
 from network.atomic import atomic_write
 
 APP_NAME = "digit-recogniser"
@@ -308,14 +309,7 @@ class PersonalDataset:
 
 def read_export(path: Path) -> list[dict]:
     """The drawings of an export file, every one checked; PersonalDataError on the first bad one."""
-    try:
-        info = os.stat(path)
-    except OSError as e:
-        raise PersonalDataError(f"{path}: cannot be read ({e.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise PersonalDataError(f"{path}: not a regular file")
-    if info.st_size > MAX_IMPORT_BYTES:
-        raise PersonalDataError(f"{path}: {info.st_size} bytes, larger than any export")
+    regular_file(path, MAX_IMPORT_BYTES, "an export of drawings", PersonalDataError)
     try:
         with np.load(path, allow_pickle=False) as npz:
             names = set(npz.files)

@@ -17,8 +17,6 @@ in the middle. Light ink on a dark background, values 0..1. We do the same:
 from __future__ import annotations
 
 import dataclasses
-import os
-import stat
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
 from app.errors import AppError
+from app.files import regular_file
 
 BOX = 20                 # MNIST's box for the longer side
 FIELD = 28
@@ -74,16 +73,7 @@ def load_image(path: str | Path) -> np.ndarray:
 
     Only regular files of at most ``MAX_FILE_BYTES`` are opened (a FIFO would block), and the pixel
     count is checked from the header before anything is decoded (a small file can hold a huge image)."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ImageError(f"{path}: no such file") from None
-    except OSError as e:
-        raise ImageError(f"{path}: cannot be read ({e.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ImageError(f"{path}: not a regular file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise ImageError(f"{path}: {info.st_size} bytes, larger than a picture of a digit needs ({MAX_FILE_BYTES})")
+    regular_file(path, MAX_FILE_BYTES, "a picture of a digit", ImageError)
     try:
         with Image.open(path) as im:
             if im.width * im.height > MAX_PIXELS:

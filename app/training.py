@@ -57,6 +57,7 @@ class TrainConfig:
     schedule: str = "cosine"
     warmup: float = 0.0
     weight_decay: float = 0.0
+    dropout: float = 0.0
     epochs: int = 16
     batch_size: int = 128
     copies: int = 25
@@ -80,6 +81,7 @@ class TrainConfig:
         _number("momentum", self.momentum, 0, 1, high_open=True)
         _number("warmup", self.warmup, 0, 1000)
         _number("weight_decay", self.weight_decay, 0, 1)
+        _number("dropout", self.dropout, 0, 0.9)
         for key, low, high in (("epochs", 1, 10000), ("batch_size", 1, 65536), ("copies", 0, 1000),
                                ("validation", 0, 10**6), ("patience", 0, 10000), ("seed", 0, 2**32 - 1),
                                ("pen_copies", 0, 1000), ("pen_validation_writers", 0, 1000)):
@@ -161,12 +163,14 @@ def _number(key: str, value, low: float, high: float, low_open: bool = False, hi
 
 
 def build_model(config: TrainConfig):
-    from network import Dense, Flatten, Sequential
+    from network import Dense, Dropout, Flatten, Sequential
 
     sizes = config.layer_sizes()
     model = Sequential([Flatten(input_shape=(28, 28))], seed=config.seed, name="digits")
     for units in sizes[1:-1]:
         model.add(Dense(units, config.activation))
+        if config.dropout:
+            model.add(Dropout(config.dropout))
     model.add(Dense(10, "softmax"))
     model.build()
     model.compile(loss=config.loss, optimizer=config.optimizer_spec(), lr_schedule=config.schedule_spec())

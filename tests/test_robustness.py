@@ -310,5 +310,22 @@ def test_idx_bombs_and_lying_headers_are_refused(tmp_path, monkeypatch):
     sparse = tmp_path / "huge.npz"
     with open(sparse, "wb") as f:
         f.truncate(2 << 20)
-    with pytest.raises(data.DataError, match="larger than any digit data set"):
+    with pytest.raises(data.DataError, match="too large for a digit data set"):
         mnist_source.source_for("mnist", sparse, tmp_path / "cache")
+
+
+def test_a_cache_description_without_its_keys_is_damaged_not_a_crash(tmp_path, capsys):
+    from app import mnist_cache
+
+    source = tmp_path / "digits.npz"
+    np.savez(source, **make_arrays())
+    cache = tmp_path / "cache"
+    built = mnist_cache.build_cache(source=source, copies=1, cache_dir=cache, progress=False)
+    meta = json.loads((built.path / "meta.json").read_text())
+    del meta["counts"]
+    (built.path / "meta.json").write_text(json.dumps(meta))
+    assert data.main(["--info", "--cache-dir", str(cache)]) == 0
+    assert "DAMAGED" in capsys.readouterr().out
+    messages = []
+    again = mnist_cache.build_cache(source=source, copies=1, cache_dir=cache, progress=False, log=messages.append)
+    assert "damaged" in messages[0] and again.meta["counts"]["originals"] == 120
