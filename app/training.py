@@ -57,7 +57,7 @@ class TrainConfig:
     schedule: str = "cosine"
     warmup: float = 0.0
     weight_decay: float = 0.0
-    dropout: float = 0.0
+    dropout: float = 0.2
     epochs: int = 16
     batch_size: int = 128
     copies: int = 25
