@@ -1,9 +1,10 @@
 """The drawing window: a canvas, the network's live reading, the 28x28 input it saw, and a model chooser.
 
 The panels are in ``app/gui/panels.py`` (one class each, with builder methods); ``DigitApp.show``
-is the one place that puts a reading on screen, and hands it to the network view when that is open. Drawing only records points (``app.strokes.Drawing``); predictions run from
-``after()`` a short moment later, at most one pending at a time, so the pointer never waits for
-the network, and once more right after each stroke so the display ends up current.
+is the one place that puts a reading on screen, and hands it to the network view when that is
+open. Drawing only records points (``app.strokes.Drawing``); predictions run from ``after()`` a
+short moment later, at most one pending at a time, so the pointer never waits for the network,
+and once more right after each stroke so the display ends up current.
 """
 from __future__ import annotations
 
