@@ -54,7 +54,8 @@ def cmd_evaluate(args) -> int:
     if args.personal:
         sets = [personal_set()]
     else:
-        sets = evaluation_sets(model, args.dataset, args.source, args.pen_source, progress=not args.json)
+        sets = evaluation_sets(model, args.dataset, args.source, args.pen_source, progress=not args.json,
+                               skipped=lambda note: print(note, file=sys.stderr))
     figures = {}
     for k, (name, x, y, what) in enumerate(sets):
         result = evaluate(model, x, y)

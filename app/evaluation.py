@@ -32,7 +32,7 @@ def evaluate(model, x_test: np.ndarray, y_test: np.ndarray) -> dict:
 
 
 def evaluation_sets(model, dataset: str | None = None, source: Path | None = None, pen_source_path: Path | None = None,
-                    progress: bool = True) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+                    progress: bool = True, skipped=print) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
     """(name, x, y, what) for each data set to evaluate on: ``dataset``, or by default the data sets
     the model was trained on (MNIST or Fashion, and the pen digits if it used them)."""
     trained_on = model.metadata.get("dataset", "mnist")
@@ -41,7 +41,15 @@ def evaluation_sets(model, dataset: str | None = None, source: Path | None = Non
     for name in names:
         if name == "pendigits":
             pen_file = pen_source_path or (source if dataset == "pendigits" else None)
-            x, y, what = pen_evaluation_set(model, pen_file, progress)
+            # Asked for by default (not by --dataset): never a download, and no error if absent.
+            by_default = dataset is None and pen_file is None
+            try:
+                x, y, what = pen_evaluation_set(model, pen_file, progress, download=not by_default)
+            except DataError as e:
+                if not by_default:
+                    raise
+                skipped(f"pen digits not evaluated: {e}")
+                continue
             sets.append((name, x, y, what))
         else:
             arrays = load_raw(name, source, progress=progress)
@@ -49,10 +57,11 @@ def evaluation_sets(model, dataset: str | None = None, source: Path | None = Non
     return sets
 
 
-def pen_evaluation_set(model, source: Path | None, progress: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
+def pen_evaluation_set(model, source: Path | None, progress: bool = True,
+                       download: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
     """Plain renderings of pen digits: of the writers the model held out, if it was trained on this
     very file; else of every digit in the file (writers it never saw)."""
-    path = pen_source(source, CACHE_DIR, progress)
+    path = pen_source(source, CACHE_DIR, progress, download=download)
     pen_meta = model.metadata.get("pen") if isinstance(model.metadata.get("pen"), dict) else {}
     rows, what = None, f"all digits of {path.name}"
     held = pen_meta.get("held_out_writers")

@@ -51,19 +51,30 @@ CHUNK = 250          # digits per task handed to a worker process
 # Where the file comes from
 # ---------------------------------------------------------------------------
 
-def pen_source(source: Path | None, cache_dir: Path, progress: bool = True, url: str = UCI_URL) -> Path:
-    """The UNIPEN file to use: ``source``, ``$DIGITS_PENDIGITS_SOURCE``, the verified extracted
-    copy in the cache, or a fresh download (see the module docstring)."""
+def pen_source(source: Path | None, cache_dir: Path, progress: bool = True, url: str = UCI_URL,
+               download: bool = True) -> Path:
+    """The UNIPEN file to use: ``source``, ``$DIGITS_PENDIGITS_SOURCE``, the verified copy in the
+    cache (downloaded, or given before: the file we know is kept there once seen, so later
+    commands work offline), or else, with ``download``, a fresh download."""
     if source is None and os.environ.get(SOURCE_ENV):
         source = Path(os.environ[SOURCE_ENV])
+    extracted = Path(cache_dir) / "downloads" / EXTRACTED_NAME
     if source is not None:
         if not Path(source).exists():
             raise DataError(f"{source}: no such file (expected a UNIPEN pen-digit file)")
         check_file(Path(source), pendigits.MAX_FILE_BYTES)   # before it is hashed: no FIFO, no huge file
+        if not extracted.is_file() and sha256_of(source) == PENDIGITS_SHA256:
+            try:
+                with open(source, "rb") as src, atomic_write(extracted) as dst:
+                    dst.write(src.read())
+            except OSError:
+                pass   # only a convenience for offline use
         return Path(source)
-    extracted = Path(cache_dir) / "downloads" / EXTRACTED_NAME
     if extracted.is_file() and sha256_of(extracted) == PENDIGITS_SHA256:
         return extracted
+    if not download:
+        raise DataError("the pen digits are not in the cache; give them with --pen-source FILE "
+                        f"(or {SOURCE_ENV}), or fetch them with: python data.py --dataset pendigits")
     return fetch_pendigits(cache_dir, url, progress)
 
 

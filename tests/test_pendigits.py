@@ -307,6 +307,20 @@ def test_train_mixes_pen_digits_and_evaluates_them_separately(unipen_file, tmp_p
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["test_images"] == 6 and list(result["datasets"]) == ["pendigits"]
     assert result["evaluated_on"] == "all digits of other.unipen"
+    # without the pen file at hand, the default evaluation gives MNIST and says what it left out
+    code = mm.main(["evaluate", "--model", "pens", "--source", str(source), "--models-dir", str(models), "--json"])
+    out = capsys.readouterr()
+    assert code == 0 and list(json.loads(out.out)["datasets"]) == ["mnist"]
+    assert "pen digits not evaluated" in out.err and "--pen-source" in out.err
+
+
+def test_the_known_file_once_given_is_kept_for_offline_use(pendigits_file, tmp_path, monkeypatch):
+    monkeypatch.delenv(pen_data.SOURCE_ENV, raising=False)
+    with pytest.raises(DataError, match="not in the cache"):
+        pen_data.pen_source(None, tmp_path, download=False)
+    assert pen_data.pen_source(pendigits_file, tmp_path) == pendigits_file
+    kept = pen_data.pen_source(None, tmp_path, download=False)
+    assert kept == tmp_path / "downloads" / pen_data.EXTRACTED_NAME and kept.read_bytes() == pendigits_file.read_bytes()
 
 
 def test_real_pen_digits_make_the_difference(mnist, pendigits_file, tmp_path):
