@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from app.errors import AppError
-from app.evaluation import evaluate, evaluation_sets, predict_files
+from app.evaluation import evaluate, evaluation_sets, personal_evaluation_set, predict_files
 from app.finetune import learn_handwriting
 from app.model_store import DEFAULT_MODEL, delete_model, list_models, load, model_path
 from app.paths import MODELS_DIR
@@ -52,7 +52,7 @@ def cmd_evaluate(args) -> int:
     model = load(args.model, args.models_dir)
     folder = model_path(args.model, args.models_dir)
     if args.personal:
-        sets = [personal_set()]
+        sets = [personal_evaluation_set()]
     else:
         sets = evaluation_sets(model, args.dataset, args.source, args.pen_source, progress=not args.json,
                                skipped=lambda note: print(note, file=sys.stderr))
@@ -73,17 +73,6 @@ def cmd_evaluate(args) -> int:
         first_name, first = next(iter(figures.items()))
         print(json.dumps({"model": args.model, "data": first_name, **first, "datasets": figures}))
     return 0
-
-
-def personal_set():
-    from app.personal import PersonalDataset
-    from app.pixels import to_unit_float32
-
-    store = PersonalDataset()
-    images, labels = store.arrays()
-    if not len(labels):
-        raise AppError(f"--personal: no saved drawings in {store.folder}")
-    return "personal", to_unit_float32(images), labels.astype("int64"), "your saved drawings"
 
 
 def _print_figures(model_name: str, name: str, f: dict) -> None:

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from app import pen_data
+from app import pen_data, pendigits
 from app.augment import AugmentParams
 from app.cachefolder import leftovers
 from app.errors import AppError, DataError
@@ -48,8 +48,6 @@ def _human(n: float) -> str:
 
 def _pendigits_command(args) -> int:
     """``--dataset pendigits``: render and cache the pen digits, or preview their renderings."""
-    from app import pendigits
-
     if args.preview or args.preview_png:
         if args.preview:
             raise DataError("the visualiser window shows MNIST; for pen digits use --preview-png FILE")

@@ -11,7 +11,6 @@ instead of being trusted.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -22,20 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from app.errors import DataError
-from app.files import regular_file
+from app.files import regular_file, sha256_of
 
 MAX_META_BYTES = 1 << 20
 # What every cache's meta.json holds (and what listing and loading rely on).
 META_SCHEMA = {"dataset": str, "counts": dict, "copies": int, "seed": int, "params": dict, "created": str,
                "source_sha256": str}
-
-
-def sha256_of(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 @contextlib.contextmanager

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.cachefolder import sha256_of
 from app.errors import DataError
+from app.files import sha256_of
 from app.mnist_cache import load_raw
 from app.paths import CACHE_DIR
 from app.pen_data import pen_source, plain_renderings
@@ -55,6 +55,14 @@ def evaluation_sets(model, dataset: str | None = None, source: Path | None = Non
             arrays = load_raw(name, source, progress=progress)
             sets.append((name, to_unit_float32(arrays["x_test"]), arrays["y_test"].astype(np.int64), "test set"))
     return sets
+
+
+def personal_evaluation_set() -> tuple[str, np.ndarray, np.ndarray, str]:
+    """The user's saved drawings, as ``evaluation_sets`` gives a data set."""
+    from app.personal import PersonalDataset
+
+    images, labels = PersonalDataset().require_arrays()
+    return "personal", to_unit_float32(images), labels.astype(np.int64), "your saved drawings"
 
 
 def pen_evaluation_set(model, source: Path | None, progress: bool = True,

@@ -5,10 +5,15 @@ read or hash, so every file we are given is checked with ``regular_file`` before
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import stat
+from collections.abc import Callable
+from pathlib import Path
 
 from app.errors import AppError, DataError
+from network.atomic import atomic_write
 
 
 def regular_file(path: str | os.PathLike, limit: int, what: str, error: type[AppError] = DataError) -> os.stat_result:
@@ -25,3 +30,31 @@ def regular_file(path: str | os.PathLike, limit: int, what: str, error: type[App
     if info.st_size > limit:
         raise error(f"{path}: {info.st_size} bytes, too large for {what} (limit {limit})")
     return info
+
+
+def keep_copy(source: Path, copy: Path, acceptable: Callable[[Path], bool]) -> None:
+    """Keep a copy of a file the user gave in the cache (atomically), so later commands find it
+    offline; only if ``acceptable(source)`` and the same bytes are not there already. A failure
+    is not an error: the given file itself is used this time."""
+    try:
+        if copy.is_file() and copy.stat().st_size == Path(source).stat().st_size and \
+                _same_bytes(copy, Path(source)):
+            return
+        if not acceptable(Path(source)):
+            return
+        with open(source, "rb") as src, atomic_write(copy) as dst:
+            shutil.copyfileobj(src, dst)
+    except (OSError, AppError):
+        pass
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    return sha256_of(a) == sha256_of(b)
+
+
+def sha256_of(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()

@@ -125,9 +125,7 @@ def learn_handwriting(base_name: str, new_name: str, models_dir: Path = MODELS_D
     if exists(new_name, models_dir) and not overwrite:
         raise ModelStoreError(f"a model named {new_name!r} exists already; choose another --name or --overwrite")
     base = load(base_name, models_dir)
-    images, labels = PersonalDataset().arrays()
-    if len(labels) == 0:
-        raise ModelStoreError("no saved drawings yet: draw digits in the app and save them with their digit key")
+    images, labels = PersonalDataset().require_arrays()
     mnist = load_raw("mnist", source, progress=False)
     result = fine_tune(base, images, labels, mnist, epochs=epochs, report=report)
     if result.accepted:

@@ -10,16 +10,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 
-from app.cachefolder import sha256_of
 from app.errors import DataError
-from app.files import regular_file
+from app.files import keep_copy, regular_file, sha256_of
 from app.paths import CACHE_DIR
-from network.atomic import atomic_write
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -164,7 +161,9 @@ def source_for(dataset: str, source: Path | None, cache_dir: Path = CACHE_DIR, p
         if source.is_dir():
             return source
         check_file(source)
-        _keep_copy(source, Path(cache_dir) / "downloads" / GIVEN_COPY.format(dataset=dataset))
+        # A valid data set given once is kept, so later commands and the window work offline.
+        keep_copy(source, Path(cache_dir) / "downloads" / GIVEN_COPY.format(dataset=dataset),
+                  acceptable=lambda path: bool(read_source(path)))
         return source
     if dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
@@ -180,18 +179,6 @@ def source_for(dataset: str, source: Path | None, cache_dir: Path = CACHE_DIR, p
         hint = "a local mnist.npz" if dataset == "mnist" else "a folder of the four Fashion-MNIST IDX files"
         env = " or DIGITS_MNIST_SOURCE" if dataset == "mnist" else ""
         raise DataError(f"{e}; without the internet, give {hint} with --source{env}") from None
-
-
-def _keep_copy(source: Path, copy: Path) -> None:
-    """Keep a copy of a source file in the cache (atomically), unless it is already there."""
-    try:
-        if copy.is_file() and copy.stat().st_size == source.stat().st_size and sha256_of(copy) == sha256_of(source):
-            return
-        read_source(source)   # only a valid data set is kept
-        with open(source, "rb") as src, atomic_write(copy) as dst:
-            shutil.copyfileobj(src, dst)
-    except (OSError, DataError):
-        pass  # only a convenience: the given file itself is used (and checked) this time
 
 
 def source_hash(path: Path) -> str:

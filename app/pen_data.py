@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from app import pendigits
-from app.cachefolder import open_folder, sha256_of, write_folder
+from app.cachefolder import open_folder, write_folder
 from app.errors import DataError
+from app.files import keep_copy, sha256_of
 from app.mnist_source import check_file
 from app.paths import CACHE_DIR
 from network.atomic import atomic_write
@@ -63,12 +64,7 @@ def pen_source(source: Path | None, cache_dir: Path, progress: bool = True, url:
         if not Path(source).exists():
             raise DataError(f"{source}: no such file (expected a UNIPEN pen-digit file)")
         check_file(Path(source), pendigits.MAX_FILE_BYTES)   # before it is hashed: no FIFO, no huge file
-        if not extracted.is_file() and sha256_of(source) == PENDIGITS_SHA256:
-            try:
-                with open(source, "rb") as src, atomic_write(extracted) as dst:
-                    dst.write(src.read())
-            except OSError:
-                pass   # only a convenience for offline use
+        keep_copy(Path(source), extracted, acceptable=lambda path: sha256_of(path) == PENDIGITS_SHA256)
         return Path(source)
     if extracted.is_file() and sha256_of(extracted) == PENDIGITS_SHA256:
         return extracted

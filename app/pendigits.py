@@ -30,6 +30,7 @@ import numpy as np
 
 from app.errors import DataError
 from app.files import regular_file
+from app.pixels import to_uint8
 from app.predictor import prepare_drawing
 from app.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing, Stroke
 
@@ -243,7 +244,7 @@ def render(digit: PenDigit, rng: np.random.Generator | None = None, params: PenA
     prep = prepare_drawing(Drawing.from_strokes(place(digit, rng, params)))
     if prep.empty:
         return np.zeros((28, 28), np.uint8)
-    return np.round(prep.image * 255).astype(np.uint8)
+    return to_uint8(prep.image)
 
 
 def render_many(digits: list[PenDigit], copy: int, seed: int, params: PenAugment = PenAugment(),

@@ -34,6 +34,7 @@ import numpy as np
 
 from app.errors import AppError
 from app.files import regular_file
+from app.pixels import to_uint8
 from network.atomic import atomic_write
 
 APP_NAME = "digit-recogniser"
@@ -126,10 +127,7 @@ def make_entry(image: np.ndarray, label: int, strokes: list | None = None, creat
     image = np.asarray(image)
     if image.shape != (28, 28):
         raise PersonalDataError(f"image must be 28x28, got {image.shape}")
-    if image.dtype == np.uint8:
-        pixels = image
-    else:
-        pixels = np.clip(np.rint(np.nan_to_num(image.astype(np.float64)) * 255), 0, 255).astype(np.uint8)
+    pixels = image if image.dtype == np.uint8 else to_uint8(image)
     return {"label": int(label), "strokes": strokes or [], "image": pixels.tobytes().hex(),
             "created": created or time.strftime("%Y-%m-%dT%H:%M:%S")}
 
@@ -217,6 +215,14 @@ class PersonalDataset:
         images = np.array([_image_of(e) for e in entries], dtype=np.uint8).reshape(-1, 28, 28)
         if entries:
             self._write_arrays(images, labels)   # missing, damaged or behind: rebuilt from the lines
+        return images, labels
+
+    def require_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``arrays()``, or PersonalDataError when there is nothing to learn from or evaluate on."""
+        images, labels = self.arrays()
+        if not len(labels):
+            raise PersonalDataError(f"no saved drawings in {self.folder}: draw digits in the app and save each "
+                                    "with its digit key")
         return images, labels
 
     def count(self) -> int:

@@ -1,4 +1,4 @@
-"""Pixels to network inputs: the one place where uint8 images become float32 in [0, 1]."""
+"""Pixels and network inputs: the one place where uint8 images become float32 in [0, 1], and back."""
 from __future__ import annotations
 
 import numpy as np
@@ -18,3 +18,9 @@ def to_unit_float32(images: np.ndarray, rows: np.ndarray | None = None, out: np.
         block = images[s:s + chunk] if rows is None else images[rows[s:s + chunk]]
         np.multiply(block, SCALE, out=out[s:s + chunk])
     return out
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """Network inputs in [0, 1] as uint8 pixels, rounded to the nearest (NaN as 0, out of range clipped)."""
+    unit = np.nan_to_num(np.asarray(images, np.float32))
+    return np.clip(np.rint(unit * 255), 0, 255).astype(np.uint8)

@@ -13,6 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from app.pixels import to_uint8  # noqa: E402
+
 
 def save_learning_curves(history: dict, path: Path, title: str = "") -> None:
     """Loss and accuracy per epoch, training and validation, as a PNG."""
@@ -65,7 +67,7 @@ def save_mistakes_png(x, y, result: dict, path: Path, count: int = 40) -> None:
     draw = ImageDraw.Draw(sheet)
     for k, i in enumerate(worst):
         r, c = divmod(k, cols)
-        img = Image.fromarray((255 - x[i] * 255).astype(np.uint8)).resize((cell - 8, cell - 8), Image.NEAREST)
+        img = Image.fromarray(255 - to_uint8(x[i])).resize((cell - 8, cell - 8), Image.NEAREST)
         sheet.paste(img, (c * cell + 4, r * (cell + 14) + 2))
         p = result["proba"][i, result["predicted"][i]]
         draw.text((c * cell + 4, r * (cell + 14) + cell - 5), f"{y[i]}->{result['predicted'][i]} {p:.0%}", fill=0)

@@ -261,9 +261,7 @@ def _with_personal(x: np.ndarray, y: np.ndarray, copies: int, params, seed: int,
     from app.personal import PersonalDataset
 
     store = PersonalDataset()
-    images, labels = store.arrays()
-    if not len(labels):
-        raise ConfigError(f"personal: no saved drawings in {store.folder}")
+    images, labels = store.require_arrays()
     extra = [images] + [augment(images, params, seed=seed * 1000 + 500 + c) for c in range(copies)]
     log(f"adding {len(labels)} personal drawings x {copies + 1} from {store.folder}")
     x = np.concatenate([x, to_unit_float32(np.concatenate(extra))])

@@ -352,7 +352,10 @@ class Sequential:
         it says what speaks *for* this class, not what speaks against the others. With
         ``before_activation=False`` it is the output itself (the probability).
         """
-        self.trace(x)  # fills every layer's forward state
+        if not self.built:
+            self.build()
+        x = self._as_input(x)
+        self._forward(x, training=False)  # every layer keeps what its input_grad needs
         n = len(x)
         grad = np.zeros((n,) + self.output_shape, dtype=self.dtype)
         grad[np.arange(n), np.broadcast_to(np.asarray(unit), (n,))] = 1

@@ -28,26 +28,26 @@ os.environ["DIGITS_PERSONAL_DIR"] = str(_TMP / "personal")
 os.environ["DIGITS_SETTINGS"] = str(_TMP / "settings.json")
 
 
+def required_file(setting: str, require: str, what: str) -> Path:
+    """The file named by the environment ``setting``; skip without it, or fail if ``require`` is 1."""
+    path = os.environ.get(setting)
+    if not path or not Path(path).is_file():
+        if os.environ.get(require) == "1":
+            pytest.fail(f"{require}=1 but {setting}={path!r} is not a file")
+        pytest.skip(f"set {setting}=/path/to/{what} to run the tests on real data")
+    return Path(path)
+
+
 @pytest.fixture(scope="session")
 def mnist():
-    path = os.environ.get("MNIST_NPZ")
-    if not path or not Path(path).is_file():
-        if os.environ.get("REQUIRE_MNIST") == "1":
-            pytest.fail(f"REQUIRE_MNIST=1 but MNIST_NPZ={path!r} is not a file")
-        pytest.skip("set MNIST_NPZ=/path/to/mnist.npz to run the tests on real MNIST")
-    with np.load(path, allow_pickle=False) as d:
+    with np.load(required_file("MNIST_NPZ", "REQUIRE_MNIST", "mnist.npz"), allow_pickle=False) as d:
         return {k: d[k] for k in ("x_train", "y_train", "x_test", "y_test")}
 
 
 @pytest.fixture(scope="session")
 def pendigits_file():
     """The real UCI pen digits (UNIPEN), found through ``PENDIGITS_UNIPEN`` (``.ci/run`` sets it)."""
-    path = os.environ.get("PENDIGITS_UNIPEN")
-    if not path or not Path(path).is_file():
-        if os.environ.get("REQUIRE_PENDIGITS") == "1":
-            pytest.fail(f"REQUIRE_PENDIGITS=1 but PENDIGITS_UNIPEN={path!r} is not a file")
-        pytest.skip("set PENDIGITS_UNIPEN=/path/to/pendigits-train.unipen to run the tests on real pen digits")
-    return Path(path)
+    return required_file("PENDIGITS_UNIPEN", "REQUIRE_PENDIGITS", "pendigits-train.unipen")
 
 
 @pytest.fixture(scope="session")

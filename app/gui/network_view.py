@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from app.explain import Explanation, explain, grid_shape, receptive_field, saliency_overlay, symmetric_rgb, unit_grid
+from app.pixels import to_uint8
 
 UPDATE_MS = 15        # at most one redraw per 15 ms, with the newest reading
 GRID_WIDTH = 230      # pixels for each layer's grid
@@ -153,7 +154,7 @@ class NetworkView:
     def _draw(self, e: Explanation) -> None:
         self.message.configure(text=f"reads {e.top} ({e.probabilities[e.top]:.0%}); runner-up {e.second} "
                                     f"({e.probabilities[e.second]:.0%})")
-        grey = (np.clip(e.image, 0, 1) * 255).astype(np.uint8)
+        grey = to_uint8(e.image)
         pictures = (np.stack([grey] * 3, axis=-1), saliency_overlay(e.image, e.saliency_top),
                     saliency_overlay(e.image, e.saliency_second))
         titles = ("input (28x28)", f"why {e.top}", f"why {e.second} (runner-up)")

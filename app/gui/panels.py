@@ -11,6 +11,7 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
+from app.pixels import to_uint8
 from app.predictor import Reading
 from app.strokes import LOGICAL_SIZE, Drawing
 
@@ -127,7 +128,7 @@ class PredictionPanel:
 
     def show_input(self, network_input: np.ndarray | None) -> None:
         """The 28x28 image the network actually sees, enlarged with visible pixels."""
-        pixels = np.zeros((28, 28), np.uint8) if network_input is None else (network_input * 255).astype(np.uint8)
+        pixels = np.zeros((28, 28), np.uint8) if network_input is None else to_uint8(network_input)
         image = Image.fromarray(pixels).resize((28 * self.INPUT_SCALE, 28 * self.INPUT_SCALE), Image.NEAREST)
         self._photo = ImageTk.PhotoImage(image)
         self.picture.configure(image=self._photo)
