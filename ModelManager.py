@@ -276,7 +276,7 @@ def _json_object(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from network import ModelFileError, TrainingDiverged
+    from network import ModelFileError, ParallelTrainingError, TrainingDiverged
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (AppError, ModelFileError, TrainingDiverged, ValueError) as e:
+    except (AppError, ModelFileError, ParallelTrainingError, TrainingDiverged, ValueError) as e:
         # Our own errors and the settings' checks (ValueError) carry a one-line message.
         print(f"error: {e}", file=sys.stderr)
         return 2

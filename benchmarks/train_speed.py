@@ -1,17 +1,26 @@
-"""Training throughput and single-sample latency of the numpy network.
+"""Training throughput of the numpy network against the GEMM ceiling and PyTorch, side by side.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/train_speed.py [--json] [--torch]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/train_speed.py [--torch] [--rounds 3] [--json]
 
-For each model (784-256-128-10, 784-800-800-10), optimiser (SGD, Adam) and batch
-size (64, 128) it times one epoch of 60000 random samples (after a warm-up) and
-compares it with the GEMM-only ceiling: the same matrix products alone, timed
-on this machine. ``--torch`` adds PyTorch on the CPU with the same set-up, if
-installed (it is not a dependency). Prints a table, or one JSON list.
+For each model (784-256-128-10, 784-800-800-10), optimiser (SGD; Adam, and PyTorch's fused Adam)
+and batch size (64, 128) it times epochs of 60000 random samples: ours as ``fit`` runs by default
+(the batch shared by two processes, network/parallel.py), ours in one process (``workers=1``, the
+plain way) and, with ``--torch``, PyTorch on the CPU with 2 threads (not a dependency: install it
+beside). The rounds are interleaved -- ours, plain, torch, ours, plain, torch, ... -- and each figure
+is the median of its rounds, because these machines drift by 30 % within minutes.
+
+The GEMM ceiling is the same matrix products alone (forward, dW, and dX except for the input layer),
+timed two ways on this machine: numpy with its BLAS threads on the whole batch, and one process per
+core, each with one BLAS thread on its share of the batch, running at the same time. The higher of
+the two is the ceiling. Also prints the CPU, the BLAS kernel and single-sample predict_proba latency.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,6 +32,8 @@ from network import SGD, Adam, Dense, Sequential  # noqa: E402
 
 N = 60000
 MODELS = {"784-256-128-10": (784, 256, 128, 10), "784-800-800-10": (784, 800, 800, 10)}
+BATCHES = (64, 128)
+WORKERS = 2
 
 
 def data(seed=0):
@@ -37,30 +48,56 @@ def build(sizes, optimizer):
     return model
 
 
-def best_of(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
-def numpy_epoch(sizes, optimizer, batch, x, y):
-    model = build(sizes, optimizer)
-    model.fit(x[:4096], y[:4096], epochs=1, batch_size=batch, verbose=0)  # warm-up: buffers, caches
-    return best_of(lambda: model.fit(x, y, epochs=1, batch_size=batch, verbose=0), repeat=2)
+class Ours:
+    def __init__(self, sizes, optimizer, batch, x, y, workers):
+        self.model, self.batch, self.x, self.y, self.workers = build(sizes, optimizer), batch, x, y, workers
+        self.model.fit(x[:4096], y[:4096], batch_size=batch, verbose=0, workers=workers)  # warm-up: helpers, buffers
+
+    def epoch(self) -> float:
+        return timed(lambda: self.model.fit(self.x, self.y, batch_size=self.batch, verbose=0, workers=self.workers))
 
 
-def gemm_epoch(sizes, batch):
-    """The matrix products of one epoch and nothing else: forward, dW, and dX except for the input layer."""
+class Torch:
+    def __init__(self, sizes, optimizer, batch, x, y):
+        import torch
+
+        torch.set_num_threads(2)
+        layers = []
+        for a, b in zip(sizes[:-2], sizes[1:-1]):
+            layers += [torch.nn.Linear(a, b), torch.nn.Tanh()]
+        self.model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
+        params = self.model.parameters()
+        self.opt = torch.optim.SGD(params, lr=0.01) if optimizer == "sgd" else torch.optim.Adam(params, lr=0.001, fused=True)
+        self.loss_fn, self.batch = torch.nn.CrossEntropyLoss(), batch
+        self.tx, self.ty, self.torch = torch.from_numpy(x), torch.from_numpy(y), torch
+        self.run(4096)
+
+    def run(self, n=N):
+        perm = self.torch.randperm(n)
+        for s in range(0, n, self.batch):
+            idx = perm[s:s + self.batch]
+            self.opt.zero_grad(set_to_none=True)
+            self.loss_fn(self.model(self.tx[idx]), self.ty[idx]).backward()
+            self.opt.step()
+
+    def epoch(self) -> float:
+        return timed(self.run)
+
+
+def gemm_loop(sizes, batch, samples) -> float:
+    """Seconds for the matrix products of ``samples`` samples in batches of ``batch``."""
     rng = np.random.default_rng(0)
     ws = [rng.random((a, b), dtype=np.float32) * 1e-3 for a, b in zip(sizes[:-1], sizes[1:])]
     grads = [np.empty_like(w) for w in ws]
     acts = [rng.random((batch, s), dtype=np.float32) for s in sizes]
-    steps = N // batch
 
-    def run():
+    def run(steps):
         for _ in range(steps):
             for i, w in enumerate(ws):
                 np.matmul(acts[i], w, out=acts[i + 1])
@@ -69,53 +106,65 @@ def gemm_epoch(sizes, batch):
                 if i:
                     np.matmul(acts[i + 1], ws[i].T, out=acts[i])
 
-    return best_of(run, repeat=2) * N / (steps * batch)
+    run(20)
+    return timed(lambda: run(samples // batch)) * batch * (samples // batch) / samples
 
 
-def torch_epoch(sizes, optimizer, batch, x, y):
-    import torch
-
-    torch.set_num_threads(2)
-    layers = []
-    for a, b in zip(sizes[:-2], sizes[1:-1]):
-        layers += [torch.nn.Linear(a, b), torch.nn.Tanh()]
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01) if optimizer == "sgd" else torch.optim.Adam(model.parameters(), lr=0.001)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-
-    def epoch(n=N):
-        perm = torch.randperm(n)
-        for s in range(0, n, batch):
-            idx = perm[s:s + batch]
-            opt.zero_grad(set_to_none=True)
-            loss_fn(model(tx[idx]), ty[idx]).backward()
-            opt.step()
-
-    epoch(4096)
-    return best_of(epoch, repeat=2)
+def gemm_ceilings(sizes, batch) -> dict:
+    """Samples per second of the matrix products alone: numpy's BLAS threads on the whole batch, and
+    one single-threaded process per core on its share, all running at once."""
+    whole = N / gemm_loop(sizes, batch, N)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    args = [sys.executable, __file__, "--gemm-worker", "-".join(map(str, sizes)), str(batch // WORKERS)]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env) for _ in range(WORKERS)]
+    seconds = max(float(p.communicate()[0]) for p in procs)  # each did N / WORKERS samples
+    return {"numpy_blas_threads": round(whole), "one_process_per_core": round(N / seconds)}
 
 
-def latency(sizes):
+def latency(sizes, threads) -> float:
+    from threadpoolctl import threadpool_limits
+
     model = build(sizes, "sgd")
     sample = np.random.default_rng(1).random(784, dtype=np.float32)
-    for _ in range(200):
-        model.predict_proba(sample)
-    times = []
-    for _ in range(2000):
-        t = time.perf_counter()
-        model.predict_proba(sample)
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)), float(np.percentile(times, 99))
+    with threadpool_limits(threads, user_api="blas"):
+        for _ in range(200):
+            model.predict_proba(sample)
+        times = []
+        for _ in range(2000):
+            start = time.perf_counter()
+            model.predict_proba(sample)
+            times.append(time.perf_counter() - start)
+    return float(np.median(times)) * 1e6
 
 
-def blas_info() -> str:
+def machine() -> str:
+    cpu, details = "unknown CPU", ""
     try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "unknown (install threadpoolctl)"
+        info = dict(line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().splitlines() if ":" in line)
+        info = {k.strip(): v.strip() for k, v in info.items()}
+        cpu = info.get("model name", cpu)
+        details = f" (family {info.get('cpu family')} model {info.get('model')}, " \
+                  f"{'AVX-512' if 'avx512f' in info.get('flags', '') else 'no AVX-512'})"
+    except OSError:
+        pass
+    from threadpoolctl import threadpool_info
+
     blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return ", ".join(f"{i['internal_api']} {i.get('version')} {i.get('architecture')} x{i['num_threads']}" for i in blas)
+    kernel = ", ".join(f"{i['internal_api']} {i.get('version')} {i.get('architecture')}" for i in blas)
+    return f"CPU: {cpu}{details}, {os.cpu_count()} cores; BLAS: {kernel}; numpy {np.__version__}; float32"
+
+
+def measure(name, sizes, optimizer, batch, x, y, rounds, with_torch) -> dict:
+    contenders = {"ours": Ours(sizes, optimizer, batch, x, y, WORKERS), "plain": Ours(sizes, optimizer, batch, x, y, 1)}
+    if with_torch:
+        contenders["torch"] = Torch(sizes, optimizer, batch, x, y)
+    seconds = {k: [] for k in contenders}
+    for _ in range(rounds):   # interleaved: a drift of the machine touches every contender alike
+        for k, c in contenders.items():
+            seconds[k].append(c.epoch())
+    row = {"model": name, "optimizer": optimizer, "batch_size": batch}
+    row.update({f"{k}_samples_per_second": round(N / statistics.median(s)) for k, s in seconds.items()})
+    return row
 
 
 def main() -> None:
@@ -123,39 +172,40 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON list instead of a table")
     parser.add_argument("--torch", action="store_true", help="also time PyTorch (CPU, 2 threads) if installed")
     parser.add_argument("--quick", action="store_true", help="only 784-256-128-10 at batch 128")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
+    parser.add_argument("--gemm-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.gemm_worker:
+        print(gemm_loop(tuple(map(int, args.gemm_worker[0].split("-"))), int(args.gemm_worker[1]), N // WORKERS))
+        return
     x, y = data()
     rows = []
+    if not args.json:
+        print(machine(), flush=True)
     for name, sizes in MODELS.items():
         if args.quick and name != "784-256-128-10":
             continue
-        ceiling = {b: gemm_epoch(sizes, b) for b in (64, 128)}
-        for optimizer in ("sgd", "adam"):
-            for batch in (64, 128):
-                if args.quick and batch != 128:
-                    continue
-                t = numpy_epoch(sizes, optimizer, batch, x, y)
-                row = {"model": name, "optimizer": optimizer, "batch_size": batch,
-                       "samples_per_second": round(N / t), "gemm_only_samples_per_second": round(N / ceiling[batch]),
-                       "fraction_of_gemm_ceiling": round(ceiling[batch] / t, 3)}
-                if args.torch:
-                    try:
-                        row["torch_samples_per_second"] = round(N / torch_epoch(sizes, optimizer, batch, x, y))
-                        row["speedup_vs_torch"] = round(row["samples_per_second"] / row["torch_samples_per_second"], 2)
-                    except ImportError:
-                        pass
+        for batch in BATCHES:
+            if args.quick and batch != 128:
+                continue
+            ceilings = gemm_ceilings(sizes, batch)
+            ceiling = max(ceilings.values())
+            for optimizer in ("sgd", "adam"):
+                row = measure(name, sizes, optimizer, batch, x, y, args.rounds, args.torch)
+                row["gemm_ceiling"] = ceilings
+                row["fraction_of_gemm_ceiling"] = round(row["ours_samples_per_second"] / ceiling, 3)
+                row["vs_plain"] = round(row["ours_samples_per_second"] / row["plain_samples_per_second"], 2)
+                if "torch_samples_per_second" in row:
+                    row["vs_torch"] = round(row["ours_samples_per_second"] / row["torch_samples_per_second"], 2)
                 rows.append(row)
                 if not args.json:
                     print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-        median, p99 = latency(sizes)
-        rows.append({"model": name, "single_sample_predict_proba_us": {"median": round(median * 1e6, 1),
-                                                                        "p99": round(p99 * 1e6, 1)}})
+        lat = {f"{t}_blas_threads_us": round(latency(sizes, t), 1) for t in (1, 2)}
+        rows.append({"model": name, "single_sample_predict_proba_median": lat})
         if not args.json:
-            print(f"model={name} single-sample predict_proba: median {median * 1e6:.1f} us, p99 {p99 * 1e6:.1f} us")
+            print(f"model={name} single-sample predict_proba median: {lat}", flush=True)
     if args.json:
-        print(json.dumps(rows))
-    else:
-        print(f"BLAS: {blas_info()}; numpy {np.__version__}; float32")
+        print(json.dumps({"machine": machine(), "rows": rows}))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ optimisers and a Keras-like ``Sequential`` model, written to be read.
 """
 from .activations import LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .callbacks import Callback, EarlyStopping, ExtraValidation, ModelCheckpoint
-from .errors import ModelFileError, TrainingDiverged
+from .errors import ModelFileError, ParallelTrainingError, TrainingDiverged
 from .layers import Activation, Dense, Dropout, Flatten, Layer
 from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, MeanAbsoluteError, MeanSquaredError
 from .metrics import accuracy, binary_accuracy, categorical_accuracy, confusion_matrix
@@ -22,7 +22,7 @@ __all__ = [
     "Activation", "Adam", "AdamW", "BinaryCrossEntropy", "Callback", "CategoricalCrossEntropy", "Constant",
     "CosineDecay", "Dense", "Dropout", "EarlyStopping", "ExponentialDecay", "ExtraValidation", "Flatten", "Layer",
     "LeakyReLU",
-    "Linear", "MeanAbsoluteError", "MeanSquaredError", "ModelCheckpoint", "ModelFileError", "RMSprop", "ReLU",
+    "Linear", "MeanAbsoluteError", "MeanSquaredError", "ModelCheckpoint", "ModelFileError", "ParallelTrainingError", "RMSprop", "ReLU",
     "SGD", "Sequential", "Sigmoid", "Softmax", "StepDecay", "Tanh", "TrainingDiverged", "WarmUp", "accuracy",
     "binary_accuracy", "categorical_accuracy", "confusion_matrix", "get_dtype", "load_model", "precision",
     "read_description",

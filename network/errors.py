@@ -11,3 +11,7 @@ class ModelFileError(Exception):
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite: training stopped instead of running on garbage."""
+
+
+class ParallelTrainingError(RuntimeError):
+    """Training shared among processes could not start or a helper process failed (network/parallel.py)."""

@@ -92,6 +92,9 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.input_dim = input_dim
         self._bufs: dict[str, np.ndarray] = {}
+        # Set while processes share each batch (network/parallel.py): backward then keeps dz for the
+        # trainer, which computes the weight gradient from every process's rows at once.
+        self.defer_weight_grads = False
 
     def build(self, input_shape, rng, dtype):
         super().build(input_shape, rng, dtype)
@@ -119,9 +122,12 @@ class Dense(Layer):
     def backward(self, grad, through_activation: bool = True):
         """``grad`` is dL/da, or dL/dz when ``through_activation`` is False (fused losses)."""
         dz = self.activation.backward(self._a, grad) if through_activation else grad
-        np.matmul(self._x.T, dz, out=self.grads["W"])
-        if self.use_bias:
-            np.sum(dz, axis=0, out=self.grads["b"])
+        if self.defer_weight_grads:
+            self._dz = dz
+        else:
+            np.matmul(self._x.T, dz, out=self.grads["W"])
+            if self.use_bias:
+                np.sum(dz, axis=0, out=self.grads["b"])
         if not self.needs_input_grad:
             return None
         dx = _buffer(self._bufs, "dx", self._x.shape, self.dtype)
@@ -169,6 +175,10 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.seed = seed
         self._bufs: dict[str, np.ndarray] = {}
+        # (lo, hi, n) while this process trains on rows lo:hi of n-row batches (network/parallel.py):
+        # it still draws the whole batch's mask, so every process's random stream stays the same
+        # and the masks equal those of training in one process.
+        self.rows: tuple[int, int, int] | None = None
 
     def build(self, input_shape, rng, dtype):
         # Its own stream, derived from the model's, so dropout does not shift the init draws.
@@ -179,8 +189,14 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self._mask = None
             return x
-        mask = _buffer(self._bufs, "mask", x.shape, self.dtype)
-        self.rng.random(out=mask, dtype=self.dtype)
+        if self.rows is None:
+            mask = _buffer(self._bufs, "mask", x.shape, self.dtype)
+            self.rng.random(out=mask, dtype=self.dtype)
+        else:
+            lo, hi, n = self.rows
+            whole = _buffer(self._bufs, "mask", (n,) + x.shape[1:], self.dtype)
+            self.rng.random(out=whole, dtype=self.dtype)
+            mask = whole[lo:hi]
         # mask = [u >= rate] / (1 - rate), computed in place
         np.greater_equal(mask, self.rate, out=mask, casting="unsafe")
         mask *= 1.0 / (1.0 - self.rate)

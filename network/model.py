@@ -1,13 +1,13 @@
 """The ``Sequential`` model: a stack of layers with compile, fit, evaluate and predict.
 
-Training is mini-batch gradient descent, the loop every textbook shows:
-forward through the layers, the loss gradient at the output, backward through
-the layers in reverse (each fills its ``grads``), one optimiser step. Around it:
-shuffling every epoch, validation, history, callbacks and a progress bar.
+Training is mini-batch gradient descent, the loop every textbook shows: forward through the
+layers, the loss gradient at the output, backward through the layers in reverse (each fills its
+``grads``), one optimiser step (``_train_step``; network/parallel.py shares it among processes).
+Around it: shuffling every epoch, validation, history, callbacks and a progress bar.
 
-All parameters live in two flat arrays (weights, then biases) that the layers
-see as views. The optimiser then updates two long vectors instead of many small
-arrays, and weight decay applies to weights only.
+All parameters live in two flat arrays (weights, then biases) that the layers see as views. The
+optimiser then updates two long vectors instead of many small arrays, and weight decay applies to
+weights only.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from . import serialization
+from . import parallel, serialization
 from .callbacks import Callback
 from .errors import TrainingDiverged
 from .layers import Dense, Dropout, Flatten, Layer
@@ -82,21 +82,29 @@ class Sequential:
         self._flatten_parameters()
         self.built = True
 
-    def _flatten_parameters(self) -> None:
+    def _flatten_parameters(self, storage: list[tuple[np.ndarray, np.ndarray]] | None = None, copy: bool = True) -> None:
+        """Put the parameters and gradients into flat vectors, weights then biases, that the layers see as
+        views: new ones, or ``storage``'s two (parameters, gradients) pairs (the parallel trainer's shared
+        memory), with the current values copied in if ``copy``."""
         weights = [(layer, k) for layer in self.layers for k in layer.params if k != "b"]
         biases = [(layer, k) for layer in self.layers for k in layer.params if k == "b"]
-        self._flat = []
-        for group in (weights, biases):
-            size = sum(layer.params[k].size for layer, k in group)
-            flat_p, flat_g = np.zeros(size, self.dtype), np.zeros(size, self.dtype)
+        if storage is None:
+            storage = [(np.zeros(size, self.dtype), np.zeros(size, self.dtype)) for size in self.flat_sizes()]
+        for group, (flat_p, flat_g) in zip((weights, biases), storage):
             offset = 0
             for layer, k in group:
                 n, shape = layer.params[k].size, layer.params[k].shape
-                flat_p[offset:offset + n] = layer.params[k].ravel()
+                if copy:
+                    flat_p[offset:offset + n] = layer.params[k].ravel()
                 layer.params[k] = flat_p[offset:offset + n].reshape(shape)
                 layer.grads[k] = flat_g[offset:offset + n].reshape(shape)
                 offset += n
-            self._flat.append((flat_p, flat_g))
+        self._flat = list(storage)
+
+    def flat_sizes(self) -> tuple[int, int]:
+        """How many weights and how many biases the model has (the lengths of its two flat vectors)."""
+        biases = sum(layer.params["b"].size for layer in self.layers if "b" in layer.params)
+        return self.count_params() - biases, biases
 
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self.layers)
@@ -173,18 +181,35 @@ class Sequential:
             x = layer.forward(x, training)
         return x
 
-    def _backward(self, out: np.ndarray, y: np.ndarray) -> None:
+    def _backward(self, out: np.ndarray, y: np.ndarray, scale: float = 1.0) -> None:
+        """Fill every layer's grads. ``scale`` multiplies the loss gradient: a process that holds
+        rows r of an n-row batch uses r / n, so that the processes' gradients add up to the batch's."""
         if self._fused:
             grad = self.loss.fused_gradient(out, y, out=out)  # p - y, in place: out is no longer needed
+            if scale != 1.0:
+                grad *= scale
             grad = self.layers[-1].backward(grad, through_activation=False)
             rest = self.layers[-2::-1]
         else:
             grad = self.loss.gradient(out, y)
+            if scale != 1.0:
+                grad *= scale
             rest = self.layers[::-1]
         for layer in rest:
             if grad is None:
                 break
             grad = layer.backward(grad)
+
+    def _forward_backward(self, xb: np.ndarray, yb: np.ndarray, scale: float = 1.0) -> tuple[float, int]:
+        """Forward and backward on one batch (or one process's rows of it): fills the grads and
+        returns the batch's mean loss and how many samples it classified right. A loss that is
+        not finite skips the backward pass: the caller stops training rather than step on garbage."""
+        out = self._forward(xb, training=True)
+        loss = self.loss.value(out, yb)
+        correct = int(np.count_nonzero(out.argmax(axis=1) == yb.argmax(axis=1))) if self.output_shape[0] > 1 else 0
+        if math.isfinite(loss):
+            self._backward(out, yb, scale)
+        return loss, correct
 
     def _as_input(self, x) -> np.ndarray:
         x = np.asarray(x)
@@ -215,10 +240,12 @@ class Sequential:
     # -- training --------------------------------------------------------
     def fit(self, x, y, epochs: int = 1, batch_size: int = 32, validation_data: tuple | None = None,
             validation_split: float = 0.0, shuffle: bool = True, callbacks: list[Callback] = (),
-            verbose: int = 1, initial_epoch: int = 0) -> dict[str, list[float]]:
+            verbose: int = 1, initial_epoch: int = 0, workers: int | str = "auto") -> dict[str, list[float]]:
         """Train for ``epochs`` epochs of shuffled mini-batches; returns (and keeps) the history.
 
         verbose: 0 silent, 1 a progress bar during each epoch and a summary line after it, 2 the lines only.
+        workers: how many processes share each batch (network/parallel.py): 1 this one alone,
+        "auto" one per core (up to 2) when the work is big enough to repay starting a helper.
         """
         self._check_ready()
         x = self._as_input(x)
@@ -238,11 +265,13 @@ class Sequential:
         for cb in callbacks:
             cb.set_model(self)
             cb.on_train_begin()
+        trainer = None
         # Overflow is reported as TrainingDiverged below, not as a stream of numpy warnings.
         try:
+            trainer = parallel.open_trainer(self, workers, batch_size, len(x) * (epochs - initial_epoch))
             with np.errstate(over="ignore", invalid="ignore"):
                 for epoch in range(initial_epoch, epochs):
-                    logs = self._train_epoch(x, y, batch_size, epoch, epochs, shuffle, callbacks, verbose)
+                    logs = self._train_epoch(x, y, batch_size, epoch, epochs, shuffle, callbacks, verbose, trainer)
                     if validation_data is not None:
                         logs.update({f"val_{k}": v for k, v in self.evaluate(*validation_data).items()})
                     for cb in callbacks:
@@ -258,38 +287,36 @@ class Sequential:
                     if self.stop_training:
                         break
         finally:
+            if trainer is not None:
+                trainer.close()   # the helpers stop before anyone reads or restores the weights
             for cb in callbacks:
                 cb.on_train_end()
         return self.history
 
-    def _train_epoch(self, x, y, batch_size: int, epoch: int, epochs: int, shuffle: bool, callbacks, verbose: int) -> dict:
-        """One pass over the shuffled data, a mini-batch at a time: forward, loss, backward, update."""
+    def _train_epoch(self, x, y, batch_size: int, epoch: int, epochs: int, shuffle: bool, callbacks, verbose: int,
+                     trainer=None) -> dict:
+        """One pass over the shuffled data, a mini-batch at a time: forward, loss, backward, update
+        (here, or shared with helper processes by ``trainer``)."""
         start = time.perf_counter()
         n = len(x)
         steps = math.ceil(n / batch_size)
-        labels = to_labels(y) if self.output_shape[0] > 1 else None
-        xb_buf = self._buffer("fit_x", (min(batch_size, n),) + self.input_shape)
-        yb_buf = self._buffer("fit_y", (min(batch_size, n),) + self.output_shape)
         order = self.rng.permutation(n) if shuffle else np.arange(n)
         loss_sum, correct = 0.0, 0
         bar = _progress(verbose, epoch, epochs, steps)
         for step in range(steps):
             idx = order[step * batch_size:(step + 1) * batch_size]
-            xb = np.take(x, idx, axis=0, out=xb_buf[:len(idx)])
-            yb = np.take(y, idx, axis=0, out=yb_buf[:len(idx)])
             if self.lr_schedule is not None:
                 self.optimizer.learning_rate = self.lr_schedule(epoch + step / steps)
-            out = self._forward(xb, training=True)
-            batch_loss = self.loss.value(out, yb)
+            if trainer is None:
+                batch_loss, batch_correct = self._train_step(x, y, idx)
+            else:
+                batch_loss, batch_correct = trainer.step(x, y, idx)
             if not math.isfinite(batch_loss):
                 raise TrainingDiverged(
                     f"training diverged: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}; "
                     f"try a smaller learning rate (it is {self.optimizer.learning_rate:g})")
             loss_sum += batch_loss * len(idx)
-            if labels is not None:
-                correct += int(np.count_nonzero(out.argmax(axis=1) == labels[idx]))
-            self._backward(out, yb)
-            self.optimizer.step()
+            correct += batch_correct
             for cb in callbacks:
                 cb.on_batch_end(epoch, step)
             if bar is not None:
@@ -300,16 +327,25 @@ class Sequential:
         if bar is not None:
             bar.close()
         logs = {"_start": start, "loss": loss_sum / n}
-        if labels is not None:
+        if self.output_shape[0] > 1:
             logs["accuracy"] = correct / n
         return logs
 
+    def _train_step(self, x, y, idx) -> tuple[float, int]:
+        """The plain step, in this process alone: gather the batch, forward, backward, update."""
+        xb = np.take(x, idx, axis=0, out=self._buffer("fit_x", (len(idx),) + self.input_shape))
+        yb = np.take(y, idx, axis=0, out=self._buffer("fit_y", (len(idx),) + self.output_shape))
+        loss, correct = self._forward_backward(xb, yb)
+        if math.isfinite(loss):
+            self.optimizer.step()
+        return loss, correct
+
     def _buffer(self, name: str, shape: tuple) -> np.ndarray:
-        """A reusable batch buffer (allocated once per shape, as the layers do for theirs)."""
+        """A reusable batch buffer (allocated once for the largest batch, as the layers do for theirs)."""
         buf = self._fit_buffers.get(name)
-        if buf is None or buf.shape != shape or buf.dtype != self.dtype:
+        if buf is None or buf.shape[0] < shape[0] or buf.shape[1:] != shape[1:] or buf.dtype != self.dtype:
             buf = self._fit_buffers[name] = np.empty(shape, dtype=self.dtype)
-        return buf
+        return buf[:shape[0]]
 
     # -- inference -------------------------------------------------------
     def predict_proba(self, x) -> np.ndarray:

@@ -15,6 +15,8 @@ import numpy as np
 
 from .registry import from_spec
 
+CHUNK = 100000000   # elements: the update's six arrays of this length fit in a 1 MB L2 cache
+
 
 class Optimizer:
     name = "optimizer"
@@ -29,8 +31,10 @@ class Optimizer:
         self.weight_decay = float(weight_decay)
         self.iterations = 0
 
-    def bind(self, params: list[np.ndarray], grads: list[np.ndarray], decay: list[bool] | None = None) -> "Optimizer":
-        """Attach to parameters (updated in place) and their gradients; allocate state."""
+    def bind(self, params: list[np.ndarray], grads: list[np.ndarray], decay: list[bool] | None = None,
+             state: dict[str, list[np.ndarray]] | None = None) -> "Optimizer":
+        """Attach to parameters (updated in place) and their gradients; allocate state, or use
+        ``state`` (arrays shaped like ``params``, as the parallel trainer shares them between processes)."""
         if len(params) != len(grads):
             raise ValueError(f"{len(params)} parameter arrays but {len(grads)} gradient arrays")
         for p, g in zip(params, grads):
@@ -39,19 +43,27 @@ class Optimizer:
         self.params = [p.reshape(-1) for p in params]  # flat views: same memory
         self.grads = [g.reshape(-1) for g in grads]
         self.decay = list(decay) if decay is not None else [True] * len(params)
-        self.state = {name: [np.zeros_like(p) for p in self.params] for name in self.state_names}
+        if state is None:
+            state = {name: [np.zeros_like(p) for p in self.params] for name in self.state_names}
+        self.state = {name: [s.reshape(-1) for s in state[name]] for name in self.state_names}
         self._tmp = np.empty(max((p.size for p in self.params), default=0), dtype=self.params[0].dtype if self.params else np.float32)
         self.iterations = 0
         return self
 
-    def step(self) -> None:
-        """One update of every bound parameter from its current gradient."""
+    def step(self, ranges: list[list[tuple[int, int]]] | None = None) -> None:
+        """One update of every bound parameter from its current gradient.
+
+        ``ranges[i]`` limits the update of parameter vector i to those (start, stop) slices: every
+        update here is element by element, so processes that each own some rows of every weight
+        matrix can each update just theirs (network/parallel.py).
+        """
         self.iterations += 1
         self._begin_step()
         for i, (p, g) in enumerate(zip(self.params, self.grads)):
             wd = self.weight_decay if self.decay[i] else 0.0
-            states = [self.state[name][i] for name in self.state_names]
-            self._update(p, g, states, self._tmp[: p.size], wd)
+            state = [self.state[name][i] for name in self.state_names]
+            for lo, hi in ranges[i] if ranges is not None else [(0, p.size)]:
+                self._update(p[lo:hi], g[lo:hi], [s[lo:hi] for s in state], self._tmp[lo:hi], wd)
 
     def _begin_step(self) -> None:
         """Per-step scalars (bias corrections) computed once, not per chunk."""

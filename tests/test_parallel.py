@@ -1,0 +1,195 @@
+"""Training shared among processes (network/parallel.py) gives what training in one process gives.
+
+Each test trains the same model from the same seed with ``workers=1`` (the plain step, this
+process alone) and ``workers=2`` (a helper process takes half of every batch) and compares: equal
+up to float32 rounding, and the same bytes from run to run.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from network import (
+    SGD,
+    Adam,
+    AdamW,
+    Callback,
+    Dense,
+    Dropout,
+    Flatten,
+    ParallelTrainingError,
+    RMSprop,
+    Sequential,
+    TrainingDiverged,
+    helper_process,
+    parallel,
+    precision,
+)
+
+pytestmark = pytest.mark.skipif(os.name != "posix" or platform.machine().lower() not in ("x86_64", "amd64"),
+                                reason="training is shared among processes on x86-64 Linux and macOS only")
+
+
+def data(n=600, seed=0, features=(64,)):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, *features), dtype=np.float32)
+    return x, rng.integers(0, 10, n)
+
+
+def model(optimizer, dropout=0.0, activation="tanh", loss="categorical_crossentropy", features=64, outputs=10):
+    layers = [Dense(48, activation, input_dim=features)]
+    layers += [Dropout(dropout)] if dropout else []
+    layers += [Dense(32, "relu"), Dense(outputs, "softmax" if outputs > 1 else "sigmoid")]
+    m = Sequential(layers, seed=3)
+    m.compile(loss=loss, optimizer=optimizer)
+    return m
+
+
+def trained(workers, optimizer, epochs=2, batch_size=50, **kwargs):
+    x, y = kwargs.pop("data", data())
+    m = model(optimizer(), **kwargs)
+    history = m.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, workers=workers)
+    return m, history
+
+
+def flat(m):
+    return np.concatenate([w.ravel() for w in m.get_weights()])
+
+
+OPTIMIZERS = {"sgd": lambda: SGD(0.1), "momentum": lambda: SGD(0.05, momentum=0.9),
+              "nesterov_decay": lambda: SGD(0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+              "adam": lambda: Adam(0.003), "adamw": lambda: AdamW(0.003), "rmsprop": lambda: RMSprop(0.003)}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_two_processes_train_like_one(name):
+    plain, h1 = trained(1, OPTIMIZERS[name])
+    shared, h2 = trained(2, OPTIMIZERS[name])
+    np.testing.assert_allclose(flat(shared), flat(plain), rtol=1e-4, atol=2e-6)
+    np.testing.assert_allclose(h2["loss"], h1["loss"], rtol=1e-5)
+    assert h2["accuracy"] == h1["accuracy"]
+    for state_plain, state_shared in zip(plain.optimizer.state.values(), shared.optimizer.state.values()):
+        np.testing.assert_allclose(np.concatenate(state_shared), np.concatenate(state_plain), rtol=1e-4, atol=1e-6)
+    assert shared.optimizer.iterations == plain.optimizer.iterations == 24
+
+
+def test_dropout_masks_and_a_last_batch_of_one_row():
+    # 601 samples in batches of 50: the last batch has one row, so one process has none, and its
+    # dropout layer must still draw as the other's does.
+    kwargs = {"dropout": 0.3, "data": data(601), "epochs": 3}
+    plain, _ = trained(1, OPTIMIZERS["momentum"], **kwargs)
+    shared, _ = trained(2, OPTIMIZERS["momentum"], **kwargs)
+    np.testing.assert_allclose(flat(shared), flat(plain), rtol=1e-4, atol=2e-6)
+    assert plain.layers[1].rng.bit_generator.state == shared.layers[1].rng.bit_generator.state
+
+
+def test_same_seed_same_bytes():
+    first, _ = trained(2, OPTIMIZERS["adam"], dropout=0.2)
+    second, _ = trained(2, OPTIMIZERS["adam"], dropout=0.2)
+    assert flat(first).tobytes() == flat(second).tobytes()
+
+
+def test_other_losses_images_and_float64():
+    x, y = data(300, features=(8, 8))
+    for loss, outputs, target in (("mse", 10, None), ("binary_crossentropy", 1, (y % 2)[:, None])):
+        results = []
+        for workers in (1, 2):
+            layers = [Flatten(input_shape=(8, 8)), Dense(16, "sigmoid"),
+                      Dense(outputs, "linear" if loss == "mse" else "sigmoid")]
+            m = Sequential(layers, seed=1)
+            m.compile(loss=loss, optimizer=Adam(0.01))
+            m.fit(x, np.eye(10, dtype=np.float32)[y] if target is None else target, epochs=2, batch_size=32,
+                  verbose=0, workers=workers)
+            results.append(flat(m))
+        np.testing.assert_allclose(results[1], results[0], rtol=1e-4, atol=2e-6)
+    with precision(np.float64):
+        plain, _ = trained(1, OPTIMIZERS["momentum"])
+        shared, _ = trained(2, OPTIMIZERS["momentum"])
+    assert shared.dtype == np.float64
+    np.testing.assert_allclose(flat(shared), flat(plain), rtol=1e-10)
+
+
+def test_weights_stay_usable_between_fits_and_with_one_process_after():
+    x, y = data()
+    m = model(OPTIMIZERS["momentum"]())
+    m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
+    before = m.evaluate(x, y)["loss"]
+    m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=1)   # the shared arrays are plain memory now
+    m.fit(x, y, epochs=1, batch_size=64, verbose=0, workers=2)   # a new session, another batch size
+    assert m.evaluate(x, y)["loss"] < before
+    assert not any(d.startswith("network-train-") for d in os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else True
+
+
+def test_divergence_stops_with_the_last_finite_weights():
+    x, y = data()
+    x[:, 0] = np.nan   # the first batch's loss is NaN
+    m = model(SGD(0.1))
+    start = flat(m)
+    with pytest.raises(TrainingDiverged, match="batch 1"):
+        m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
+    assert np.array_equal(flat(m), start)
+
+
+class _InterruptAt(Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_batch_end(self, epoch, step):
+        if step == self.step:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_leaves_a_usable_model_and_the_helper_ready():
+    x, y = data()
+    m = model(OPTIMIZERS["adam"]())
+    with pytest.raises(KeyboardInterrupt):
+        m.fit(x, y, epochs=3, batch_size=50, verbose=0, workers=2, callbacks=[_InterruptAt(4)])
+    assert m.optimizer.iterations == 5 and np.all(np.isfinite(flat(m)))
+    helpers = list(helper_process.POOL.idle)
+    assert helpers and all(h.alive() for h in helpers)
+    m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)   # the same helper, a new session
+    assert m.optimizer.iterations == 17
+
+
+def test_a_killed_helper_is_one_clear_error_not_a_hang():
+    x, y = data()
+    m = model(OPTIMIZERS["sgd"]())
+    m.fit(x[:100], y[:100], epochs=1, batch_size=50, verbose=0, workers=2)
+    victims = list(helper_process.POOL.idle)
+
+    class Kill(Callback):
+        def on_batch_end(self, epoch, step):
+            if step == 2:
+                for helper in victims:
+                    os.kill(helper.proc.pid, signal.SIGKILL)
+
+    start = time.monotonic()
+    with pytest.raises(ParallelTrainingError, match="helper process stopped"):
+        m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2, callbacks=[Kill()])
+    assert time.monotonic() - start < 10
+    assert np.all(np.isfinite(flat(m)))
+    m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)   # a new helper starts
+
+
+def test_workers_setting_is_checked_and_auto_keeps_small_work_here():
+    x, y = data(100)
+    m = model(SGD(0.1))
+    for bad in (0, -1, 1.5, "two", True):
+        with pytest.raises(ValueError, match=f"got {bad!r}"):
+            m.fit(x, y, epochs=1, verbose=0, workers=bad)
+    assert parallel.choose_workers(m, "auto", 32, 100) == 1            # too little work to repay a helper
+    assert parallel.choose_workers(m, "auto", 8, 10**9) == 1           # batches too small to split
+    assert parallel.choose_workers(m, "auto", 128, 10**9) == min(2, parallel._cores())
+    assert parallel.choose_workers(m, 2, 1, 100) == 1                  # never more processes than rows
+
+
+def test_optimizer_ranges_update_only_those_slices():
+    p, g = np.ones(10, np.float32), np.full(10, 2.0, np.float32)
+    opt = SGD(0.5).bind([p], [g])
+    opt.step(ranges=[[(0, 3), (7, 10)]])
+    np.testing.assert_array_equal(p, [0, 0, 0, 1, 1, 1, 1, 0, 0, 0])
