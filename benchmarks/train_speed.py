@@ -11,8 +11,8 @@ is the median of its rounds, because these machines drift by 30 % within minutes
 
 The GEMM ceiling is the same matrix products alone (forward, dW, and dX except for the input layer),
 timed two ways on this machine: numpy with its BLAS threads on the whole batch, and one process per
-core, each with one BLAS thread on its share of the batch, running at the same time. The higher of
-the two is the ceiling. Also prints the CPU, the BLAS kernel and single-sample predict_proba latency.
+core, each with one BLAS thread on its share of the batch, started together and running side by
+side. The higher of the two is the ceiling. Also prints the CPU, the BLAS kernel and single-sample predict_proba latency.
 """
 from __future__ import annotations
 
@@ -90,35 +90,43 @@ class Torch:
         return timed(self.run)
 
 
-def gemm_loop(sizes, batch, samples) -> float:
-    """Seconds for the matrix products of ``samples`` samples in batches of ``batch``."""
+def gemm_rate(sizes, batch, start: float = 0.0, seconds: float = 1.5) -> float:
+    """Samples per second of the matrix products alone (forward, dW, and dX except for the input
+    layer) in batches of ``batch``, run from wall-clock time ``start`` for ``seconds``."""
     rng = np.random.default_rng(0)
     ws = [rng.random((a, b), dtype=np.float32) * 1e-3 for a, b in zip(sizes[:-1], sizes[1:])]
     grads = [np.empty_like(w) for w in ws]
     acts = [rng.random((batch, s), dtype=np.float32) for s in sizes]
 
-    def run(steps):
-        for _ in range(steps):
-            for i, w in enumerate(ws):
-                np.matmul(acts[i], w, out=acts[i + 1])
-            for i in reversed(range(len(ws))):
-                np.matmul(acts[i].T, acts[i + 1], out=grads[i])
-                if i:
-                    np.matmul(acts[i + 1], ws[i].T, out=acts[i])
+    def step():
+        for i, w in enumerate(ws):
+            np.matmul(acts[i], w, out=acts[i + 1])
+        for i in reversed(range(len(ws))):
+            np.matmul(acts[i].T, acts[i + 1], out=grads[i])
+            if i:
+                np.matmul(acts[i + 1], ws[i].T, out=acts[i])
 
-    run(20)
-    return timed(lambda: run(samples // batch)) * batch * (samples // batch) / samples
+    for _ in range(20):
+        step()
+    while time.time() < start:   # helpers start together, so that they really run side by side
+        pass
+    steps, began = 0, time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        step()
+        steps += 1
+    return steps * batch / (time.perf_counter() - began)
 
 
 def gemm_ceilings(sizes, batch) -> dict:
-    """Samples per second of the matrix products alone: numpy's BLAS threads on the whole batch, and
-    one single-threaded process per core on its share, all running at once."""
-    whole = N / gemm_loop(sizes, batch, N)
+    """The GEMM ceiling two ways: numpy's BLAS threads on the whole batch, and one single-threaded
+    process per core on its share of the batch, all at the same time (their rates added up)."""
+    whole = gemm_rate(sizes, batch)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    args = [sys.executable, __file__, "--gemm-worker", "-".join(map(str, sizes)), str(batch // WORKERS)]
+    start = time.time() + 1.0   # after every helper has imported numpy
+    args = [sys.executable, __file__, "--gemm-worker", "-".join(map(str, sizes)), str(batch // WORKERS), str(start)]
     procs = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env) for _ in range(WORKERS)]
-    seconds = max(float(p.communicate()[0]) for p in procs)  # each did N / WORKERS samples
-    return {"numpy_blas_threads": round(whole), "one_process_per_core": round(N / seconds)}
+    together = sum(float(p.communicate()[0]) for p in procs)
+    return {"numpy_blas_threads": round(whole), "one_process_per_core": round(together)}
 
 
 def latency(sizes, threads) -> float:
@@ -173,10 +181,11 @@ def main() -> None:
     parser.add_argument("--torch", action="store_true", help="also time PyTorch (CPU, 2 threads) if installed")
     parser.add_argument("--quick", action="store_true", help="only 784-256-128-10 at batch 128")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
-    parser.add_argument("--gemm-worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--gemm-worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.gemm_worker:
-        print(gemm_loop(tuple(map(int, args.gemm_worker[0].split("-"))), int(args.gemm_worker[1]), N // WORKERS))
+        sizes, batch, start = args.gemm_worker
+        print(gemm_rate(tuple(map(int, sizes.split("-"))), int(batch), float(start)))
         return
     x, y = data()
     rows = []

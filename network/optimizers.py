@@ -57,13 +57,21 @@ class Optimizer:
         update here is element by element, so processes that each own some rows of every weight
         matrix can each update just theirs (network/parallel.py).
         """
+        self.begin_step()
+        for i, p in enumerate(self.params):
+            for lo, hi in ranges[i] if ranges is not None else [(0, p.size)]:
+                self.update(i, lo, hi)
+
+    def begin_step(self) -> None:
+        """Count the step and compute its scalars; then ``update`` each slice once."""
         self.iterations += 1
         self._begin_step()
-        for i, (p, g) in enumerate(zip(self.params, self.grads)):
-            wd = self.weight_decay if self.decay[i] else 0.0
-            state = [self.state[name][i] for name in self.state_names]
-            for lo, hi in ranges[i] if ranges is not None else [(0, p.size)]:
-                self._update(p[lo:hi], g[lo:hi], [s[lo:hi] for s in state], self._tmp[lo:hi], wd)
+
+    def update(self, i: int, lo: int, hi: int) -> None:
+        """This step's update of slice [lo, hi) of parameter vector i."""
+        wd = self.weight_decay if self.decay[i] else 0.0
+        state = [self.state[name][i][lo:hi] for name in self.state_names]
+        self._update(self.params[i][lo:hi], self.grads[i][lo:hi], state, self._tmp[lo:hi], wd)
 
     def _begin_step(self) -> None:
         """Per-step scalars (bias corrections) computed once, not per chunk."""

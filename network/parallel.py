@@ -145,6 +145,39 @@ def _dense_layers(model) -> list[int]:
     return [i for i, layer in enumerate(model.layers) if "W" in layer.params]
 
 
+def _inputs(model) -> dict[int, str]:
+    """Where each dense layer's whole-batch input is in the block: the batch itself for a first
+    layer that reads it (through Flatten at most), else a copy its processes leave."""
+    from .layers import Flatten
+
+    return {i: "x" if all(isinstance(layer, Flatten) for layer in model.layers[:i]) else f"x{i}"
+            for i in _dense_layers(model)}
+
+
+def _stretch(blocks: list[tuple[int, int]], k: int, parts: int) -> tuple[list[tuple[int, int, int]], tuple[int, int]]:
+    """Process k's share of a flat vector made of (rows, row length) blocks laid end to end: from the
+    row boundary nearest k/K of its length to the one nearest (k + 1)/K. Returns the share as
+    (block, first row, end row) pieces and as one (start, stop) range of the flat vector."""
+    total = sum(rows * length for rows, length in blocks)
+
+    def boundary(target: int) -> int:
+        at = 0
+        for rows, length in blocks:
+            if target <= at + rows * length:
+                return at + round((target - at) / length) * length
+            at += rows * length
+        return at
+
+    lo, hi = boundary(total * k // parts), boundary(total * (k + 1) // parts)
+    pieces, at = [], 0
+    for b, (rows, length) in enumerate(blocks):
+        start, stop = max(lo, at), min(hi, at + rows * length)
+        if stop > start:
+            pieces.append((b, (start - at) // length, (stop - at) // length))
+        at += rows * length
+    return pieces, (lo, hi)
+
+
 def _specs(model, parts: int, batch_size: int) -> dict:
     dtype = model.dtype.str
     n_weights, n_biases = model.flat_sizes()
@@ -155,9 +188,10 @@ def _specs(model, parts: int, batch_size: int) -> dict:
         specs[f"{name}_biases"] = ((n_biases,), dtype)
     specs["x"] = ((batch_size,) + tuple(model.input_shape), dtype)
     specs["y"] = ((batch_size,) + tuple(model.output_shape), dtype)
-    for i in _dense_layers(model):
+    for i, source in _inputs(model).items():
         units_in, units = model.layers[i].params["W"].shape
-        specs[f"x{i}"] = ((batch_size, units_in), dtype)
+        if source != "x":
+            specs[source] = ((batch_size, units_in), dtype)
         specs[f"dz{i}"] = ((batch_size, units), dtype)
     return specs
 
@@ -171,6 +205,7 @@ class Member:
         self.model, self.block, self.k, self.parts = model, block, k, parts
         self.ctl, self.val = block.ctl, block.val
         self.dense = _dense_layers(model)
+        self.inputs = _inputs(model)
         self.peer_alive = lambda: True
 
     def bind(self, copy: bool) -> None:
@@ -189,18 +224,16 @@ class Member:
         iterations = opt.iterations
         opt.bind([a["weights"], a["biases"]], [storage[0][1], storage[1][1]], decay=[True, False], state=state)
         opt.iterations = iterations
-        self.rows, self.ranges = {}, [[], []]
-        weights_at = biases_at = 0
-        for i in self.dense:
-            layer = model.layers[i]
-            units_in, units = layer.params["W"].shape
-            r0, r1 = share(units_in, self.k, self.parts)
-            c0, c1 = share(units, self.k, self.parts) if layer.use_bias else (0, 0)
-            self.rows[i] = (r0, r1, c0, c1)
-            self.ranges[0].append((weights_at + r0 * units, weights_at + r1 * units))
-            self.ranges[1].append((biases_at + c0, biases_at + c1))
-            weights_at += units_in * units
-            biases_at += units if layer.use_bias else 0
+        # This process's rows of the weights, as one stretch of the flat weight vector cut at row
+        # boundaries (so its optimiser works on one long range, not one per layer), and likewise
+        # its stretch of the biases; each stretch as (layer, first row, end row) pieces.
+        dense = [model.layers[i] for i in self.dense]
+        self.weight_rows, weights = _stretch([layer.params["W"].shape for layer in dense], self.k, self.parts)
+        with_bias = [i for i in self.dense if "b" in model.layers[i].params]
+        bias_pieces, biases = _stretch([(model.layers[i].params["b"].size, 1) for i in with_bias], self.k, self.parts)
+        self.weight_rows = [(self.dense[b], r0, r1) for b, r0, r1 in self.weight_rows]
+        self.bias_columns = [(with_bias[b], c0, c1) for b, c0, c1 in bias_pieces]
+        self.ranges = [[weights], [biases]]
         self.set_mode(True)
 
     def set_mode(self, shared: bool) -> None:
@@ -248,7 +281,8 @@ class Member:
             loss, correct = self.model._forward_backward(a["x"][lo:hi], a["y"][lo:hi], scale=(hi - lo) / rows)
             if math.isfinite(loss):
                 for i in self.dense:
-                    a[f"x{i}"][lo:hi] = layers[i]._x.reshape(hi - lo, -1)
+                    if self.inputs[i] != "x":
+                        a[f"x{i}"][lo:hi] = layers[i]._x.reshape(hi - lo, -1)
                     a[f"dz{i}"][lo:hi] = layers[i]._dz
         else:   # a batch smaller than the number of processes: this one has no rows,
             self.model._forward(a["x"][lo:hi], training=True)   # but its dropout layers draw as the others do
@@ -258,12 +292,11 @@ class Member:
         if not self.wait_all(_backward_done, g):
             return
         if all(math.isfinite(val[_loss(j)]) for j in range(parts)):
-            for i in self.dense:
-                layer, (r0, r1, c0, c1) = layers[i], self.rows[i]
-                x, dz = a[f"x{i}"][:rows], a[f"dz{i}"][:rows]
-                np.matmul(x[:, r0:r1].T, dz, out=layer.grads["W"][r0:r1])
-                if c1 > c0:
-                    np.sum(dz[:, c0:c1], axis=0, out=layer.grads["b"][c0:c1])
+            for i, r0, r1 in self.weight_rows:
+                x = a[self.inputs[i]][:rows].reshape(rows, -1)
+                np.matmul(x[:, r0:r1].T, a[f"dz{i}"][:rows], out=layers[i].grads["W"][r0:r1])
+            for i, c0, c1 in self.bias_columns:
+                np.sum(a[f"dz{i}"][:rows, c0:c1], axis=0, out=layers[i].grads["b"][c0:c1])
             self.model.optimizer.step(self.ranges)
         ctl[_update_done(k, parts)] = g
 
