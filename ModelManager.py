@@ -216,6 +216,8 @@ def _add_train(t: argparse.ArgumentParser) -> None:
                    help="pen-digit writers held out for validation (default %(default)s)")
     t.add_argument("--resume", metavar="NAME", help="continue the interrupted run NAME")
     t.add_argument("--personal", action="store_true", help="also train on your saved drawings")
+    t.add_argument("--workers", type=_workers, default=d.workers,
+                   help="processes sharing each batch: auto (one per core, up to 2) or a number; 1 = this one alone")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=cmd_train)
 
@@ -266,6 +268,15 @@ def _parser() -> argparse.ArgumentParser:
     x.set_defaults(func=cmd_delete)
     return p
 
+
+
+def _workers(text: str):
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'"auto" or a whole number, got {text!r}') from None
 
 
 def _json_object(text: str):

@@ -71,6 +71,7 @@ class TrainConfig:
     pen_source: str | None = None
     pen_validation_writers: int = 4
     personal: bool = False
+    workers: int | str = "auto"   # processes sharing each batch (network/parallel.py); changes speed, not results
 
     def __post_init__(self) -> None:
         model_path(self.name)  # the name rules, whatever the folder
@@ -88,6 +89,8 @@ class TrainConfig:
             value = getattr(self, key)
             if type(value) is not int or not low <= value <= high:
                 raise ConfigError(f"{key} must be a whole number from {low} to {high}, got {value!r}")
+        if self.workers != "auto" and (type(self.workers) is not int or not 1 <= self.workers <= 64):
+            raise ConfigError(f'workers must be "auto" or a whole number from 1 to 64, got {self.workers!r}')
         self.layer_sizes()
         self.augment_params()
 
@@ -329,7 +332,8 @@ def _fit(model, config: TrainConfig, run: RunData, callbacks, checkpoint: Path, 
     previous = float(model.metadata.get("training_seconds", 0.0))
     try:
         model.fit(run.x, run.y, epochs=config.epochs, batch_size=config.batch_size, validation_data=run.validation,
-                  callbacks=callbacks, verbose=0 if quiet else 1, initial_epoch=len(model.history.get("loss", [])))
+                  callbacks=callbacks, verbose=0 if quiet else 1, initial_epoch=len(model.history.get("loss", [])),
+                  workers=config.workers)
     except KeyboardInterrupt:   # Ctrl-C: keep what was learned so far, then let the command say so
         model.metadata["training_seconds"] = previous + time.perf_counter() - started
         model.save(checkpoint)

@@ -62,11 +62,18 @@ def one_line_error(err: str) -> bool:
     (["--layers", "784,10000000,10"], "at most 8 hidden layers of 1 to 8192 units"),
     (["--layers", "784,x,10"], "comma-separated integers"),
     (["--pen-copies", "-2"], "pen_copies"),
+    (["--workers", "0"], 'workers must be "auto" or a whole number from 1 to 64, got 0'),
 ])
 def test_bad_settings_are_one_line_errors(trained, capsys, args, message):
     code, _, err = run(capsys, "train", "--name", "new", "--models-dir", str(trained["models"]), *args)
     assert code == 2 and one_line_error(err) and message in err, err
     assert not (trained["models"] / "new").exists()
+
+
+def test_workers_that_are_not_a_number_are_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as e:
+        mm.main(["train", "--workers", "two"])
+    assert e.value.code == 2 and "got 'two'" in capsys.readouterr().err
 
 
 def test_bad_json_for_augment_is_an_argparse_error(capsys):
