@@ -6,8 +6,8 @@ For each model (784-256-128-10, 784-800-800-10), optimiser (SGD; Adam, and PyTor
 and batch size (64, 128) it times epochs of 60000 random samples: ours as ``fit`` runs by default
 (the batch shared by two processes, network/parallel.py), ours in one process (``workers=1``, the
 plain way) and, with ``--torch``, PyTorch on the CPU with 2 threads (not a dependency: install it
-beside). The rounds are interleaved -- ours, plain, torch, ours, plain, torch, ... -- and each figure
-is the median of its rounds, because these machines drift by 30 % within minutes.
+beside). The rounds are interleaved -- ceilings, ours, plain, torch, ceilings, ours, ... -- and each
+figure is the median of its rounds, because these machines drift by 30 % within minutes.
 
 The GEMM ceiling is the same matrix products alone (forward, dW, and dX except for the input layer),
 timed two ways on this machine: numpy with its BLAS threads on the whole batch, and one process per
@@ -162,17 +162,34 @@ def machine() -> str:
     return f"CPU: {cpu}{details}, {os.cpu_count()} cores; BLAS: {kernel}; numpy {np.__version__}; float32"
 
 
-def measure(name, sizes, optimizer, batch, x, y, rounds, with_torch) -> dict:
-    contenders = {"ours": Ours(sizes, optimizer, batch, x, y, WORKERS), "plain": Ours(sizes, optimizer, batch, x, y, 1)}
-    if with_torch:
-        contenders["torch"] = Torch(sizes, optimizer, batch, x, y)
+def measure(name, sizes, batch, x, y, rounds, with_torch) -> list[dict]:
+    """One row per optimiser, every figure the median of ``rounds`` interleaved rounds: in each
+    round the GEMM ceilings and every contender run once, so a drift of the machine touches all alike."""
+    contenders = {}
+    for optimizer in ("sgd", "adam"):
+        contenders[optimizer, "ours"] = Ours(sizes, optimizer, batch, x, y, WORKERS)
+        contenders[optimizer, "plain"] = Ours(sizes, optimizer, batch, x, y, 1)
+        if with_torch:
+            contenders[optimizer, "torch"] = Torch(sizes, optimizer, batch, x, y)
     seconds = {k: [] for k in contenders}
-    for _ in range(rounds):   # interleaved: a drift of the machine touches every contender alike
-        for k, c in contenders.items():
-            seconds[k].append(c.epoch())
-    row = {"model": name, "optimizer": optimizer, "batch_size": batch}
-    row.update({f"{k}_samples_per_second": round(N / statistics.median(s)) for k, s in seconds.items()})
-    return row
+    ceilings = []
+    for _ in range(rounds):
+        ceilings.append(gemm_ceilings(sizes, batch))
+        for k, contender in contenders.items():
+            seconds[k].append(contender.epoch())
+    ceiling = {way: round(statistics.median(c[way] for c in ceilings)) for way in ceilings[0]}
+    rows = []
+    for optimizer in ("sgd", "adam"):
+        row = {"model": name, "optimizer": optimizer, "batch_size": batch}
+        row.update({f"{who}_samples_per_second": round(N / statistics.median(s))
+                    for (opt, who), s in seconds.items() if opt == optimizer})
+        ours = row["ours_samples_per_second"]
+        row.update({"gemm_ceiling": ceiling, "fraction_of_gemm_ceiling": round(ours / max(ceiling.values()), 3),
+                    "vs_plain": round(ours / row["plain_samples_per_second"], 2)})
+        if "torch_samples_per_second" in row:
+            row["vs_torch"] = round(ours / row["torch_samples_per_second"], 2)
+        rows.append(row)
+    return rows
 
 
 def main() -> None:
@@ -197,15 +214,7 @@ def main() -> None:
         for batch in BATCHES:
             if args.quick and batch != 128:
                 continue
-            ceilings = gemm_ceilings(sizes, batch)
-            ceiling = max(ceilings.values())
-            for optimizer in ("sgd", "adam"):
-                row = measure(name, sizes, optimizer, batch, x, y, args.rounds, args.torch)
-                row["gemm_ceiling"] = ceilings
-                row["fraction_of_gemm_ceiling"] = round(row["ours_samples_per_second"] / ceiling, 3)
-                row["vs_plain"] = round(row["ours_samples_per_second"] / row["plain_samples_per_second"], 2)
-                if "torch_samples_per_second" in row:
-                    row["vs_torch"] = round(row["ours_samples_per_second"] / row["torch_samples_per_second"], 2)
+            for row in measure(name, sizes, batch, x, y, args.rounds, args.torch):
                 rows.append(row)
                 if not args.json:
                     print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
