@@ -226,7 +226,7 @@ class Flatten(Layer):
         return self.output_shape
 
     def forward(self, x, training=False):
-        return x.reshape(x.shape[0], -1)
+        return x.reshape((x.shape[0],) + self.output_shape)
 
     def backward(self, grad):
         return grad.reshape((grad.shape[0],) + self.input_shape)
