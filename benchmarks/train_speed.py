@@ -49,6 +49,9 @@ def build(sizes, optimizer):
 
 
 def timed(fn) -> float:
+    # Idle BLAS and OpenMP threads of whoever ran before spin for up to ~0.1 s before they sleep:
+    # let them settle, so that no contender pays for the one before it.
+    time.sleep(0.3)
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
