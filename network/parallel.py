@@ -10,21 +10,20 @@ rows of every weight matrix:
      as that share of the batch's mean), leaving each dense layer's input x and its dz = dL/dz
      in shared memory instead of computing the weight gradient;
   2. wait until every process has done so;
-  3. for the rows of each weight matrix it owns, compute their gradient from the whole batch,
-     dW[rows] = x[:, rows].T @ dz (likewise its columns of each bias), and run the optimiser on
-     them alone (``Optimizer.step(ranges)``): every row has one owner, so no locks, and no
-     process writes or reads a full-size gradient;
+  3. for the weight rows it owns (one stretch of the flat weight vector, cut at row boundaries),
+     compute their gradient from the whole batch, dW[rows] = x[:, rows].T @ dz (likewise its
+     stretch of the biases), and run the optimiser on that stretch alone
+     (``Optimizer.step(ranges)``): every row has one owner, so no locks, and no process writes or
+     reads a full-size gradient;
   4. wait until every row is updated, since the next forward pass reads them all.
 
 Why processes and not threads: numpy releases the GIL, but waking a waiting thread and handing it
 the GIL took about 50 us on the machines we measured, against 500 us for a whole step of
 784-256-128-10; two processes that watch a counter in shared memory hand over in under 1 us. So a
-waiting process spins on that counter (and backs off to short sleeps when the other side pauses,
-for validation, say). The parameters, optimiser state, the batch and the dense layers' x and dz
-live in one shared-memory file, unlinked as soon as every process has mapped it, so nothing is
-left behind even after a crash; each process's layers keep their own activation buffers. Stores become visible to
-the other core in program order only on x86 (total store order), so elsewhere training stays in one
-process.
+waiting process spins on that counter (see ``Member.wait``). The parameters, optimiser state, the
+batch and the dense layers' x and dz live in one shared-memory file (network/shared_block.py);
+each process's layers keep their own activation buffers. Stores become visible to the other core
+in program order only on x86 (total store order), so elsewhere training stays in one process.
 
 The result equals training in one process up to float32 rounding (the loss gradient is scaled
 per share) and is the same bytes run after run: the shares are fixed, each BLAS call is
@@ -34,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import platform
 import signal
@@ -45,6 +43,7 @@ import numpy as np
 
 from .errors import ParallelTrainingError
 from .helper_process import POOL
+from .parallel_step import FAILED, GO, LR, ROWS, STOP, Member, block_specs, correct_slot, left_session, loss_slot, share, update_done
 from .shared_block import SharedBlock
 
 # The work below which starting a helper (about 0.2 s) does not pay: weights x samples of the whole fit.
@@ -52,41 +51,6 @@ MIN_WORK = 1e10
 MIN_BATCH = 16
 MAX_AUTO_WORKERS = 2
 STOP_TIMEOUT_S = 10.0
-SPIN_S = 0.002          # spin this long before backing off to short sleeps
-
-# Control words (int64) in shared memory; K processes, k = 0 the one that trains.
-GO, STOP, ROWS, FAILED = 0, 1, 2, 3
-_FIXED = 4
-
-
-def _backward_done(k: int, parts: int) -> int:
-    return _FIXED + k
-
-
-def _update_done(k: int, parts: int) -> int:
-    return _FIXED + parts + k
-
-
-def _left(k: int, parts: int) -> int:
-    return _FIXED + 2 * parts + k
-
-
-# Values (float64): the learning rate, then each process's summed loss and correct count.
-LR = 0
-
-
-def _loss(k: int) -> int:
-    return 1 + 2 * k
-
-
-def _correct(k: int) -> int:
-    return 2 + 2 * k
-
-
-def share(rows: int, k: int, parts: int) -> tuple[int, int]:
-    """Process k's rows of an n-row batch: [n k / K, n (k + 1) / K)."""
-    return rows * k // parts, rows * (k + 1) // parts
-
 
 def _cores() -> int:
     try:
@@ -141,174 +105,6 @@ def open_trainer(model, workers: int | str, batch_size: int, samples: int):
         raise
 
 
-def _dense_layers(model) -> list[int]:
-    return [i for i, layer in enumerate(model.layers) if "W" in layer.params]
-
-
-def _inputs(model) -> dict[int, str]:
-    """Where each dense layer's whole-batch input is in the block: the batch itself for a first
-    layer that reads it (through Flatten at most), else a copy its processes leave."""
-    from .layers import Flatten
-
-    return {i: "x" if all(isinstance(layer, Flatten) for layer in model.layers[:i]) else f"x{i}"
-            for i in _dense_layers(model)}
-
-
-def _stretch(blocks: list[tuple[int, int]], k: int, parts: int) -> tuple[list[tuple[int, int, int]], tuple[int, int]]:
-    """Process k's share of a flat vector made of (rows, row length) blocks laid end to end: from the
-    row boundary nearest k/K of its length to the one nearest (k + 1)/K. Returns the share as
-    (block, first row, end row) pieces and as one (start, stop) range of the flat vector."""
-    total = sum(rows * length for rows, length in blocks)
-
-    def boundary(target: int) -> int:
-        at = 0
-        for rows, length in blocks:
-            if target <= at + rows * length:
-                return at + round((target - at) / length) * length
-            at += rows * length
-        return at
-
-    lo, hi = boundary(total * k // parts), boundary(total * (k + 1) // parts)
-    pieces, at = [], 0
-    for b, (rows, length) in enumerate(blocks):
-        start, stop = max(lo, at), min(hi, at + rows * length)
-        if stop > start:
-            pieces.append((b, (start - at) // length, (stop - at) // length))
-        at += rows * length
-    return pieces, (lo, hi)
-
-
-def _specs(model, parts: int, batch_size: int) -> dict:
-    dtype = model.dtype.str
-    n_weights, n_biases = model.flat_sizes()
-    specs = {"ctl": ((_FIXED + 3 * parts,), "<i8"), "val": ((1 + 2 * parts,), "<f8"),
-             "weights": ((n_weights,), dtype), "biases": ((n_biases,), dtype)}
-    for name in model.optimizer.state_names:
-        specs[f"{name}_weights"] = ((n_weights,), dtype)
-        specs[f"{name}_biases"] = ((n_biases,), dtype)
-    specs["x"] = ((batch_size,) + tuple(model.input_shape), dtype)
-    specs["y"] = ((batch_size,) + tuple(model.output_shape), dtype)
-    for i, source in _inputs(model).items():
-        units_in, units = model.layers[i].params["W"].shape
-        if source != "x":
-            specs[source] = ((batch_size, units_in), dtype)
-        specs[f"dz{i}"] = ((batch_size, units), dtype)
-    return specs
-
-
-# -- one process's part of a step, the same code in the trainer and in a helper ---------------
-
-class Member:
-    """A process taking part: its model (parameters in the shared block), its index k, the block."""
-
-    def __init__(self, model, block: SharedBlock, k: int, parts: int) -> None:
-        self.model, self.block, self.k, self.parts = model, block, k, parts
-        self.ctl, self.val = block.ctl, block.val
-        self.dense = _dense_layers(model)
-        self.inputs = _inputs(model)
-        self.peer_alive = lambda: True
-
-    def bind(self, copy: bool) -> None:
-        """Point the model's parameters and optimiser state into the block (gradients stay here:
-        each process writes only its own rows); ``copy`` moves the current values in (the trainer
-        does, a helper does not). Then mark out this process's rows and columns."""
-        a, model, opt = self.block.arrays, self.model, self.model.optimizer
-        n_weights, n_biases = model.flat_sizes()
-        storage = [(a["weights"], np.zeros(n_weights, model.dtype)), (a["biases"], np.zeros(n_biases, model.dtype))]
-        state = {name: [a[f"{name}_weights"], a[f"{name}_biases"]] for name in opt.state_names}
-        if copy:
-            for name in opt.state_names:
-                for dst, src in zip(state[name], opt.state[name]):
-                    dst[...] = src
-        model._flatten_parameters(storage, copy=copy)
-        iterations = opt.iterations
-        opt.bind([a["weights"], a["biases"]], [storage[0][1], storage[1][1]], decay=[True, False], state=state)
-        opt.iterations = iterations
-        # This process's rows of the weights, as one stretch of the flat weight vector cut at row
-        # boundaries (so its optimiser works on one long range, not one per layer), and likewise
-        # its stretch of the biases; each stretch as (layer, first row, end row) pieces.
-        dense = [model.layers[i] for i in self.dense]
-        self.weight_rows, weights = _stretch([layer.params["W"].shape for layer in dense], self.k, self.parts)
-        with_bias = [i for i in self.dense if "b" in model.layers[i].params]
-        bias_pieces, biases = _stretch([(model.layers[i].params["b"].size, 1) for i in with_bias], self.k, self.parts)
-        self.weight_rows = [(self.dense[b], r0, r1) for b, r0, r1 in self.weight_rows]
-        self.bias_columns = [(with_bias[b], c0, c1) for b, c0, c1 in bias_pieces]
-        self.ranges = [[weights], [biases]]
-        self.set_mode(True)
-
-    def set_mode(self, shared: bool) -> None:
-        """Dropout draws whole-batch masks and dense layers leave dW to us (or, after, neither)."""
-        for layer in self.model.layers:
-            if hasattr(layer, "defer_weight_grads"):
-                layer.defer_weight_grads = shared
-            if hasattr(layer, "rows") and not shared:
-                layer.rows = None
-
-    def set_rows(self, rows: tuple[int, int, int]) -> None:
-        for layer in self.model.layers:
-            if hasattr(layer, "rows"):
-                layer.rows = rows
-
-    def wait(self, index: int, value: int) -> bool:
-        """Spin until control word ``index`` says ``value``; False when the session stops instead.
-
-        The answer usually comes within microseconds, so first a plain spin. Then each turn yields
-        the core (``sched_yield``), in case another program, or the very process we wait for, needs
-        it: with two trainings on two cores, pure spinning made each eight times slower, not two.
-        After SPIN_S the other side is busy elsewhere (validation, say): short sleeps.
-        """
-        ctl = self.ctl
-        spins = 0
-        while ctl[index] != value:
-            spins += 1
-            if spins < 256:
-                continue
-            os.sched_yield()
-            if spins % 256 == 0:
-                if ctl[STOP] or ctl[FAILED]:
-                    return False
-                if spins == 256:
-                    started = time.perf_counter()
-                waited = time.perf_counter() - started
-                if waited > SPIN_S:
-                    time.sleep(0.0002 if waited < 1.0 else 0.002)
-                    if spins % 16384 == 0 or waited >= 1.0:
-                        self.peer_alive()
-        return True
-
-    def wait_all(self, slot, value: int) -> bool:
-        return all(self.wait(slot(j, self.parts), value) for j in range(self.parts))
-
-    def take_part(self, g: int, rows: int) -> None:
-        """Steps 1-4 of the module docstring for step ``g`` of an ``rows``-row batch."""
-        k, parts, ctl, val, a, layers = self.k, self.parts, self.ctl, self.val, self.block.arrays, self.model.layers
-        lo, hi = share(rows, k, parts)
-        self.model.optimizer.learning_rate = val[LR]
-        self.set_rows((lo, hi, rows))
-        if hi > lo:
-            loss, correct = self.model._forward_backward(a["x"][lo:hi], a["y"][lo:hi], scale=(hi - lo) / rows)
-            if math.isfinite(loss):
-                for i in self.dense:
-                    if self.inputs[i] != "x":
-                        a[f"x{i}"][lo:hi] = layers[i]._x.reshape(hi - lo, -1)
-                    a[f"dz{i}"][lo:hi] = layers[i]._dz
-        else:   # a batch smaller than the number of processes: this one has no rows,
-            self.model._forward(a["x"][lo:hi], training=True)   # but its dropout layers draw as the others do
-            loss, correct = 0.0, 0
-        val[_loss(k)], val[_correct(k)] = loss * (hi - lo), correct
-        ctl[_backward_done(k, parts)] = g
-        if not self.wait_all(_backward_done, g):
-            return
-        if all(math.isfinite(val[_loss(j)]) for j in range(parts)):
-            for i, r0, r1 in self.weight_rows:
-                x = a[self.inputs[i]][:rows].reshape(rows, -1)
-                np.matmul(x[:, r0:r1].T, a[f"dz{i}"][:rows], out=layers[i].grads["W"][r0:r1])
-            for i, c0, c1 in self.bias_columns:
-                np.sum(a[f"dz{i}"][:rows, c0:c1], axis=0, out=layers[i].grads["b"][c0:c1])
-            self.model.optimizer.step(self.ranges)
-        ctl[_update_done(k, parts)] = g
-
-
 # -- the training process's side --------------------------------------------------------------
 
 class Trainer(Member):
@@ -318,7 +114,7 @@ class Trainer(Member):
         self.helpers = POOL.take(parts - 1)
         self.closed = False
         try:
-            block, path = SharedBlock.create(_specs(model, parts, batch_size))
+            block, path = SharedBlock.create(block_specs(model, parts, batch_size))
             try:
                 super().__init__(model, block, 0, parts)
                 self.bind(copy=True)
@@ -364,11 +160,11 @@ class Trainer(Member):
         np.take(x, idx[lo:hi], axis=0, out=xb[lo:hi])
         np.take(y, idx[lo:hi], axis=0, out=yb[lo:hi])
         self.take_part(g, rows)
-        if not self.wait_all(_update_done, g):
+        if not self.wait_all(update_done, g):
             self._raise_failure()
         self.step_number = g
-        loss = sum(self.val[_loss(j)] for j in range(parts)) / rows
-        return loss, int(sum(self.val[_correct(j)] for j in range(parts)))
+        loss = sum(self.val[loss_slot(j)] for j in range(parts)) / rows
+        return loss, int(sum(self.val[correct_slot(j)] for j in range(parts)))
 
     def _raise_failure(self) -> None:
         for helper in self.helpers:
@@ -384,7 +180,7 @@ class Trainer(Member):
         deadline = time.monotonic() + STOP_TIMEOUT_S
         broken = False
         for k, helper in enumerate(self.helpers, start=1):
-            while not self.ctl[_left(k, self.parts)]:
+            while not self.ctl[left_session(k, self.parts)]:
                 if not helper.alive() or time.monotonic() > deadline:
                     broken = True
                     break
@@ -459,6 +255,6 @@ def serve() -> None:
                 member.ctl[FAILED] = 1
         finally:
             if member is not None:
-                member.ctl[_left(member.k, member.parts)] = 1
+                member.ctl[left_session(member.k, member.parts)] = 1
                 member.block.release()
             del member
