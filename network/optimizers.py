@@ -73,6 +73,12 @@ class Optimizer:
         state = [self.state[name][i][lo:hi] for name in self.state_names]
         self._update(self.params[i][lo:hi], self.grads[i][lo:hi], state, self._tmp[lo:hi], wd)
 
+    def update_from_product(self, i: int, lo: int, hi: int, x: np.ndarray, dz: np.ndarray) -> None:
+        """This step's update of slice [lo, hi) of parameter vector i, rows of a weight matrix whose
+        gradient is ``x.T @ dz``: computed, then applied (SGD does both in one matrix product)."""
+        np.matmul(x.T, dz, out=self.grads[i][lo:hi].reshape(x.shape[1], dz.shape[1]))
+        self.update(i, lo, hi)
+
     def _begin_step(self) -> None:
         """Per-step scalars (bias corrections) computed once, not per chunk."""
 
@@ -116,6 +122,26 @@ class SGD(Optimizer):
             p += tmp
         else:
             p += v
+
+    def update_from_product(self, i, lo, hi, x, dz):
+        # BLAS computes C = alpha A B + beta C in one pass over C. With C the weights (beta = 1) or the
+        # velocity (beta = mu) and alpha = -lr, it applies the step while it computes the gradient:
+        # no gradient array is written or read, and the update's passes over the weights go (plain
+        # SGD) or shrink to p += v (momentum). With weight decay or Nesterov: compute, then update.
+        if self.nesterov or (self.weight_decay and self.decay[i]):
+            return super().update_from_product(i, lo, hi, x, dz)
+        from scipy.linalg.blas import get_blas_funcs
+
+        target = self.state["velocity"][i] if self.momentum else self.params[i]
+        # In BLAS's column-major terms the rows' block of C (rows x units, row-major) is its
+        # transpose: C^T = dz^T x + beta C^T, all of it views, no copy of C.
+        c = target[lo:hi].reshape(x.shape[1], dz.shape[1]).T
+        gemm = get_blas_funcs("gemm", dtype=c.dtype)
+        out = gemm(-self.learning_rate, dz.T, x, beta=self.momentum if self.momentum else 1.0, c=c, overwrite_c=1)
+        if not np.shares_memory(out, c):   # BLAS had to work on a copy: put the result in place
+            c[...] = out
+        if self.momentum:
+            self.params[i][lo:hi] += self.state["velocity"][i][lo:hi]
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

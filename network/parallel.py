@@ -194,6 +194,7 @@ class Trainer(Member):
 def _one_blas_thread():
     """One BLAS thread in this process while it trains (each process is one core's worth of work)."""
     try:
+        import scipy.linalg.blas  # noqa: F401  (SGD's step runs in scipy's BLAS: limit that one too)
         from threadpoolctl import threadpool_limits
     except ImportError:   # without it BLAS threads compete with the helpers: slower, still right
         return contextlib.nullcontext()

@@ -141,7 +141,9 @@ class Member:
         self.weight_rows, weights = stretch([layer.params["W"].shape for layer in dense], self.k, self.parts)
         with_bias = [i for i in self.dense if "b" in model.layers[i].params]
         bias_pieces, biases = stretch([(model.layers[i].params["b"].size, 1) for i in with_bias], self.k, self.parts)
-        self.weight_rows = [(self.dense[b], r0, r1) for b, r0, r1 in self.weight_rows]
+        starts = np.cumsum([0] + [layer.params["W"].size for layer in dense])
+        self.weight_rows = [(self.dense[b], r0, r1, int(starts[b]) + r0 * dense[b].units, int(starts[b]) + r1 * dense[b].units)
+                            for b, r0, r1 in self.weight_rows]
         self.bias_columns = [(with_bias[b], c0, c1) for b, c0, c1 in bias_pieces]
         self.ranges = [[weights], [biases]]
         self.set_mode(True)
@@ -210,10 +212,12 @@ class Member:
         if not self.wait_all(backward_done, g):
             return
         if all(math.isfinite(val[loss_slot(j)]) for j in range(parts)):
-            for i, r0, r1 in self.weight_rows:
+            opt = self.model.optimizer
+            opt.begin_step()
+            for i, r0, r1, start, stop in self.weight_rows:   # dW[r0:r1] = x[:, r0:r1].T @ dz, and the update
                 x = a[self.inputs[i]][:rows].reshape(rows, -1)
-                np.matmul(x[:, r0:r1].T, a[f"dz{i}"][:rows], out=layers[i].grads["W"][r0:r1])
+                opt.update_from_product(0, start, stop, x[:, r0:r1], a[f"dz{i}"][:rows])
             for i, c0, c1 in self.bias_columns:
                 np.sum(a[f"dz{i}"][:rows, c0:c1], axis=0, out=layers[i].grads["b"][c0:c1])
-            self.model.optimizer.step(self.ranges)
+            opt.update(1, *self.ranges[1][0])
         ctl[update_done(k, parts)] = g

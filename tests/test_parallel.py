@@ -193,3 +193,29 @@ def test_optimizer_ranges_update_only_those_slices():
     opt = SGD(0.5).bind([p], [g])
     opt.step(ranges=[[(0, 3), (7, 10)]])
     np.testing.assert_array_equal(p, [0, 0, 0, 1, 1, 1, 1, 0, 0, 0])
+
+
+@pytest.mark.parametrize("optimizer", [SGD(0.1), SGD(0.1, momentum=0.9), SGD(0.1, momentum=0.9, nesterov=True),
+                                       SGD(0.1, momentum=0.5, weight_decay=0.01), Adam(0.01)],
+                         ids=["sgd", "momentum", "nesterov", "decay", "adam"])
+def test_update_from_a_product_equals_computing_the_gradient_first(optimizer):
+    # SGD folds its step into the weight-gradient GEMM (C = -lr x.T dz + C); the result must be
+    # the plain step's: gradient first, then update. Rows 2-6 of a 9 x 4 weight matrix, twice.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 12), dtype=np.float32)[:, 1:10]      # strided, as the trainer's are
+    dz = rng.standard_normal((5, 4), dtype=np.float32)
+    start = rng.standard_normal(36, dtype=np.float32)
+    results = []
+    for fold in (True, False):
+        p, g = start.copy(), np.zeros(36, np.float32)
+        opt = type(optimizer)(**{k: v for k, v in optimizer.get_config().items() if k != "name"}).bind([p], [g])
+        for _ in range(2):
+            opt.begin_step()
+            if fold:
+                opt.update_from_product(0, 8, 28, x[:, 2:7], dz)
+            else:
+                g[8:28] = (x[:, 2:7].T @ dz).ravel()
+                opt.update(0, 8, 28)
+        results.append(p)
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
+    assert np.array_equal(results[0][:8], start[:8]) and np.array_equal(results[0][28:], start[28:])
