@@ -164,6 +164,29 @@ class Activation(Layer):
         return {"activation": self.activation.get_config()}
 
 
+def _skip_draws(rng: np.random.Generator, start: dict, count: int, dtype: np.dtype) -> None:
+    """Put ``rng`` where drawing ``count`` uniform numbers of ``dtype`` from state ``start`` leaves it,
+    without drawing them: PCG64 jumps ahead in its stream (``advance``) in a few steps.
+
+    PCG64 makes one 64-bit number a step: a float64 takes one, a float32 half of one (numpy keeps
+    the other half for the next float32), so ``count`` float32s are count / 2 steps, plus the kept half.
+    """
+    bits = rng.bit_generator
+    bits.state = start
+    if count == 0:
+        return
+    if np.dtype(dtype) == np.float64:
+        bits.advance(count)   # which forgets a kept half: put it back
+        bits.state = {**bits.state, "has_uint32": start["has_uint32"], "uinteger": start["uinteger"]}
+        return
+    if start["has_uint32"]:
+        rng.random(dtype=np.float32)   # the kept half goes first
+        count -= 1
+    bits.advance(count // 2)
+    if count % 2:
+        rng.random(dtype=np.float32)
+
+
 class Dropout(Layer):
     """Inverted dropout: zero a fraction ``rate`` of inputs while training and scale
     the rest by 1/(1 - rate), so inference is the identity and needs no rescaling."""
@@ -176,27 +199,29 @@ class Dropout(Layer):
         self.seed = seed
         self._bufs: dict[str, np.ndarray] = {}
         # (lo, hi, n) while this process trains on rows lo:hi of n-row batches (network/parallel.py):
-        # it still draws the whole batch's mask, so every process's random stream stays the same
-        # and the masks equal those of training in one process.
+        # it draws just those rows of the batch's mask, yet the very numbers a whole-batch draw would
+        # give them, so the masks equal those of training in one process.
         self.rows: tuple[int, int, int] | None = None
 
     def build(self, input_shape, rng, dtype):
-        # Its own stream, derived from the model's, so dropout does not shift the init draws.
-        self.rng = np.random.default_rng(self.seed if self.seed is not None else rng.integers(2**63))
+        # Its own stream (PCG64, which can jump ahead), derived from the model's, so dropout does not
+        # shift the init draws.
+        self.rng = np.random.Generator(np.random.PCG64(self.seed if self.seed is not None else rng.integers(2**63)))
         return super().build(input_shape, rng, dtype)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
             self._mask = None
             return x
+        mask = _buffer(self._bufs, "mask", x.shape, self.dtype)
         if self.rows is None:
-            mask = _buffer(self._bufs, "mask", x.shape, self.dtype)
             self.rng.random(out=mask, dtype=self.dtype)
-        else:
+        else:   # jump to row lo's numbers, draw ours, jump to where the whole batch's draw ends
             lo, hi, n = self.rows
-            whole = _buffer(self._bufs, "mask", (n,) + x.shape[1:], self.dtype)
-            self.rng.random(out=whole, dtype=self.dtype)
-            mask = whole[lo:hi]
+            start, per_row = self.rng.bit_generator.state, mask[0].size if len(mask) else 0
+            _skip_draws(self.rng, start, lo * per_row, self.dtype)
+            self.rng.random(out=mask, dtype=self.dtype)
+            _skip_draws(self.rng, start, n * int(np.prod(x.shape[1:])), self.dtype)
         # mask = [u >= rate] / (1 - rate), computed in place
         np.greater_equal(mask, self.rate, out=mask, casting="unsafe")
         mask *= 1.0 / (1.0 - self.rate)

@@ -27,7 +27,8 @@ in program order only on x86 (total store order), so elsewhere training stays in
 
 The result equals training in one process up to float32 rounding (the loss gradient is scaled
 per share) and is the same bytes run after run: the shares are fixed, each BLAS call is
-single-threaded, and dropout draws the whole batch's mask in every process and keeps its rows.
+single-threaded, and each process's dropout layers draw the numbers a whole-batch draw gives its
+rows (``layers._skip_draws``).
 """
 from __future__ import annotations
 

@@ -85,7 +85,26 @@ def test_dropout_masks_and_a_last_batch_of_one_row():
     plain, _ = trained(1, OPTIMIZERS["momentum"], **kwargs)
     shared, _ = trained(2, OPTIMIZERS["momentum"], **kwargs)
     np.testing.assert_allclose(flat(shared), flat(plain), rtol=1e-4, atol=2e-6)
-    assert plain.layers[1].rng.bit_generator.state == shared.layers[1].rng.bit_generator.state
+    # Each process drew only its rows of every mask, jumping over the others': the streams still agree.
+    assert np.array_equal(plain.layers[1].rng.random(8), shared.layers[1].rng.random(8))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("drawn_before", [0, 1, 3])   # odd: numpy keeps half of a 64-bit number for later
+def test_jumping_ahead_gives_the_numbers_a_whole_draw_gives(dtype, drawn_before):
+    from network.layers import _skip_draws
+
+    for n, per_row in ((128, 800), (37, 33), (1, 9)):
+        rng = np.random.Generator(np.random.PCG64(5))
+        rng.random(drawn_before, dtype=np.float32)
+        start = rng.bit_generator.state
+        whole, after = rng.random((n, per_row), dtype=dtype), rng.random(5, dtype=np.float32)
+        other = np.random.Generator(np.random.PCG64(0))
+        for lo, hi in ((0, n // 2), (n // 2, n), (1, n), (n, n)):
+            _skip_draws(other, start, lo * per_row, dtype)
+            assert np.array_equal(other.random((hi - lo, per_row), dtype=dtype), whole[lo:hi])
+            _skip_draws(other, start, n * per_row, dtype)
+            assert np.array_equal(other.random(5, dtype=np.float32), after)
 
 
 def test_same_seed_same_bytes():
