@@ -54,7 +54,10 @@ class Helper:
         if not ready:
             return None
         line = self.proc.stdout.readline()
-        return json.loads(line) if line else None
+        try:
+            return json.loads(line) if line else None
+        except ValueError:
+            return {"error": f"an answer that is not JSON: {line[:80]!r}"}
 
     def expect_ready(self) -> None:
         answer = self._answer(START_TIMEOUT_S)
@@ -67,7 +70,7 @@ class Helper:
         """Raise if the helper died or reported a failure."""
         if not self.alive():
             raise ParallelTrainingError(f"the helper process stopped (exit code {self.proc.returncode}); "
-                                        "train with workers=1")
+                                        "train with workers=1 (ModelManager.py: --workers 1)")
         answer = self._answer(0)
         if answer and "error" in answer:
             raise ParallelTrainingError(f"the helper process failed: {answer['error']}")
