@@ -238,3 +238,32 @@ def test_update_from_a_product_equals_computing_the_gradient_first(optimizer):
         results.append(p)
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
     assert np.array_equal(results[0][:8], start[:8]) and np.array_equal(results[0][28:], start[28:])
+
+
+def test_no_room_for_shared_memory_means_one_process_or_one_clear_error(monkeypatch):
+    import errno
+
+    from network import shared_block
+
+    def full(fd, offset, length):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shared_block.os, "posix_fallocate", full)
+    x, y = data()
+    m = model(SGD(0.1))
+    assert parallel.open_trainer(m, "auto", 128, 10**9) is None         # "auto": train in one process
+    m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers="auto")
+    with pytest.raises(ParallelTrainingError, match="no room for .* MB of shared memory"):
+        m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
+    assert not any(d.startswith("network-train-") for d in os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else True
+
+
+def test_a_helper_that_cannot_start_means_one_process_or_one_clear_error(monkeypatch):
+    helper_process.POOL.shutdown()   # no idle helper to reuse
+    monkeypatch.setattr(helper_process.sys, "executable", "/nonexistent/python")
+    x, y = data()
+    m = model(SGD(0.1))
+    assert parallel.open_trainer(m, "auto", 128, 10**9) is None
+    with pytest.raises(ParallelTrainingError, match="cannot start a helper process"):
+        m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
+    assert not helper_process.POOL.busy
