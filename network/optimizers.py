@@ -134,10 +134,12 @@ class SGD(Optimizer):
 
         target = self.state["velocity"][i] if self.momentum else self.params[i]
         # In BLAS's column-major terms the rows' block of C (rows x units, row-major) is its
-        # transpose: C^T = dz^T x + beta C^T, all of it views, no copy of C.
+        # transpose: C^T = dz^T (x^T)^T + beta C^T, all of them views (x^T is copied only when x is
+        # some columns of a wider matrix, and then row by row).
         c = target[lo:hi].reshape(x.shape[1], dz.shape[1]).T
         gemm = get_blas_funcs("gemm", dtype=c.dtype)
-        out = gemm(-self.learning_rate, dz.T, x, beta=self.momentum if self.momentum else 1.0, c=c, overwrite_c=1)
+        out = gemm(-self.learning_rate, dz.T, x.T, beta=self.momentum if self.momentum else 1.0, c=c, overwrite_c=1,
+                   trans_b=1)
         if not np.shares_memory(out, c):   # BLAS had to work on a copy: put the result in place
             c[...] = out
         if self.momentum:
