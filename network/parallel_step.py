@@ -146,6 +146,12 @@ class Member:
                             for b, r0, r1 in self.weight_rows]
         self.bias_columns = [(with_bias[b], c0, c1) for b, c0, c1 in bias_pieces]
         self.ranges = [[weights], [biases]]
+        # Per dense layer, the whole-batch arrays its rows are copied into (no copy of an input
+        # that is the batch itself): looked up once here, not at every step.
+        a = self.block.arrays
+        self.staging = [(model.layers[i], a[self.inputs[i]] if self.inputs[i] != "x" else None, a[f"dz{i}"])
+                        for i in self.dense]
+        self.rows_now = None
         self.set_mode(True)
 
     def set_mode(self, shared: bool) -> None:
@@ -196,14 +202,16 @@ class Member:
         k, parts, ctl, val, a, layers = self.k, self.parts, self.ctl, self.val, self.block.arrays, self.model.layers
         lo, hi = share(rows, k, parts)
         self.model.optimizer.learning_rate = val[LR]
-        self.set_rows((lo, hi, rows))
+        if self.rows_now != (lo, hi, rows):   # changes only for a last, smaller batch
+            self.rows_now = (lo, hi, rows)
+            self.set_rows(self.rows_now)
         if hi > lo:
             loss, correct = self.model._forward_backward(a["x"][lo:hi], a["y"][lo:hi], scale=(hi - lo) / rows)
             if math.isfinite(loss):
-                for i in self.dense:
-                    if self.inputs[i] != "x":
-                        a[f"x{i}"][lo:hi] = layers[i]._x.reshape(hi - lo, -1)
-                    a[f"dz{i}"][lo:hi] = layers[i]._dz
+                for layer, x_stage, dz_stage in self.staging:
+                    if x_stage is not None:
+                        x_stage[lo:hi] = layer._x.reshape(hi - lo, -1)
+                    dz_stage[lo:hi] = layer._dz
         else:   # a batch smaller than the number of processes: this one has no rows,
             self.model._forward(a["x"][lo:hi], training=True)   # but its dropout layers draw as the others do
             loss, correct = 0.0, 0
