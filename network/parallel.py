@@ -187,9 +187,22 @@ class Trainer(Member):
                     break
                 time.sleep(0.0005)
         self.set_mode(False)
+        self._take_back()
         self.limits.__exit__(None, None, None)
         self.block.release()
         POOL.give_back(self.helpers, broken=broken)
+
+    def _take_back(self) -> None:
+        """Move the parameters and optimiser state back into this process's own memory: after
+        training nothing of the model is shared, so neither a helper that is late to leave nor a
+        later fork of this process can write into it."""
+        model, opt = self.model, self.model.optimizer
+        state = {name: [s.copy() for s in opt.state[name]] for name in opt.state_names}
+        iterations = opt.iterations
+        model._flatten_parameters()
+        (weights, weight_grads), (biases, bias_grads) = model._flat
+        opt.bind([weights, biases], [weight_grads, bias_grads], decay=[True, False], state=state)
+        opt.iterations = iterations
 
 
 def _one_blas_thread():

@@ -138,7 +138,17 @@ def test_weights_stay_usable_between_fits_and_with_one_process_after():
     m = model(OPTIMIZERS["momentum"]())
     m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
     before = m.evaluate(x, y)["loss"]
-    m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=1)   # the shared arrays are plain memory now
+    # After the fit nothing of the model lives in shared memory: no late helper, no later fork of
+    # this process can write into its weights or optimiser state.
+    def memory(a):
+        while isinstance(a, np.ndarray) and a.base is not None:
+            a = a.base
+        return a
+
+    arrays = [a for pair in m._flat for a in pair] + [a for states in m.optimizer.state.values() for a in states]
+    assert all(isinstance(memory(a), np.ndarray) for a in arrays)
+    assert np.shares_memory(m.layers[0].params["W"], m._flat[0][0])
+    m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=1)
     m.fit(x, y, epochs=1, batch_size=64, verbose=0, workers=2)   # a new session, another batch size
     assert m.evaluate(x, y)["loss"] < before
     assert not any(d.startswith("network-train-") for d in os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else True
