@@ -73,11 +73,14 @@ class Optimizer:
         state = [self.state[name][i][lo:hi] for name in self.state_names]
         self._update(self.params[i][lo:hi], self.grads[i][lo:hi], state, self._tmp[lo:hi], wd)
 
-    def update_from_product(self, i: int, lo: int, hi: int, x: np.ndarray, dz: np.ndarray) -> None:
-        """This step's update of slice [lo, hi) of parameter vector i, rows of a weight matrix whose
-        gradient is ``x.T @ dz``: computed, then applied (SGD does both in one matrix product)."""
-        np.matmul(x.T, dz, out=self.grads[i][lo:hi].reshape(x.shape[1], dz.shape[1]))
-        self.update(i, lo, hi)
+    def update_from_products(self, i: int, products: list[tuple[int, int, np.ndarray, np.ndarray]]) -> None:
+        """This step's update of slices [lo, hi) of parameter vector i that follow one another, each
+        rows of a weight matrix whose gradient is ``x.T @ dz``: the gradients computed, then one
+        update over the stretch they make (SGD does both in one matrix product per slice)."""
+        for lo, hi, x, dz in products:
+            np.matmul(x.T, dz, out=self.grads[i][lo:hi].reshape(x.shape[1], dz.shape[1]))
+        if products:
+            self.update(i, products[0][0], products[-1][1])
 
     def _begin_step(self) -> None:
         """Per-step scalars (bias corrections) computed once, not per chunk."""
@@ -123,13 +126,17 @@ class SGD(Optimizer):
         else:
             p += v
 
-    def update_from_product(self, i, lo, hi, x, dz):
+    def update_from_products(self, i, products):
+        for lo, hi, x, dz in products:
+            self._fold(i, lo, hi, x, dz)
+
+    def _fold(self, i, lo, hi, x, dz):
         # BLAS computes C = alpha A B + beta C in one pass over C. With C the weights (beta = 1) or the
         # velocity (beta = mu) and alpha = -lr, it applies the step while it computes the gradient:
         # no gradient array is written or read, and the update's passes over the weights go (plain
         # SGD) or shrink to p += v (momentum). With weight decay or Nesterov: compute, then update.
         if self.nesterov or (self.weight_decay and self.decay[i]):
-            return super().update_from_product(i, lo, hi, x, dz)
+            return super().update_from_products(i, [(lo, hi, x, dz)])
         from scipy.linalg.blas import get_blas_funcs
 
         target = self.state["velocity"][i] if self.momentum else self.params[i]

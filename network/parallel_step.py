@@ -222,9 +222,9 @@ class Member:
         if all(math.isfinite(val[loss_slot(j)]) for j in range(parts)):
             opt = self.model.optimizer
             opt.begin_step()
-            for i, r0, r1, start, stop in self.weight_rows:   # dW[r0:r1] = x[:, r0:r1].T @ dz, and the update
-                x = a[self.inputs[i]][:rows].reshape(rows, -1)
-                opt.update_from_product(0, start, stop, x[:, r0:r1], a[f"dz{i}"][:rows])
+            products = [(start, stop, a[self.inputs[i]][:rows].reshape(rows, -1)[:, r0:r1], a[f"dz{i}"][:rows])
+                        for i, r0, r1, start, stop in self.weight_rows]   # dW[r0:r1] = x[:, r0:r1].T @ dz
+            opt.update_from_products(0, products)
             for i, c0, c1 in self.bias_columns:
                 np.sum(a[f"dz{i}"][:rows, c0:c1], axis=0, out=layers[i].grads["b"][c0:c1])
             opt.update(1, *self.ranges[1][0])

@@ -240,8 +240,8 @@ def test_update_from_a_product_equals_computing_the_gradient_first(optimizer):
         opt = type(optimizer)(**{k: v for k, v in optimizer.get_config().items() if k != "name"}).bind([p], [g])
         for _ in range(2):
             opt.begin_step()
-            if fold:
-                opt.update_from_product(0, 8, 28, x[:, 2:7], dz)
+            if fold:   # rows 2-4 and 5-6 as two pieces that follow one another
+                opt.update_from_products(0, [(8, 20, x[:, 2:5], dz), (20, 28, x[:, 5:7], dz)])
             else:
                 g[8:28] = (x[:, 2:7].T @ dz).ravel()
                 opt.update(0, 8, 28)
