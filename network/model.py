@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from . import parallel, serialization
+from . import serialization
 from .callbacks import Callback
 from .errors import TrainingDiverged
 from .layers import Dense, Dropout, Flatten, Layer
@@ -265,9 +265,9 @@ class Sequential:
         for cb in callbacks:
             cb.set_model(self)
             cb.on_train_begin()
+        from . import parallel  # here, not at import: the helper machinery is for training only
         trainer = None
-        # Overflow is reported as TrainingDiverged below, not as a stream of numpy warnings.
-        try:
+        try:  # overflow becomes TrainingDiverged below, not a stream of numpy warnings
             trainer = parallel.open_trainer(self, workers, batch_size, len(x) * (epochs - initial_epoch))
             with np.errstate(over="ignore", invalid="ignore"):
                 for epoch in range(initial_epoch, epochs):
