@@ -50,20 +50,16 @@ class Optimizer:
         self.iterations = 0
         return self
 
-    def step(self, ranges: list[list[tuple[int, int]]] | None = None) -> None:
-        """One update of every bound parameter from its current gradient.
-
-        ``ranges[i]`` limits the update of parameter vector i to those (start, stop) slices: every
-        update here is element by element, so processes that each own some rows of every weight
-        matrix can each update just theirs (network/parallel.py).
-        """
+    def step(self) -> None:
+        """One update of every bound parameter from its current gradient."""
         self.begin_step()
         for i, p in enumerate(self.params):
-            for lo, hi in ranges[i] if ranges is not None else [(0, p.size)]:
-                self.update(i, lo, hi)
+            self.update(i, 0, p.size)
 
     def begin_step(self) -> None:
-        """Count the step and compute its scalars; then ``update`` each slice once."""
+        """Count the step and compute its scalars; then ``update`` each slice once. Every update
+        here is element by element, so processes that each own some rows of every weight matrix
+        can each update just theirs (network/parallel.py)."""
         self.iterations += 1
         self._begin_step()
 

@@ -13,7 +13,7 @@ rows of every weight matrix:
   3. for the weight rows it owns (one stretch of the flat weight vector, cut at row boundaries),
      compute their gradient from the whole batch, dW[rows] = x[:, rows].T @ dz (likewise its
      stretch of the biases), and run the optimiser on that stretch alone
-     (``Optimizer.step(ranges)``): every row has one owner, so no locks, and no process writes or
+     (``Optimizer.update_from_products``): every row has one owner, so no locks, and no process writes or
      reads a full-size gradient;
   4. wait until every row is updated, since the next forward pass reads them all.
 
@@ -60,6 +60,11 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _ordered_stores() -> bool:
+    """x86-64 under Linux or macOS: shared memory, and stores seen by the other core in program order."""
+    return os.name == "posix" and platform.machine().lower() in ("x86_64", "amd64")
+
+
 def supported(model) -> bool:
     """Whether a helper can rebuild this model: the library's own layer, activation, loss and optimiser classes."""
     from .activations import ACTIVATIONS
@@ -78,11 +83,11 @@ def choose_workers(model, workers: int | str, batch_size: int, samples: int) -> 
     """How many processes share each batch: ``workers`` checked, or "auto" decided."""
     if workers == "auto":
         big_enough = batch_size >= MIN_BATCH and sum(model.flat_sizes()) * samples >= MIN_WORK
-        usable = os.name == "posix" and platform.machine().lower() in ("x86_64", "amd64") and supported(model)
+        usable = _ordered_stores() and supported(model)
         return min(_cores(), MAX_AUTO_WORKERS) if big_enough and usable else 1
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f'workers must be "auto" or a whole number >= 1, got {workers!r}')
-    if workers > 1 and not (os.name == "posix" and platform.machine().lower() in ("x86_64", "amd64")):
+    if workers > 1 and not _ordered_stores():
         raise ValueError(f"workers > 1 needs Linux or macOS on x86-64, not {platform.system()} on {platform.machine()}")
     if workers > 1 and not supported(model):
         raise ValueError("workers > 1 needs the library's own layers, activations, loss and optimiser")

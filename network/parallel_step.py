@@ -138,17 +138,16 @@ class Member:
         # boundaries (so its optimiser works on one long range, not one per layer), and likewise
         # its stretch of the biases; each stretch as (layer, first row, end row) pieces.
         dense = [model.layers[i] for i in self.dense]
-        self.weight_rows, weights = stretch([layer.params["W"].shape for layer in dense], self.k, self.parts)
+        weight_pieces, _ = stretch([layer.params["W"].shape for layer in dense], self.k, self.parts)
         with_bias = [i for i in self.dense if "b" in model.layers[i].params]
-        bias_pieces, biases = stretch([(model.layers[i].params["b"].size, 1) for i in with_bias], self.k, self.parts)
+        bias_pieces, self.bias_range = stretch([(model.layers[i].params["b"].size, 1) for i in with_bias],
+                                               self.k, self.parts)
         starts = np.cumsum([0] + [layer.params["W"].size for layer in dense])
         self.weight_rows = [(self.dense[b], r0, r1, int(starts[b]) + r0 * dense[b].units, int(starts[b]) + r1 * dense[b].units)
-                            for b, r0, r1 in self.weight_rows]
+                            for b, r0, r1 in weight_pieces]
         self.bias_columns = [(with_bias[b], c0, c1) for b, c0, c1 in bias_pieces]
-        self.ranges = [[weights], [biases]]
         # Per dense layer, the whole-batch arrays its rows are copied into (no copy of an input
         # that is the batch itself): looked up once here, not at every step.
-        a = self.block.arrays
         self.staging = [(model.layers[i], a[self.inputs[i]] if self.inputs[i] != "x" else None, a[f"dz{i}"])
                         for i in self.dense]
         self.rows_now = None
@@ -227,5 +226,5 @@ class Member:
             opt.update_from_products(0, products)
             for i, c0, c1 in self.bias_columns:
                 np.sum(a[f"dz{i}"][:rows, c0:c1], axis=0, out=layers[i].grads["b"][c0:c1])
-            opt.update(1, *self.ranges[1][0])
+            opt.update(1, *self.bias_range)
         ctl[update_done(k, parts)] = g
