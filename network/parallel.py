@@ -53,6 +53,7 @@ MIN_BATCH = 16
 MAX_AUTO_WORKERS = 2
 STOP_TIMEOUT_S = 10.0
 
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -128,6 +129,8 @@ class Trainer(Member):
             finally:
                 os.unlink(path)   # every process has it mapped (or has failed): nothing to leave behind
         except BaseException:
+            if hasattr(self, "model"):   # its arrays may be in the block already
+                self._take_back()
             POOL.give_back(self.helpers, broken=True)
             raise
         self.peer_alive = self._check_helpers
@@ -191,7 +194,6 @@ class Trainer(Member):
                     broken = True
                     break
                 time.sleep(0.0005)
-        self.set_mode(False)
         self._take_back()
         self.limits.__exit__(None, None, None)
         self.block.release()
@@ -200,7 +202,8 @@ class Trainer(Member):
     def _take_back(self) -> None:
         """Move the parameters and optimiser state back into this process's own memory: after
         training nothing of the model is shared, so neither a helper that is late to leave nor a
-        later fork of this process can write into it."""
+        later fork of this process can write into it. Its layers go back to training alone."""
+        self.set_mode(False)
         model, opt = self.model, self.model.optimizer
         state = {name: [s.copy() for s in opt.state[name]] for name in opt.state_names}
         iterations = opt.iterations

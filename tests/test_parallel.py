@@ -64,6 +64,20 @@ def shared_files_left():
     return [name for name in os.listdir(folder) if name.startswith("network-train-")]
 
 
+def owns_its_memory(m) -> bool:
+    """The model's parameters and optimiser state are in this process's own memory (not a shared
+    mapping), the layers see them, and no layer is left in shared-training mode."""
+    def memory(a):
+        while isinstance(a, np.ndarray) and a.base is not None:
+            a = a.base
+        return a
+
+    arrays = [a for pair in m._flat for a in pair] + [a for states in m.optimizer.state.values() for a in states]
+    return (all(isinstance(memory(a), np.ndarray) for a in arrays)
+            and np.shares_memory(m.layers[0].params["W"], m._flat[0][0])
+            and not any(getattr(layer, "defer_weight_grads", False) for layer in m.layers))
+
+
 def flat(m):
     return np.concatenate([w.ravel() for w in m.get_weights()])
 
@@ -147,14 +161,7 @@ def test_weights_stay_usable_between_fits_and_with_one_process_after():
     before = m.evaluate(x, y)["loss"]
     # After the fit nothing of the model lives in shared memory: no late helper, no later fork of
     # this process can write into its weights or optimiser state.
-    def memory(a):
-        while isinstance(a, np.ndarray) and a.base is not None:
-            a = a.base
-        return a
-
-    arrays = [a for pair in m._flat for a in pair] + [a for states in m.optimizer.state.values() for a in states]
-    assert all(isinstance(memory(a), np.ndarray) for a in arrays)
-    assert np.shares_memory(m.layers[0].params["W"], m._flat[0][0])
+    assert owns_its_memory(m)
     m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=1)
     m.fit(x, y, epochs=1, batch_size=64, verbose=0, workers=2)   # a new session, another batch size
     assert m.evaluate(x, y)["loss"] < before
@@ -286,3 +293,18 @@ def test_a_helper_that_cannot_start_means_one_process_or_one_clear_error(monkeyp
     with pytest.raises(ParallelTrainingError, match="cannot start a helper process"):
         m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
     assert not helper_process.POOL.busy
+
+
+def test_a_helper_that_cannot_join_leaves_the_model_as_it_was(monkeypatch):
+    def refuse(self):
+        raise ParallelTrainingError("the helper process could not join: a test says no")
+
+    monkeypatch.setattr(helper_process.Helper, "expect_ready", refuse)
+    x, y = data()
+    m = model(OPTIMIZERS["momentum"]())
+    before = flat(m)
+    with pytest.raises(ParallelTrainingError, match="could not join"):
+        m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
+    assert owns_its_memory(m) and np.array_equal(flat(m), before)
+    m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=1)   # and it trains on in one process
+    assert not np.array_equal(flat(m), before)
