@@ -15,8 +15,6 @@ import numpy as np
 
 from .registry import from_spec
 
-CHUNK = 100000000   # elements: the update's six arrays of this length fit in a 1 MB L2 cache
-
 
 class Optimizer:
     name = "optimizer"
@@ -79,7 +77,7 @@ class Optimizer:
             self.update(i, products[0][0], products[-1][1])
 
     def _begin_step(self) -> None:
-        """Per-step scalars (bias corrections) computed once, not per chunk."""
+        """Per-step scalars (bias corrections) computed once, not per slice."""
 
     def _update(self, p, g, states, tmp, wd) -> None:
         raise NotImplementedError
