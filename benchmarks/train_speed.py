@@ -207,6 +207,11 @@ def main() -> None:
         sizes, batch, start = args.gemm_worker
         print(gemm_rate(tuple(map(int, sizes.split("-"))), int(batch), float(start)))
         return
+    if args.torch:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            parser.error("--torch needs PyTorch in this environment: pip install torch (it is not a dependency)")
     x, y = data()
     rows = []
     if not args.json:
