@@ -218,10 +218,10 @@ class Dropout(Layer):
             self.rng.random(out=mask, dtype=self.dtype)
         else:   # jump to row lo's numbers, draw ours, jump to where the whole batch's draw ends
             lo, hi, n = self.rows
-            start, per_row = self.rng.bit_generator.state, mask[0].size if len(mask) else 0
+            start, per_row = self.rng.bit_generator.state, int(np.prod(x.shape[1:]))
             _skip_draws(self.rng, start, lo * per_row, self.dtype)
             self.rng.random(out=mask, dtype=self.dtype)
-            _skip_draws(self.rng, start, n * int(np.prod(x.shape[1:])), self.dtype)
+            _skip_draws(self.rng, start, n * per_row, self.dtype)
         # mask = [u >= rate] / (1 - rate), computed in place
         np.greater_equal(mask, self.rate, out=mask, casting="unsafe")
         mask *= 1.0 / (1.0 - self.rate)
