@@ -104,3 +104,25 @@ def make_unipen(writers: int = 3, per_digit: int = 2, seed: int = 0) -> str:
                 lines += [".DT 100", ""]
                 k += 1
     return "\n".join(lines) + "\n"
+
+
+def tiny_workspace(root, n_train: int, n_test: int, *train_args: str) -> dict:
+    """A fixture data set in ``root`` and a model named "tiny" trained on it by ``ModelManager.py
+    train`` with ``train_args`` (the command-line tests' shared starting point)."""
+    import ModelManager as mm
+
+    source, models = root / "digits.npz", root / "models"
+    np.savez(source, **make_arrays(n_train=n_train, n_test=n_test))
+    code = mm.main(["train", "--name", "tiny", *train_args, "--source", str(source), "--models-dir", str(models),
+                    "--quiet", "--pen-copies", "0"])
+    assert code == 0
+    return {"source": source, "models": models}
+
+
+def run_command(capsys, *argv):
+    """``ModelManager.py`` with ``argv``: its exit code, stdout and stderr."""
+    import ModelManager as mm
+
+    code = mm.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err

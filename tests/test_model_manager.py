@@ -7,9 +7,9 @@ import signal
 
 import numpy as np
 import pytest
-from fixtures import DIGIT_STROKES, draw_digit, make_arrays
+from fixtures import DIGIT_STROKES, draw_digit, tiny_workspace
+from fixtures import run_command as run
 
-import ModelManager as mm
 import network
 from app.model_store import CHECKPOINTS, list_models
 
@@ -17,21 +17,8 @@ from app.model_store import CHECKPOINTS, list_models
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     """A fixture data set and a trained tiny model, shared by the tests of this module."""
-    root = tmp_path_factory.mktemp("mm")
-    source = root / "digits.npz"
-    np.savez(source, **make_arrays(n_train=400, n_test=100))
-    models = root / "models"
-    code = mm.main(["train", "--name", "tiny", "--layers", "784,32,10", "--epochs", "3", "--copies", "1",
-                    "--validation", "50", "--source", str(source), "--models-dir", str(models), "--quiet",
-                    "--lr", "0.1", "--pen-copies", "0"])
-    assert code == 0
-    return {"source": source, "models": models}
-
-
-def run(capsys, *argv):
-    code = mm.main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return tiny_workspace(tmp_path_factory.mktemp("mm"), 400, 100, "--layers", "784,32,10", "--epochs", "3",
+                          "--copies", "1", "--validation", "50", "--lr", "0.1")
 
 
 def test_train_saves_model_metadata_and_curves(workspace):

@@ -12,7 +12,8 @@ import threading
 
 import numpy as np
 import pytest
-from fixtures import DIGIT_STROKES, draw_digit, make_arrays
+from fixtures import DIGIT_STROKES, draw_digit, make_arrays, tiny_workspace
+from fixtures import run_command as run
 
 import data
 import ModelManager as mm
@@ -23,20 +24,8 @@ from network import ModelFileError, load_model
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("robust")
-    source = root / "digits.npz"
-    np.savez(source, **make_arrays(n_train=300, n_test=60))
-    models = root / "models"
-    assert mm.main(["train", "--name", "tiny", "--layers", "784,16,10", "--epochs", "2", "--copies", "0",
-                    "--validation", "30", "--source", str(source), "--models-dir", str(models), "--quiet",
-                    "--pen-copies", "0"]) == 0
-    return {"source": source, "models": models}
-
-
-def run(capsys, *argv):
-    code = mm.main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return tiny_workspace(tmp_path_factory.mktemp("robust"), 300, 60, "--layers", "784,16,10", "--epochs", "2",
+                          "--copies", "0", "--validation", "30")
 
 
 def one_line_error(err: str) -> bool:
