@@ -11,6 +11,8 @@ It applies only to the arrays bound with ``decay=True`` (weights, not biases).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .registry import from_spec
@@ -59,6 +61,10 @@ class Optimizer:
         here is element by element, so processes that each own some rows of every weight matrix
         can each update just theirs (network/parallel.py)."""
         self.iterations += 1
+        # Python floats, never numpy float64 scalars: under numpy 2's promotion rules a float64
+        # scalar turns `tmp *= c` on a float32 array into a float64 loop plus casts (Adam's
+        # update ran 1.5x slower so); a Python float is "weak" and the work stays in float32.
+        self.learning_rate = float(self.learning_rate)
         self._begin_step()
 
     def update(self, i: int, lo: int, hi: int) -> None:
@@ -200,8 +206,8 @@ class Adam(Optimizer):
 
     def _begin_step(self):
         t = self.iterations
-        root = np.sqrt(1 - self.beta_2)
-        self._step_size = self.learning_rate * np.sqrt(1 - self.beta_2**t) * (1 - self.beta_1) / ((1 - self.beta_1**t) * root)
+        root = math.sqrt(1 - self.beta_2)   # math, not np: Python floats (see begin_step)
+        self._step_size = self.learning_rate * math.sqrt(1 - self.beta_2**t) * (1 - self.beta_1) / ((1 - self.beta_1**t) * root)
         self._eps = self.epsilon / root
 
     def _update(self, p, g, states, tmp, wd):

@@ -66,6 +66,18 @@ def test_adamw_decays_weights_not_gradients():
     np.testing.assert_allclose(_run(AdamW(0.001, weight_decay=0.1))[0], 0.9989, rtol=1e-6)
 
 
+@pytest.mark.parametrize("opt", [SGD(0.1, momentum=0.9), RMSprop(0.01), Adam(0.001), AdamW(0.001)],
+                         ids=["sgd", "rmsprop", "adam", "adamw"])
+def test_update_scalars_are_python_floats(opt):
+    # numpy 2 runs `float32_array *= np.float64(c)` as a float64 loop plus casts (Adam's update
+    # ran 1.5x slower so): every scalar an update multiplies by is a Python float, even when a
+    # schedule hands the learning rate over as a numpy scalar.
+    opt.learning_rate = np.float64(opt.learning_rate)
+    _run(opt)
+    scalars = {k: v for k, v in vars(opt).items() if isinstance(v, (float, np.floating))}
+    assert scalars and all(type(v) is float for v in scalars.values()), scalars
+
+
 @pytest.mark.parametrize("name,p,y,expected", [
     ("mse", [[1.0, 2.0]], [[0.0, 4.0]], 2.5),
     ("mae", [[1.0, 2.0]], [[0.0, 4.0]], 1.5),
