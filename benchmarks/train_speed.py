@@ -9,7 +9,8 @@ plain way) and, with ``--torch``, PyTorch on the CPU with 2 threads (not a depen
 beside). The rounds are interleaved -- ceilings, ours, plain, torch, ceilings, ours, ... -- and each
 figure is the median of its rounds, because these machines drift by 30 % within minutes.
 
-The GEMM ceiling is the same matrix products alone (forward, dW, and dX except for the input layer),
+The GEMM ceiling is the same matrix products alone (forward, dW, and dX except for the input layer,
+each computed as the library computes it: network.layers.input_grad_product picks dX's faster form),
 timed two ways on this machine: numpy with its BLAS threads on the whole batch, and one process per
 core, each with one BLAS thread on its share of the batch, started together and running side by
 side. The higher of the two is the ceiling. Also prints the CPU, the BLAS kernel and single-sample predict_proba latency.
@@ -29,6 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from network import SGD, Adam, Dense, Sequential  # noqa: E402
+from network.layers import input_grad_product  # noqa: E402
 
 N = 60000
 MODELS = {"784-256-128-10": (784, 256, 128, 10), "784-800-800-10": (784, 800, 800, 10)}
@@ -100,6 +102,7 @@ def gemm_rate(sizes, batch, start: float = 0.0, seconds: float = 1.5) -> float:
     ws = [rng.random((a, b), dtype=np.float32) * 1e-3 for a, b in zip(sizes[:-1], sizes[1:])]
     grads = [np.empty_like(w) for w in ws]
     acts = [rng.random((batch, s), dtype=np.float32) for s in sizes]
+    bufs = [{} for _ in ws]
 
     def step():
         for i, w in enumerate(ws):
@@ -107,7 +110,7 @@ def gemm_rate(sizes, batch, start: float = 0.0, seconds: float = 1.5) -> float:
         for i in reversed(range(len(ws))):
             np.matmul(acts[i].T, acts[i + 1], out=grads[i])
             if i:
-                np.matmul(acts[i + 1], ws[i].T, out=acts[i])
+                input_grad_product(acts[i + 1], ws[i], acts[i], bufs[i])   # dX the way Dense computes it
 
     for _ in range(20):
         step()

@@ -72,6 +72,27 @@ def _buffer(owner: dict, key: str, shape: tuple[int, ...], dtype: np.dtype) -> n
     return buf[: shape[0]]
 
 
+def input_grad_product(dz: np.ndarray, w: np.ndarray, dx: np.ndarray, bufs: dict) -> np.ndarray:
+    """dx = dz @ W.T into ``dx``, the faster of two ways for this shape.
+
+    In BLAS's column-major terms dz @ W.T makes the big W the packed, transposed "A" operand, and
+    OpenBLAS's AVX-512 (SkylakeX) kernel runs that case at half speed: for 32 rows through an
+    800x800 layer 380 us, against 204 us for the same numbers as dx.T = W @ dz.T (W as "B"), and
+    220 us with the copy back into dx's batch-major layout. The copy costs rows x inputs, the
+    product rows x inputs x units, so the detour pays only for few rows and many units: measured
+    on one core, 1.3-1.8x for rows <= 64 with units >= 4 x rows, and a loss elsewhere (the
+    AVX2 kernel is even, +-6 %, on those shapes)."""
+    rows, units = dz.shape
+    if not 16 <= rows <= 64 or units < 4 * rows:
+        return np.matmul(dz, w.T, out=dx)
+    dx_t = bufs.get("dx_t")
+    if dx_t is None or dx_t.shape != (w.shape[0], rows) or dx_t.dtype != dx.dtype:
+        dx_t = bufs["dx_t"] = np.empty((w.shape[0], rows), dtype=dx.dtype)
+    np.matmul(w, dz.T, out=dx_t)
+    dx[...] = dx_t.T
+    return dx
+
+
 class Dense(Layer):
     """Fully connected layer ``a = activation(x @ W + b)``, with the activation fused in.
 
@@ -131,7 +152,7 @@ class Dense(Layer):
         if not self.needs_input_grad:
             return None
         dx = _buffer(self._bufs, "dx", self._x.shape, self.dtype)
-        return np.matmul(dz, self.params["W"].T, out=dx)
+        return input_grad_product(dz, self.params["W"], dx, self._bufs)
 
     def input_grad(self, grad, through_activation: bool = True):
         """dL/dx = dz @ W.T, with the weight and bias gradients left alone."""

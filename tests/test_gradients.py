@@ -7,6 +7,7 @@ from gradcheck import assert_close, numerical_gradient
 
 from network import Activation, Dense, Dropout, Flatten, Sequential, precision
 from network.activations import ACTIVATIONS, get_activation
+from network.layers import input_grad_product
 from network.losses import LOSSES, get_loss
 
 ACTIVATION_NAMES = sorted(ACTIVATIONS)
@@ -92,6 +93,23 @@ def test_dense_gradient(activation):
         layer = Dense(3, activation=activation)
         x = _inputs(rng, (4, 5), activation)
         _check_layer(layer, x, rng)
+
+
+def test_dense_gradient_through_the_transposed_input_product():
+    # 16 rows into 64 units: Dense computes dx as (W @ dz.T).T (layers.input_grad_product)
+    rng = np.random.default_rng(8)
+    with precision(np.float64):
+        _check_layer(Dense(64, activation="tanh"), rng.normal(size=(16, 3)), rng)
+
+
+@pytest.mark.parametrize("rows,inputs,units", [(1, 5, 800), (16, 30, 64), (32, 800, 800), (64, 256, 256),
+                                               (64, 256, 128), (65, 40, 800), (32, 128, 10)])
+def test_input_grad_product_is_dz_times_w_transposed(rows, inputs, units):
+    rng = np.random.default_rng(9)
+    dz, w = rng.normal(size=(rows, units)).astype(np.float32), rng.normal(size=(inputs, units)).astype(np.float32)
+    dx = np.empty((rows, inputs), np.float32)
+    assert input_grad_product(dz, w, dx, {}) is dx
+    np.testing.assert_allclose(dx, dz.astype(np.float64) @ w.T.astype(np.float64), rtol=1e-4, atol=1e-3)
 
 
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
