@@ -168,6 +168,11 @@ def machine() -> str:
     return f"CPU: {cpu}{details}, {os.cpu_count()} cores; BLAS: {kernel}; numpy {np.__version__}; float32"
 
 
+def _spread(values) -> list[float]:
+    values = list(values)
+    return [round(min(values), 2), round(max(values), 2)]
+
+
 def measure(name, sizes, batch, x, y, rounds, with_torch) -> list[dict]:
     """One row per optimiser, every figure the median of ``rounds`` interleaved rounds: in each
     round the GEMM ceilings and every contender run once, so a drift of the machine touches all alike."""
@@ -194,6 +199,12 @@ def measure(name, sizes, batch, x, y, rounds, with_torch) -> list[dict]:
                     "vs_plain": round(ours / row["plain_samples_per_second"], 2)})
         if "torch_samples_per_second" in row:
             row["vs_torch"] = round(ours / row["torch_samples_per_second"], 2)
+        # The same figures round by round (contenders of one round ran minutes apart at most): their
+        # spread says how far to trust the medians on this machine.
+        mine = seconds[optimizer, "ours"]
+        row["fraction_of_gemm_ceiling_range"] = _spread(N / t / max(c.values()) for t, c in zip(mine, ceilings))
+        if (optimizer, "torch") in seconds:
+            row["vs_torch_range"] = _spread(t / m for t, m in zip(seconds[optimizer, "torch"], mine))
         rows.append(row)
     return rows
 
