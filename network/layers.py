@@ -64,7 +64,7 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
-def _buffer(owner: dict, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+def reusable_buffer(owner: dict, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """A reusable array of ``shape``: grown when a bigger batch arrives, else a view of the old one."""
     buf = owner.get(key)
     if buf is None or buf.shape[0] < shape[0] or buf.shape[1:] != shape[1:] or buf.dtype != dtype:
@@ -85,9 +85,7 @@ def input_grad_product(dz: np.ndarray, w: np.ndarray, dx: np.ndarray, bufs: dict
     rows, units = dz.shape
     if not 16 <= rows <= 64 or units < 4 * rows:
         return np.matmul(dz, w.T, out=dx)
-    dx_t = bufs.get("dx_t")
-    if dx_t is None or dx_t.shape != (w.shape[0], rows) or dx_t.dtype != dx.dtype:
-        dx_t = bufs["dx_t"] = np.empty((w.shape[0], rows), dtype=dx.dtype)
+    dx_t = reusable_buffer(bufs, "dx_t", (w.shape[0], rows), dx.dtype)
     np.matmul(w, dz.T, out=dx_t)
     dx[...] = dx_t.T
     return dx
@@ -132,7 +130,7 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         n = x.shape[0]
-        out = _buffer(self._bufs, "out", (n, self.units), self.dtype)
+        out = reusable_buffer(self._bufs, "out", (n, self.units), self.dtype)
         np.matmul(x, self.params["W"], out=out)
         if self.use_bias:
             out += self.params["b"]
@@ -151,7 +149,7 @@ class Dense(Layer):
                 np.sum(dz, axis=0, out=self.grads["b"])
         if not self.needs_input_grad:
             return None
-        dx = _buffer(self._bufs, "dx", self._x.shape, self.dtype)
+        dx = reusable_buffer(self._bufs, "dx", self._x.shape, self.dtype)
         return input_grad_product(dz, self.params["W"], dx, self._bufs)
 
     def input_grad(self, grad, through_activation: bool = True):
@@ -173,7 +171,7 @@ class Activation(Layer):
         self._bufs: dict[str, np.ndarray] = {}
 
     def forward(self, x, training=False):
-        out = _buffer(self._bufs, "out", x.shape, self.dtype)
+        out = reusable_buffer(self._bufs, "out", x.shape, self.dtype)
         np.copyto(out, x)
         self._a = self.activation.forward(out)
         return self._a
@@ -234,7 +232,7 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self._mask = None
             return x
-        mask = _buffer(self._bufs, "mask", x.shape, self.dtype)
+        mask = reusable_buffer(self._bufs, "mask", x.shape, self.dtype)
         if self.rows is None:
             self.rng.random(out=mask, dtype=self.dtype)
         else:   # jump to row lo's numbers, draw ours, jump to where the whole batch's draw ends
@@ -247,7 +245,7 @@ class Dropout(Layer):
         np.greater_equal(mask, self.rate, out=mask, casting="unsafe")
         mask *= 1.0 / (1.0 - self.rate)
         self._mask = mask
-        out = _buffer(self._bufs, "out", x.shape, self.dtype)
+        out = reusable_buffer(self._bufs, "out", x.shape, self.dtype)
         return np.multiply(x, mask, out=out)
 
     def backward(self, grad):

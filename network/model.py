@@ -20,7 +20,7 @@ import numpy as np
 from . import serialization
 from .callbacks import Callback
 from .errors import TrainingDiverged
-from .layers import Dense, Dropout, Flatten, Layer
+from .layers import Dense, Dropout, Flatten, Layer, reusable_buffer
 from .losses import Loss, get_loss
 from .metrics import get_metric, to_labels
 from .optimizers import Optimizer, get_optimizer
@@ -333,19 +333,13 @@ class Sequential:
 
     def _train_step(self, x, y, idx) -> tuple[float, int]:
         """The plain step, in this process alone: gather the batch, forward, backward, update."""
-        xb = np.take(x, idx, axis=0, out=self._buffer("fit_x", (len(idx),) + self.input_shape))
-        yb = np.take(y, idx, axis=0, out=self._buffer("fit_y", (len(idx),) + self.output_shape))
+        bufs, n = self._fit_buffers, len(idx)   # batch buffers reused step to step, as the layers reuse theirs
+        xb = np.take(x, idx, axis=0, out=reusable_buffer(bufs, "x", (n,) + self.input_shape, self.dtype))
+        yb = np.take(y, idx, axis=0, out=reusable_buffer(bufs, "y", (n,) + self.output_shape, self.dtype))
         loss, correct = self._forward_backward(xb, yb)
         if math.isfinite(loss):
             self.optimizer.step()
         return loss, correct
-
-    def _buffer(self, name: str, shape: tuple) -> np.ndarray:
-        """A reusable batch buffer (allocated once for the largest batch, as the layers do for theirs)."""
-        buf = self._fit_buffers.get(name)
-        if buf is None or buf.shape[0] < shape[0] or buf.shape[1:] != shape[1:] or buf.dtype != self.dtype:
-            buf = self._fit_buffers[name] = np.empty(shape, dtype=self.dtype)
-        return buf[:shape[0]]
 
     # -- inference -------------------------------------------------------
     def predict_proba(self, x) -> np.ndarray:
