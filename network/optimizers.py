@@ -27,9 +27,21 @@ class Optimizer:
             raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
         if weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = learning_rate
         self.weight_decay = float(weight_decay)
         self.iterations = 0
+
+    @property
+    def learning_rate(self) -> float:
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        # Kept as a Python float whoever sets it (a schedule, a callback, the parallel trainer): under
+        # numpy 2's promotion rules a numpy float64 scalar turns `tmp *= c` on a float32 array into a
+        # float64 loop plus casts (Adam's update ran 1.5x slower so); a Python float is "weak" and
+        # the work stays in float32. Every per-step scalar follows the same rule.
+        self._learning_rate = float(value)
 
     def bind(self, params: list[np.ndarray], grads: list[np.ndarray], decay: list[bool] | None = None,
              state: dict[str, list[np.ndarray]] | None = None) -> "Optimizer":
@@ -61,10 +73,6 @@ class Optimizer:
         here is element by element, so processes that each own some rows of every weight matrix
         can each update just theirs (network/parallel.py)."""
         self.iterations += 1
-        # Python floats, never numpy float64 scalars: under numpy 2's promotion rules a float64
-        # scalar turns `tmp *= c` on a float32 array into a float64 loop plus casts (Adam's
-        # update ran 1.5x slower so); a Python float is "weak" and the work stays in float32.
-        self.learning_rate = float(self.learning_rate)
         self._begin_step()
 
     def update(self, i: int, lo: int, hi: int) -> None:
@@ -206,7 +214,7 @@ class Adam(Optimizer):
 
     def _begin_step(self):
         t = self.iterations
-        root = math.sqrt(1 - self.beta_2)   # math, not np: Python floats (see begin_step)
+        root = math.sqrt(1 - self.beta_2)   # math, not np: Python floats (see learning_rate)
         self._step_size = self.learning_rate * math.sqrt(1 - self.beta_2**t) * (1 - self.beta_1) / ((1 - self.beta_1**t) * root)
         self._eps = self.epsilon / root
 
