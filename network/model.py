@@ -303,14 +303,15 @@ class Sequential:
         order = self.rng.permutation(n) if shuffle else np.arange(n)
         loss_sum, correct = 0.0, 0
         bar = _progress(verbose, epoch, epochs, steps)
+        batches = [order[step * batch_size:(step + 1) * batch_size] for step in range(steps)] + [None]
         for step in range(steps):
-            idx = order[step * batch_size:(step + 1) * batch_size]
+            idx = batches[step]
             if self.lr_schedule is not None:
                 self.optimizer.learning_rate = self.lr_schedule(epoch + step / steps)
             if trainer is None:
                 batch_loss, batch_correct = self._train_step(x, y, idx)
             else:
-                batch_loss, batch_correct = trainer.step(x, y, idx)
+                batch_loss, batch_correct = trainer.step(x, y, idx, batches[step + 1])
             if not math.isfinite(batch_loss):
                 raise TrainingDiverged(
                     f"training diverged: the loss became {batch_loss} at epoch {epoch + 1}, batch {step + 1}; "

@@ -135,6 +135,7 @@ class Trainer(Member):
             raise
         self.peer_alive = self._check_helpers
         self.step_number = 0
+        self.gathered = None   # (step, rows) of a batch gathered ahead into its slot
         self.limits = _one_blas_thread()
 
     def _start_helpers(self, path: str) -> None:
@@ -154,26 +155,38 @@ class Trainer(Member):
         for helper in self.helpers:
             helper.check()
 
-    def step(self, x: np.ndarray, y: np.ndarray, idx: np.ndarray) -> tuple[float, int]:
-        """One training step on rows ``idx`` of ``(x, y)``: the batch's mean loss and correct count."""
+    def step(self, x: np.ndarray, y: np.ndarray, idx: np.ndarray, next_idx: np.ndarray | None = None) -> tuple[float, int]:
+        """One training step on rows ``idx`` of ``(x, y)``: the batch's mean loss and correct count.
+        ``next_idx``, the rows of the step after, lets this process gather that batch while it waits
+        for the helpers to finish this one."""
         g, rows, parts = self.step_number + 1, len(idx), self.parts
-        xb, yb = self.block.arrays["x"], self.block.arrays["y"]
         self.ctl[ROWS] = rows
         self.val[LR] = self.model.optimizer.learning_rate
-        # The helpers' rows first, so that they start while this process gathers its own.
-        lo, hi = share(rows, 1, parts)[0], rows
-        np.take(x, idx[lo:hi], axis=0, out=xb[lo:hi])
-        np.take(y, idx[lo:hi], axis=0, out=yb[lo:hi])
-        self.ctl[GO] = g
-        lo, hi = share(rows, 0, parts)
-        np.take(x, idx[lo:hi], axis=0, out=xb[lo:hi])
-        np.take(y, idx[lo:hi], axis=0, out=yb[lo:hi])
+        ahead = self.gathered
+        if ahead is not None and ahead[0] == g and ahead[1] is idx:   # the last step's wait gathered it
+            self.ctl[GO] = g
+        else:   # the helpers' rows first, so that they start while this process gathers its own
+            self._gather(g, x, y, idx, share(rows, 1, parts)[0], rows)
+            self.ctl[GO] = g
+            self._gather(g, x, y, idx, *share(rows, 0, parts))
         self.take_part(g, rows)
+        # Gathering random rows of x would delay the helpers' start of the next step; here it fills
+        # this process's wait for them to finish this one, into the slot this step does not use.
+        self.gathered = None
+        if next_idx is not None and len(next_idx):
+            self._gather(g + 1, x, y, next_idx, 0, len(next_idx))
+            self.gathered = (g + 1, next_idx)
         if not self.wait_all(update_done, g):
             self._raise_failure()
         self.step_number = g
         loss = sum(self.val[loss_slot(j)] for j in range(parts)) / rows
         return loss, int(sum(self.val[correct_slot(j)] for j in range(parts)))
+
+    def _gather(self, g: int, x: np.ndarray, y: np.ndarray, idx: np.ndarray, lo: int, hi: int) -> None:
+        """Rows idx[lo:hi] of (x, y) into step g's batch slot."""
+        slot = g % 2
+        np.take(x, idx[lo:hi], axis=0, out=self.block.arrays["x"][slot, lo:hi])
+        np.take(y, idx[lo:hi], axis=0, out=self.block.arrays["y"][slot, lo:hi])
 
     def _raise_failure(self) -> None:
         for helper in self.helpers:

@@ -96,8 +96,10 @@ def block_specs(model, parts: int, batch_size: int) -> dict:
     for name in model.optimizer.state_names:
         specs[f"{name}_weights"] = ((n_weights,), dtype)
         specs[f"{name}_biases"] = ((n_biases,), dtype)
-    specs["x"] = ((batch_size,) + tuple(model.input_shape), dtype)
-    specs["y"] = ((batch_size,) + tuple(model.output_shape), dtype)
+    # Two batch slots, used by turns (step g in slot g % 2): the trainer gathers the next batch into
+    # one while the other is still being read (see Trainer.step).
+    specs["x"] = ((2, batch_size) + tuple(model.input_shape), dtype)
+    specs["y"] = ((2, batch_size) + tuple(model.output_shape), dtype)
     for i, source in dense_inputs(model).items():
         units_in, units = model.layers[i].params["W"].shape
         if source != "x":
@@ -199,20 +201,21 @@ class Member:
     def take_part(self, g: int, rows: int) -> None:
         """Steps 1-4 of the module docstring for step ``g`` of an ``rows``-row batch."""
         k, parts, ctl, val, a, layers = self.k, self.parts, self.ctl, self.val, self.block.arrays, self.model.layers
+        xb, yb = a["x"][g % 2], a["y"][g % 2]
         lo, hi = share(rows, k, parts)
         self.model.optimizer.learning_rate = val[LR]
         if self.rows_now != (lo, hi, rows):   # changes only for a last, smaller batch
             self.rows_now = (lo, hi, rows)
             self.set_rows(self.rows_now)
         if hi > lo:
-            loss, correct = self.model._forward_backward(a["x"][lo:hi], a["y"][lo:hi], scale=(hi - lo) / rows)
+            loss, correct = self.model._forward_backward(xb[lo:hi], yb[lo:hi], scale=(hi - lo) / rows)
             if math.isfinite(loss):
                 for layer, x_stage, dz_stage in self.staging:
                     if x_stage is not None:
                         x_stage[lo:hi] = layer._x.reshape(hi - lo, -1)
                     dz_stage[lo:hi] = layer._dz
         else:   # a batch smaller than the number of processes: this one has no rows,
-            self.model._forward(a["x"][lo:hi], training=True)   # but its dropout layers draw as the others do
+            self.model._forward(xb[lo:hi], training=True)   # but its dropout layers draw as the others do
             loss, correct = 0.0, 0
         val[loss_slot(k)], val[correct_slot(k)] = loss * (hi - lo), correct
         ctl[backward_done(k, parts)] = g
@@ -221,8 +224,8 @@ class Member:
         if all(math.isfinite(val[loss_slot(j)]) for j in range(parts)):
             opt = self.model.optimizer
             opt.begin_step()
-            products = [(start, stop, a[self.inputs[i]][:rows].reshape(rows, -1)[:, r0:r1], a[f"dz{i}"][:rows])
-                        for i, r0, r1, start, stop in self.weight_rows]   # dW[r0:r1] = x[:, r0:r1].T @ dz
+            products = [(start, stop, (xb if self.inputs[i] == "x" else a[self.inputs[i]])[:rows].reshape(rows, -1)[:, r0:r1],
+                         a[f"dz{i}"][:rows]) for i, r0, r1, start, stop in self.weight_rows]   # dW[r0:r1] = x[:, r0:r1].T @ dz
             opt.update_from_products(0, products)
             for i, c0, c1 in self.bias_columns:
                 np.sum(a[f"dz{i}"][:rows, c0:c1], axis=0, out=layers[i].grads["b"][c0:c1])

@@ -128,6 +128,31 @@ def test_jumping_ahead_gives_the_numbers_a_whole_draw_gives(dtype, drawn_before)
             assert np.array_equal(other.random(5, dtype=np.float32), after)
 
 
+def test_a_batch_gathered_ahead_is_used_only_for_the_step_it_was_gathered_for():
+    # Trainer.step gathers the next step's batch while it waits for the helper; a step that is then
+    # given other rows (a caller that changed its mind) trains on those, as the plain step does.
+    x, y = data()
+    plain, shared = model(Adam(0.003)), model(Adam(0.003))
+    plain.fit(x[:50], y[:50], batch_size=50, verbose=0, workers=1, shuffle=False)   # builds both alike
+    shared.fit(x[:50], y[:50], batch_size=50, verbose=0, workers=1, shuffle=False)
+    onehot = plain._as_target(y, len(y))
+    a, b, c = np.arange(0, 50), np.arange(50, 100), np.arange(100, 150)
+    trainer = parallel.open_trainer(shared, 2, 50, 10**12)
+    try:
+        gathers = []
+        original = trainer._gather
+        trainer._gather = lambda *args: (gathers.append(args[0]), original(*args))
+        trainer.step(x, onehot, a, next_idx=b)    # gathers a, then b ahead
+        trainer.step(x, onehot, b, next_idx=b)    # b was ready; gathers the next ahead
+        trainer.step(x, onehot, c)                # not the rows gathered ahead: gathers c itself
+        assert gathers == [1, 1, 2, 3, 3, 3]
+    finally:
+        trainer.close()
+    for rows in (a, b, c):
+        plain._train_step(x, onehot, rows)
+    np.testing.assert_allclose(flat(shared), flat(plain), rtol=1e-4, atol=2e-6)
+
+
 def test_same_seed_same_bytes():
     first, _ = trained(2, OPTIMIZERS["adam"], dropout=0.2)
     second, _ = trained(2, OPTIMIZERS["adam"], dropout=0.2)
