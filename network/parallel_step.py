@@ -134,7 +134,9 @@ class Member:
                     dst[...] = src
         model._flatten_parameters(storage, copy=copy)
         iterations = opt.iterations
-        opt.bind([a["weights"], a["biases"]], [storage[0][1], storage[1][1]], decay=[True, False], state=state)
+        # The gradients here are this process's own work arrays, computed anew at every step.
+        opt.bind([a["weights"], a["biases"]], [storage[0][1], storage[1][1]], decay=[True, False], state=state,
+                 consume_gradients=True)
         opt.iterations = iterations
         # This process's rows of the weights, as one stretch of the flat weight vector cut at row
         # boundaries (so its optimiser works on one long range, not one per layer), and likewise
