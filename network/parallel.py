@@ -11,8 +11,8 @@ rows of every weight matrix:
      in shared memory instead of computing the weight gradient;
   2. wait until every process has done so;
   3. for the weight rows it owns (one stretch of the flat weight vector, cut at row boundaries),
-     compute their gradient from the whole batch, dW[rows] = x[:, rows].T @ dz (likewise its
-     stretch of the biases), and run the optimiser on that stretch alone
+     compute their gradient from the whole batch, dW[rows] = x[:, rows].T @ dz (the helpers
+     likewise share the biases), and run the optimiser on that stretch alone
      (``Optimizer.update_from_products``): every row has one owner, so no locks, and no process writes or
      reads a full-size gradient;
   4. wait until every row is updated, since the next forward pass reads them all.
