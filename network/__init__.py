@@ -12,11 +12,11 @@ from .errors import ModelFileError, ParallelTrainingError, TrainingDiverged
 from .layers import Activation, Dense, Dropout, Flatten, Layer
 from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, MeanAbsoluteError, MeanSquaredError
 from .metrics import accuracy, binary_accuracy, categorical_accuracy, confusion_matrix
-from .model import Sequential
+from .model import Sequential, load_model
 from .optimizers import SGD, Adam, AdamW, RMSprop
 from .precision import get_dtype, precision
 from .schedules import Constant, CosineDecay, ExponentialDecay, StepDecay, WarmUp
-from .serialization import load_model, read_description
+from .serialization import read_description
 
 __all__ = [
     "Activation", "Adam", "AdamW", "BinaryCrossEntropy", "Callback", "CategoricalCrossEntropy", "Constant",

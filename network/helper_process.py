@@ -1,6 +1,6 @@
 """Helper processes for shared training (network/parallel.py): started once, kept between fits.
 
-A helper is ``python -c`` running ``network.parallel.serve``: it takes commands as JSON lines on its
+A helper is ``python -c`` running ``network.parallel_helper.serve``: it takes commands as JSON lines on its
 stdin and answers on its stdout, so no pickling and no re-import of the user's main script (as
 multiprocessing's spawn would do). It is in a session of its own, so Ctrl-C goes to the training
 process alone, and it exits when its stdin closes, that is when the training process ends.
@@ -22,7 +22,7 @@ from .errors import ParallelTrainingError
 START_TIMEOUT_S = 60.0
 
 _BOOT = ("import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); sys.path.insert(0, sys.argv[1]); "
-         "from network.parallel import serve; serve()")
+         "from network.parallel_helper import serve; serve()")
 
 
 class Helper:

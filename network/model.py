@@ -20,11 +20,12 @@ import numpy as np
 from . import serialization
 from .callbacks import Callback
 from .errors import TrainingDiverged
-from .layers import Dense, Dropout, Flatten, Layer, reusable_buffer
+from .layers import Dense, Dropout, Flatten, Layer, layer_from_config, reusable_buffer
 from .losses import Loss, get_loss
 from .metrics import get_metric, to_labels
 from .optimizers import Optimizer, get_optimizer
 from .precision import get_dtype
+from .progress import epoch_line, progress_bar
 from .schedules import Schedule, get_schedule
 
 PREDICT_BATCH = 1024  # big enough for BLAS to be efficient, small enough to bound memory
@@ -128,8 +129,6 @@ class Sequential:
         Use this rather than ``copy.deepcopy``: the layers' parameters are views into the flat
         storage, and a deep copy would cut them loose from it.
         """
-        from .layers import layer_from_config
-
         if not self.built:
             self.build()
         clone = Sequential([layer_from_config(type(layer).__name__, layer.get_config()) for layer in self.layers],
@@ -265,7 +264,9 @@ class Sequential:
         for cb in callbacks:
             cb.set_model(self)
             cb.on_train_begin()
-        from . import parallel  # here, not at import: the helper machinery is for training only
+        # Imported here, not at the top, for start-up time alone (no cycle: parallel never imports the
+        # model): the helper machinery is for training, and the app, which only predicts, starts faster.
+        from . import parallel
         trainer = None
         try:  # overflow becomes TrainingDiverged below, not a stream of numpy warnings
             trainer = parallel.open_trainer(self, workers, batch_size, len(x) * (epochs - initial_epoch))
@@ -281,7 +282,7 @@ class Sequential:
                     for k, v in logs.items():
                         self.history.setdefault(k, []).append(float(v))
                     if verbose:
-                        print(_epoch_line(epoch, epochs, logs), flush=True)
+                        print(epoch_line(epoch, epochs, logs), flush=True)
                     for cb in callbacks:
                         cb.on_epoch_end(epoch, logs)
                     if self.stop_training:
@@ -302,7 +303,7 @@ class Sequential:
         steps = math.ceil(n / batch_size)
         order = self.rng.permutation(n) if shuffle else np.arange(n)
         loss_sum, correct = 0.0, 0
-        bar = _progress(verbose, epoch, epochs, steps)
+        bar = progress_bar(verbose, epoch, epochs, steps)
         batches = [order[step * batch_size:(step + 1) * batch_size] for step in range(steps)] + [None]
         for step in range(steps):
             idx = batches[step]
@@ -429,17 +430,13 @@ class Sequential:
     @classmethod
     def load(cls, path) -> "Sequential":
         """Load a model saved with ``save``; a bad file raises ``ModelFileError``."""
-        return serialization.load_model(path)
+        saved = serialization.read_model(path)   # checked: description, layers, arrays
+        model = cls(saved.layers, seed=saved.seed, name=saved.name)
+        saved.restore(model)                      # built, weights, history, training set-up, optimiser state
+        return model
 
 
-def _progress(verbose: int, epoch: int, epochs: int, steps: int):
-    if verbose != 1:
-        return None
-    from tqdm.auto import tqdm
+def load_model(path) -> Sequential:
+    """Rebuild a saved model: architecture, weights, training set-up and optimiser state."""
+    return Sequential.load(path)
 
-    return tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", leave=False, mininterval=0.2)
-
-
-def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:
-    parts = [f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "time")]
-    return f"Epoch {epoch + 1}/{epochs}: " + ", ".join(parts) + f", lr {logs['lr']:.3g}, {logs['time']:.1f}s"

@@ -33,18 +33,19 @@ rows (``layers._skip_draws``).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import platform
-import signal
-import sys
 import time
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .errors import ParallelTrainingError
 from .helper_process import POOL
-from .parallel_step import FAILED, GO, LR, ROWS, STOP, Member, block_specs, correct_slot, left_session, loss_slot, share, update_done
+from .layers import LAYERS
+from .losses import LOSSES
+from .optimizers import OPTIMIZERS
+from .parallel_step import GO, LR, ROWS, STOP, Member, block_specs, correct_slot, left_session, loss_slot, share, update_done
 from .shared_block import SharedBlock
 
 # The work below which starting a helper (about 0.2 s) does not pay: weights x samples of the whole fit.
@@ -68,11 +69,6 @@ def _ordered_stores() -> bool:
 
 def supported(model) -> bool:
     """Whether a helper can rebuild this model: the library's own layer, activation, loss and optimiser classes."""
-    from .activations import ACTIVATIONS
-    from .layers import LAYERS
-    from .losses import LOSSES
-    from .optimizers import OPTIMIZERS
-
     return (all(LAYERS.get(type(layer).__name__) is type(layer) for layer in model.layers)
             and all(ACTIVATIONS.get(layer.activation.name) is type(layer.activation)
                     for layer in model.layers if hasattr(layer, "activation"))
@@ -234,63 +230,3 @@ def _one_blas_thread():
     except ImportError:   # without it BLAS threads compete with the helpers: slower, still right
         return contextlib.nullcontext()
     return threadpool_limits(1, user_api="blas")
-
-
-# -- the helper's side -----------------------------------------------------------------------
-
-def _join(message: dict) -> Member:
-    """Build this helper's copy of the model, bound to the shared block the trainer made."""
-    from .layers import layer_from_config
-    from .model import Sequential
-    from .precision import precision
-
-    block = SharedBlock.attach(message["path"], message["size"], message["layout"])
-    with precision(np.dtype(message["dtype"])):
-        model = Sequential([layer_from_config(name, config) for name, config in message["layers"]])
-        model.build(tuple(message["input_shape"]))
-        model.compile(loss=message["loss"], optimizer=message["optimizer"], metrics=())
-    model.optimizer.iterations = message["iterations"]
-    for i, state in message["rng"].items():
-        model.layers[int(i)].rng.bit_generator.state = state
-    member = Member(model, block, message["k"], message["parts"])
-    member.bind(copy=False)
-    parent = os.getppid()
-
-    def parent_alive() -> None:
-        if os.getppid() != parent:   # the trainer is gone: so are we
-            os._exit(0)
-
-    member.peer_alive = parent_alive
-    return member
-
-
-def _run(member: Member) -> None:
-    g = 0
-    while member.wait(GO, g + 1):
-        g += 1
-        member.take_part(g, member.ctl[ROWS])
-
-
-def _say(message: dict) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
-def serve() -> None:
-    """A helper's life: join each session it is sent, take part in its steps, until stdin closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for line in sys.stdin:
-        member = None
-        try:
-            member = _join(json.loads(line))
-            _say({"ready": True})
-            _run(member)
-        except Exception as e:   # reported to the trainer, which turns it into one line
-            _say({"error": f"{type(e).__name__}: {e}"})
-            if member is not None:
-                member.ctl[FAILED] = 1
-        finally:
-            if member is not None:
-                member.ctl[left_session(member.k, member.parts)] = 1
-                member.block.release()
-            del member

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from .layers import Flatten
 from .shared_block import SharedBlock
 
 SPIN_S = 0.002          # spin (yielding) this long before backing off to short sleeps
@@ -58,8 +59,6 @@ def dense_layers(model) -> list[int]:
 def dense_inputs(model) -> dict[int, str]:
     """Where each dense layer's whole-batch input is in the block: the batch itself for a first
     layer that reads it (through Flatten at most), else a copy its processes leave."""
-    from .layers import Flatten
-
     return {i: "x" if all(isinstance(layer, Flatten) for layer in model.layers[:i]) else f"x{i}"
             for i in dense_layers(model)}
 

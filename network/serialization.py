@@ -6,6 +6,10 @@ free-form metadata and the SHA-256 of ``weights.npz``. The arrays are read with
 ``allow_pickle=False``, so a file can never run code. Every way a file can be
 wrong (missing, truncated, edited, swapped, from a newer version) ends in one
 ``ModelFileError`` that names the file and the problem.
+
+This module knows the files, not the model class: ``save_model`` reads what any built model offers
+(its layers, their configs and arrays), ``read_model`` gives back checked layers and arrays, and
+``Sequential.save`` / ``Sequential.load`` (network/model.py, above this module) call them.
 """
 from __future__ import annotations
 
@@ -16,12 +20,14 @@ import math
 import os
 import stat
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import atomic_write
 from .errors import ModelFileError
+from .layers import layer_from_config
 
 FORMAT = "numpy-mlp-model"
 FORMAT_VERSION = 1
@@ -188,55 +194,84 @@ def _read_arrays(config_path: Path, weights_path: Path, expected: dict) -> dict[
     return arrays
 
 
-def load_model(path):
-    """Rebuild a saved model: architecture, weights, training set-up and optimiser state."""
-    from .layers import layer_from_config
-    from .model import Sequential
+@dataclass
+class SavedModel:
+    """A checked saved model, read but not yet a model: its description, its layers (built from the
+    whitelist, their sizes bounded) and its arrays. ``Sequential.load`` makes the model and hands it
+    to ``restore``; this module never needs the model class, so it sits below it."""
+    description: dict
+    layers: list
+    input_shape: tuple[int, ...]
+    arrays: dict[str, np.ndarray]
+    config_path: Path
+    weights_path: Path
 
+    @property
+    def seed(self):
+        return self.description.get("seed")
+
+    @property
+    def name(self) -> str:
+        return str(self.description.get("name", "model"))
+
+    def restore(self, model) -> None:
+        """Build ``model`` (made from ``layers``) and give it the saved weights, history, metadata,
+        training set-up and optimiser state."""
+        desc, arrays = self.description, self.arrays
+        try:
+            model.build(self.input_shape)
+        except (ValueError, TypeError, RuntimeError) as e:
+            raise ModelFileError(self.config_path, f"describes an invalid model: {e}") from None
+        for i, layer in enumerate(model.layers):
+            for k in layer.params:
+                key = f"layer{i}.{k}"
+                if key not in arrays or arrays[key].shape != layer.params[k].shape:
+                    raise ModelFileError(self.weights_path, f"array {key!r} does not fit layer {i} ({type(layer).__name__})")
+                layer.params[k][...] = arrays[key]
+        history = desc.get("history")
+        model.history = {k: list(v) for k, v in history.items()} if isinstance(history, dict) else {}
+        model.metadata = desc.get("metadata") if isinstance(desc.get("metadata"), dict) else {}
+        setup = desc.get("compile")
+        if isinstance(setup, dict):
+            self._restore_training_setup(model, setup)
+
+    def _restore_training_setup(self, model, setup: dict) -> None:
+        try:
+            model.compile(loss=setup["loss"], optimizer=setup["optimizer"], metrics=setup.get("metrics", ["accuracy"]),
+                          lr_schedule=setup.get("lr_schedule"))
+        except (ValueError, TypeError, KeyError) as e:
+            raise ModelFileError(self.config_path, f"has an invalid training set-up: {e}") from None
+        opt = model.optimizer
+        for name, states in opt.state.items():
+            for j, s in enumerate(states):
+                key = f"optimizer.{name}.{j}"
+                if key in self.arrays and self.arrays[key].size == s.size:
+                    s[...] = self.arrays[key].reshape(s.shape)
+        iterations = setup.get("iterations", 0)
+        opt.iterations = int(iterations) if isinstance(iterations, int) and not math.isnan(iterations) else 0
+
+
+def read_model(path) -> SavedModel:
+    """Read and check a saved model's two files: its layers are built (sizes bounded before any
+    weight is allocated) and its arrays read; ``Sequential.load`` turns the result into a model."""
     config_path, weights_path = _model_paths(path)
     desc = read_description(path)
     if desc["weights"].get("file") != WEIGHTS_FILE:
         raise ModelFileError(config_path, f"names weights file {desc['weights'].get('file')!r}; "
                                           f"only {WEIGHTS_FILE!r} in its own folder is read")
     try:
-        model = Sequential(seed=desc.get("seed"), name=str(desc.get("name", "model")))
+        layers = []
         for i, entry in enumerate(desc["layers"]):
             if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
                 raise ValueError(f"layer {i} has no config")
             units = entry["config"].get("units")
             if isinstance(units, int) and units > MAX_UNITS:  # checked before any weight is allocated
                 raise ValueError(f"layer {i} has {units} units, more than {MAX_UNITS}")
-            model.add(layer_from_config(str(entry.get("class")), entry["config"]))
+            layers.append(layer_from_config(str(entry.get("class")), entry["config"]))
         input_shape = tuple(int(d) for d in desc["input_shape"])
         if math.prod(input_shape) > MAX_UNITS:
             raise ValueError(f"input shape {input_shape} is too large")
-        model.build(input_shape)
     except (ValueError, TypeError, RuntimeError) as e:
         raise ModelFileError(config_path, f"describes an invalid model: {e}") from None
-
     arrays = _read_arrays(config_path, weights_path, desc["weights"])
-    for i, layer in enumerate(model.layers):
-        for k in layer.params:
-            key = f"layer{i}.{k}"
-            if key not in arrays or arrays[key].shape != layer.params[k].shape:
-                raise ModelFileError(weights_path, f"array {key!r} does not fit layer {i} ({type(layer).__name__})")
-            layer.params[k][...] = arrays[key]
-
-    model.history = {k: list(v) for k, v in desc.get("history", {}).items()} if isinstance(desc.get("history"), dict) else {}
-    model.metadata = desc.get("metadata") if isinstance(desc.get("metadata"), dict) else {}
-    setup = desc.get("compile")
-    if isinstance(setup, dict):
-        try:
-            model.compile(loss=setup["loss"], optimizer=setup["optimizer"], metrics=setup.get("metrics", ["accuracy"]),
-                          lr_schedule=setup.get("lr_schedule"))
-        except (ValueError, TypeError, KeyError) as e:
-            raise ModelFileError(config_path, f"has an invalid training set-up: {e}") from None
-        opt = model.optimizer
-        for name, states in opt.state.items():
-            for j, s in enumerate(states):
-                key = f"optimizer.{name}.{j}"
-                if key in arrays and arrays[key].size == s.size:
-                    s[...] = arrays[key].reshape(s.shape)
-        iterations = setup.get("iterations", 0)
-        opt.iterations = int(iterations) if isinstance(iterations, int) and not math.isnan(iterations) else 0
-    return model
+    return SavedModel(desc, layers, input_shape, arrays, config_path, weights_path)
