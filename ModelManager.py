@@ -10,9 +10,9 @@
     python ModelManager.py finetune | personal    # your own handwriting
 
 This file turns arguments into calls and errors into one-line messages; the work is done in the
-application core: ``app/training.py`` (``TrainConfig`` and the recipe), ``app/model_store.py``
-(names, listing, safe saving and deleting), ``app/evaluation.py``, ``app/plots.py``,
-``app/finetune.py`` and ``app/personal.py``. Every model is a folder ``saved_models/NAME/``
+application core: ``app/models/training.py`` (``TrainConfig`` and the recipe), ``app/models/model_store.py``
+(names, listing, safe saving and deleting), ``app/models/evaluation.py``, ``app/models/plots.py``,
+``app/models/finetune.py`` and ``app/personal.py``. Every model is a folder ``saved_models/NAME/``
 holding ``model.json`` and ``weights.npz`` (see ``network/serialization.py``) plus PNG plots.
 """
 from __future__ import annotations
@@ -24,12 +24,12 @@ import sys
 from pathlib import Path
 
 from app.errors import AppError
-from app.evaluation import evaluate, evaluation_sets, personal_evaluation_set, predict_files
-from app.finetune import learn_handwriting
-from app.model_store import DEFAULT_MODEL, delete_model, list_models, load, model_path
+from app.models.evaluation import evaluate, evaluation_sets, personal_evaluation_set, predict_files
+from app.models.finetune import learn_handwriting
+from app.models.model_store import DEFAULT_MODEL, delete_model, list_models, load, model_path
+from app.models.plots import save_confusion_png, save_mistakes_png
+from app.models.training import CHOICES, TrainConfig, train
 from app.paths import MODELS_DIR
-from app.plots import save_confusion_png, save_mistakes_png
-from app.training import CHOICES, TrainConfig, train
 
 COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal")
 
@@ -100,9 +100,9 @@ def cmd_predict(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from app.explain import explain
-    from app.plots import save_explanation_png
-    from app.preprocess import load_image, to_mnist
+    from app.models.explain import explain
+    from app.models.plots import save_explanation_png
+    from app.reading.preprocess import load_image, to_mnist
 
     model = load(args.model, args.models_dir)
     prep = to_mnist(load_image(args.image))

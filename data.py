@@ -10,11 +10,11 @@
     python data.py --preview-png out.png # the same grid as a PNG, no window
 
 This file is the command line only; the work is done in the application core:
-``app/mnist_source.py`` (download with pooch, SHA-256 verified; IDX and .npz reading),
-``app/augment.py`` (one vectorised resampling for rotation, zoom, shift and elastic distortion,
-plus noise and stroke thickness), ``app/mnist_cache.py`` (the verified on-disk cache),
-``app/pendigits.py`` and ``app/pen_data.py`` (pen trajectories rendered through the canvas's
-own code), ``app/preview.py`` (the preview grid) and ``app/gui/augment_viewer.py`` (the window).
+``app/data/mnist_source.py`` (download with pooch, SHA-256 verified; IDX and .npz reading),
+``app/data/augment.py`` (one vectorised resampling for rotation, zoom, shift and elastic distortion,
+plus noise and stroke thickness), ``app/data/mnist_cache.py`` (the verified on-disk cache),
+``app/pen/pendigits.py`` and ``app/pen/pen_data.py`` (pen trajectories rendered through the canvas's
+own code), ``app/data/preview.py`` (the preview grid) and ``app/gui/augment_viewer.py`` (the window).
 """
 from __future__ import annotations
 
@@ -23,14 +23,15 @@ import sys
 import time
 from pathlib import Path
 
-from app import pen_data, pendigits
-from app.augment import AugmentParams
-from app.cachefolder import leftovers
+from app.cachefolder import clear_cache, leftovers
+from app.data.augment import AugmentParams
+from app.data.mnist_cache import build_cache, cached_entries, raw_or_cached_originals
+from app.data.mnist_source import DATASETS, FASHION_CLASSES
+from app.data.preview import preview_grid
 from app.errors import AppError, DataError
-from app.mnist_cache import build_cache, cached_entries, clear_cache, raw_or_cached_originals
-from app.mnist_source import DATASETS, FASHION_CLASSES
 from app.paths import CACHE_DIR
-from app.preview import pen_preview_grid, preview_grid
+from app.pen import pen_data, pendigits
+from app.pen.preview import pen_preview_grid
 
 
 def _params_from(args) -> AugmentParams:
@@ -94,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _info(args) -> int:
-    entries = cached_entries(args.cache_dir)
+    entries = sorted(cached_entries(args.cache_dir) + pen_data.cached_entries(args.cache_dir), key=lambda entry: entry[0])
     downloads = args.cache_dir / "downloads"
     stale = leftovers(args.cache_dir / "x")
     if not entries and not downloads.exists() and not stale:

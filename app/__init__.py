@@ -1,12 +1,19 @@
-"""The digit app's application core, with no display and no command line.
+"""The digit app's application core, with no display and no command line, in parts by concern.
 
-Data: ``mnist_source`` (fetch, read, validate), ``augment``, ``mnist_cache``, ``pendigits`` and
-``pen_data`` (real pen-drawn digits rendered as canvas drawings), ``preview``, ``cachefolder``.
-Drawings: ``strokes`` (the canvas's rasteriser), ``preprocess`` (MNIST-style), ``predictor``.
-Models: ``model_store`` (names, listing, safe saving), ``training`` (``TrainConfig`` and the
-recipe), ``evaluation``, ``plots``. The user's own handwriting: ``personal``, ``finetune``.
-Shared: ``errors`` (``AppError``), ``paths``, ``pixels``.
+Each part may import the parts above it in this list, never those below (tests/test_architecture.py
+checks it):
 
-The Tk windows are in the sub-package ``app.gui``; nothing here imports it. The network itself is
-the separate library ``network/``, which imports nothing of ours.
+- foundations, here in ``app/``: ``errors`` (``AppError``), ``paths`` (where files live), ``files``
+  (the one check every file we are given goes through: regular, bounded), ``pixels`` (uint8 <->
+  float32, preview sheets), ``cachefolder`` (a verified, atomically built folder of arrays);
+- ``app.reading``: a drawing's strokes and raster, MNIST-style preprocessing, the predictor;
+- ``app.data``: MNIST and Fashion-MNIST: sources, augmentation, the augmented cache, previews;
+- ``app.pen``: real pen-drawn digits: the UNIPEN reader, stroke-level augmentation, rendering
+  through ``app.reading``'s own code, the pen cache;
+- ``app.personal``: the user's own drawings;
+- ``app.models``: saved models, training, evaluation, fine-tuning, explanation, plots;
+- ``app.gui``: the Tk windows.
+
+The network itself is the separate library ``network/``, which imports nothing of ours; the three
+commands (``data.py``, ``ModelManager.py``, ``interface.py``) sit on top and nothing imports them.
 """

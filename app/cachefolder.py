@@ -82,6 +82,28 @@ def write_folder(folder: Path, arrays: dict[str, np.ndarray], meta: dict) -> dic
         return seal(tmp, folder, meta)
 
 
+def cache_folders(cache_dir: Path, datasets: tuple[str, ...]) -> list[Path]:
+    """The complete cache folders of these data sets in ``cache_dir`` (named ``<dataset>-<key>``)."""
+    return sorted(folder for folder in Path(cache_dir).glob("*-*")
+                  if folder.is_dir() and not folder.is_symlink() and folder.name.split("-", 1)[0] in datasets)
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes in the regular files below ``folder``."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+
+def clear_cache(cache_dir: Path) -> int:
+    """Remove everything in the cache folder except its README; returns the bytes freed."""
+    freed = 0
+    for path in Path(cache_dir).iterdir():
+        if path.name == "README.md":
+            continue
+        freed += sum(p.stat().st_size for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file())
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return freed
+
+
 def leftovers(folder: Path) -> list[Path]:
     """Temporary folders of interrupted builds of any cache beside ``folder`` (a killed process
     cannot clean up after itself)."""

@@ -24,3 +24,26 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     """Network inputs in [0, 1] as uint8 pixels, rounded to the nearest (NaN as 0, out of range clipped)."""
     unit = np.nan_to_num(np.asarray(images, np.float32))
     return np.clip(np.rint(unit * 255), 0, 255).astype(np.uint8)
+
+
+def comparison_sheet(rows: list[tuple[str, list[np.ndarray]]], headings: tuple[str, str], scale: int = 3):
+    """A Pillow image of 28x28 uint8 pictures (white ink on black), one row per ``(label, pictures)``:
+    the first picture framed on the left (an original), the rest beside it (its variants), drawn
+    black on light grey; ``headings`` name the two columns. The preview sheets of every data set."""
+    from PIL import Image, ImageDraw  # here, for start-up time: only previews draw sheets
+
+    per_row = max(len(pictures) for _, pictures in rows) - 1
+    cell, gap, label_w = 28 * scale, 4, 70
+    sheet = Image.new("L", (label_w + (per_row + 1) * (cell + gap) + 2 * gap, len(rows) * (cell + gap) + gap + 18), 235)
+    draw = ImageDraw.Draw(sheet)
+    draw.text((label_w + gap, 2), headings[0], fill=0)
+    draw.text((label_w + cell + 3 * gap, 2), headings[1], fill=0)
+    for r, (label, pictures) in enumerate(rows):
+        y = 18 + r * (cell + gap)
+        draw.text((6, y + cell // 2 - 6), f"label {label}", fill=0)
+        for c, img in enumerate(pictures):
+            x = label_w + c * (cell + gap) + (gap if c else 0)
+            sheet.paste(Image.fromarray(255 - np.asarray(img, np.uint8)).resize((cell, cell), Image.NEAREST), (x, y))
+            if c == 0:
+                draw.rectangle([x - 1, y - 1, x + cell, y + cell], outline=0)
+    return sheet

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app import augment as augmentation
-from app import mnist_cache, mnist_source
+from app.data import augment as augmentation
+from app.data import mnist_cache, mnist_source
 
 
 def images(source: Path | None) -> np.ndarray:

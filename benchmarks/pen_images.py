@@ -4,7 +4,7 @@
 
 Each trajectory is drawn with Pillow as a plain polyline (dark ink on white paper, no smoothing,
 several pen widths), saved as a PNG and read back through ``ModelManager.py predict``'s path
-(``app.evaluation.predict_files``): a check of a model on digits that did not go through our own
+(``app.models.evaluation.predict_files``): a check of a model on digits that did not go through our own
 canvas renderer. By default the writers a model held out are used, so nothing was trained on.
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app.evaluation import predict_files  # noqa: E402
-from app.model_store import load  # noqa: E402
-from app.pendigits import as_arrays, read_unipen  # noqa: E402
+from app.models.evaluation import predict_files  # noqa: E402
+from app.models.model_store import load  # noqa: E402
+from app.pen.pendigits import as_arrays, read_unipen  # noqa: E402
 
 WIDTHS = (4, 8, 14)   # pen widths on a 300-pixel page
 

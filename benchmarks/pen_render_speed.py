@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app import pen_data, pendigits  # noqa: E402
-from app.predictor import prepare_drawing  # noqa: E402
-from app.strokes import Drawing  # noqa: E402
+from app.pen import pen_data, pendigits  # noqa: E402
+from app.reading.predictor import prepare_drawing  # noqa: E402
+from app.reading.strokes import Drawing  # noqa: E402
 
 
 def cpu_name() -> str:

@@ -157,7 +157,7 @@ class SGD(Optimizer):
         # SGD) or shrink to p += v (momentum). With weight decay or Nesterov: compute, then update.
         if self.nesterov or (self.weight_decay and self.decay[i]):
             return super().update_from_products(i, [(lo, hi, x, dz)])
-        from scipy.linalg.blas import get_blas_funcs   # here, for start-up time: shared training alone uses it
+        from scipy.linalg.blas import get_blas_funcs  # here, for start-up time: shared training alone uses it
 
         target = self.state["velocity"][i] if self.momentum else self.params[i]
         # In BLAS's column-major terms the rows' block of C (rows x units, row-major) is its

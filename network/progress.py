@@ -6,7 +6,7 @@ def progress_bar(verbose: int, epoch: int, epochs: int, steps: int):
     """A tqdm bar over one epoch's batches when ``verbose`` is 1, else None."""
     if verbose != 1:
         return None
-    from tqdm.auto import tqdm   # here, for start-up time: only training shows a bar
+    from tqdm.auto import tqdm  # here, for start-up time: only training shows a bar
 
     return tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", leave=False, mininterval=0.2)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.predictor import Predictor, judge
-from app.strokes import LOGICAL_SIZE, Drawing
+from app.reading.predictor import Predictor, judge
+from app.reading.strokes import LOGICAL_SIZE, Drawing
 from network import Dense, Flatten, Sequential
 
 

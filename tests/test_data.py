@@ -14,8 +14,8 @@ from fixtures import FixtureServer, make_arrays
 from scipy import ndimage
 
 import data
-from app import augment as augmentation
-from app import mnist_cache, mnist_source
+from app.data import augment as augmentation
+from app.data import mnist_cache, mnist_source
 from app.errors import DataError
 
 

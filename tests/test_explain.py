@@ -8,7 +8,7 @@ from fixtures import DIGIT_STROKES, draw_digit
 from PIL import Image
 
 import ModelManager as mm
-from app import explain as ex
+from app.models import explain as ex
 from network import Dense, Flatten, Sequential
 
 

@@ -11,7 +11,7 @@ from fixtures import DIGIT_STROKES, draw_digit, tiny_workspace
 from fixtures import run_command as run
 
 import network
-from app.model_store import CHECKPOINTS, list_models
+from app.models.model_store import CHECKPOINTS, list_models
 
 
 @pytest.fixture(scope="module")

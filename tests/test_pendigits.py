@@ -15,10 +15,10 @@ import pytest
 from fixtures import FixtureServer, make_arrays, make_unipen
 
 import ModelManager as mm
-from app import pen_data, pendigits
 from app.errors import DataError
-from app.predictor import prepare_drawing
-from app.strokes import Drawing
+from app.pen import pen_data, pendigits
+from app.reading.predictor import prepare_drawing
+from app.reading.strokes import Drawing
 
 SNIPPET = """.INCLUDE dene.doc
 .LEXICON "0" "1" "2" "3" "4" "5" "6" "7" "8" "9"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ModelManager as mm
-from app.finetune import fine_tune, split_held_out
+from app.models.finetune import fine_tune, split_held_out
 from app.personal import ARRAYS, LINES, PersonalDataset, move_personal_dir
 from network import SGD, Dense, Flatten, Sequential
 

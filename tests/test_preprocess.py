@@ -7,7 +7,7 @@ from fixtures import DIGIT_STROKES, draw_digit
 from PIL import Image
 from scipy import ndimage
 
-from app.preprocess import ImageError, load_image, to_mnist
+from app.reading.preprocess import ImageError, load_image, to_mnist
 
 
 def prep(im: Image.Image) -> np.ndarray:

@@ -17,8 +17,8 @@ from fixtures import run_command as run
 
 import data
 import ModelManager as mm
-from app import model_store, training
-from app.model_store import list_models, model_lock
+from app.models import model_store, training
+from app.models.model_store import list_models, model_lock
 from network import ModelFileError, load_model
 
 
@@ -216,7 +216,8 @@ def test_data_command_errors_are_one_line(tmp_path, capsys):
 
 
 def test_a_cache_build_that_fails_leaves_nothing(tmp_path, monkeypatch):
-    from app import cachefolder, mnist_cache
+    from app import cachefolder
+    from app.data import mnist_cache
 
     source = tmp_path / "digits.npz"
     np.savez(source, **make_arrays())
@@ -235,7 +236,7 @@ def test_a_cache_build_that_fails_leaves_nothing(tmp_path, monkeypatch):
 
 
 def test_leftovers_of_killed_builds_are_shown_and_removed(tmp_path, capsys):
-    from app import mnist_cache
+    from app.data import mnist_cache
 
     source = tmp_path / "digits.npz"
     np.savez(source, **make_arrays())
@@ -258,7 +259,7 @@ def test_store_names(tmp_path):
 
 
 def test_ctrl_c_and_fifos_in_data_py_are_one_line(tmp_path, capsys, monkeypatch):
-    from app import mnist_cache
+    from app.data import mnist_cache
 
     source = tmp_path / "digits.npz"
     np.savez(source, **make_arrays())
@@ -291,7 +292,7 @@ def test_ctrl_c_and_fifos_in_data_py_are_one_line(tmp_path, capsys, monkeypatch)
 def test_idx_bombs_and_lying_headers_are_refused(tmp_path, monkeypatch):
     import gzip
 
-    from app import mnist_source
+    from app.data import mnist_source
 
     lying = tmp_path / "lying-idx3-ubyte"
     lying.write_bytes(bytes([0, 0, 8, 3]) + (2**31 - 1).to_bytes(4, "big") * 3 + b"\0" * 100)
@@ -311,7 +312,7 @@ def test_idx_bombs_and_lying_headers_are_refused(tmp_path, monkeypatch):
 
 
 def test_a_cache_description_without_its_keys_is_damaged_not_a_crash(tmp_path, capsys):
-    from app import mnist_cache
+    from app.data import mnist_cache
 
     source = tmp_path / "digits.npz"
     np.savez(source, **make_arrays())

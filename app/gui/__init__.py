@@ -1,5 +1,6 @@
-"""The Tk windows: the drawing window (``window.py``) and the augmentation visualiser.
+"""The Tk windows: the drawing window (``window.py``, its ``panels.py``), the network view and the
+augmentation visualiser.
 
 Only widgets, events and timers live here; everything they show is computed by the display-free
-core in ``app/`` (preprocessing, prediction, personal data, fine-tuning, models).
+parts of ``app/`` (reading, data, models, personal), which never import this package.
 """

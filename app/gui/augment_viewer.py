@@ -1,7 +1,7 @@
 """The augmentation visualiser: original digits beside augmented versions, with a slider per transform.
 
 Opened by ``python data.py --preview`` or from the app's menu. The grid itself is
-drawn by ``app.preview.preview_grid`` (Pillow), so this class only builds widgets and
+drawn by ``app.data.preview.preview_grid`` (Pillow), so this class only builds widgets and
 re-renders, throttled with ``after()``, when a slider moves.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from tkinter import ttk
 import numpy as np
 from PIL import ImageTk
 
-from app.augment import AugmentParams
-from app.preview import preview_grid
+from app.data.augment import AugmentParams
+from app.data.preview import preview_grid
 
 SLIDERS = (  # field, label, maximum, resolution
     ("rotation", "Rotation (deg)", 45, 1),

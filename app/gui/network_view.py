@@ -20,7 +20,7 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
-from app.explain import Explanation, explain, grid_shape, receptive_field, saliency_overlay, symmetric_rgb, unit_grid
+from app.models.explain import Explanation, explain, grid_shape, receptive_field, saliency_overlay, symmetric_rgb, unit_grid
 from app.pixels import to_uint8
 
 UPDATE_MS = 15        # at most one redraw per 15 ms, with the newest reading

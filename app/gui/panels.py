@@ -12,8 +12,8 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from app.pixels import to_uint8
-from app.predictor import Reading
-from app.strokes import LOGICAL_SIZE, Drawing
+from app.reading.predictor import Reading
+from app.reading.strokes import LOGICAL_SIZE, Drawing
 
 
 class DrawingCanvas:

@@ -9,7 +9,7 @@ import time
 import tkinter as tk
 from tkinter import ttk
 
-from app.strokes import LOGICAL_SIZE
+from app.reading.strokes import LOGICAL_SIZE
 
 
 def window_state(app, note: str | None) -> dict:

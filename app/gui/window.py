@@ -2,7 +2,7 @@
 
 The panels are in ``app/gui/panels.py`` (one class each, with builder methods); ``DigitApp.show``
 is the one place that puts a reading on screen, and hands it to the network view when that is
-open. Drawing only records points (``app.strokes.Drawing``); predictions run from ``after()`` a
+open. Drawing only records points (``app.reading.strokes.Drawing``); predictions run from ``after()`` a
 short moment later, at most one pending at a time, so the pointer never waits for the network,
 and once more right after each stroke so the display ends up current.
 """
@@ -17,13 +17,13 @@ from pathlib import Path
 from tkinter import messagebox, ttk
 
 from app.errors import AppError
-from app.finetune import learn_handwriting
 from app.gui.panels import DrawingCanvas, PredictionPanel, TeachPanel
 from app.gui.state_report import window_state
-from app.model_store import DEFAULT_MODEL, free_name, list_models, load
+from app.models.finetune import learn_handwriting
+from app.models.model_store import DEFAULT_MODEL, free_name, list_models, load
 from app.paths import MODELS_DIR
-from app.predictor import Predictor, Reading
-from app.strokes import BRUSH_RANGE, DEFAULT_BRUSH, Drawing
+from app.reading.predictor import Predictor, Reading
+from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, Drawing
 from network.atomic import atomic_write
 
 PREDICT_DELAY_MS = 25       # while drawing: at most one prediction per 25 ms
@@ -365,7 +365,7 @@ class DigitApp:
 
     def open_visualiser(self) -> None:
         """Load the originals off the event loop (it may need to fetch MNIST), then open the window."""
-        from app.mnist_cache import raw_or_cached_originals
+        from app.data.mnist_cache import raw_or_cached_originals
 
         self.status.configure(text="loading MNIST for the visualiser...")
         result: dict = {}

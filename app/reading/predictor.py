@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from app.preprocess import Preprocessed, to_mnist
-from app.strokes import Drawing
+from app.reading.preprocess import Preprocessed, to_mnist
+from app.reading.strokes import Drawing
 
 UNSURE_BELOW = 0.60     # top probability under this: unsure
 TIE_MARGIN = 0.30       # top two closer than this: unsure, and both are named

@@ -4,7 +4,7 @@ turned into exactly the pictures a drawing on our canvas becomes.
 MNIST was scanned from paper written by American writers; people draw on the canvas with a pen
 or a mouse, in every handwriting style. The UCI pen digits are trajectories (a point every
 100 ms) by 30 writers on a tablet, so we can *draw* them: each trajectory is replayed as canvas
-strokes (``app.strokes.Drawing``) and preprocessed by the window's own ``prepare_drawing`` into
+strokes (``app.reading.strokes.Drawing``) and preprocessed by the window's own ``prepare_drawing`` into
 the 28x28 network input. Augmentation happens at the stroke level, where it means something for
 a drawing: brush width over the Brush slider's range, size and position on the canvas, a small
 rotation, shear and change of aspect, and a little jitter of the points.
@@ -31,8 +31,8 @@ import numpy as np
 from app.errors import DataError
 from app.files import regular_file
 from app.pixels import to_uint8
-from app.predictor import prepare_drawing
-from app.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing, Stroke
+from app.reading.predictor import prepare_drawing
+from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing, Stroke
 
 MAX_FILE_BYTES = 64 << 20      # the real file is 3.6 MB: anything much larger is not one
 MAX_POINTS_PER_DIGIT = 5000    # the real maximum is under 200

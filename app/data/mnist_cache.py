@@ -10,18 +10,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from app import pen_data
-from app.augment import AugmentParams, augment
-from app.cachefolder import allocate, building, open_folder, seal
+from app.cachefolder import allocate, building, cache_folders, folder_size, open_folder, seal
+from app.data.augment import AugmentParams, augment
+from app.data.mnist_source import DATASETS, read_source, source_for, source_hash
 from app.errors import DataError
-from app.mnist_source import read_source, source_for, source_hash
 from app.paths import CACHE_DIR
 from app.pixels import to_unit_float32
 
@@ -115,33 +113,15 @@ def build_cache(dataset: str = "mnist", source: Path | None = None, copies: int 
 
 
 def cached_entries(cache_dir: Path = CACHE_DIR) -> list[tuple[Path, dict | None, int]]:
-    """(folder, meta or None if damaged, size in bytes) for every cache folder."""
+    """(folder, meta or None if damaged, size in bytes) for every MNIST and Fashion-MNIST cache folder."""
     entries = []
-    for folder in sorted(Path(cache_dir).glob("*-*")):
-        if not folder.is_dir() or folder.name.startswith("."):
-            continue
-        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    for folder in cache_folders(cache_dir, tuple(DATASETS)):
         try:
-            if folder.name.startswith("pendigits-"):
-                meta = open_folder(folder, pen_data.ARRAYS, pen_data.CACHE_FORMAT_VERSION, verify=False,
-                                   counts=pen_data.COUNTS)[1]
-            else:
-                meta = open_cache(folder, verify=False).meta
+            meta = open_cache(folder, verify=False).meta
         except DataError:
             meta = None
-        entries.append((folder, meta, size))
+        entries.append((folder, meta, folder_size(folder)))
     return entries
-
-
-def clear_cache(cache_dir: Path = CACHE_DIR) -> int:
-    """Remove everything in the cache folder except its README; returns the bytes freed."""
-    freed = 0
-    for path in Path(cache_dir).iterdir():
-        if path.name == "README.md":
-            continue
-        freed += sum(p.stat().st_size for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file())
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    return freed
 
 
 def load_raw(dataset: str = "mnist", source: Path | None = None, cache_dir: Path = CACHE_DIR,

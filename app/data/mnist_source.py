@@ -32,7 +32,7 @@ FASHION_MD5 = {
 }
 IDX_FILES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
              "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
-DATASETS = ("mnist", "fashion")          # image data sets; "pendigits" (pen trajectories) is app/pen_data.py
+DATASETS = ("mnist", "fashion")          # image data sets; "pendigits" (pen trajectories) is app/pen/pen_data.py
 FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot")
 
 

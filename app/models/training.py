@@ -5,8 +5,8 @@ checked when it is made (every value, with the value shown), stored in ``model.j
 ``train_args``, and a resumed run is rebuilt from the stored one. Its defaults are the recipe of
 the shipped model (README, "The default model").
 
-The recipe: MNIST with ``copies`` augmented copies (``app/mnist_cache.py``), plus real pen-drawn
-digits rendered as canvas drawings (``app/pen_data.py``), minus the held-out validation data (MNIST
+The recipe: MNIST with ``copies`` augmented copies (``app/data/mnist_cache.py``), plus real pen-drawn
+digits rendered as canvas drawings (``app/pen/pen_data.py``), minus the held-out validation data (MNIST
 originals, and whole pen writers, none of whose copies is trained on); SGD with momentum and a
 cosine schedule; early stopping on the MNIST validation accuracy; a checkpoint after every epoch
 and every few minutes, and on Ctrl-C; the finished model swapped in only at the end, and only if it
@@ -22,14 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from app.augment import AugmentParams, augment
+from app.data.augment import AugmentParams, augment
+from app.data.mnist_cache import build_cache
 from app.errors import AppError
-from app.mnist_cache import build_cache
-from app.model_store import CHECKPOINTS, DEFAULT_MODEL, ModelStoreError, exists, model_lock, model_path, save_final
+from app.models.model_store import CHECKPOINTS, DEFAULT_MODEL, ModelStoreError, exists, model_lock, model_path, save_final
+from app.models.plots import save_learning_curves
 from app.paths import CACHE_DIR, MODELS_DIR
-from app.pen_data import build_pen_cache
+from app.pen.pen_data import build_pen_cache
 from app.pixels import to_unit_float32
-from app.plots import save_learning_curves
 
 PREPROCESSING_VERSION = 1
 CHANCE_MARGIN = 0.2          # a model under 20 % on ten classes has learned (almost) nothing: not saved

@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app import pendigits
-from app.cachefolder import open_folder, write_folder
+from app.cachefolder import cache_folders, folder_size, open_folder, write_folder
 from app.errors import DataError
-from app.files import keep_copy, sha256_of
-from app.mnist_source import check_file
+from app.files import keep_copy, regular_file, sha256_of
 from app.paths import CACHE_DIR
+from app.pen import pendigits
 from network.atomic import atomic_write
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/81/pen+based+recognition+of+handwritten+digits.zip"
@@ -63,7 +62,7 @@ def pen_source(source: Path | None, cache_dir: Path, progress: bool = True, url:
     if source is not None:
         if not Path(source).exists():
             raise DataError(f"{source}: no such file (expected a UNIPEN pen-digit file)")
-        check_file(Path(source), pendigits.MAX_FILE_BYTES)   # before it is hashed: no FIFO, no huge file
+        regular_file(Path(source), pendigits.MAX_FILE_BYTES, "a pen-digit file")   # before it is hashed: no FIFO, no huge file
         keep_copy(Path(source), extracted, acceptable=lambda path: sha256_of(path) == PENDIGITS_SHA256)
         return Path(source)
     if extracted.is_file() and sha256_of(extracted) == PENDIGITS_SHA256:
@@ -265,3 +264,14 @@ def plain_renderings(source: Path, rows: np.ndarray | None = None) -> tuple[np.n
     labels, writers = pendigits.as_arrays(digits)
     return pendigits.render_many(digits, 0, 0), labels, writers
 
+
+def cached_entries(cache_dir: Path = CACHE_DIR) -> list[tuple[Path, dict | None, int]]:
+    """(folder, meta or None if damaged, size in bytes) for every pen-digit cache folder."""
+    return [(folder, _meta_or_none(folder), folder_size(folder)) for folder in cache_folders(cache_dir, ("pendigits",))]
+
+
+def _meta_or_none(folder: Path) -> dict | None:
+    try:
+        return open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify=False, counts=COUNTS)[1]
+    except DataError:
+        return None

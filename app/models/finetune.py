@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from app.augment import AugmentParams, augment
-from app.mnist_cache import load_raw
-from app.model_store import ModelStoreError, exists, load, model_lock, save_final
+from app.data.augment import AugmentParams, augment
+from app.data.mnist_cache import load_raw
+from app.models.model_store import ModelStoreError, exists, load, model_lock, save_final
+from app.models.training import PREPROCESSING_VERSION
 from app.paths import MODELS_DIR
 from app.personal import PersonalDataset
 from app.pixels import to_unit_float32
-from app.training import PREPROCESSING_VERSION
 from network import SGD, Callback, accuracy
 
 

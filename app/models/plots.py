@@ -77,7 +77,7 @@ def save_mistakes_png(x, y, result: dict, path: Path, count: int = 40) -> None:
 def save_explanation_png(e, path: Path, title: str = "") -> None:
     """One figure for a lesson or a README: the input, why the answer (saliency for the top class and
     the runner-up), every hidden layer's activations, and the ten outputs."""
-    from app.explain import saliency_overlay, unit_grid
+    from app.models.explain import saliency_overlay, unit_grid
 
     columns = 3 + len(e.hidden) + 1
     fig, axes = plt.subplots(1, columns, figsize=(2.3 * columns, 2.8),

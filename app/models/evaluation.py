@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
+from app.data.mnist_cache import load_raw
 from app.errors import DataError
 from app.files import sha256_of
-from app.mnist_cache import load_raw
 from app.paths import CACHE_DIR
-from app.pen_data import pen_source, plain_renderings
-from app.pendigits import as_arrays, read_unipen
+from app.pen.pen_data import pen_source, plain_renderings
+from app.pen.pendigits import as_arrays, read_unipen
 from app.pixels import to_unit_float32
-from app.preprocess import ImageError, load_image, to_mnist
+from app.reading.preprocess import ImageError, load_image, to_mnist
 from network import confusion_matrix
 
 
