@@ -28,7 +28,7 @@ from app.models.evaluation import evaluate, evaluation_sets, personal_evaluation
 from app.models.finetune import learn_handwriting
 from app.models.model_store import DEFAULT_MODEL, delete_model, list_models, load, model_path
 from app.models.plots import save_confusion_png, save_mistakes_png
-from app.models.training import CHOICES, TrainConfig, train
+from app.models.training import CHOICES, TrainConfig, TrainingInterrupted, train
 from app.paths import MODELS_DIR
 
 COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal")
@@ -43,7 +43,8 @@ def cmd_train(args) -> int:
         config = TrainConfig(**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k in fields})
     try:
         train(config, args.models_dir, overwrite=args.overwrite, resume=bool(args.resume), quiet=args.quiet, log=log)
-    except KeyboardInterrupt:
+    except TrainingInterrupted as e:   # said even with --quiet: it is where the work went
+        print(str(e), file=sys.stderr)
         return 130
     return 0
 

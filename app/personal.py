@@ -360,7 +360,7 @@ def move_personal_dir(new_dir: Path) -> tuple[Path, int]:
     if new.count():
         raise PersonalDataError(f"{new_dir} already holds {new.count()} drawings; choose an empty folder")
     entries = old.entries()
-    new.add_entries(entries)
+    new._append(entries)   # every drawing, the same drawing saved twice too: a move is not an import
     if new.count() != len(entries):
         raise PersonalDataError(f"moving to {new_dir} copied {new.count()} of {len(entries)} drawings; "
                                 f"the originals are still in {old.folder}")

@@ -96,10 +96,11 @@ def test_sigint_saves_a_checkpoint_and_resume_finishes(workspace, monkeypatch, c
                 os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, delivered mid-training
 
     monkeypatch.setattr(network, "ModelCheckpoint", SigintAfterSecondEpoch)
-    code, out, _ = run(capsys, "train", "--name", "tiny", "--layers", "784,32,10", "--epochs", "4", "--copies", "1",
-                       "--validation", "50", "--source", str(workspace["source"]), "--models-dir", str(models),
-                       "--patience", "0", "--pen-copies", "0", "--overwrite")
-    assert code == 130 and "--resume tiny" in out
+    code, out, err = run(capsys, "train", "--name", "tiny", "--layers", "784,32,10", "--epochs", "4", "--copies", "1",
+                         "--validation", "50", "--source", str(workspace["source"]), "--models-dir", str(models),
+                         "--patience", "0", "--pen-copies", "0", "--overwrite", "--quiet")
+    # One line on stderr, even with --quiet (before, --quiet said nothing at all)
+    assert code == 130 and "checkpoint saved after 2 epochs" in err and "--resume tiny" in err
     # The finished model of the same name is untouched; the checkpoint is loadable.
     assert (models / "tiny" / "weights.npz").read_bytes() == before
     checkpoint = network.load_model(models / CHECKPOINTS / "tiny")

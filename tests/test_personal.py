@@ -195,6 +195,18 @@ def test_move_refuses_what_it_cannot_do(tmp_path, monkeypatch):
     assert PersonalDataset(tmp_path / "a").count() == 1   # nothing moved, nothing lost
 
 
+def test_move_keeps_a_drawing_saved_twice(tmp_path, monkeypatch):
+    """The same picture saved twice is two drawings (a move is not an import, which skips repeats):
+    before, the move stopped with "copied 1 of 2 drawings"."""
+    monkeypatch.delenv("DIGITS_PERSONAL_DIR")
+    monkeypatch.setenv("DIGITS_SETTINGS", str(tmp_path / "settings.json"))
+    json.dump({"personal_dir": str(tmp_path / "a")}, open(tmp_path / "settings.json", "w"))
+    PersonalDataset(tmp_path / "a").add(digit_image(3), 3)
+    PersonalDataset(tmp_path / "a").add(digit_image(3), 3)
+    assert move_personal_dir(tmp_path / "b") == (tmp_path / "b", 2)
+    assert PersonalDataset(tmp_path / "b").count() == 2 and PersonalDataset(tmp_path / "b").arrays()[1].tolist() == [3, 3]
+
+
 def test_held_out_split_keeps_every_fifth_per_digit():
     labels = np.array([1] * 10 + [2] * 3 + [3])
     train, held = split_held_out(labels)

@@ -3,7 +3,7 @@
 ``TrainConfig`` is the one description of a training run: the command line builds it, it is
 checked when it is made (every value, with the value shown), stored in ``model.json`` as
 ``train_args``, and a resumed run is rebuilt from the stored one. Its defaults are the recipe of
-the shipped model (README, "The default model").
+the shipped model (docs/default-model.md).
 
 The recipe: MNIST with ``copies`` augmented copies (``app/data/mnist_cache.py``), plus real pen-drawn
 digits rendered as canvas drawings (``app/pen/pen_data.py``), minus the held-out validation data (MNIST
@@ -279,6 +279,10 @@ class TrainingFailed(AppError):
     """Training ended without a model worth keeping (nothing was saved)."""
 
 
+class TrainingInterrupted(AppError):
+    """Ctrl-C during training: what was learned is in a checkpoint, and the message says how to go on."""
+
+
 def checkpoint_path(name: str, models_dir: Path = MODELS_DIR) -> Path:
     return Path(models_dir) / CHECKPOINTS / model_path(name, models_dir).name
 
@@ -334,12 +338,12 @@ def _fit(model, config: TrainConfig, run: RunData, callbacks, checkpoint: Path, 
         model.fit(run.x, run.y, epochs=config.epochs, batch_size=config.batch_size, validation_data=run.validation,
                   callbacks=callbacks, verbose=0 if quiet else 1, initial_epoch=len(model.history.get("loss", [])),
                   workers=config.workers)
-    except KeyboardInterrupt:   # Ctrl-C: keep what was learned so far, then let the command say so
+    except KeyboardInterrupt:   # Ctrl-C: keep what was learned so far, and say how to go on
         model.metadata["training_seconds"] = previous + time.perf_counter() - started
         model.save(checkpoint)
-        log(f"\ninterrupted: checkpoint saved after {len(model.history.get('loss', []))} epochs in {checkpoint}; "
-            f"continue with: python ModelManager.py train --resume {config.name}")
-        raise
+        epochs = len(model.history.get("loss", []))
+        raise TrainingInterrupted(f"interrupted: checkpoint saved after {epochs} epoch{'s' * (epochs != 1)} in {checkpoint}; "
+                                  f"continue with: .venv/bin/python ModelManager.py train --resume {config.name}") from None
     return previous + time.perf_counter() - started
 
 
