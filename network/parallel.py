@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import sys
 import time
 
 import numpy as np
@@ -46,7 +47,7 @@ from .layers import LAYERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .parallel_step import GO, LR, ROWS, STOP, Member, block_specs, correct_slot, left_session, loss_slot, share, update_done
-from .shared_block import SharedBlock
+from .shared_block import SharedBlock, remove_orphans
 
 # The work below which starting a helper (about 0.2 s) does not pay: weights x samples of the whole fit.
 MIN_WORK = 1e10
@@ -97,6 +98,7 @@ def open_trainer(model, workers: int | str, batch_size: int, samples: int):
     With "auto", a helper that cannot start (no shared memory, no room) means one process; a
     number asked for explicitly that cannot be had is an error.
     """
+    _free_orphans()
     parts = choose_workers(model, workers, batch_size, samples)
     if parts == 1:
         return None
@@ -106,6 +108,15 @@ def open_trainer(model, workers: int | str, batch_size: int, samples: int):
         if workers == "auto":
             return None
         raise
+
+
+def _free_orphans() -> None:
+    """Every training start frees the shared memory of sessions whose process was killed, and says so."""
+    removed = remove_orphans()
+    if removed:
+        mb = sum(size for _, size in removed) / 1e6
+        print(f"freed {mb:.1f} MB of shared memory left by {len(removed)} killed training run{'s' * (len(removed) != 1)}: "
+              + ", ".join(os.path.basename(path) for path, _ in removed), file=sys.stderr)
 
 
 # -- the training process's side --------------------------------------------------------------

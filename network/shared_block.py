@@ -2,19 +2,94 @@
 
 The file goes in /dev/shm (memory, not disk) where there is one, gets all its room at once
 (``posix_fallocate``: a full /dev/shm is an error now, not a crash at the first write), and is
-unlinked by the trainer as soon as every helper has mapped it, so nothing is left behind even if a
-process is killed. Arrays start on 64-byte boundaries, so no two processes' rows share a cache line
+unlinked by the trainer as soon as every helper has mapped it. A process killed before that (in the
+fraction of a second while its helpers start) leaves the file behind, in memory, until the machine
+restarts; so the file is named after its owner (``network-train-<pid>-<start time>-<random>``) and
+every training start removes the files whose owner no longer runs (``remove_orphans``), never one
+whose owner is alive. Arrays start on 64-byte boundaries, so no two processes' rows share a cache line
 more than they must.
 """
 from __future__ import annotations
 
 import mmap
 import os
+import re
 import tempfile
+import time
 
 import numpy as np
 
 from .errors import ParallelTrainingError
+
+PREFIX = "network-train-"
+_OWNED = re.compile(PREFIX + r"(\d+)-(\d+)-")
+ORPHAN_AGE_S = 600   # a file of the old naming (no owner in its name) counts as left behind only this long after
+
+
+def shared_folder() -> str:
+    """Where the shared files go: /dev/shm (memory) where there is one, else the temporary folder."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+
+
+def process_start(pid: int) -> int:
+    """When process ``pid`` started, in clock ticks since boot (Linux), 0 where that cannot be known.
+    With the pid it names a process for good: a pid is reused, a (pid, start) pair is not."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[19])   # field 22, counted after the name
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _alive(pid: int, start: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's process: it runs
+        pass
+    now = process_start(pid)
+    return not (start and now and now != start)   # the same pid, started at another time: not the owner
+
+
+def _mapped_by_a_process(path: str) -> bool:
+    """Whether any process maps ``path`` (Linux: /proc/*/maps); True where that cannot be seen."""
+    if not os.path.isdir("/proc/self"):
+        return True
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/maps") as f:
+                if path in f.read():
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def remove_orphans(folder: str | None = None) -> list[tuple[str, int]]:
+    """Remove the shared files of training sessions whose owner no longer runs; returns (path, bytes)
+    of each. A file of the old naming, without its owner, goes only if it is old and no process maps it."""
+    folder = folder or shared_folder()
+    removed = []
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(PREFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(folder, name)
+        owner = _OWNED.match(name)
+        try:
+            info = os.lstat(path)
+            if owner:
+                if _alive(int(owner.group(1)), int(owner.group(2))):
+                    continue
+            elif info.st_mtime > time.time() - ORPHAN_AGE_S or _mapped_by_a_process(path):
+                continue
+            os.unlink(path)
+        except OSError:   # gone already, or another user's (a sticky /dev/shm): not ours to remove
+            continue
+        removed.append((path, info.st_size))
+    return removed
 
 
 def _layout(specs: dict[str, tuple[tuple[int, ...], str]]) -> tuple[dict, int]:
@@ -44,14 +119,15 @@ class SharedBlock:
     @classmethod
     def create(cls, specs: dict) -> tuple["SharedBlock", str]:
         layout, size = _layout(specs)
-        folder = "/dev/shm" if os.path.isdir("/dev/shm") else None
-        fd, path = tempfile.mkstemp(prefix="network-train-", dir=folder)
+        folder = shared_folder()
+        pid = os.getpid()
+        fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{pid}-{process_start(pid)}-", dir=folder)
         try:
             try:
                 os.posix_fallocate(fd, 0, size)   # room now, or an error now (not SIGBUS at the first write)
             except OSError as e:
                 raise ParallelTrainingError(f"no room for {size / 1e6:.0f} MB of shared memory in "
-                                            f"{folder or tempfile.gettempdir()}: {e.strerror}") from None
+                                            f"{folder}: {e.strerror}") from None
             return cls(fd, size, layout), path
         except BaseException:
             os.unlink(path)

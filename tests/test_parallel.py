@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import platform
 import signal
-import tempfile
 import time
 
 import numpy as np
@@ -30,6 +29,7 @@ from network import (
     helper_process,
     parallel,
     precision,
+    shared_block,
 )
 
 pytestmark = pytest.mark.skipif(os.name != "posix" or platform.machine().lower() not in ("x86_64", "amd64"),
@@ -59,9 +59,10 @@ def trained(workers, optimizer, epochs=2, batch_size=50, **kwargs):
 
 
 def shared_files_left():
-    """Shared-memory files of training sessions still on disk (there should be none)."""
-    folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
-    return [name for name in os.listdir(folder) if name.startswith("network-train-")]
+    """This process's shared-memory files still on disk (there should be none). Only its own: a
+    file another run left (a training killed earlier on this machine) is not this test's business."""
+    own = f"{shared_block.PREFIX}{os.getpid()}-"
+    return [name for name in os.listdir(shared_block.shared_folder()) if name.startswith(own)]
 
 
 def owns_its_memory(m) -> bool:
@@ -354,3 +355,62 @@ def test_a_helper_that_cannot_join_leaves_the_model_as_it_was(monkeypatch):
     assert owns_its_memory(m) and np.array_equal(flat(m), before)
     m.fit(x, y, epochs=1, batch_size=50, verbose=0, workers=1)   # and it trains on in one process
     assert not np.array_equal(flat(m), before)
+
+
+KILLED_AT_START = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[2])
+from network import parallel
+from test_parallel import data, model, SGD
+
+def freeze(self, path):   # a training killed in the fraction of a second while its helper starts
+    print(path, flush=True)
+    time.sleep(120)
+
+parallel.Trainer._start_helpers = freeze
+x, y = data()
+model(SGD(0.1)).fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
+"""
+
+
+@pytest.mark.skipif(not parallel._ordered_stores(), reason="shared training needs x86-64 Linux or macOS")
+def test_a_killed_trainings_file_is_freed_by_the_next_training_and_a_live_ones_is_kept(capfd):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    child = subprocess.Popen([sys.executable, "-c", KILLED_AT_START, str(tests.parent), str(tests)],
+                             stdout=subprocess.PIPE, text=True)
+    left = child.stdout.readline().strip()
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    assert os.path.exists(left) and os.path.basename(left).startswith(f"{shared_block.PREFIX}{child.pid}-")
+    # A live session's file: this process's own name, as a training here would make it.
+    live, path = shared_block.SharedBlock.create({"ctl": ((4,), "<i8"), "val": ((1,), "<f8")})
+    try:
+        x, y = data()
+        model(SGD(0.1)).fit(x, y, epochs=1, batch_size=50, verbose=0, workers=2)
+        assert not os.path.exists(left)
+        assert os.path.exists(path)
+        err = capfd.readouterr().err
+        assert "freed" in err and os.path.basename(left) in err and err.count("\n") == 1
+    finally:
+        live.release()
+        os.unlink(path)
+
+
+def test_a_file_whose_owner_pid_was_reused_is_an_orphan(tmp_path):
+    """The pid runs again, but started at another time: not the owner."""
+    me, start = os.getpid(), shared_block.process_start(os.getpid())
+    if not start:
+        pytest.skip("process start times are read from /proc (Linux)")
+    (tmp_path / f"{shared_block.PREFIX}{me}-{start}-abc").write_bytes(b"x")
+    (tmp_path / f"{shared_block.PREFIX}{me}-{start + 1}-abc").write_bytes(b"xy")
+    (tmp_path / f"{shared_block.PREFIX}legacy").write_bytes(b"xyz")   # the old naming, new: kept
+    removed = shared_block.remove_orphans(str(tmp_path))
+    assert [(os.path.basename(p), n) for p, n in removed] == [(f"{shared_block.PREFIX}{me}-{start + 1}-abc", 2)]
+    old = time.time() - 2 * shared_block.ORPHAN_AGE_S
+    os.utime(tmp_path / f"{shared_block.PREFIX}legacy", (old, old))   # old and mapped by no process: freed
+    assert [os.path.basename(p) for p, _ in shared_block.remove_orphans(str(tmp_path))] == [f"{shared_block.PREFIX}legacy"]
