@@ -17,19 +17,27 @@ holding ``model.json`` and ``weights.npz`` (see ``network/serialization.py``) pl
 """
 from __future__ import annotations
 
+import os
+import signal
+import sys
+
+if __name__ == "__main__":   # Ctrl-C while numpy and the rest load (the first half second): one line, no traceback
+    signal.signal(signal.SIGINT, lambda *_: (print("interrupted", file=sys.stderr), os._exit(130)))
+
 import argparse
 import dataclasses
 import json
-import sys
 from pathlib import Path
 
 from app.errors import AppError
+from app.files import check_output
 from app.models.evaluation import evaluate, evaluation_sets, personal_evaluation_set, predict_files
 from app.models.finetune import learn_handwriting
 from app.models.model_store import DEFAULT_MODEL, delete_model, list_models, load, model_path
 from app.models.plots import save_confusion_png, save_mistakes_png
 from app.models.training import CHOICES, TrainConfig, TrainingInterrupted, train
 from app.paths import MODELS_DIR
+from app.signals import stop_like_ctrl_c
 
 COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal")
 
@@ -105,6 +113,7 @@ def cmd_explain(args) -> int:
     from app.models.plots import save_explanation_png
     from app.reading.preprocess import load_image, to_mnist
 
+    check_output(args.png, "figure")   # before any work: a device or a folder named by mistake
     model = load(args.model, args.models_dir)
     prep = to_mnist(load_image(args.image))
     if prep.empty:
@@ -299,8 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    stop_like_ctrl_c()   # from here on Ctrl-C, kill and a closed terminal unwind: checkpoints, no half files
     try:
         return args.func(args)
+    except MemoryError:
+        print("error: not enough memory for this (try smaller settings: fewer --copies, a smaller model)", file=sys.stderr)
+        return 1
     except (AppError, ModelFileError, ParallelTrainingError, TrainingDiverged, ValueError) as e:
         # Our own errors and the settings' checks (ValueError) carry a one-line message.
         print(f"error: {e}", file=sys.stderr)

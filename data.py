@@ -18,8 +18,14 @@ own code), ``app/data/preview.py`` (the preview grid) and ``app/gui/augment_view
 """
 from __future__ import annotations
 
-import argparse
+import os
+import signal
 import sys
+
+if __name__ == "__main__":   # Ctrl-C while numpy and the rest load (the first half second): one line, no traceback
+    signal.signal(signal.SIGINT, lambda *_: (print("interrupted", file=sys.stderr), os._exit(130)))
+
+import argparse
 import time
 from pathlib import Path
 
@@ -29,9 +35,11 @@ from app.data.mnist_cache import build_cache, cached_entries, raw_or_cached_orig
 from app.data.mnist_source import DATASETS, FASHION_CLASSES
 from app.data.preview import preview_grid
 from app.errors import AppError, DataError
+from app.files import check_output, write_picture
 from app.paths import CACHE_DIR
 from app.pen import pen_data, pendigits
 from app.pen.preview import pen_preview_grid
+from app.signals import stop_like_ctrl_c
 
 
 def _params_from(args) -> AugmentParams:
@@ -53,7 +61,8 @@ def _pendigits_command(args) -> int:
         if args.preview:
             raise DataError("the visualiser window shows MNIST; for pen digits use --preview-png FILE")
         src = pen_data.pen_source(args.source, args.cache_dir, not args.quiet)
-        pen_preview_grid(pendigits.read_unipen(src), seed=args.seed).save(args.preview_png)
+        sheet = pen_preview_grid(pendigits.read_unipen(src), seed=args.seed)
+        write_picture(args.preview_png, lambda f: sheet.save(f, format="PNG"), "preview")
         print(f"wrote {args.preview_png} ({src})")
         return 0
     start = time.perf_counter()
@@ -87,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="build the cache again even if it exists")
     p.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
     p.add_argument("--info", action="store_true", help="list what is cached and its size")
-    p.add_argument("--clear", action="store_true", help="remove everything cached")
+    p.add_argument("--clear", action="store_true", help="remove the cached data sets (not the downloads)")
+    p.add_argument("--downloads", action="store_true", help="with --clear: the downloads and kept copies too")
     p.add_argument("--preview", action="store_true", help="open the augmentation visualiser window")
     p.add_argument("--preview-png", type=Path, metavar="FILE", help="write the preview grid to a PNG, no window")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -97,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
 def _info(args) -> int:
     entries = sorted(cached_entries(args.cache_dir) + pen_data.cached_entries(args.cache_dir), key=lambda entry: entry[0])
     downloads = args.cache_dir / "downloads"
-    stale = leftovers(args.cache_dir / "x")
+    stale = leftovers(args.cache_dir)
     if not entries and not downloads.exists() and not stale:
         print(f"nothing cached in {args.cache_dir}")
     for folder, meta, size in entries:
@@ -120,11 +130,15 @@ def _preview(args, params: AugmentParams) -> int:
     images, labels, origin = raw_or_cached_originals(args.dataset, args.source, args.cache_dir, not args.quiet)
     names = FASHION_CLASSES if args.dataset == "fashion" else None
     if args.preview_png:
-        preview_grid(images, labels, params, seed=args.seed, class_names=names).save(args.preview_png)
+        sheet = preview_grid(images, labels, params, seed=args.seed, class_names=names)
+        write_picture(args.preview_png, lambda f: sheet.save(f, format="PNG"), "preview")
         print(f"wrote {args.preview_png} ({origin})")
         return 0
     from app.gui.augment_viewer import run_viewer
 
+    for name in ("SIGTERM", "SIGHUP"):   # a window has nothing half-built: kill and logout end it at once
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     run_viewer(images, labels, params, class_names=names, origin=origin)
     return 0
 
@@ -141,12 +155,17 @@ def _build(args, params: AugmentParams) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    stop_like_ctrl_c()   # from here on Ctrl-C, kill and a closed terminal unwind: no half-built cache is left
     try:
+        if args.preview_png:
+            check_output(args.preview_png, "preview")   # before any work
         params = _params_from(args)
         if args.info:
             return _info(args)
         if args.clear:
-            print(f"removed {_human(clear_cache(args.cache_dir))} from {args.cache_dir}")
+            freed = clear_cache(args.cache_dir, (*DATASETS, "pendigits"), downloads=args.downloads)
+            kept = "" if args.downloads else " (the downloads and kept copies stay: add --downloads to remove them too)"
+            print(f"removed {_human(freed)} from {args.cache_dir}{kept}")
             return 0
         if args.dataset == "pendigits":
             return _pendigits_command(args)
@@ -159,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was cached (a partial build is removed)", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("error: not enough memory for this (try fewer --copies)", file=sys.stderr)
+        return 1
     except OSError as e:  # a full disk, a folder we may not write to
         print(f"error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
         return 1

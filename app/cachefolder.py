@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,8 +23,10 @@ import numpy as np
 
 from app.errors import DataError
 from app.files import regular_file, sha256_of
+from network.owners import alive, own_tag
 
 MAX_META_BYTES = 1 << 20
+DOWNLOADS = "downloads"   # the verified downloads and the kept copies of files the user gave
 # What every cache's meta.json holds (and what listing and loading rely on).
 META_SCHEMA = {"dataset": str, "counts": dict, "copies": int, "seed": int, "params": dict, "created": str,
                "source_sha256": str}
@@ -35,12 +38,14 @@ def building(folder: Path, needs_bytes: int = 0) -> Iterator[Path]:
     Ctrl-C, any error). ``needs_bytes`` is checked against the free space first. Finish with ``seal``."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(folder)
+    remove_leftovers(folder.parent)
     free = shutil.disk_usage(folder.parent).free
     if needs_bytes and free < needs_bytes * 1.05 + (16 << 20):
         raise DataError(f"not enough free space in {folder.parent} to build {folder.name}: it needs about "
                         f"{needs_bytes / 1e6:.0f} MB, {free / 1e6:.0f} MB are free")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    # Named after its builder (pid and start time): another build of the same cache at the same
+    # time leaves it alone; once its builder is gone it is a leftover, for the next build to remove.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{own_tag()}.", dir=folder.parent))
     try:
         yield tmp
     except BaseException:
@@ -93,27 +98,43 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
 
-def clear_cache(cache_dir: Path) -> int:
-    """Remove everything in the cache folder except its README; returns the bytes freed."""
+def clear_cache(cache_dir: Path, datasets: tuple[str, ...], downloads: bool = False) -> int:
+    """Remove what the cache made in ``cache_dir``, and nothing else: the complete cache folders of
+    ``datasets`` (each holds its meta.json), the leftovers of interrupted builds and, only if asked,
+    the kept downloads. Links are never followed. Returns the bytes freed."""
+    cache_dir = Path(cache_dir)
+    if not cache_dir.is_dir() or cache_dir.is_symlink():
+        return 0
+    doomed = [f for f in cache_folders(cache_dir, datasets) if (f / "meta.json").is_file()] + leftovers(cache_dir)
+    if downloads and (cache_dir / DOWNLOADS).is_dir() and not (cache_dir / DOWNLOADS).is_symlink():
+        doomed.append(cache_dir / DOWNLOADS)
     freed = 0
-    for path in Path(cache_dir).iterdir():
-        if path.name == "README.md":
-            continue
-        freed += sum(p.stat().st_size for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file())
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in doomed:
+        freed += folder_size(path)
+        shutil.rmtree(path, ignore_errors=True)
     return freed
 
 
-def leftovers(folder: Path) -> list[Path]:
-    """Temporary folders of interrupted builds of any cache beside ``folder`` (a killed process
-    cannot clean up after itself)."""
-    return sorted(p for p in Path(folder).parent.glob(".*-*.*") if p.is_dir())
+def leftovers(cache_dir: Path) -> list[Path]:
+    """Temporary folders of interrupted builds in ``cache_dir``: those whose builder no longer runs
+    (a killed process cannot clean up after itself), and those of an older version, which named no
+    builder. A build still running is never one."""
+    found = []
+    for path in Path(cache_dir).glob(".*-*.*"):
+        if not path.is_dir() or path.is_symlink():
+            continue
+        owner = _BUILDER.search(path.name)
+        if owner is None or not alive(int(owner.group(1)), int(owner.group(2))):
+            found.append(path)
+    return sorted(found)
 
 
-def remove_leftovers(folder: Path) -> None:
-    for path in Path(folder).parent.glob(f".{Path(folder).name}.*"):
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
+_BUILDER = re.compile(r"\.(\d+)-(\d+)\.[^.]*$")
+
+
+def remove_leftovers(cache_dir: Path) -> None:
+    for path in leftovers(cache_dir):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def open_folder(folder: Path, names: tuple[str, ...], format_version: int,

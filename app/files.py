@@ -11,6 +11,7 @@ import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from app.errors import AppError, DataError
 from network.atomic import atomic_write
@@ -58,3 +59,29 @@ def sha256_of(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def check_output(path: str | os.PathLike, what: str, error: type[AppError] = AppError) -> Path:
+    """``path`` if a command may write a file there: nothing there yet, or a regular file (never a
+    device, a FIFO, a folder or a symbolic link, which a write as root would replace or follow)."""
+    path = Path(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as e:
+        raise error(f"{path}: cannot be written ({e.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "a folder" if stat.S_ISDIR(info.st_mode) else \
+            "not a regular file"
+        raise error(f"{path}: {kind}; not writing the {what} over it")
+    return path
+
+
+def write_picture(path: str | os.PathLike, save: Callable[[IO], None], what: str = "picture") -> Path:
+    """Write a PNG at exactly ``path`` (no extension added) through ``save(file)``, atomically: a full
+    disk or Ctrl-C leaves the old file or none, never half of one."""
+    path = check_output(path, what)
+    with atomic_write(path) as f:
+        save(f)
+    return path

@@ -25,7 +25,9 @@ import dataclasses
 import hashlib
 import io
 import json
+import math
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -33,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from app.errors import AppError
-from app.files import regular_file
+from app.files import check_output, regular_file
 from app.pixels import to_uint8
 from network.atomic import atomic_write
 
@@ -43,6 +45,7 @@ ARRAYS = "personal.npz"
 EXPORT_FORMAT = "digit-recogniser-personal"
 MAX_IMPORT_BYTES = 512 << 20   # an export of 100 000 drawings with their strokes is far smaller
 MAX_LINE_BYTES = 1 << 20       # one drawing's line: a long stroke is a few tens of kB
+MAX_IMPORT_UNPACKED = 256 << 20   # the drawings' lines of an export, unpacked: 100 000 drawings with strokes
 
 
 class PersonalDataError(AppError, ValueError):
@@ -55,11 +58,18 @@ def settings_path() -> Path:
     return Path(os.environ.get("DIGITS_SETTINGS", Path(platformdirs.user_config_dir(APP_NAME)) / "settings.json"))
 
 
+MAX_SETTINGS_BYTES = 1 << 20   # a few lines of JSON; a FIFO, a device or /dev/zero is not read at all
+
+
 def read_settings() -> dict:
+    """The settings file's object, or {} when it is missing, damaged, or not a small regular file."""
+    path = settings_path()
     try:
-        settings = json.loads(settings_path().read_text())
+        regular_file(path, MAX_SETTINGS_BYTES, "a settings file", PersonalDataError)
+        with open(path, "rb") as f:
+            settings = json.loads(f.read(MAX_SETTINGS_BYTES + 1))
         return settings if isinstance(settings, dict) else {}
-    except (OSError, ValueError):
+    except (PersonalDataError, OSError, ValueError, RecursionError):
         return {}
 
 
@@ -101,17 +111,32 @@ def parse_line(raw: bytes) -> dict:
     if type(label) is not int or not 0 <= label <= 9:
         raise ValueError(f"label {str(label)[:20]} is not a digit 0-9")
     image = entry.get("image")
-    if not isinstance(image, str) or len(image) != 2 * 784:
+    # Exactly 1568 hex digits: bytes.fromhex alone would skip spaces and decode fewer than 784 bytes.
+    if not isinstance(image, str) or not _HEX_IMAGE.fullmatch(image):
         raise ValueError("image is not 784 bytes in hex")
-    try:
-        bytes.fromhex(image)
-    except ValueError:
-        raise ValueError("image is not hex") from None
-    if not isinstance(entry.get("strokes", []), list):
-        raise ValueError("strokes is not a list")
+    _check_strokes(entry.get("strokes", []))
     if not isinstance(entry.get("created", ""), str):
         raise ValueError("created is not text")
     return entry
+
+
+_HEX_IMAGE = re.compile(r"[0-9a-fA-F]{1568}")
+
+
+def _check_strokes(strokes) -> None:
+    """Strokes as the canvas records them: a width and points [x, y], all finite numbers."""
+    if not isinstance(strokes, list):
+        raise ValueError("strokes is not a list")
+    for stroke in strokes:
+        if not isinstance(stroke, dict) or not isinstance(stroke.get("points"), list):
+            raise ValueError("a stroke has no list of points")
+        width = stroke.get("width")
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 1000:
+            raise ValueError("a stroke's width is not a positive number")
+        for point in stroke["points"]:
+            if (not isinstance(point, list) or len(point) != 2 or
+                    not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in point)):
+                raise ValueError("a stroke's point is not [x, y]")
 
 
 def drawing_id(entry: dict) -> str:
@@ -210,7 +235,7 @@ class PersonalDataset:
                         images, stored = npz["images"], npz["labels"]
                         if images.shape == (len(entries), 28, 28) and np.array_equal(stored, labels):
                             return images, labels
-        except (OSError, ValueError, KeyError, EOFError):
+        except Exception:   # damaged in any way (a huge header: MemoryError): rebuilt from the lines below
             pass
         images = np.array([_image_of(e) for e in entries], dtype=np.uint8).reshape(-1, 28, 28)
         if entries:
@@ -253,9 +278,16 @@ class PersonalDataset:
 
     def _append(self, entries: list[dict]) -> None:
         """Append the lines in one write and fsync, then refresh the arrays. All or nothing: if the
-        write fails, the file is cut back to where it was and PersonalDataError says why."""
+        write fails, the file is cut back to where it was and PersonalDataError says why. Every line
+        is checked by the reader's own rule first, so what is stored can always be read back."""
+        lines = [json.dumps(e) for e in entries]
+        for line in lines:
+            try:
+                parse_line(line.encode("utf-8"))
+            except ValueError as e:
+                raise PersonalDataError(f"not saved: the drawing is not valid ({e})") from None
         scan = self._read()
-        data = ("" if scan.ends_clean else "\n") + "".join(json.dumps(e) + "\n" for e in entries)
+        data = ("" if scan.ends_clean else "\n") + "".join(line + "\n" for line in lines)
         raw = data.encode("utf-8")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -294,7 +326,12 @@ class PersonalDataset:
 
     # -- moving between machines ----------------------------------------
     def export(self, path: Path) -> int:
-        """Everything in one ``.npz``: images, labels, and the JSON lines as bytes (no pickle)."""
+        """Everything in one ``.npz``: images, labels, and the JSON lines as bytes (no pickle).
+        Never written over the drawings themselves, the settings, or anything but a regular file."""
+        path = check_output(path, "export", PersonalDataError)
+        target = path.resolve()
+        if target.parent == self.folder.resolve() or target == settings_path().resolve():
+            raise PersonalDataError(f"{path}: that is where your drawings and settings are kept; export to another file")
         images, labels = self.arrays()
         lines = "".join(json.dumps(e) + "\n" for e in self.entries()).encode()
         buf = io.BytesIO()
@@ -323,8 +360,9 @@ def read_export(path: Path) -> list[dict]:
                 raise ValueError(f"has arrays {sorted(names)[:5]}")
             # Sizes from the zip directory, before anything is decompressed.
             sizes = {i.filename: i.file_size for i in npz.zip.infolist()}
-            if sizes.get("drawings_jsonl.npy", 0) > MAX_IMPORT_BYTES * 8:
-                raise ValueError("its drawings are impossibly large")
+            if sizes.get("drawings_jsonl.npy", 0) > MAX_IMPORT_UNPACKED or sizes.get("format.npy", 0) > 4096:
+                raise ValueError(f"its drawings unpack to {sizes.get('drawings_jsonl.npy', 0)} bytes, more than "
+                                 f"an export holds ({MAX_IMPORT_UNPACKED})")
             if bytes(npz["format"]).decode() != EXPORT_FORMAT:
                 raise ValueError("not a personal-dataset export")
             raw = bytes(npz["drawings_jsonl"])

@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
 MAX_CONFIG_BYTES = 16 << 20       # model.json: architecture, history and metadata are a few kB
-MAX_PARAMETERS = 200_000_000      # far beyond any model here (the default has 1.3 M)
+MAX_PARAMETERS = 200_000_000      # 800 MB of float32: beyond what training allows (74 M), the default has 1.3 M
 MAX_UNITS = 100_000               # per layer
 
 
@@ -150,6 +150,10 @@ def read_description(path) -> dict:
     for key, kind in (("history", dict), ("metadata", dict), ("compile", dict)):
         if key in desc and desc[key] is not None and not isinstance(desc[key], kind):
             raise ModelFileError(config_path, f"has an invalid {key!r} entry ({type(desc[key]).__name__})")
+    history = desc.get("history") or {}
+    if not all(isinstance(v, list) and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in v)
+               for v in history.values()):
+        raise ModelFileError(config_path, "has an invalid 'history' entry (each metric must be a list of numbers)")
     arrays = desc["weights"].get("arrays")
     if not isinstance(arrays, dict) or not all(
             isinstance(a, dict) and isinstance(a.get("shape"), list) and all(type(d) is int and 0 <= d for d in a["shape"])
@@ -182,8 +186,10 @@ def _read_arrays(config_path: Path, weights_path: Path, expected: dict) -> dict[
                     raise ModelFileError(weights_path, f"array {name!r} is larger than its listed shape")
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
-        raise ModelFileError(weights_path, f"is not a valid weights archive ({e})") from None
+    except ModelFileError:
+        raise
+    except Exception as e:   # numpy and zipfile raise many kinds: a malformed .npy header, a TokenError, a MemoryError
+        raise ModelFileError(weights_path, f"is not a valid weights archive ({type(e).__name__}: {e})") from None
     if set(arrays) != set(wanted):
         raise ModelFileError(weights_path, f"holds arrays {sorted(arrays)} but {config_path.name} lists {sorted(wanted)}")
     for k, a in arrays.items():
@@ -260,17 +266,22 @@ def read_model(path) -> SavedModel:
         raise ModelFileError(config_path, f"names weights file {desc['weights'].get('file')!r}; "
                                           f"only {WEIGHTS_FILE!r} in its own folder is read")
     try:
-        layers = []
+        input_shape = tuple(int(d) for d in desc["input_shape"])
+        if not 0 < math.prod(input_shape) <= MAX_UNITS:
+            raise ValueError(f"input shape {input_shape} is not a size a model can have")
+        layers, width, parameters = [], math.prod(input_shape), 0
         for i, entry in enumerate(desc["layers"]):
             if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
                 raise ValueError(f"layer {i} has no config")
             units = entry["config"].get("units")
-            if isinstance(units, int) and units > MAX_UNITS:  # checked before any weight is allocated
-                raise ValueError(f"layer {i} has {units} units, more than {MAX_UNITS}")
+            if isinstance(units, int):   # a Dense layer: sizes checked and weights counted before any is allocated
+                if units > MAX_UNITS:
+                    raise ValueError(f"layer {i} has {units} units, more than {MAX_UNITS}")
+                parameters += (width + 1) * units
+                width = units
+                if parameters > MAX_PARAMETERS:
+                    raise ValueError(f"its layers hold over {parameters:,} numbers, more than a model may ({MAX_PARAMETERS:,})")
             layers.append(layer_from_config(str(entry.get("class")), entry["config"]))
-        input_shape = tuple(int(d) for d in desc["input_shape"])
-        if math.prod(input_shape) > MAX_UNITS:
-            raise ValueError(f"input shape {input_shape} is too large")
     except (ValueError, TypeError, RuntimeError) as e:
         raise ModelFileError(config_path, f"describes an invalid model: {e}") from None
     arrays = _read_arrays(config_path, weights_path, desc["weights"])

@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from .errors import ParallelTrainingError
+from .owners import alive, own_tag
 
 PREFIX = "network-train-"
 _OWNED = re.compile(PREFIX + r"(\d+)-(\d+)-")
@@ -29,27 +30,6 @@ ORPHAN_AGE_S = 600   # a file of the old naming (no owner in its name) counts as
 def shared_folder() -> str:
     """Where the shared files go: /dev/shm (memory) where there is one, else the temporary folder."""
     return "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
-
-
-def process_start(pid: int) -> int:
-    """When process ``pid`` started, in clock ticks since boot (Linux), 0 where that cannot be known.
-    With the pid it names a process for good: a pid is reused, a (pid, start) pair is not."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return int(f.read().rsplit(b")", 1)[1].split()[19])   # field 22, counted after the name
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def _alive(pid: int, start: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:   # another user's process: it runs
-        pass
-    now = process_start(pid)
-    return not (start and now and now != start)   # the same pid, started at another time: not the owner
 
 
 def _mapped_by_a_process(path: str) -> bool:
@@ -81,7 +61,7 @@ def remove_orphans(folder: str | None = None) -> list[tuple[str, int]]:
         try:
             info = os.lstat(path)
             if owner:
-                if _alive(int(owner.group(1)), int(owner.group(2))):
+                if alive(int(owner.group(1)), int(owner.group(2))):
                     continue
             elif info.st_mtime > time.time() - ORPHAN_AGE_S or _mapped_by_a_process(path):
                 continue
@@ -120,8 +100,7 @@ class SharedBlock:
     def create(cls, specs: dict) -> tuple["SharedBlock", str]:
         layout, size = _layout(specs)
         folder = shared_folder()
-        pid = os.getpid()
-        fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{pid}-{process_start(pid)}-", dir=folder)
+        fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{own_tag()}-", dir=folder)
         try:
             try:
                 os.posix_fallocate(fd, 0, size)   # room now, or an error now (not SIGBUS at the first write)

@@ -244,21 +244,44 @@ def test_an_interrupted_build_leaves_no_cache(npz_source, tmp_path, monkeypatch)
     monkeypatch.setattr(mnist_cache, "augment", boom)
     with pytest.raises(KeyboardInterrupt):
         mnist_cache.build_cache(source=npz_source, copies=1, cache_dir=cache, progress=False)
-    assert [p.name for p in cache.iterdir()] == ["downloads"]   # only the kept copy of the source
+    assert [p.name for p in cache.iterdir()] == []   # no cache, no temporary folder (a small source is not kept)
 
 
-def test_a_source_given_once_is_kept_for_offline_use(npz_source, tmp_path, monkeypatch):
+def full_size_source(path):
+    """A data set with MNIST's counts (60000 + 10000 images; blank ones, compressed: a small file)."""
+    labels = np.arange(70000, dtype=np.uint8) % 10
+    np.savez_compressed(path, x_train=np.zeros((60000, 28, 28), np.uint8), y_train=labels[:60000],
+                        x_test=np.zeros((10000, 28, 28), np.uint8), y_test=labels[60000:])
+    return path
+
+
+def test_a_source_given_once_is_kept_for_offline_use(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.delenv("DIGITS_MNIST_SOURCE", raising=False)
-    assert mnist_source.source_for("mnist", npz_source, cache) == npz_source
+    full = full_size_source(tmp_path / "full.npz")
+    assert mnist_source.source_for("mnist", full, cache) == full
     kept = cache / "downloads" / "mnist-given.npz"
-    assert kept.read_bytes() == npz_source.read_bytes()
-    npz_source.unlink()   # the original is gone, and there is no network: the kept copy is used
+    assert kept.read_bytes() == full.read_bytes()
+    full.unlink()   # the original is gone, and there is no network: the kept copy is used
     assert mnist_source.source_for("mnist", None, cache) == kept
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not an npz")
     mnist_source.source_for("mnist", bad, tmp_path / "other")
     assert not (tmp_path / "other" / "downloads" / "mnist-given.npz").exists()   # only valid data is kept
+
+
+def test_a_small_source_is_used_when_named_and_never_replaces_the_kept_one(npz_source, tmp_path, monkeypatch):
+    """evaluate --source small.npz replaced the kept MNIST: a later plain evaluate tested on its 30 images."""
+    cache = tmp_path / "cache"
+    monkeypatch.delenv("DIGITS_MNIST_SOURCE", raising=False)
+    full = full_size_source(tmp_path / "full.npz")
+    mnist_source.source_for("mnist", full, cache)
+    assert mnist_source.source_for("mnist", npz_source, cache) == npz_source   # named: used
+    kept = cache / "downloads" / "mnist-given.npz"
+    assert kept.read_bytes() == full.read_bytes()                               # and not kept over the full one
+    assert mnist_source.source_for("mnist", None, cache) == kept
+    assert mnist_source.source_for("mnist", npz_source, tmp_path / "fresh") == npz_source
+    assert not (tmp_path / "fresh" / "downloads" / "mnist-given.npz").exists()  # a part of a data set is never kept
 
 
 def test_a_failed_download_names_the_offline_way(tmp_path, monkeypatch):

@@ -27,6 +27,7 @@ from network import (
     Sequential,
     TrainingDiverged,
     helper_process,
+    owners,
     parallel,
     precision,
     shared_block,
@@ -403,7 +404,7 @@ def test_a_killed_trainings_file_is_freed_by_the_next_training_and_a_live_ones_i
 
 def test_a_file_whose_owner_pid_was_reused_is_an_orphan(tmp_path):
     """The pid runs again, but started at another time: not the owner."""
-    me, start = os.getpid(), shared_block.process_start(os.getpid())
+    me, start = os.getpid(), owners.process_start(os.getpid())
     if not start:
         pytest.skip("process start times are read from /proc (Linux)")
     (tmp_path / f"{shared_block.PREFIX}{me}-{start}-abc").write_bytes(b"x")

@@ -229,7 +229,7 @@ def test_a_cache_build_that_fails_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(mnist_cache, "augment", full_disk)
     with pytest.raises(OSError, match="No space"):
         mnist_cache.build_cache(source=source, copies=1, cache_dir=cache, progress=False)
-    assert [p.name for p in cache.iterdir()] == ["downloads"]   # no temporary folder left behind
+    assert [p.name for p in cache.iterdir()] == []   # no temporary folder left behind
     monkeypatch.setattr(cachefolder.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10, 10, 10))
     with pytest.raises(data.DataError, match="not enough free space"):
         mnist_cache.build_cache(source=source, copies=1, cache_dir=cache, progress=False)

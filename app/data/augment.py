@@ -115,7 +115,9 @@ def resample(images: np.ndarray, angle_deg: np.ndarray, scale: np.ndarray, shift
     shift = np.asarray(shift, np.float32).reshape(n, 2)
     cos = (np.cos(angle) / scale)[:, None, None]
     sin = (np.sin(angle) / scale)[:, None, None]
-    reach = _CENTER * np.sqrt(2) / float(scale.min(initial=1)) - _CENTER + float(np.abs(shift).max(initial=0))
+    # How far outside the picture a source point can fall: the target's offset from the centre, shift
+    # included, is at most sqrt(2) (13.5 + |shift|) long, and the inverse zoom stretches it by 1 / scale.
+    reach = np.sqrt(2) * (_CENTER + float(np.abs(shift).max(initial=0))) / float(scale.min(initial=1)) - _CENTER
     if displacement is not None:
         reach += float(np.abs(displacement).max(initial=0))
     pad = int(np.ceil(reach)) + 2

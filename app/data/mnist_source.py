@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -79,8 +80,8 @@ def _read_idx(path: Path) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             data = f.read(MAX_SOURCE_BYTES + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise DataError(f"{path}: cannot be read ({e})") from None
+    except (OSError, EOFError, zlib.error) as e:   # gzip.BadGzipFile is an OSError; a damaged stream, zlib.error
+        raise DataError(f"{path}: cannot be read ({type(e).__name__}: {e})") from None
     if len(data) > MAX_SOURCE_BYTES:
         raise DataError(f"{path}: more than {MAX_SOURCE_BYTES >> 20} MB of data, larger than any digit data set")
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08 or not 1 <= data[3] <= 3:
@@ -121,6 +122,11 @@ def read_source(path: Path) -> dict[str, np.ndarray]:
                 missing = [k for k in IDX_FILES if k not in npz.files]
                 if missing:
                     raise DataError(f"{path}: missing arrays {missing} (has {sorted(npz.files)})")
+                # Sizes from the zip directory, before anything is unpacked: 3 MB can unpack to gigabytes.
+                unpacked = sum(i.file_size for i in npz.zip.infolist()) if npz.zip is not None else 0
+                if unpacked > MAX_SOURCE_BYTES:
+                    raise DataError(f"{path}: unpacks to {unpacked / 1e9:.1f} GB, more than a digit data set "
+                                    f"({MAX_SOURCE_BYTES / 1e9:.1f} GB; MNIST is 0.05 GB)")
                 arrays = {k: npz[k] for k in IDX_FILES}
         except DataError:
             raise
@@ -161,9 +167,12 @@ def source_for(dataset: str, source: Path | None, cache_dir: Path = CACHE_DIR, p
         if source.is_dir():
             return source
         check_file(source)
-        # A valid data set given once is kept, so later commands and the window work offline.
-        keep_copy(source, Path(cache_dir) / "downloads" / GIVEN_COPY.format(dataset=dataset),
-                  acceptable=lambda path: bool(read_source(path)))
+        # A complete data set given once is kept, so later commands and the window work offline. Only
+        # a complete one, and never over the one kept before: a small or altered file given to one
+        # command (evaluate --source small.npz) is used by that command alone, never silently later.
+        kept = Path(cache_dir) / "downloads" / GIVEN_COPY.format(dataset=dataset)
+        if not kept.exists():
+            keep_copy(source, kept, acceptable=lambda path: _complete(read_source(path)))
         return source
     if dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
@@ -179,6 +188,14 @@ def source_for(dataset: str, source: Path | None, cache_dir: Path = CACHE_DIR, p
         hint = "a local mnist.npz" if dataset == "mnist" else "a folder of the four Fashion-MNIST IDX files"
         env = " or DIGITS_MNIST_SOURCE" if dataset == "mnist" else ""
         raise DataError(f"{e}; without the internet, give {hint} with --source{env}") from None
+
+
+FULL_COUNTS = {"x_train": 60000, "x_test": 10000}   # MNIST and Fashion-MNIST alike
+
+
+def _complete(arrays: dict[str, np.ndarray]) -> bool:
+    """Whether ``arrays`` are a whole data set (as published), not a part or a sample of one."""
+    return all(len(arrays[key]) == n for key, n in FULL_COUNTS.items())
 
 
 def source_hash(path: Path) -> str:

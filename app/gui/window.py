@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 import tkinter as tk
@@ -17,6 +18,7 @@ from pathlib import Path
 from tkinter import messagebox, ttk
 
 from app.errors import AppError
+from app.files import check_output
 from app.gui.panels import DrawingCanvas, PredictionPanel, TeachPanel
 from app.gui.state_report import window_state
 from app.models.finetune import learn_handwriting
@@ -417,10 +419,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-file", help="write what the window shows to this JSON file (for tests)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    state_file = args.state_file or os.environ.get("DIGITS_APP_STATE")
+    if state_file:
+        try:
+            check_output(state_file, "window state")   # a folder or a device named by mistake: said now
+        except AppError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     try:
         root = tk.Tk()
     except tk.TclError as e:
-        print(f"error: cannot open a window ({e}); is a display available?")
+        print(f"error: cannot open a window ({e}); is a display available?", file=sys.stderr)
         return 1
     app = DigitApp(root, args.models_dir, args.state_file)
     root.after_idle(lambda: app.status.configure(

@@ -116,10 +116,15 @@ def fine_tune(base, images: np.ndarray, labels: np.ndarray, mnist: dict, epochs:
                           len(held_idx), len(train_idx))
 
 
+MAX_EPOCHS = 50   # each epoch is a pass over 40 variants of every drawing and 20000 MNIST images
+
+
 def learn_handwriting(base_name: str, new_name: str, models_dir: Path = MODELS_DIR, epochs: int = 4,
                       source: Path | None = None, overwrite: bool = False, report=None) -> FineTuneResult:
     """Fine-tune a copy of the saved model ``base_name`` on the personal drawings and save it as
     ``new_name`` if the guard passes. The base is never replaced; another model only with ``overwrite``."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS:
+        raise ValueError(f"--epochs must be a whole number from 1 to {MAX_EPOCHS}, got {epochs!r}")
     if new_name == base_name:
         raise ModelStoreError(f"the personal model needs a name of its own, not its base's ({base_name!r})")
     if exists(new_name, models_dir) and not overwrite:

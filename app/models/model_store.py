@@ -136,27 +136,57 @@ def free_name(base: str, models_dir: Path = MODELS_DIR) -> str:
     return name
 
 
-@contextlib.contextmanager
-def model_lock(name: str, models_dir: Path = MODELS_DIR) -> Iterator[None]:
-    """Hold the lock of model ``name`` (one per name, released when the process ends, however it ends)."""
-    model_path(name, models_dir)
-    folder = Path(models_dir) / LOCKS
+def own_folder(models_dir: Path, name: str) -> Path:
+    """``models_dir/name``, one of the store's own folders (``.locks``, ``.checkpoints``), made if
+    needed; a symbolic link there is refused: writing or deleting through it would reach elsewhere."""
+    folder = Path(models_dir) / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        mode = os.lstat(folder).st_mode
+    except OSError as e:
+        raise ModelStoreError(f"cannot use {folder}: {e.strerror}") from None
+    if not stat.S_ISDIR(mode):
+        raise ModelStoreError(f"{folder} is a symbolic link or a file, not the folder it should be; remove it")
+    return folder
+
+
+def _try_lock(name: str, models_dir: Path) -> int | None:
+    """The open, locked lock file of model ``name``, or None while another process holds it."""
+    model_path(name, models_dir)
+    folder = own_folder(models_dir, LOCKS)
+    try:
         fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as e:
         raise ModelStoreError(f"cannot lock model {name!r} in {models_dir}: {e.strerror}") from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            if e.errno in (errno.EWOULDBLOCK, errno.EACCES):
-                raise ModelStoreError(f"model {name!r} is being trained or saved by another process; "
-                                      "wait for it or choose another --name") from None
-            raise
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except OSError as e:
+        os.close(fd)
+        if e.errno in (errno.EWOULDBLOCK, errno.EACCES):
+            return None
+        raise
+
+
+@contextlib.contextmanager
+def model_lock(name: str, models_dir: Path = MODELS_DIR) -> Iterator[None]:
+    """Hold the lock of model ``name`` (one per name, released when the process ends, however it ends)."""
+    fd = _try_lock(name, models_dir)
+    if fd is None:
+        raise ModelStoreError(f"model {name!r} is being trained or saved by another process; "
+                              "wait for it or choose another --name")
+    try:
         yield
     finally:
         os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a link (itself, never what it points to) or a folder; nothing if absent."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def save_final(model, name: str, models_dir: Path = MODELS_DIR, overwrite: bool = False,
@@ -170,11 +200,11 @@ def save_final(model, name: str, models_dir: Path = MODELS_DIR, overwrite: bool 
     if final.is_symlink():
         raise ModelStoreError(f"{final} is a symbolic link; remove it or choose another name")
     tmp, old = final.with_name(f".{name}.new"), final.with_name(f".{name}.old")
-    shutil.rmtree(tmp, ignore_errors=True)
+    _remove(tmp)   # a link planted there would take the model's files elsewhere
     model.save(tmp, include_optimizer=False)  # a finished model needs no optimiser state: half the size
     if extra is not None:
         extra(tmp)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
     if final.exists():
         os.replace(final, old)
     os.replace(tmp, final)   # a kill between these two renames is what ``recover`` mends
@@ -183,22 +213,40 @@ def save_final(model, name: str, models_dir: Path = MODELS_DIR, overwrite: bool 
 
 
 def recover(models_dir: Path) -> list[str]:
-    """Put back models hidden by an interrupted swap; returns what was done, one line each."""
+    """Put back models hidden by an interrupted swap; returns what was done, one line each. Only
+    under the model's lock: a ``.NAME.new`` that a training is still writing is not a leftover."""
     done = []
     for hidden in sorted(Path(models_dir).glob(".*.old")) + sorted(Path(models_dir).glob(".*.new")):
         name = hidden.name[1:-4]
-        final = hidden.with_name(name)
-        if not NAME_PATTERN.match(name) or not (hidden / "model.json").is_file():
+        if not NAME_PATTERN.match(name) or hidden.is_symlink() or not (hidden / "model.json").is_file():
             continue
-        if not final.exists():
-            # No model under its name: the newest complete copy takes it (.new is complete once
-            # its model.json exists: save writes the weights first and the description last).
-            newer = hidden.with_name(f".{name}.new")
-            source = newer if (newer / "model.json").is_file() else hidden
-            os.replace(source, final)
-            done.append(f"recovered {name} from {source.name}")
-        elif hidden.suffix == ".old":
-            shutil.rmtree(hidden, ignore_errors=True)   # the swap had finished: the old copy is spare
+        try:
+            fd = _try_lock(name, models_dir)
+        except (ModelStoreError, OSError):   # a store we may not write to: nothing to mend here
+            continue
+        if fd is None:   # being saved right now
+            continue
+        try:
+            done += _recover_one(hidden, name)
+        finally:
+            os.close(fd)
+    return done
+
+
+def _recover_one(hidden: Path, name: str) -> list[str]:
+    done = []
+    final = hidden.with_name(name)
+    if not hidden.exists():   # the other hidden copy of the same model took its place already
+        return done
+    if not final.exists():
+        # No model under its name: the newest complete copy takes it (.new is complete once
+        # its model.json exists: save writes the weights first and the description last).
+        newer = hidden.with_name(f".{name}.new")
+        source = newer if (newer / "model.json").is_file() else hidden
+        os.replace(source, final)
+        done.append(f"recovered {name} from {source.name}")
+    elif hidden.suffix == ".old":
+        shutil.rmtree(hidden, ignore_errors=True)   # the swap had finished: the old copy is spare
     return done
 
 

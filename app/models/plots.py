@@ -13,7 +13,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from app.files import write_picture  # noqa: E402
 from app.pixels import to_uint8  # noqa: E402
+
+
+def _write_figure(fig, path: Path, dpi: int) -> None:
+    """The figure as a PNG at exactly ``path``, written atomically, and the figure closed."""
+    try:
+        write_picture(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
+    finally:
+        plt.close(fig)
 
 
 def save_learning_curves(history: dict, path: Path, title: str = "") -> None:
@@ -37,8 +46,7 @@ def save_learning_curves(history: dict, path: Path, title: str = "") -> None:
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    _write_figure(fig, path, dpi=90)
 
 
 def save_confusion_png(matrix, path: Path, title: str) -> None:
@@ -52,8 +60,7 @@ def save_confusion_png(matrix, path: Path, title: str) -> None:
                         color="white" if i == j else "black")
     ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=title)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    _write_figure(fig, path, dpi=90)
 
 
 def save_mistakes_png(x, y, result: dict, path: Path, count: int = 40) -> None:
@@ -71,7 +78,7 @@ def save_mistakes_png(x, y, result: dict, path: Path, count: int = 40) -> None:
         sheet.paste(img, (c * cell + 4, r * (cell + 14) + 2))
         p = result["proba"][i, result["predicted"][i]]
         draw.text((c * cell + 4, r * (cell + 14) + cell - 5), f"{y[i]}->{result['predicted'][i]} {p:.0%}", fill=0)
-    sheet.save(path)
+    write_picture(path, lambda f: sheet.save(f, format="PNG"))
 
 
 def save_explanation_png(e, path: Path, title: str = "") -> None:
@@ -100,5 +107,4 @@ def save_explanation_png(e, path: Path, title: str = "") -> None:
     fig.suptitle(title or f"reads {e.top} ({e.probabilities[e.top]:.0%}); red: raises the score, blue: lowers it",
                  fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _write_figure(fig, path, dpi=100)

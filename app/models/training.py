@@ -25,11 +25,12 @@ import numpy as np
 from app.data.augment import AugmentParams, augment
 from app.data.mnist_cache import build_cache
 from app.errors import AppError
-from app.models.model_store import CHECKPOINTS, DEFAULT_MODEL, ModelStoreError, exists, model_lock, model_path, save_final
+from app.models.model_store import CHECKPOINTS, DEFAULT_MODEL, ModelStoreError, exists, model_lock, model_path, own_folder, save_final
 from app.models.plots import save_learning_curves
 from app.paths import CACHE_DIR, MODELS_DIR
 from app.pen.pen_data import build_pen_cache
 from app.pixels import to_unit_float32
+from app.resources import require_memory
 
 PREPROCESSING_VERSION = 1
 CHANCE_MARGIN = 0.2          # a model under 20 % on ten classes has learned (almost) nothing: not saved
@@ -222,7 +223,9 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
     pen, pen_train, pen_val, held = _pen_rows(config, cache_dir, progress, log)
     # One float32 array for everything trained on, filled in place from the uint8 caches: the
     # whole cache as float32 and then a selection of it would hold two float copies at once.
-    x = np.empty((len(train_idx) + len(pen_train), 28, 28), np.float32)
+    rows = len(train_idx) + len(pen_train)
+    require_memory(rows * 28 * 28 * 4, f"training on {rows:,} images", "use fewer --copies or --pen-copies")
+    x = np.empty((rows, 28, 28), np.float32)
     dataset.float32(rows=train_idx, out=x[:len(train_idx)])
     y = np.asarray(dataset.y_train)[train_idx]
     metadata = {"data": {"cache": dataset.path.name, "source_sha256": dataset.meta["source_sha256"],
@@ -284,7 +287,12 @@ class TrainingInterrupted(AppError):
 
 
 def checkpoint_path(name: str, models_dir: Path = MODELS_DIR) -> Path:
-    return Path(models_dir) / CHECKPOINTS / model_path(name, models_dir).name
+    """Where the interrupted run ``name`` keeps its checkpoint: never through a symbolic link (the
+    checkpoint is written there and deleted at the end; through a link that would be elsewhere)."""
+    path = own_folder(models_dir, CHECKPOINTS) / model_path(name, models_dir).name
+    if path.is_symlink():
+        raise ModelStoreError(f"{path} is a symbolic link; remove it (checkpoints are written and deleted there)")
+    return path
 
 
 def resume_config(name: str, models_dir: Path = MODELS_DIR):
@@ -296,7 +304,10 @@ def resume_config(name: str, models_dir: Path = MODELS_DIR):
         raise ModelStoreError(f"no interrupted run named {name!r} to resume (looked in {checkpoint})")
     try:
         model = load_model(checkpoint)
-        return model, TrainConfig.from_json(model.metadata.get("train_args"))
+        config = TrainConfig.from_json(model.metadata.get("train_args"))
+        # The run is the one asked for: a checkpoint folder renamed (rr -> rr-keep) finishes as
+        # rr-keep, under the lock taken for that name, never as the name written inside it.
+        return model, dataclasses.replace(config, name=name)
     except (ModelFileError, ConfigError, TypeError) as e:
         raise ModelStoreError(f"the checkpoint of {name!r} cannot be resumed ({e}); delete {checkpoint} "
                               "and train again") from None

@@ -20,7 +20,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import signal
 import time
 import zipfile
 from pathlib import Path
@@ -32,6 +31,8 @@ from app.errors import DataError
 from app.files import keep_copy, regular_file, sha256_of
 from app.paths import CACHE_DIR
 from app.pen import pendigits
+from app.resources import require_memory
+from app.signals import worker_start
 from network.atomic import atomic_write
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/81/pen+based+recognition+of+handwritten+digits.zip"
@@ -217,6 +218,7 @@ def render_copies(digits: list[pendigits.PenDigit], copies: int, seed: int, para
     """All renderings, (len(digits) * (1 + copies), 28, 28) uint8, made by ``workers`` processes
     (default: one per core). The result is the same for any number of workers."""
     n = len(digits)
+    require_memory(n * (1 + copies) * 28 * 28, f"rendering {n:,} pen digits {1 + copies} times", "use fewer copies")
     out = np.empty((n * (1 + copies), 28, 28), np.uint8)
     tasks = [(c, s) for c in range(copies + 1) for s in range(0, n, CHUNK)]
     workers = workers or os.cpu_count() or 1
@@ -233,8 +235,8 @@ def render_copies(digits: list[pendigits.PenDigit], copies: int, seed: int, para
                 bar.update(len(images))
     else:
         # Workers ignore Ctrl-C: the main process gets it, cancels what has not started and stops
-        # the pool, instead of every worker printing its own traceback.
-        pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+        # the pool, instead of every worker printing its own traceback; they end with the main process.
+        pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=worker_start)
         try:
             futures = {pool.submit(pendigits.render_many, digits[s:s + CHUNK], c, seed, params, s): (c, s)
                        for c, s in tasks}
@@ -249,10 +251,6 @@ def render_copies(digits: list[pendigits.PenDigit], copies: int, seed: int, para
     if bar is not None:
         bar.close()
     return out
-
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def plain_renderings(source: Path, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -96,7 +96,7 @@ def parse_unipen(text: str, origin: str = "UNIPEN text") -> list[PenDigit]:
             finish(lineno)
             label, writer, strokes, points, n_points, segment_line = _segment_label(fields, origin, lineno), None, [], None, 0, lineno
         elif keyword == ".COMMENT" and label is not None:
-            writer = _writer(fields, label)
+            writer = _writer(fields, label, origin, lineno)
         elif keyword == ".PEN_DOWN":
             if label is None:
                 raise DataError(f"{origin}: line {lineno}: .PEN_DOWN before any .SEGMENT")
@@ -133,9 +133,14 @@ def _segment_label(fields: list[str], origin: str, lineno: int) -> int:
     return int(text)
 
 
-def _writer(fields: list[str], label: int) -> int | None:
+MAX_WRITER = 32767   # writers are kept as int16 (the real file has 30, UNIPEN collections a few hundred)
+
+
+def _writer(fields: list[str], label: int, origin: str, lineno: int) -> int | None:
     # This collection's comments are "label writer sample"; anything else names no writer.
     if len(fields) == 4 and all(f.isdigit() for f in fields[1:]) and int(fields[1]) == label:
+        if int(fields[2]) > MAX_WRITER:
+            raise DataError(f"{origin}: line {lineno}: writer number {fields[2][:12]} out of range (at most {MAX_WRITER})")
         return int(fields[2])
     return None
 

@@ -20,7 +20,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from scipy import ndimage
 
 from app.errors import AppError
@@ -87,7 +87,11 @@ def load_image(path: str | Path) -> np.ndarray:
             grey = np.asarray(im.convert("L"), dtype=np.float32) / 255
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+    except ImageError:
+        raise
+    except MemoryError:
+        raise ImageError(f"{path}: too large to decode in the memory there is") from None
+    except Exception as e:   # Pillow's decoders raise many kinds (a DDS of an unknown pixel format: NotImplementedError)
         raise ImageError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
     if grey.size == 0:
         raise ImageError(f"{path}: the image is empty (0 pixels)")
