@@ -94,6 +94,27 @@ def test_switch_model_and_close(display, models_dir, tmp_path):
         app.close()
 
 
+@pytest.mark.parametrize("damage", ["history", "weights"])
+def test_a_damaged_default_model_never_takes_the_window_down(display, models_dir, tmp_path, damage):
+    """The promise in docs/models.md: a default model with a bad history, or a weights file whose
+    arrays cannot be read, still lets the window open, say what is wrong and offer the other models."""
+    import json
+
+    shutil.copytree(models_dir / "default", models_dir / "second")
+    if damage == "history":
+        desc = json.loads((models_dir / "default" / "model.json").read_text())
+        desc["history"] = {"loss": 5}
+        (models_dir / "default" / "model.json").write_text(json.dumps(desc))
+    else:
+        (models_dir / "default" / "weights.npz").write_bytes(b"PK\x03\x04 not a zip at all")
+    app = AppWindow(models_dir, tmp_path / "state.json")
+    try:
+        state = app.wait_for(lambda s: s["model"] == "second")
+        assert app.proc.poll() is None and "default" in state["teach"] and state["details"]
+    finally:
+        app.close()
+
+
 def test_no_model_still_opens_and_says_how_to_train(display, tmp_path):
     empty = tmp_path / "none"
     empty.mkdir()

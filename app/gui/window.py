@@ -145,7 +145,12 @@ class DigitApp:
     # -- models ----------------------------------------------------------
     def refresh_models(self, select: str | None = None, keep_current: bool = False) -> None:
         self._signature = self._models_signature()
-        self.models = [m for m in list_models(self.models_dir) if m.error is None]
+        listed = list_models(self.models_dir)
+        self.models = [m for m in listed if m.error is None]
+        damaged = [m for m in listed if m.error is not None]
+        if damaged:   # said once, in a sentence; the problems behind Details
+            self.teach_message = f"damaged, not offered: {', '.join(m.name for m in damaged)} (see Details)"
+            self.teach_details = "".join(f"{m.path}: {m.error}\n" for m in damaged)
         labels = [self._label(m) for m in self.models]
         self.chooser.configure(values=labels)
         self.model_menu.delete(0, "end")
@@ -199,8 +204,14 @@ class DigitApp:
             return
         try:
             model = load(name, self.models_dir)
-        except (AppError, ModelFileError) as e:
-            messagebox.showerror(TITLE, f"Cannot load model {name!r}:\n{e}", parent=self.root)
+        except (AppError, ModelFileError) as e:   # a damaged model never takes the window down
+            self.teach_message, self.teach_details = f"model {name} cannot be loaded (see Details)", str(e)
+            others = [m.name for m in self.models if m.name != name]
+            self.models = [m for m in self.models if m.name != name]
+            if self.predictor is None and others:   # nothing loaded yet: the next model instead
+                self.select_model(others[0])
+            else:
+                self.show(self.reading)
             return
         self.predictor, self.model_name = Predictor(model), name
         info = next(m for m in self.models if m.name == name)
