@@ -75,7 +75,7 @@ def cmd_evaluate(args) -> int:
         figures[name] = {"accuracy": result["accuracy"], "errors": result["errors"], "test_images": len(y),
                          "evaluated_on": what, "per_digit_accuracy": result["per_digit_accuracy"],
                          "confusion_matrix": result["confusion_matrix"], "confusion_png": str(confusion_png),
-                         "mistakes_png": str(mistakes_png)}
+                         "mistakes_png": str(mistakes_png), "rejected_as_not_a_digit": result["rejected"]}
         if not args.json:
             _print_figures(args.model, name, figures[name])
     if args.json:
@@ -86,7 +86,7 @@ def cmd_evaluate(args) -> int:
 
 def _print_figures(model_name: str, name: str, f: dict) -> None:
     print(f"model {model_name} on {name} ({f['evaluated_on']}): accuracy {f['accuracy']:.4f} "
-          f"({f['errors']} errors in {f['test_images']})")
+          f"({f['errors']} errors in {f['test_images']}); answered 'not a digit': {f['rejected_as_not_a_digit']:.2%}")
     print("per digit: " + "  ".join(f"{d}:{a:.3f}" for d, a in enumerate(f["per_digit_accuracy"])))
     print("confusion matrix (rows: true digit, columns: predicted)")
     print("      " + " ".join(f"{j:5d}" for j in range(10)))
@@ -103,8 +103,12 @@ def cmd_predict(args) -> int:
             print(json.dumps(r))
         elif "error" in r:
             print(f"error: {r['error']}", file=sys.stderr)
-        else:
-            print(f"{r['path']}: {r['digit']} ({max(r['probabilities']):.1%})")
+        elif r["status"] == "read" and r["probabilities"] is not None:   # one digit: how sure, as the window says
+            print(f"{r['path']}: {r['text']} ({max(r['probabilities']):.1%})")
+        elif r["status"] == "read":   # a whole number
+            print(f"{r['path']}: {r['text']}")
+        else:   # the window's words: "not sure: 4 or 9", "not a digit (...)", "draw a digit" for a blank picture
+            print(f"{r['path']}: {r['message'] if r['status'] != 'empty' else 'no digit (the picture is blank)'}")
     return 1 if any("error" in r for r in results) else 0
 
 
@@ -119,9 +123,9 @@ def cmd_explain(args) -> int:
     if prep.empty:
         raise AppError(f"{args.image}: no digit found (the image is blank)")
     e = explain(model, prep.image)
-    save_explanation_png(e, args.png, title=f"{args.model} reads {e.top} ({e.probabilities[e.top]:.0%}), "
-                                            f"runner-up {e.second}; red raises a class's score, blue lowers it")
-    print(f"{args.image}: {e.top} ({e.probabilities[e.top]:.1%}), runner-up {e.second}; wrote {args.png}")
+    save_explanation_png(e, args.png, title=f"{args.model} reads {e.top_name} ({e.probabilities[e.top]:.0%}), "
+                                            f"runner-up {e.second_name}; red raises a class's score, blue lowers it")
+    print(f"{args.image}: {e.top_name} ({e.probabilities[e.top]:.1%}), runner-up {e.second_name}; wrote {args.png}")
     return 0
 
 
@@ -224,6 +228,15 @@ def _add_train(t: argparse.ArgumentParser) -> None:
                    help="the UNIPEN pen-digit file (default: downloaded from UCI and verified)")
     t.add_argument("--pen-validation-writers", type=int, default=d.pen_validation_writers,
                    help="pen-digit writers held out for validation (default %(default)s)")
+    t.add_argument("--no-negatives", dest="negatives", action="store_false",
+                   help="no 'not a digit' output: ten digits only, as models before it")
+    t.add_argument("--negative-copies", type=int, default=d.negative_copies,
+                   help="augmented renderings of each letter, symbol and generated mark (default %(default)s)")
+    t.add_argument("--generated", type=int, default=d.generated,
+                   help="generated marks that are not digits: scribbles, hatching, two digits in one, pieces "
+                        "(default %(default)s)")
+    t.add_argument("--letters-source", type=Path, metavar="FILE",
+                   help="the UNIPEN letters and symbols file (unipen-letters-train.unipen; see docs/data.md)")
     t.add_argument("--resume", metavar="NAME", help="continue the interrupted run NAME")
     t.add_argument("--personal", action="store_true", help="also train on your saved drawings")
     t.add_argument("--workers", type=_workers, default=d.workers,

@@ -38,7 +38,7 @@ from app.errors import AppError, DataError
 from app.files import check_output, write_picture
 from app.paths import CACHE_DIR
 from app.pen import pen_data, pendigits
-from app.pen.preview import pen_preview_grid
+from app.pen.preview import pen_preview_grid, styles_sheet
 from app.signals import stop_like_ctrl_c
 
 
@@ -64,6 +64,12 @@ def _pendigits_command(args) -> int:
         sheet = pen_preview_grid(pendigits.read_unipen(src), seed=args.seed)
         write_picture(args.preview_png, lambda f: sheet.save(f, format="PNG"), "preview")
         print(f"wrote {args.preview_png} ({src})")
+        return 0
+    if args.styles_png:
+        src = pen_data.pen_source(args.source, args.cache_dir, not args.quiet)
+        sheet = styles_sheet(pendigits.read_unipen(src), seed=args.seed)
+        write_picture(args.styles_png, lambda f: sheet.save(f, format="PNG"), "styles sheet")
+        print(f"wrote {args.styles_png} ({src})")
         return 0
     start = time.perf_counter()
     d = pen_data.build_pen_cache(args.source, 10 if args.copies is None else args.copies, seed=args.seed,
@@ -100,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--downloads", action="store_true", help="with --clear: the downloads and kept copies too")
     p.add_argument("--preview", action="store_true", help="open the augmentation visualiser window")
     p.add_argument("--preview-png", type=Path, metavar="FILE", help="write the preview grid to a PNG, no window")
+    p.add_argument("--styles-png", type=Path, metavar="FILE",
+                   help="with --dataset pendigits: a sheet of the digit styles training adds (slashed zero, crossed 7, ...)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
@@ -157,13 +165,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     stop_like_ctrl_c()   # from here on Ctrl-C, kill and a closed terminal unwind: no half-built cache is left
     try:
-        if args.preview_png:
-            check_output(args.preview_png, "preview")   # before any work
+        for output in (args.preview_png, args.styles_png):
+            if output:
+                check_output(output, "picture")   # before any work
         params = _params_from(args)
         if args.info:
             return _info(args)
         if args.clear:
-            freed = clear_cache(args.cache_dir, (*DATASETS, "pendigits"), downloads=args.downloads)
+            freed = clear_cache(args.cache_dir, (*DATASETS, "pendigits", "negatives"), downloads=args.downloads)
             kept = "" if args.downloads else " (the downloads and kept copies stay: add --downloads to remove them too)"
             print(f"removed {_human(freed)} from {args.cache_dir}{kept}")
             return 0

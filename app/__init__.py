@@ -10,7 +10,7 @@ checks it):
 - ``app.data``: MNIST and Fashion-MNIST: sources, augmentation, the augmented cache, previews;
 - ``app.pen``: real pen-drawn digits: the UNIPEN reader, stroke-level augmentation, rendering
   through ``app.reading``'s own code, the pen cache;
-- ``app.personal``: the user's own drawings;
+- ``app.personal``: the user's own drawings (their strokes in ``app.reading``'s format);
 - ``app.models``: saved models, training, evaluation, fine-tuning, explanation, plots;
 - ``app.gui``: the Tk windows.
 

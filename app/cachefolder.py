@@ -24,6 +24,7 @@ import numpy as np
 from app.errors import DataError
 from app.files import regular_file, sha256_of
 from network.owners import alive, own_tag
+from network.portable import reserve
 
 MAX_META_BYTES = 1 << 20
 DOWNLOADS = "downloads"   # the verified downloads and the kept copies of files the user gave
@@ -57,7 +58,7 @@ def allocate(path: Path, nbytes: int) -> None:
     """Reserve ``nbytes`` for ``path`` before it is written through a memory map: on a full disk the
     reservation fails with ENOSPC, where writing into an unbacked memory map would crash with SIGBUS."""
     with open(path, "r+b") as f:
-        os.posix_fallocate(f.fileno(), 0, nbytes)
+        reserve(f.fileno(), nbytes, Path(path).parent)
 
 
 def seal(tmp: Path, folder: Path, meta: dict) -> dict:

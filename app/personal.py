@@ -25,7 +25,6 @@ import dataclasses
 import hashlib
 import io
 import json
-import math
 import os
 import re
 import stat
@@ -37,7 +36,9 @@ import numpy as np
 from app.errors import AppError
 from app.files import check_output, regular_file
 from app.pixels import to_uint8
+from app.reading.strokes import strokes_from_json
 from network.atomic import atomic_write
+from network.portable import open_no_follow
 
 APP_NAME = "digit-recogniser"
 LINES = "drawings.jsonl"
@@ -124,19 +125,8 @@ _HEX_IMAGE = re.compile(r"[0-9a-fA-F]{1568}")
 
 
 def _check_strokes(strokes) -> None:
-    """Strokes as the canvas records them: a width and points [x, y], all finite numbers."""
-    if not isinstance(strokes, list):
-        raise ValueError("strokes is not a list")
-    for stroke in strokes:
-        if not isinstance(stroke, dict) or not isinstance(stroke.get("points"), list):
-            raise ValueError("a stroke has no list of points")
-        width = stroke.get("width")
-        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 1000:
-            raise ValueError("a stroke's width is not a positive number")
-        for point in stroke["points"]:
-            if (not isinstance(point, list) or len(point) != 2 or
-                    not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in point)):
-                raise ValueError("a stroke's point is not [x, y]")
+    """Strokes as the canvas records them (the reader's own check: ``strokes_from_json``)."""
+    strokes_from_json(strokes)
 
 
 def drawing_id(entry: dict) -> str:
@@ -291,7 +281,7 @@ class PersonalDataset:
         raw = data.encode("utf-8")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lines_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            fd = open_no_follow(self.lines_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         except OSError as e:
             raise PersonalDataError(f"cannot save drawings in {self.folder}: {e.strerror}") from None
         try:

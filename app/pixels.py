@@ -33,14 +33,15 @@ def comparison_sheet(rows: list[tuple[str, list[np.ndarray]]], headings: tuple[s
     from PIL import Image, ImageDraw  # here, for start-up time: only previews draw sheets
 
     per_row = max(len(pictures) for _, pictures in rows) - 1
-    cell, gap, label_w = 28 * scale, 4, 70
+    cell, gap = 28 * scale, 4
+    label_w = max(70, 6 * max(len(str(label)) for label, _ in rows) + 12)
     sheet = Image.new("L", (label_w + (per_row + 1) * (cell + gap) + 2 * gap, len(rows) * (cell + gap) + gap + 18), 235)
     draw = ImageDraw.Draw(sheet)
     draw.text((label_w + gap, 2), headings[0], fill=0)
     draw.text((label_w + cell + 3 * gap, 2), headings[1], fill=0)
     for r, (label, pictures) in enumerate(rows):
         y = 18 + r * (cell + gap)
-        draw.text((6, y + cell // 2 - 6), f"label {label}", fill=0)
+        draw.text((6, y + cell // 2 - 6), label if len(str(label)) > 2 else f"label {label}", fill=0)
         for c, img in enumerate(pictures):
             x = label_w + c * (cell + gap) + (gap if c else 0)
             sheet.paste(Image.fromarray(255 - np.asarray(img, np.uint8)).resize((cell, cell), Image.NEAREST), (x, y))

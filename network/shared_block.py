@@ -1,7 +1,7 @@
 """Named arrays in one shared-memory file, mapped by the training process and its helpers.
 
 The file goes in /dev/shm (memory, not disk) where there is one, gets all its room at once
-(``posix_fallocate``: a full /dev/shm is an error now, not a crash at the first write), and is
+(``portable.reserve``: a full /dev/shm is an error now, not a crash at the first write), and is
 unlinked by the trainer as soon as every helper has mapped it. A process killed before that (in the
 fraction of a second while its helpers start) leaves the file behind, in memory, until the machine
 restarts; so the file is named after its owner (``network-train-<pid>-<start time>-<random>``) and
@@ -21,15 +21,11 @@ import numpy as np
 
 from .errors import ParallelTrainingError
 from .owners import alive, own_tag
+from .portable import reserve, shared_folder
 
 PREFIX = "network-train-"
 _OWNED = re.compile(PREFIX + r"(\d+)-(\d+)-")
 ORPHAN_AGE_S = 600   # a file of the old naming (no owner in its name) counts as left behind only this long after
-
-
-def shared_folder() -> str:
-    """Where the shared files go: /dev/shm (memory) where there is one, else the temporary folder."""
-    return "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
 
 
 def _mapped_by_a_process(path: str) -> bool:
@@ -103,7 +99,7 @@ class SharedBlock:
         fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{own_tag()}-", dir=folder)
         try:
             try:
-                os.posix_fallocate(fd, 0, size)   # room now, or an error now (not SIGBUS at the first write)
+                reserve(fd, size, folder)   # room now, or an error now (not SIGBUS at the first write)
             except OSError as e:
                 raise ParallelTrainingError(f"no room for {size / 1e6:.0f} MB of shared memory in "
                                             f"{folder}: {e.strerror}") from None

@@ -51,6 +51,12 @@ def pendigits_file():
 
 
 @pytest.fixture(scope="session")
+def letters_file():
+    """The real UNIPEN letters and symbols, found through ``LETTERS_UNIPEN`` (``.ci/run`` sets it)."""
+    return required_file("LETTERS_UNIPEN", "REQUIRE_LETTERS", "unipen-letters-train.unipen")
+
+
+@pytest.fixture(scope="session")
 def display():
     """An X display for GUI tests: a private Xvfb when available (CI installs it).
 

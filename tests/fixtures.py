@@ -126,3 +126,14 @@ def run_command(capsys, *argv):
     code = mm.main(list(argv))
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def make_letters(writers: int = 3, per_digit: int = 2, seed: int = 1) -> str:
+    """A small UNIPEN letters file, laid out like unipen-letters-train.unipen: the strokes of
+    ``make_unipen`` written down as the characters A, x and # (``.SEGMENT CHARACTER``)."""
+    import re
+
+    chars = {"0": "A", "1": "x", "7": "#"}
+    text = make_unipen(writers, per_digit, seed).replace(".HIERARCHY      DIGIT", ".HIERARCHY      CHARACTER")
+    text = re.sub(r'\.SEGMENT DIGIT (\s*\d+) \? "(\d)"', lambda m: f'.SEGMENT CHARACTER {m[1]} ? "{chars[m[2]]}"', text)
+    return re.sub(r"\.COMMENT (\d) ", lambda m: f".COMMENT {chars[m[1]]} ", text)

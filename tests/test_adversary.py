@@ -233,7 +233,7 @@ from fixtures import make_unipen
 from app.pen import pen_data, pendigits
 slow = pendigits.render_many
 def render_many(*args, **kwargs):
-    print("worker", os.getpid(), flush=True)
+    os.write(1, f"worker {os.getpid()}\\n".encode())   # one write: the two workers' lines never mix
     time.sleep(60)
     return slow(*args, **kwargs)
 pendigits.render_many = render_many

@@ -11,6 +11,7 @@ test or step runs them instead.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures import DIGIT_STROKES, draw_digit, make_arrays, make_unipen
+from fixtures import DIGIT_STROKES, draw_digit, make_arrays, make_letters, make_unipen
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -36,10 +37,10 @@ NOT_HERE = {
 }
 # Tiny settings: documented flag -> smaller value; flags added where a command trains or times.
 SMALLER = {"--epochs": "1", "--copies": "1", "--pen-copies": "1", "--layers": "784,16,10", "--rounds": "1",
-           "--size": "20000"}
+           "--size": "20000", "--negative-copies": "1", "--generated": "50"}
 ADDED = {
     "ModelManager.py train": ["--epochs", "1", "--copies", "1", "--pen-copies", "1", "--layers", "784,16,10",
-                              "--validation", "20", "--quiet"],
+                              "--validation", "20", "--negative-copies", "1", "--generated", "50", "--quiet"],
     "ModelManager.py finetune": ["--epochs", "1"],
     "data.py --dataset pendigits": ["--copies", "1"],
     "benchmarks/train_speed.py": ["--quick", "--rounds", "1"],
@@ -101,16 +102,21 @@ def workspace(tmp_path_factory):
     home = tmp_path_factory.mktemp("docs-home")
     np.savez(home / "mnist.npz", **make_arrays(n_train=300, n_test=60))
     (home / "pendigits-train.unipen").write_text(make_unipen(writers=6, per_digit=2))
+    (home / "unipen-letters-train.unipen").write_text(make_letters(writers=6, per_digit=2))
     draw_digit(DIGIT_STROKES[7]).save(home / "my_digit.png")
     draw_digit(DIGIT_STROKES[7]).convert("RGB").save(home / "my_digit.jpg")
     draw_digit(DIGIT_STROKES[1]).save(home / "scan.png")
+    number = [{"width": 18, "points": [[40 + 90 * k + 60 * x, 60 + 150 * y] for x, y in DIGIT_STROKES[d][0]]}
+              for k, d in enumerate((1, 7, 0))]
+    (home / "number.json").write_text(json.dumps({"strokes": number}))
     models = home / "saved_models"
     shutil.copytree(ROOT / "saved_models" / "default", models / "default")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIGITS_")}
     env.update({"HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share"), "XDG_CONFIG_HOME": str(home / ".config"),
                 "DIGITS_CACHE_DIR": str(home / "cache"), "DIGITS_MODELS_DIR": str(models),
                 "DIGITS_MNIST_SOURCE": str(home / "mnist.npz"),
-                "DIGITS_PENDIGITS_SOURCE": str(home / "pendigits-train.unipen"), "MPLBACKEND": "Agg"})
+                "DIGITS_PENDIGITS_SOURCE": str(home / "pendigits-train.unipen"),
+                "DIGITS_LETTERS_SOURCE": str(home / "unipen-letters-train.unipen"), "MPLBACKEND": "Agg"})
     env.pop("DISPLAY", None)
     seed = ("import sys; sys.path.insert(0, sys.argv[1]); import numpy as np; from app.personal import PersonalDataset\n"
             "from fixtures import DIGIT_STROKES, draw_digit\nfrom app.reading.preprocess import to_mnist\n"

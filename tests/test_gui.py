@@ -45,6 +45,17 @@ def test_empty_canvas_says_draw_a_digit(app):
     assert s["title"] == "Digit recogniser"
 
 
+@pytest.mark.parametrize("name", ["X", "hatching"])
+def test_a_drawn_x_or_a_crossing_out_is_not_a_digit(app, name, tmp_path):
+    marks = {"X": [[(0.1, 0.1), (0.9, 0.9)], [(0.9, 0.1), (0.1, 0.9)]],
+             "hatching": [[(0.05, 0.15), (0.95, 0.25), (0.05, 0.4), (0.95, 0.5), (0.05, 0.65), (0.95, 0.75), (0.05, 0.9)]]}
+    app.draw(marks[name])
+    state = app.wait_for(lambda s: s["status"] is not None and s["strokes"] == len(marks[name]) and not s["drawing"])
+    assert state["status"] == "not a digit", state
+    assert state["message"].startswith("not a digit (best guesses:") and state["not_a_digit"] > 0.5
+    app.screenshot(tmp_path / "not-a-digit.png")
+
+
 @pytest.mark.parametrize("digit", [0, 1, 3, 4, 7])
 def test_clearly_drawn_digits_are_recognised(app, digit):
     state = app.draw(HAND_DRAWN[digit])
@@ -73,7 +84,9 @@ def test_a_dot_and_a_dash_get_honest_unsure_answers(app):
     app.key("Escape")
     app.wait_for(lambda s: s["strokes"] == 0)
     state = app.draw([[(0.1, 0.5), (0.3, 0.42), (0.5, 0.5), (0.7, 0.58), (0.9, 0.5)]])
-    assert state["unsure"] and "does not look like a digit" in state["message"] and state["title"].endswith(" - not sure")
+    # A wave: "does not look like a digit" (the shape rule), or "not a digit" (the model's own output)
+    assert state["unsure"] and ("does not look like a digit" in state["message"] or state["status"] == "not a digit")
+    assert state["title"].endswith((" - not sure", " - not a digit"))
 
 
 def test_switch_model_and_close(display, models_dir, tmp_path):

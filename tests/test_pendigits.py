@@ -17,6 +17,7 @@ from fixtures import FixtureServer, make_arrays, make_unipen
 import ModelManager as mm
 from app.errors import DataError
 from app.pen import pen_data, pendigits
+from app.pen.styles import styled_digits
 from app.reading.predictor import prepare_drawing
 from app.reading.strokes import Drawing
 
@@ -189,7 +190,9 @@ def test_cache_is_built_reused_and_rebuilt_when_damaged(unipen_file, tmp_path):
     cache = tmp_path / "cache"
     first = pen_data.build_pen_cache(unipen_file, copies=2, cache_dir=cache, progress=False, workers=1)
     n = 5 * 3 * 2
-    assert first.digits == n and first.x.shape == (3 * n, 28, 28) and len(first.y) == len(first.writers) == 3 * n
+    items = first.digits   # the writers' digits, then the styled ones made from them (app/pen/styles.py)
+    assert first.meta["counts"]["originals"] == n and n < items < 2 * n
+    assert first.x.shape == (3 * items, 28, 28) and len(first.y) == len(first.writers) == 3 * items
     assert first.meta["counts"]["writers"] == 5 and first.path.name.startswith("pendigits-")
     again = pen_data.build_pen_cache(unipen_file, copies=2, cache_dir=cache, progress=False, workers=1)
     assert again.path == first.path and again.meta["created"] == first.meta["created"]
@@ -204,8 +207,9 @@ def test_cache_is_built_reused_and_rebuilt_when_damaged(unipen_file, tmp_path):
     rebuilt = pen_data.build_pen_cache(unipen_file, copies=2, cache_dir=cache, progress=False, workers=1,
                                        log=messages.append)
     assert "damaged" in messages[0] and "SHA-256" in messages[0]
+    digits = pendigits.read_unipen(unipen_file)
     np.testing.assert_array_equal(rebuilt.x, pen_data.render_copies(
-        pendigits.read_unipen(unipen_file), 2, 0, pendigits.PenAugment(), workers=1))
+        digits + styled_digits(digits, 0), 2, 0, pendigits.PenAugment(), workers=1))
     assert not [p for p in cache.iterdir() if p.name.startswith(".")]   # no temporary folder left
 
 
@@ -215,8 +219,9 @@ def test_split_holds_out_whole_writers(unipen_file, tmp_path):
     writers = np.asarray(d.writers)
     assert len(held) == 2 and set(writers[val]) == set(held)
     assert not set(writers[train]) & set(held)               # no copy of a held-out writer is trained on
-    assert val.max() < d.digits                               # validation uses the plain renderings
-    assert len(train) + 3 * len(val) == len(d.x)
+    assert val.max() < d.meta["counts"]["originals"]          # the plain renderings of the writers' own digits
+    held_items = np.isin(writers[:d.digits], held).sum()      # theirs, and the styles made from them
+    assert len(train) + 3 * held_items == len(d.x)
     with pytest.raises(DataError, match="only 5"):
         d.split(held_writers=5, seed=0)
     train, val, held = pen_data.split_by_writer(np.full(20, -1), 1, 2, 0)   # no writer information
@@ -282,12 +287,15 @@ def test_train_mixes_pen_digits_and_evaluates_them_separately(unipen_file, tmp_p
     models = tmp_path / "models"
     code = mm.main(["train", "--name", "pens", "--layers", "784,32,10", "--epochs", "2", "--copies", "1",
                     "--validation", "50", "--source", str(source), "--pen-source", str(unipen_file),
-                    "--pen-copies", "2", "--pen-validation-writers", "1", "--models-dir", str(models), "--quiet"])
+                    "--pen-copies", "2", "--pen-validation-writers", "1", "--no-negatives", "--models-dir", str(models),
+                    "--quiet"])
     assert code == 0
     meta = json.loads((models / "pens" / "model.json").read_text())["metadata"]
     pen = meta["pen"]
     assert pen["copies"] == 2 and len(pen["held_out_writers"]) == 1 and pen["validation_images"] == 6
-    assert pen["train_images"] == 4 * 6 * 3 and meta["data"]["train_images"] == (300 - 50) * 2 + 4 * 6 * 3
+    # the other 4 writers' 6 digits, and the styles made from them, in 3 renderings each
+    assert pen["train_images"] % 3 == 0 and 4 * 6 * 3 < pen["train_images"] < 2 * 4 * 6 * 3
+    assert meta["data"]["train_images"] == (300 - 50) * 2 + pen["train_images"]
     assert 0 <= pen["validation_accuracy"] <= 1 and meta["train_args"]["pen_copies"] == 2
     capsys.readouterr()
     code = mm.main(["evaluate", "--model", "pens", "--source", str(source), "--pen-source", str(unipen_file),

@@ -20,6 +20,7 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
+from app.gui.panels import NOT_A_DIGIT_MARK
 from app.models.explain import Explanation, explain, grid_shape, receptive_field, saliency_overlay, symmetric_rgb, unit_grid
 from app.pixels import to_uint8
 
@@ -79,7 +80,7 @@ class NetworkView:
         self.layers_frame.grid(row=1, column=1, sticky="n")
         right = ttk.Frame(self.body)
         right.grid(row=1, column=2, sticky="n", padx=(10, 0))
-        self.outputs = tk.Canvas(right, width=130, height=10 * 20 + 20, highlightthickness=0)
+        self.outputs = tk.Canvas(right, width=130, height=11 * 20 + 20, highlightthickness=0)
         self.outputs.grid(row=0, column=0, sticky="n")
         fields = ttk.LabelFrame(self.body, text="what the most active first-layer units look for (their weights)",
                                 padding=4)
@@ -152,12 +153,12 @@ class NetworkView:
 
     # -- drawing -----------------------------------------------------------
     def _draw(self, e: Explanation) -> None:
-        self.message.configure(text=f"reads {e.top} ({e.probabilities[e.top]:.0%}); runner-up {e.second} "
+        self.message.configure(text=f"reads {e.top_name} ({e.probabilities[e.top]:.0%}); runner-up {e.second_name} "
                                     f"({e.probabilities[e.second]:.0%})")
         grey = to_uint8(e.image)
         pictures = (np.stack([grey] * 3, axis=-1), saliency_overlay(e.image, e.saliency_top),
                     saliency_overlay(e.image, e.saliency_second))
-        titles = ("input (28x28)", f"why {e.top}", f"why {e.second} (runner-up)")
+        titles = ("input (28x28)", f"why {e.top_name}", f"why {e.second_name} (runner-up)")
         for (caption, label), title, rgb, key in zip(self.input_labels, titles, pictures, ("in", "top", "second")):
             self._photos[key] = _photo(rgb, INPUT_SCALE)
             label.configure(image=self._photos[key])
@@ -175,7 +176,7 @@ class NetworkView:
         for d in range(len(e.probabilities)):
             y = 20 + d * 20
             p = float(e.probabilities[d])
-            c.create_text(10, y + 8, text=str(d), font=("TkDefaultFont", 10, "bold"))
+            c.create_text(10, y + 8, text=str(d) if d < 10 else NOT_A_DIGIT_MARK, font=("TkDefaultFont", 10, "bold"))
             c.create_rectangle(22, y + 2, 122, y + 15, outline="#bbb")
             c.create_rectangle(22, y + 2, 22 + 100 * p, y + 15, fill="#4a7" if d == e.top else "#9ab", width=0)
 

@@ -15,6 +15,8 @@ from app.pixels import to_uint8
 from app.reading.predictor import Reading
 from app.reading.strokes import LOGICAL_SIZE, Drawing
 
+NOT_A_DIGIT_MARK = "\u00d7"   # shown for "not a digit": in large type, and as the label of its bar
+
 
 class DrawingCanvas:
     """The square canvas. Shows the antialiased off-screen raster, scaled to the widget."""
@@ -95,12 +97,12 @@ class PredictionPanel:
         self.picture.grid(row=1, column=0, pady=2)
         self.message = ttk.Label(self.frame, text="draw a digit", font=("TkDefaultFont", 12), width=30, anchor="center")
         self.message.grid(row=1, column=0, columnspan=2, pady=(2, 4))
-        self.bars = tk.Canvas(self.frame, width=self.BAR_WIDTH + 70, height=10 * self.ROW + 4, highlightthickness=0)
+        self.bars = tk.Canvas(self.frame, width=self.BAR_WIDTH + 70, height=11 * self.ROW + 4, highlightthickness=0)
         self.bars.grid(row=2, column=0, columnspan=2)
         self._bar_items = []
-        for d in range(10):
+        for d in range(11):   # the ten digits, and "not a digit" (a model without that output leaves it empty)
             y = 2 + d * self.ROW
-            self.bars.create_text(10, y + 7, text=str(d), font=("TkDefaultFont", 10, "bold"))
+            self.bars.create_text(10, y + 7, text=str(d) if d < 10 else NOT_A_DIGIT_MARK, font=("TkDefaultFont", 10, "bold"))
             self.bars.create_rectangle(22, y + 2, 22 + self.BAR_WIDTH, y + self.ROW - 2, outline="#bbb")
             bar = self.bars.create_rectangle(22, y + 2, 22, y + self.ROW - 2, fill="#4a7", width=0)
             text = self.bars.create_text(28 + self.BAR_WIDTH, y + 7, text="", anchor="w", font=("TkDefaultFont", 9))
@@ -111,16 +113,16 @@ class PredictionPanel:
         if reading is None or reading.probabilities is None:
             self.digit.configure(text="", foreground="black")
             self.message.configure(text=note or (reading.message if reading else ""))
-            probabilities = np.zeros(10)
+            probabilities = np.zeros(11)
         else:
-            self.digit.configure(text="?" if reading.unsure else str(reading.digit),
-                                 foreground="#b60" if reading.unsure else "black")
+            big = NOT_A_DIGIT_MARK if reading.rejected else "?" if reading.unsure else str(reading.digit)
+            self.digit.configure(text=big, foreground="#a33" if reading.rejected else "#b60" if reading.unsure else "black")
             self.message.configure(text=reading.message)
-            probabilities = reading.probabilities
+            probabilities = reading.shares   # each digit's share and the not-a-digit share
         self.show_input(reading.network_input if reading else None)
         top = int(np.argmax(probabilities)) if probabilities.any() else -1
         for d, (bar, text) in enumerate(self._bar_items):
-            p = float(probabilities[d])
+            p = float(probabilities[d]) if d < len(probabilities) else 0.0
             y = 2 + d * self.ROW
             self.bars.coords(bar, 22, y + 2, 22 + p * self.BAR_WIDTH, y + self.ROW - 2)
             self.bars.itemconfigure(bar, fill="#4a7" if d == top and not (reading and reading.unsure) else "#9ab")

@@ -18,6 +18,7 @@ def window_state(app, note: str | None) -> dict:
     return {"title": app.root.title(), "model": app.model_name, "strokes": len(app.drawing.strokes),
             "drawing": app.canvas._drawing_stroke, "version": app.drawing.version,
             "digit": None if r is None else r.digit, "unsure": None if r is None else r.unsure,
+            "status": None if r is None else r.status, "not_a_digit": None if r is None else round(r.not_digit, 4),
             "message": note if r is None else r.message,
             "probabilities": None if r is None or r.probabilities is None else [round(float(p), 4) for p in r.probabilities],
             "models": [m.name for m in getattr(app, "models", [])], "time": time.time(),

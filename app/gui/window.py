@@ -340,7 +340,8 @@ class DigitApp:
             self.network_view.follow(self.predictor.model if self.predictor else None, reading)
         self.prediction.show(reading, note)
         if reading is not None and reading.digit is not None:
-            headline = "not sure" if reading.unsure else f"{reading.digit} ({reading.confidence:.0%})"
+            headline = ("not a digit" if reading.rejected else "not sure" if reading.unsure
+                        else f"{reading.digit} ({reading.confidence:.0%})")
             self.root.title(f"{TITLE} - {headline}")
         else:
             self.root.title(TITLE)

@@ -14,13 +14,17 @@ from app.paths import CACHE_DIR
 from app.pen.pen_data import pen_source, plain_renderings
 from app.pen.pendigits import as_arrays, read_unipen
 from app.pixels import to_unit_float32
-from app.reading.preprocess import ImageError, load_image, to_mnist
+from app.reading.numbers import DrawingFileError, NumberReading, load_drawing, read_picture, read_strokes
+from app.reading.predictor import digit_outputs, reject_threshold
+from app.reading.preprocess import ImageError, load_image
 from network import confusion_matrix
 
 
 def evaluate(model, x_test: np.ndarray, y_test: np.ndarray) -> dict:
-    """Accuracy, per-digit accuracy, confusion matrix and the mistakes, worst (most confident) first."""
-    proba = model.predict_proba(x_test)
+    """Accuracy, per-digit accuracy, confusion matrix and the mistakes, worst (most confident) first;
+    for a model that can say "not a digit", also the share of these digits it would reject. The
+    accuracy is over the ten digits (the top digit, whatever the not-a-digit output says)."""
+    proba, other = digit_outputs(model.predict_proba(x_test))
     predicted = proba.argmax(axis=1)
     matrix = confusion_matrix(y_test, predicted, num_classes=10)
     per_digit = (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()
@@ -28,7 +32,7 @@ def evaluate(model, x_test: np.ndarray, y_test: np.ndarray) -> dict:
     worst = wrong[np.argsort(-proba[wrong, predicted[wrong]])]
     return {"accuracy": float(np.mean(predicted == y_test)), "per_digit_accuracy": per_digit,
             "confusion_matrix": matrix.tolist(), "errors": int(len(wrong)), "worst": worst, "proba": proba,
-            "predicted": predicted}
+            "predicted": predicted, "rejected": float(np.mean(other >= reject_threshold(model))) if len(other) else 0.0}
 
 
 def evaluation_sets(model, dataset: str | None = None, source: Path | None = None, pen_source_path: Path | None = None,
@@ -84,17 +88,45 @@ def pen_evaluation_set(model, source: Path | None, progress: bool = True,
 
 
 def predict_files(model, paths: list[str]) -> list[dict]:
-    """One result per path: digit and probabilities, or an error for that file alone."""
+    """One result per path, a picture (PNG, JPEG, ..., any size) or a drawing file (``.json``), read
+    as the window reads a drawing (the same preprocessing and honesty rules, a whole number if there
+    are several digits), in the fields ``predict --json`` promises: ``path``, ``text`` (the digits
+    read, "" when none), ``status`` ("read", "unsure", "not a digit", "empty"), ``digit`` (when exactly
+    one was read), ``probabilities`` (the ten digits', for a single digit), ``not_a_digit``,
+    ``message`` and ``digits`` (per digit: ``digit``, ``box`` [left, top, right, bottom], ``probabilities``,
+    ``unsure``); or ``error`` for that file alone."""
     results = []
     for path in paths:
         try:
-            prep = to_mnist(load_image(path))
-        except ImageError as e:
+            if str(path).lower().endswith(".json"):
+                number = read_strokes(model, load_drawing(path))
+            else:
+                number = read_picture(model, load_image(path))
+        except (ImageError, DrawingFileError) as e:
             results.append({"path": path, "error": str(e)})
             continue
-        if prep.empty:
-            results.append({"path": path, "error": f"{path}: no digit found (the image is blank)"})
-            continue
-        proba = model.predict_proba(prep.image)
-        results.append({"path": path, "digit": int(proba.argmax()), "probabilities": [round(float(p), 6) for p in proba]})
+        results.append(number_result(path, number))
     return results
+
+
+def number_result(path: str, number: NumberReading) -> dict:
+    """A ``NumberReading`` in the fields of ``predict --json``."""
+    status, digits = number.status, number.digits
+    one = digits[0].reading if len(digits) == 1 else None
+    result = {"path": str(path), "text": number.text, "status": status,
+              "digit": one.digit if one is not None and status in ("read", "unsure") else None,
+              "probabilities": [round(float(p), 6) for p in one.probabilities] if one is not None else None,
+              "not_a_digit": round(one.not_digit, 6) if one is not None else None,
+              "message": one.message if one is not None else _message(number),
+              "digits": [] if status in ("empty", "not a digit") else [
+                  {"digit": d.reading.digit, "box": list(d.box), "unsure": d.reading.unsure,
+                   "probabilities": [round(float(p), 6) for p in d.reading.probabilities]} for d in digits]}
+    return result
+
+
+def _message(number: NumberReading) -> str:
+    if number.status == "empty":
+        return "no ink (the picture is blank)"
+    if number.status == "not a digit":
+        return "not a digit"
+    return f"{number.text}" + (" (? marks a digit it is not sure of)" if "?" in number.text else "")

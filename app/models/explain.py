@@ -17,6 +17,11 @@ from network import Dense
 FIXED_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
 
 
+def output_name(index: int) -> str:
+    """How an output is called: its digit, or "not a digit" for the eleventh."""
+    return str(index) if index < 10 else "not a digit"
+
+
 @dataclasses.dataclass
 class LayerActivity:
     name: str               # "hidden 1 (1024 tanh)"
@@ -39,6 +44,14 @@ class Explanation:
     def most_active(self) -> np.ndarray:
         """Indices of the first hidden layer's units, most strongly active first."""
         return np.argsort(-np.abs(self.hidden[0].values)) if self.hidden else np.array([], int)
+
+    @property
+    def top_name(self) -> str:
+        return output_name(self.top)
+
+    @property
+    def second_name(self) -> str:
+        return output_name(self.second)
 
 
 def dense_layers(model) -> list[Dense]:

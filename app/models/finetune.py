@@ -10,7 +10,12 @@ No display here: the window runs ``learn_handwriting`` in a background thread an
    knew keep their weight in every batch (rehearsal against catastrophic forgetting);
 3. a few epochs of SGD with momentum at a small learning rate, starting from the base weights;
 4. the guard: the result is kept only if its MNIST test accuracy is at most ``max_drop``
-   (0.3 points) below the base model's.
+   (0.3 points) below the base model's, and, for a model that says "not a digit", if it still
+   rejects generated scribbles and hatching (at most ``max_drop_rejection``, 5 points, fewer).
+
+A model with a not-a-digit output rehearses that too: generated marks (``app/pen/negatives.py``,
+those that need no data file) join the replay, labelled not-a-digit, so learning the user's digits
+does not unlearn saying "not a digit".
 """
 from __future__ import annotations
 
@@ -25,9 +30,12 @@ from app.data.mnist_cache import load_raw
 from app.models.model_store import ModelStoreError, exists, load, model_lock, save_final
 from app.models.training import PREPROCESSING_VERSION
 from app.paths import MODELS_DIR
+from app.pen.negatives import generated_negatives
+from app.pen.pendigits import NOT_A_DIGIT, render_many
 from app.personal import PersonalDataset
 from app.pixels import to_unit_float32
-from network import SGD, Callback, accuracy
+from app.reading.predictor import digit_outputs
+from network import SGD, Callback
 
 
 @dataclasses.dataclass
@@ -65,12 +73,22 @@ def split_held_out(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _accuracy(model, x: np.ndarray, y: np.ndarray) -> float | None:
-    return accuracy(model.predict_proba(x), y) if len(y) else None
+    """Top-digit accuracy (over the ten digits, whatever a not-a-digit output says)."""
+    return float(np.mean(digit_outputs(model.predict_proba(x))[0].argmax(axis=1) == y)) if len(y) else None
+
+
+def _marks(count: int, seed: int) -> np.ndarray:
+    """``count`` generated marks that are no digit (scribbles, hatching), rendered as drawings."""
+    return render_many(generated_negatives([], count, seed), 1, seed)
+
+
+def _rejected(model, x: np.ndarray) -> float:
+    return float(np.mean(model.predict_proba(x).argmax(axis=1) == NOT_A_DIGIT)) if len(x) else 0.0
 
 
 def fine_tune(base, images: np.ndarray, labels: np.ndarray, mnist: dict, epochs: int = 4, variants: int = 40,
               replay: int = 20000, learning_rate: float = 0.005, max_drop: float = 0.003, seed: int = 0,
-              report=None) -> FineTuneResult:
+              report=None, marks: int = 3000, max_drop_rejection: float = 0.05) -> FineTuneResult:
     """Fine-tune a copy of ``base`` on ``images`` (n, 28, 28) uint8 with ``labels``; ``base`` is untouched.
 
     ``mnist`` holds uint8 ``x_train, y_train, x_test, y_test``. ``report(fraction, text)`` is called
@@ -96,8 +114,12 @@ def fine_tune(base, images: np.ndarray, labels: np.ndarray, mnist: dict, epochs:
     x_mine = np.concatenate(copies)
     y_mine = np.tile(labels[train_idx], variants + 1)
     pick = rng.choice(len(mnist["y_train"]), size=min(replay, len(mnist["y_train"])), replace=False)
-    x = to_unit_float32(np.concatenate([x_mine, mnist["x_train"][pick]]))
-    y = np.concatenate([y_mine, np.asarray(mnist["y_train"], np.int64)[pick]])
+    rejects = base.output_shape[0] > NOT_A_DIGIT
+    marks_train = _marks(marks, seed) if rejects else np.zeros((0, 28, 28), np.uint8)
+    marks_held = to_unit_float32(_marks(marks // 5, seed + 1)) if rejects else np.zeros((0, 28, 28), np.float32)
+    rejected_before = _rejected(base, marks_held)
+    x = to_unit_float32(np.concatenate([x_mine, mnist["x_train"][pick], marks_train]))
+    y = np.concatenate([y_mine, np.asarray(mnist["y_train"], np.int64)[pick], np.full(len(marks_train), NOT_A_DIGIT)])
 
     model = base.copy()
     model.compile(loss="categorical_crossentropy", optimizer=SGD(learning_rate, momentum=0.9))
@@ -112,6 +134,13 @@ def fine_tune(base, images: np.ndarray, labels: np.ndarray, mnist: dict, epochs:
     accepted = drop <= max_drop
     reason = (f"MNIST accuracy {mnist_before:.2%} -> {mnist_after:.2%}"
               + ("" if accepted else f": dropped {drop * 100:.2f} points, more than the {max_drop * 100:.1f} allowed"))
+    if rejects:
+        rejected_after = _rejected(model, marks_held)
+        kept = rejected_before - rejected_after <= max_drop_rejection
+        reason += f"; scribbles answered 'not a digit' {rejected_before:.0%} -> {rejected_after:.0%}"
+        if not kept:
+            reason += f": dropped more than the {max_drop_rejection:.0%} allowed"
+        accepted = accepted and kept
     return FineTuneResult(model, accepted, reason, mnist_before, mnist_after, personal_before, personal_after,
                           len(held_idx), len(train_idx))
 

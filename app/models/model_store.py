@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
-import fcntl
 import os
 import re
 import shutil
@@ -30,6 +28,7 @@ import numpy as np
 
 from app.errors import AppError
 from app.paths import MODELS_DIR
+from network.portable import open_no_follow, try_lock
 
 DEFAULT_MODEL = "default"
 CHECKPOINTS = ".checkpoints"
@@ -155,17 +154,17 @@ def _try_lock(name: str, models_dir: Path) -> int | None:
     model_path(name, models_dir)
     folder = own_folder(models_dir, LOCKS)
     try:
-        fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        fd = open_no_follow(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT)
     except OSError as e:
         raise ModelStoreError(f"cannot lock model {name!r} in {models_dir}: {e.strerror}") from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return fd
-    except OSError as e:
+        if try_lock(fd):
+            return fd
+    except OSError:
         os.close(fd)
-        if e.errno in (errno.EWOULDBLOCK, errno.EACCES):
-            return None
         raise
+    os.close(fd)
+    return None
 
 
 @contextlib.contextmanager

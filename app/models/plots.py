@@ -89,8 +89,8 @@ def save_explanation_png(e, path: Path, title: str = "") -> None:
     columns = 3 + len(e.hidden) + 1
     fig, axes = plt.subplots(1, columns, figsize=(2.3 * columns, 2.8),
                              gridspec_kw={"width_ratios": [1, 1, 1] + [1.6] * len(e.hidden) + [1.2]})
-    panels = [(e.image, "input", "gray"), (saliency_overlay(e.image, e.saliency_top), f"why {e.top}", None),
-              (saliency_overlay(e.image, e.saliency_second), f"why {e.second} (runner-up)", None)]
+    panels = [(e.image, "input", "gray"), (saliency_overlay(e.image, e.saliency_top), f"why {e.top_name}", None),
+              (saliency_overlay(e.image, e.saliency_second), f"why {e.second_name} (runner-up)", None)]
     for ax, (picture, name, cmap) in zip(axes, panels):
         ax.imshow(picture, cmap=cmap, interpolation="nearest")
         ax.set_title(name, fontsize=9)
@@ -98,13 +98,14 @@ def save_explanation_png(e, path: Path, title: str = "") -> None:
         ax.imshow(unit_grid(layer), interpolation="nearest")
         ax.set_title(layer.name, fontsize=9)
     bars = axes[-1]
-    bars.barh(range(10), e.probabilities, color=["#4a7" if d == e.top else "#9ab" for d in range(10)])
-    bars.set(yticks=range(10), xlim=(0, 1), title="outputs")
+    outputs = range(len(e.probabilities))
+    bars.barh(outputs, e.probabilities, color=["#4a7" if d == e.top else "#9ab" for d in outputs])
+    bars.set(yticks=outputs, yticklabels=[str(d) if d < 10 else "\u00d7" for d in outputs], xlim=(0, 1), title="outputs")
     bars.invert_yaxis()
     for ax in axes[:-1]:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(title or f"reads {e.top} ({e.probabilities[e.top]:.0%}); red: raises the score, blue: lowers it",
+    fig.suptitle(title or f"reads {e.top_name} ({e.probabilities[e.top]:.0%}); red: raises the score, blue: lowers it",
                  fontsize=10)
     fig.tight_layout()
     _write_figure(fig, path, dpi=100)

@@ -31,6 +31,7 @@ from app.errors import DataError
 from app.files import keep_copy, regular_file, sha256_of
 from app.paths import CACHE_DIR
 from app.pen import pendigits
+from app.pen.styles import styled_digits
 from app.resources import require_memory
 from app.signals import worker_start
 from network.atomic import atomic_write
@@ -42,7 +43,7 @@ EXTRACTED_NAME = "pendigits-train.unipen"
 MAX_MEMBER_BYTES = 16 << 20                  # the real member is about 1 MB compressed, 3.6 MB plain
 SOURCE_ENV = "DIGITS_PENDIGITS_SOURCE"
 CACHE_FORMAT_VERSION = 1
-RENDER_VERSION = 2   # bump when rendering changes what a trajectory becomes: old caches are then unused
+RENDER_VERSION = 3   # bump when rendering changes what a trajectory becomes: old caches are then unused (3: styles)
 ARRAYS = ("x", "y", "writers")
 COUNTS = ("digits", "train", "writers")
 CHUNK = 250          # digits per task handed to a worker process
@@ -149,15 +150,18 @@ class PenData:
     def split(self, held_writers: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """Rows to train on, rows to validate on and the held-out writers (see ``split_by_writer``)."""
         return split_by_writer(np.asarray(self.writers[:self.digits]), len(self.x) // self.digits - 1,
-                               held_writers, seed)
+                               held_writers, seed, self.meta["counts"].get("originals"))
 
 
-def split_by_writer(writers: np.ndarray, copies: int, held_writers: int, seed: int
+def split_by_writer(writers: np.ndarray, copies: int, held_writers: int, seed: int, originals: int | None = None
                     ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Training rows (every rendering of the other writers), validation rows (the plain renderings
     of ``held_writers`` writers chosen by ``seed``) and those writers. Without writer information,
-    every tenth digit is held out instead."""
+    every tenth digit is held out instead. Items after the first ``originals`` (the styled digits
+    made from them) are never validated on, and those of held-out writers never trained on: the
+    validation figure stays that of the writers' own digits."""
     n = len(writers)
+    originals = n if originals is None else originals
     known = np.unique(writers[writers >= 0])
     if held_writers <= 0:
         held_rows, held = np.array([], np.int64), []
@@ -168,9 +172,13 @@ def split_by_writer(writers: np.ndarray, copies: int, held_writers: int, seed: i
         held_rows, held = np.arange(0, n, 10), []
     else:
         raise DataError(f"cannot hold out {held_writers} writers: the pen data has only {len(known)}")
+    held_items = held_rows
+    if held:
+        held_items = np.flatnonzero(np.isin(writers, held))      # styled ones too: none is trained on
+    held_rows = held_rows[held_rows < originals]
     mask = np.ones(n * (1 + copies), bool)
     for c in range(copies + 1):
-        mask[held_rows + c * n] = False
+        mask[held_items + c * n] = False
     return np.flatnonzero(mask), held_rows, held
 
 
@@ -200,12 +208,15 @@ def build_pen_cache(source: Path | None = None, copies: int = 10,
             log(f"cache {folder.name} is damaged ({e}); rebuilding it")
     start = time.perf_counter()
     digits = pendigits.read_unipen(src)
+    originals = len(digits)
+    digits += styled_digits(digits, seed)   # the world's styles, from these writers' own digits (app/pen/styles.py)
     labels, writers = pendigits.as_arrays(digits)
     x = render_copies(digits, copies, seed, params, progress, workers)
     meta = {"format_version": CACHE_FORMAT_VERSION, "dataset": "pendigits", "source": str(src),
             "source_sha256": src_hash, "params": dataclasses.asdict(params), "copies": copies, "seed": seed,
             "render_version": RENDER_VERSION,
-            "counts": {"digits": len(digits), "train": len(x), "writers": int(len(np.unique(writers[writers >= 0])))},
+            "counts": {"digits": len(digits), "originals": originals, "train": len(x),
+                       "writers": int(len(np.unique(writers[writers >= 0])))},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - start, 2)}
     meta = write_folder(folder, {"x": x, "y": np.tile(labels, copies + 1),
                                  "writers": np.tile(writers, copies + 1)}, meta)
@@ -264,8 +275,10 @@ def plain_renderings(source: Path, rows: np.ndarray | None = None) -> tuple[np.n
 
 
 def cached_entries(cache_dir: Path = CACHE_DIR) -> list[tuple[Path, dict | None, int]]:
-    """(folder, meta or None if damaged, size in bytes) for every pen-digit cache folder."""
-    return [(folder, _meta_or_none(folder), folder_size(folder)) for folder in cache_folders(cache_dir, ("pendigits",))]
+    """(folder, meta or None if damaged, size in bytes) for every cache of rendered pen strokes
+    (the pen digits, and the negatives of app/pen/negatives.py)."""
+    return [(folder, _meta_or_none(folder), folder_size(folder))
+            for folder in cache_folders(cache_dir, ("pendigits", "negatives"))]
 
 
 def _meta_or_none(folder: Path) -> dict | None:

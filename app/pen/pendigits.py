@@ -35,26 +35,32 @@ from app.reading.predictor import prepare_drawing
 from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing, Stroke
 
 MAX_FILE_BYTES = 64 << 20      # the real file is 3.6 MB: anything much larger is not one
-MAX_POINTS_PER_DIGIT = 5000    # the real maximum is under 200
+MAX_POINTS_PER_DIGIT = 5000    # the real maximum is under 200 (the letters' raw samples: under 2000)
 MAX_COORDINATE = 100_000       # tablet units; the real boxes are 500 wide
+
+
+NOT_A_DIGIT = 10   # the label of every character that is not a digit (a letter, a symbol, a scribble)
 
 
 @dataclasses.dataclass(frozen=True)
 class PenDigit:
-    """One digit: its label, its writer (None if the file does not say) and its strokes,
-    each an (n, 2) float array of (x, y) in tablet units with y growing *downwards* (screen)."""
+    """One pen-written character: its label (0-9, or ``NOT_A_DIGIT``), its writer (None if the file
+    does not say) and its strokes, each an (n, 2) float array of (x, y) in tablet units with y
+    growing *downwards* (screen); ``char`` is what was written (a digit's own text, or the letter)."""
 
     label: int
     writer: int | None
     strokes: tuple[np.ndarray, ...]
+    char: str = ""
 
 
 # ---------------------------------------------------------------------------
 # Reading UNIPEN
 # ---------------------------------------------------------------------------
 
-def read_unipen(path: str | os.PathLike) -> list[PenDigit]:
-    """The digits of a UNIPEN file; ``DataError`` with one line saying what is wrong otherwise."""
+def read_unipen(path: str | os.PathLike, any_character: bool = False) -> list[PenDigit]:
+    """The digits of a UNIPEN file (with ``any_character``, every character: those that are not
+    digits labelled ``NOT_A_DIGIT``); ``DataError`` with one line saying what is wrong otherwise."""
     path = Path(path)
     regular_file(path, MAX_FILE_BYTES, "a pen-digit file")
     try:
@@ -64,13 +70,15 @@ def read_unipen(path: str | os.PathLike) -> list[PenDigit]:
         raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
     if b"\0" in raw:
         raise DataError(f"{path}: a binary file, not UNIPEN text")
-    return parse_unipen(raw.decode("latin-1"), origin=str(path))
+    return parse_unipen(raw.decode("latin-1"), origin=str(path), any_character=any_character)
 
 
-def parse_unipen(text: str, origin: str = "UNIPEN text") -> list[PenDigit]:
-    """Parse UNIPEN text (see the module docstring) into digits."""
+def parse_unipen(text: str, origin: str = "UNIPEN text", any_character: bool = False) -> list[PenDigit]:
+    """Parse UNIPEN text (see the module docstring) into digits, or with ``any_character`` into
+    characters of any kind (``.SEGMENT CHARACTER 5 ? "A"``, ``.COMMENT A 12 5``)."""
     digits: list[PenDigit] = []
     label = writer = None
+    char = ""
     strokes: list[np.ndarray] = []
     points: list[tuple[float, float]] | None = None   # the open stroke, None when the pen is up
     n_points = 0
@@ -84,7 +92,7 @@ def parse_unipen(text: str, origin: str = "UNIPEN text") -> list[PenDigit]:
                             "(truncated file?)")
         if not strokes:
             raise DataError(f"{origin}: line {segment_line}: the digit {label} has no pen-down strokes")
-        digits.append(PenDigit(label, writer, tuple(strokes)))
+        digits.append(PenDigit(label, writer, tuple(_thin(s) for s in strokes), char))
 
     lineno = 0
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -94,9 +102,11 @@ def parse_unipen(text: str, origin: str = "UNIPEN text") -> list[PenDigit]:
         keyword = fields[0]
         if keyword == ".SEGMENT":
             finish(lineno)
-            label, writer, strokes, points, n_points, segment_line = _segment_label(fields, origin, lineno), None, [], None, 0, lineno
+            char = _segment_text(fields, origin, lineno, any_character)
+            label = int(char) if char.isdigit() else NOT_A_DIGIT
+            writer, strokes, points, n_points, segment_line = None, [], None, 0, lineno
         elif keyword == ".COMMENT" and label is not None:
-            writer = _writer(fields, label, origin, lineno)
+            writer = _writer(fields, char, origin, lineno)
         elif keyword == ".PEN_DOWN":
             if label is None:
                 raise DataError(f"{origin}: line {lineno}: .PEN_DOWN before any .SEGMENT")
@@ -123,22 +133,34 @@ def parse_unipen(text: str, origin: str = "UNIPEN text") -> list[PenDigit]:
     return digits
 
 
-def _segment_label(fields: list[str], origin: str, lineno: int) -> int:
+def _segment_text(fields: list[str], origin: str, lineno: int, any_character: bool) -> str:
     quoted = [f for f in fields[1:] if f.startswith('"')]
     if not quoted:
         raise DataError(f"{origin}: line {lineno}: .SEGMENT without a quoted label")
     text = quoted[-1].strip('"')
-    if len(text) != 1 or text not in "0123456789":
+    if len(text) != 1 or (not any_character and text not in "0123456789"):
         raise DataError(f"{origin}: line {lineno}: label {quoted[-1]} is not a digit 0-9")
-    return int(text)
+    return text
+
+
+MAX_POINTS_PER_STROKE = 60   # raw tablet samples (hundreds a stroke) thinned to about the pen digits' density
+
+
+def _thin(points: np.ndarray) -> np.ndarray:
+    """Every k-th point of a densely sampled stroke (and its last), so that its corners are kept and
+    the smoothing and drawing cost what a pen digit's does; a stroke of few points is unchanged."""
+    if len(points) <= MAX_POINTS_PER_STROKE:
+        return points
+    step = math.ceil(len(points) / MAX_POINTS_PER_STROKE)
+    return np.concatenate([points[::step], points[-1:]])
 
 
 MAX_WRITER = 32767   # writers are kept as int16 (the real file has 30, UNIPEN collections a few hundred)
 
 
-def _writer(fields: list[str], label: int, origin: str, lineno: int) -> int | None:
-    # This collection's comments are "label writer sample"; anything else names no writer.
-    if len(fields) == 4 and all(f.isdigit() for f in fields[1:]) and int(fields[1]) == label:
+def _writer(fields: list[str], char: str, origin: str, lineno: int) -> int | None:
+    # These collections' comments are "label writer sample"; anything else names no writer.
+    if len(fields) == 4 and fields[1] == char and all(f.isdigit() for f in fields[2:]):
         if int(fields[2]) > MAX_WRITER:
             raise DataError(f"{origin}: line {lineno}: writer number {fields[2][:12]} out of range (at most {MAX_WRITER})")
         return int(fields[2])

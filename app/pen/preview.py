@@ -1,10 +1,11 @@
-"""The pen digits' preview sheet: each digit plain and augmented at the stroke level
-(``data.py --dataset pendigits --preview-png``)."""
+"""The pen digits' preview sheets: each digit plain and augmented at the stroke level
+(``data.py --dataset pendigits --preview-png``), and the digit styles (``--styles-png``)."""
 from __future__ import annotations
 
 import numpy as np
 
 from app.pen.pendigits import PenDigit, render
+from app.pen.styles import styled_digits
 from app.pixels import comparison_sheet
 
 
@@ -17,3 +18,18 @@ def pen_preview_grid(digits: list[PenDigit], seed: int = 0, rows: int = 6, per_r
         renderings = [render(digit)] + [render(digit, np.random.default_rng([seed, c, int(i)])) for c in range(1, per_row + 1)]
         sheet_rows.append((str(digit.label), renderings))
     return comparison_sheet(sheet_rows, ("plain", "augmented at the stroke level"), scale)
+
+
+def styles_sheet(digits: list[PenDigit], seed: int = 0, per_row: int = 8, scale: int = 3):
+    """A Pillow image: one row per digit style (app/pen/styles.py), the writer's plain digit framed
+    on the left, then ``per_row`` styled versions of other digits, each drawn with augmentation."""
+    styled = styled_digits(digits, seed, share=1.0)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for name in sorted({s.char for s in styled}, key=lambda n: [s.char for s in styled].index(n)):
+        of_style = [s for s in styled if s.char == name]
+        pick = rng.choice(len(of_style), size=min(per_row + 1, len(of_style)), replace=False)
+        plain = next(d for d in digits if d.label == of_style[int(pick[0])].label)
+        rows.append((name, [render(plain)] + [render(of_style[int(i)], np.random.default_rng([seed, int(i)]))
+                                              for i in pick[1:]]))
+    return comparison_sheet(rows, ("plain", "the style, from other writers' digits"), scale)

@@ -2,7 +2,10 @@
 
 ``Predictor`` wraps a model and turns a picture into a ``Reading``: the digit, its probability,
 all ten probabilities, the 28x28 input the network saw, and whether the network is unsure (a
-low top probability, a near tie, or ink too small to be a digit) with the reason in words.
+low top probability, a near tie, or ink too small to be a digit) with the reason in words. A
+model with an eleventh output (``NOT_A_DIGIT``, trained on letters, symbols and scribbles) also
+says "not a digit" when that output reaches the threshold chosen on its validation data
+(``model.metadata["reject"]["threshold"]``).
 """
 from __future__ import annotations
 
@@ -18,21 +21,56 @@ UNSURE_BELOW = 0.60     # top probability under this: unsure
 TIE_MARGIN = 0.30       # top two closer than this: unsure, and both are named
 MIN_RELATIVE_SIZE = 0.10  # ink spanning under 10 % of the canvas: a dot, not a digit
 MAX_ASPECT = 1.8          # ink much wider than tall (a dash, a wave): 1 MNIST digit in 2000 is
+NOT_A_DIGIT = 10          # the eleventh output of a model trained with negatives
+DEFAULT_REJECT = 0.5      # the not-a-digit threshold of a model that stored none
+
+
+def digit_outputs(proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A model's outputs split into the ten digits' probabilities (renormalised to sum to 1) and
+    the not-a-digit probability (0 for a ten-output model); works on one row or a batch."""
+    proba = np.asarray(proba, np.float32)
+    if proba.shape[-1] == 10:
+        return proba, np.zeros(proba.shape[:-1], np.float32)
+    other = proba[..., NOT_A_DIGIT]
+    return proba[..., :10] / np.maximum(1 - other, 1e-7)[..., None], other
+
+
+def reject_threshold(model) -> float:
+    """The not-a-digit threshold this model was given after training (its validation data chose it)."""
+    reject = model.metadata.get("reject") if isinstance(getattr(model, "metadata", None), dict) else None
+    value = reject.get("threshold") if isinstance(reject, dict) else None
+    return float(value) if isinstance(value, (int, float)) and 0 < value <= 1 else DEFAULT_REJECT
 
 
 @dataclasses.dataclass
 class Reading:
-    digit: int | None                  # None when there is nothing to read
-    probabilities: np.ndarray | None   # (10,) float32
+    digit: int | None                  # None when there is nothing to read; the best guess otherwise
+    probabilities: np.ndarray | None   # (10,) float32, the digits' (renormalised without not-a-digit)
     network_input: np.ndarray | None   # (28, 28) float32, what the network saw
     unsure: bool
     message: str                       # what to tell the user
     seconds: float = 0.0
     layer_outputs: list | None = None  # every layer's output on the way (for the network view)
+    not_digit: float = 0.0             # the not-a-digit output (0 for a ten-output model)
+    rejected: bool = False             # "not a digit": not_digit reached the model's threshold
 
     @property
     def confidence(self) -> float:
         return float(self.probabilities.max()) if self.probabilities is not None else 0.0
+
+    @property
+    def status(self) -> str:
+        """"empty", "not a digit", "unsure" or "read" (the words ``predict --json`` uses)."""
+        if self.probabilities is None:
+            return "empty"
+        return "not a digit" if self.rejected else "unsure" if self.unsure else "read"
+
+    @property
+    def shares(self) -> np.ndarray | None:
+        """(11,): each digit's share and the not-a-digit share, summing to 1 (what the bars show)."""
+        if self.probabilities is None:
+            return None
+        return np.append(self.probabilities * (1 - self.not_digit), self.not_digit).astype(np.float32)
 
 
 def prepare_drawing(drawing: Drawing) -> Preprocessed:
@@ -55,19 +93,39 @@ class Predictor:
         start = time.perf_counter()
         return self._classify(to_mnist(picture, ink_is_bright=ink_is_bright), start)
 
+    def read_preprocessed(self, prep: Preprocessed) -> Reading:
+        """Classify a picture already preprocessed (a picture file, read by ``predict``)."""
+        return self._classify(prep, time.perf_counter())
+
     def _classify(self, prep: Preprocessed, start: float) -> Reading:
         if prep.empty:
             return Reading(None, None, None, False, "draw a digit", time.perf_counter() - start)
         # One forward pass gives the answer and, on the way, what the network view shows.
         out, layer_outputs = self.model.trace(prep.image[None])
-        reading = judge(out[0], prep.image, prep.relative_size, time.perf_counter() - start, prep.aspect)
+        reading = judge(out[0], prep.image, prep.relative_size, time.perf_counter() - start, prep.aspect,
+                        reject_threshold(self.model))
         reading.layer_outputs = layer_outputs
         return reading
 
 
-def judge(proba: np.ndarray, network_input: np.ndarray, relative_size: float = 1.0, seconds: float = 0.0,
-          aspect: float = 1.0) -> Reading:
-    """Decide what to say about ``proba``: a digit, or an honest 'not sure'."""
+def judge(output: np.ndarray, network_input: np.ndarray, relative_size: float = 1.0, seconds: float = 0.0,
+          aspect: float = 1.0, threshold: float = DEFAULT_REJECT) -> Reading:
+    """Decide what to say about a model's ``output``: a digit, "not a digit", or an honest "not sure"."""
+    proba, other = digit_outputs(output)
+    other = float(other)
+    reading = _judge_digits(proba, network_input, relative_size, seconds, aspect)
+    reading.not_digit = other
+    if other >= threshold:
+        order = np.argsort(proba)[::-1]
+        shares = proba * (1 - other)
+        guesses = ", ".join(f"{d} {shares[d]:.0%}" for d in order[:2])
+        reading.rejected, reading.unsure = True, True
+        reading.message = f"not a digit (best guesses: {guesses})"
+    return reading
+
+
+def _judge_digits(proba: np.ndarray, network_input: np.ndarray, relative_size: float, seconds: float,
+                  aspect: float) -> Reading:
     order = np.argsort(proba)[::-1]
     top, second = int(order[0]), int(order[1])
     p1, p2 = float(proba[top]), float(proba[second])

@@ -8,6 +8,7 @@ gives antialiased strokes for the screen and the network input alike.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -25,6 +26,37 @@ class Stroke:
 
     def to_json(self) -> dict:
         return {"width": self.width, "points": [[round(x, 2), round(y, 2)] for x, y in self.points]}
+
+
+MAX_POINTS = 100_000      # in one drawing: a minute of drawing at the mouse's event rate is a few thousand
+MAX_COORDINATE = 100_000  # canvas units
+
+
+def strokes_from_json(strokes) -> list[Stroke]:
+    """Strokes as stored (``[{"width": w, "points": [[x, y], ...]}, ...]``, canvas units, y down),
+    checked: a list of strokes, a positive width, points [x, y] of finite numbers within range, a
+    bounded count. ValueError says what is wrong."""
+    if not isinstance(strokes, list):
+        raise ValueError("strokes is not a list")
+    out, total = [], 0
+    for stroke in strokes:
+        if not isinstance(stroke, dict) or not isinstance(stroke.get("points"), list):
+            raise ValueError("a stroke has no list of points")
+        width = stroke.get("width")
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 1000:
+            raise ValueError("a stroke's width is not a positive number")
+        points = []
+        for point in stroke["points"]:
+            if (not isinstance(point, list) or len(point) != 2 or
+                    not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                            and abs(v) <= MAX_COORDINATE for v in point)):
+                raise ValueError("a stroke's point is not [x, y] within the canvas's range")
+            points.append((float(point[0]), float(point[1])))
+        total += len(points)
+        if total > MAX_POINTS:
+            raise ValueError(f"more than {MAX_POINTS} points")
+        out.append(Stroke(float(width), points))
+    return out
 
 
 class Drawing:

@@ -1,0 +1,40 @@
+"""Saying "not a digit": the not-a-digit output's threshold, chosen on validation data, and the
+trade-off behind it (how many non-digits are caught, how many real digits are wrongly rejected).
+
+The threshold is the lowest one at which at most ``MAX_DIGITS_REJECTED`` of each set of real
+validation digits (MNIST's held-out originals, the held-out pen writers) is rejected: as many
+letters and scribbles caught as that allows. Never chosen on a test set.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from app.reading.predictor import digit_outputs
+
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 1.0, 0.05))
+MAX_DIGITS_REJECTED = 0.005   # of real digits, on each validation set
+
+
+def scores(model, x: np.ndarray) -> np.ndarray:
+    """The not-a-digit output for every picture of ``x`` (zeros for a ten-output model)."""
+    return digit_outputs(model.predict_proba(x))[1]
+
+
+def digit_accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
+    """Top-class accuracy over the ten digits alone (a rejection does not count against it)."""
+    return float(np.mean(digit_outputs(model.predict_proba(x))[0].argmax(axis=1) == np.asarray(y))) if len(y) else 0.0
+
+
+def tradeoff(digit_scores: dict[str, np.ndarray], other_scores: dict[str, np.ndarray],
+             thresholds: tuple[float, ...] = THRESHOLDS) -> list[dict]:
+    """For each threshold, the share of each set that would be answered "not a digit"."""
+    return [{"threshold": t, **{f"{name} rejected": float(np.mean(s >= t)) if len(s) else 0.0
+                                for name, s in {**digit_scores, **other_scores}.items()}} for t in thresholds]
+
+
+def choose_threshold(digit_scores: dict[str, np.ndarray], limit: float = MAX_DIGITS_REJECTED) -> float:
+    """The lowest threshold that rejects at most ``limit`` of every set of real digits."""
+    for t in THRESHOLDS:
+        if all(not len(s) or np.mean(s >= t) <= limit for s in digit_scores.values()):
+            return t
+    return THRESHOLDS[-1]

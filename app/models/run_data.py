@@ -1,0 +1,146 @@
+"""The data of a training run: everything ``train`` feeds the network, as one float32 array, and
+the validation sets beside it.
+
+MNIST with ``copies`` augmented copies (``app/data/mnist_cache.py``), the pen digits rendered as
+canvas drawings (``app/pen/pen_data.py``) and, for a model that says "not a digit", the negatives
+(``app/pen/negatives.py``), minus the held-out validation data: MNIST originals, and whole pen and
+letter writers, none of whose copies is trained on.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from app.data.augment import augment
+from app.data.mnist_cache import build_cache
+from app.models.train_config import ConfigError, TrainConfig
+from app.paths import CACHE_DIR
+from app.pen.negatives import build_negative_cache, letters_source
+from app.pen.pen_data import build_pen_cache
+from app.pixels import to_unit_float32
+from app.resources import require_memory
+
+
+def split_validation(n_originals: int, copies: int, validation: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation indices into the cache (originals, then ``copies`` augmented copies).
+
+    Validation uses originals only, and none of their augmented copies is trained on: a copy of a
+    validation digit in the training set would make the validation score a lie.
+    """
+    total = n_originals * (1 + copies)
+    if validation <= 0:
+        return np.arange(total), np.array([], dtype=np.int64)
+    if validation >= n_originals:
+        raise ConfigError(f"validation {validation} must be smaller than the {n_originals} training images")
+    held = np.random.default_rng(seed).choice(n_originals, validation, replace=False)
+    mask = np.ones(total, bool)
+    for c in range(copies + 1):
+        mask[held + c * n_originals] = False
+    return np.flatnonzero(mask), np.sort(held)
+
+
+# ---------------------------------------------------------------------------
+# The data of a run
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class RunData:
+    x: np.ndarray
+    y: np.ndarray
+    validation: tuple[np.ndarray, np.ndarray] | None
+    pen_validation: tuple[np.ndarray, np.ndarray] | None
+    test: tuple[np.ndarray, np.ndarray]
+    metadata: dict
+    negative_validation: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: bool = True, log=print) -> RunData:
+    """Everything ``train`` feeds the network, as float32, with a description for ``model.json``."""
+    params = config.augment_params()
+    dataset = build_cache(config.dataset, config.source and Path(config.source), config.copies, params, config.seed,
+                          cache_dir, progress=progress, log=log)
+    train_idx, val_idx = split_validation(dataset.meta["counts"]["originals"], config.copies, config.validation,
+                                          config.seed)
+    pen, pen_train, pen_val, held = _pen_rows(config, cache_dir, progress, log)
+    neg, neg_train, neg_val, neg_held = _negative_rows(config, pen, cache_dir, progress, log)
+    # One float32 array for everything trained on, filled in place from the uint8 caches: the
+    # whole cache as float32 and then a selection of it would hold two float copies at once.
+    rows = len(train_idx) + len(pen_train) + len(neg_train)
+    require_memory(rows * 28 * 28 * 4, f"training on {rows:,} images", "use fewer --copies or --pen-copies")
+    x = np.empty((rows, 28, 28), np.float32)
+    dataset.float32(rows=train_idx, out=x[:len(train_idx)])
+    y = np.asarray(dataset.y_train)[train_idx]
+    metadata = {"data": {"cache": dataset.path.name, "source_sha256": dataset.meta["source_sha256"],
+                         "copies": config.copies, "validation_images": len(val_idx)}}
+    pen_validation = None
+    if pen is not None:
+        to_unit_float32(pen.x, pen_train, out=x[len(train_idx):len(train_idx) + len(pen_train)])
+        y = np.concatenate([y, np.asarray(pen.y)[pen_train]])
+        if len(pen_val):
+            pen_validation = (to_unit_float32(pen.x, pen_val), np.asarray(pen.y)[pen_val])
+        metadata["pen"] = {"cache": pen.path.name, "source_sha256": pen.meta["source_sha256"],
+                           "copies": config.pen_copies, "train_images": int(len(pen_train)),
+                           "validation_images": int(len(pen_val)), "held_out_writers": held}
+    negative_validation = None
+    if neg is not None:
+        to_unit_float32(neg.x, neg_train, out=x[len(train_idx) + len(pen_train):])
+        y = np.concatenate([y, np.asarray(neg.y)[neg_train]])
+        negative_validation = (to_unit_float32(neg.x, neg_val), np.asarray(neg.y)[neg_val]) if len(neg_val) else None
+        metadata["negatives"] = {"cache": neg.path.name, "letters_sha256": neg.meta["source_sha256"],
+                                 "letters": neg.meta["counts"]["letters"], "generated": neg.meta["counts"]["generated"],
+                                 "copies": config.negative_copies, "train_images": int(len(neg_train)),
+                                 "validation_images": int(len(neg_val)), "held_out_writers": neg_held}
+    if config.personal:
+        x, y = _with_personal(x, y, config.copies, params, config.seed, log)
+    metadata["data"]["train_images"] = len(x)
+    validation = (dataset.float32(rows=val_idx), np.asarray(dataset.y_train)[val_idx]) if len(val_idx) else None
+    log(f"training {config.layers} {config.activation} on {len(x)} images ({len(train_idx)} {config.dataset} with "
+        f"{config.copies} augmented copies, {len(pen_train)} pen-digit renderings, {len(neg_train)} that are not digits), "
+        f"validating on {len(val_idx)} "
+        f"{config.dataset} and {len(pen_val)} pen digits of held-out writers, for {config.epochs} epochs")
+    return RunData(x, y, validation, pen_validation, (dataset.float32("x_test"), np.asarray(dataset.y_test)), metadata,
+                   negative_validation)
+
+
+def _pen_rows(config: TrainConfig, cache_dir: Path, progress: bool, log):
+    """The rendered pen digits (or None with ``pen_copies`` 0), their training rows, the validation
+    rows of the held-out writers, and those writers."""
+    if not config.pen_copies:
+        return None, np.array([], np.int64), np.array([], np.int64), []
+    pen = build_pen_cache(config.pen_source and Path(config.pen_source), config.pen_copies, seed=config.seed,
+                          cache_dir=cache_dir, progress=progress, log=log)
+    pen_train, pen_val, held = pen.split(config.pen_validation_writers, config.seed)
+    log(f"pen digits: {pen.digits} by {pen.meta['counts']['writers']} writers, {config.pen_copies} augmented "
+        f"renderings each; writers {held} held out for validation")
+    return pen, pen_train, pen_val, held
+
+
+def _negative_rows(config: TrainConfig, pen, cache_dir: Path, progress: bool, log):
+    """The rendered negatives (or None without them), their training rows, the validation rows (the
+    letters of held-out writers) and those writers."""
+    if config.outputs == 10:
+        if config.negatives:
+            log("not a digit: not learned (it is taught with the pen digits, and --pen-copies is 0)")
+        return None, np.array([], np.int64), np.array([], np.int64), []
+    letters = letters_source(config.letters_source and Path(config.letters_source), cache_dir)
+    if letters is None:
+        log("not a digit: no letters file (--letters-source FILE or DIGITS_LETTERS_SOURCE), so it is learned from "
+            "generated marks alone; with the UNIPEN letters it also learns letters and symbols")
+    neg = build_negative_cache(letters, Path(pen.meta["source"]), config.negative_copies, config.generated,
+                               config.seed, cache_dir, progress=progress, log=log)
+    train_rows, val_rows, held = neg.split(config.letters_validation_writers if letters else 0, config.seed)
+    return neg, train_rows, val_rows, held
+
+
+def _with_personal(x: np.ndarray, y: np.ndarray, copies: int, params, seed: int, log) -> tuple[np.ndarray, np.ndarray]:
+    """Add the user's saved drawings, augmented as many times as MNIST is, to the training set."""
+    from app.personal import PersonalDataset
+
+    store = PersonalDataset()
+    images, labels = store.require_arrays()
+    extra = [images] + [augment(images, params, seed=seed * 1000 + 500 + c) for c in range(copies)]
+    log(f"adding {len(labels)} personal drawings x {copies + 1} from {store.folder}")
+    x = np.concatenate([x, to_unit_float32(np.concatenate(extra))])
+    return x, np.concatenate([y, np.tile(labels, copies + 1)])

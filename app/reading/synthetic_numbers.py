@@ -1,0 +1,53 @@
+"""Synthetic whole numbers, composed from pen-written digits, to train and check the number reader
+on (never a test set of real numbers): 2 to 10 digits, random gaps from overlapping to wide, a
+baseline that drifts, size and slant that vary, one brush width per number, as a person writes.
+
+A number is its strokes in canvas units (280 high, any width, y down), and its digits' labels.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from app.reading.numbers import drawing_picture as picture  # noqa: F401  (the benchmarks draw numbers with it)
+from app.reading.strokes import LOGICAL_SIZE, Stroke
+
+
+def compose(digits: list, rng: np.random.Generator, height: float = LOGICAL_SIZE) -> tuple[list[Stroke], str]:
+    """The strokes of a number written with ``digits`` (objects with ``label`` and ``strokes``, each
+    an (n, 2) array, y down, any units), and its text."""
+    size = rng.uniform(0.45, 0.7) * height          # the digits' height on the canvas
+    slant = rng.uniform(-0.25, 0.25)
+    brush = rng.uniform(10, min(26, 0.2 * size))
+    x, baseline = brush, height * 0.5 + size * 0.5
+    strokes, text = [], ""
+    for digit in digits:
+        points = [np.asarray(s, float) for s in digit.strokes]
+        allp = np.concatenate(points)
+        lo, hi = allp.min(axis=0), allp.max(axis=0)
+        scale = size * rng.uniform(0.9, 1.1) / max(hi[1] - lo[1], 1e-6)
+        width = (hi[0] - lo[0]) * scale
+        if width > 1.2 * size:   # a digit written very wide (some 1s are a flat dash): keep it digit-shaped
+            scale *= 1.2 * size / width
+            width = 1.2 * size
+        # Gaps from touching and overlapping (negative) to wide, in units of the digit's height.
+        gap = rng.choice([rng.uniform(-0.12, 0.0), rng.uniform(0.0, 0.1), rng.uniform(0.1, 0.45)], p=[0.2, 0.3, 0.5])
+        left = x + (gap * size if text else 0.0)
+        baseline += rng.normal(0, 0.03 * size)
+        for s in points:
+            p = (s - lo) * scale
+            p[:, 0] -= slant * (p[:, 1] - (hi[1] - lo[1]) * scale)   # slant about the baseline
+            p += (left, baseline - (hi[1] - lo[1]) * scale)
+            strokes.append(Stroke(float(brush), [(float(a), float(b)) for a, b in p]))
+        x = left + width
+        text += str(digit.label)
+    return strokes, text
+
+
+def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10)) -> list[tuple[list[Stroke], str]]:
+    """``count`` numbers of ``lengths[0]`` to ``lengths[1]`` digits, each digit drawn from ``digits``."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        n = int(rng.integers(lengths[0], lengths[1] + 1))
+        out.append(compose([digits[int(i)] for i in rng.integers(0, len(digits), n)], rng))
+    return out

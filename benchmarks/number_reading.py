@@ -1,0 +1,73 @@
+"""How well whole numbers are read (named number_reading.py, not numbers.py: a script's folder is
+searched first, and numpy imports Python's own ``numbers``): synthetic numbers from the pen digits of writers the model never
+trained on, read from their strokes (as the window and drawing files give them) and from pictures.
+
+    .venv/bin/python benchmarks/number_reading.py --pen pendigits-train.unipen [--model default] [--count 300]
+
+Prints exact-number accuracy by length (2-10 digits), per-digit accuracy (numbers whose digit
+count was read right), and the time per number, for strokes and for pictures, on one core.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # one core, as the window runs
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from app.models.model_store import load  # noqa: E402
+from app.pen import pendigits  # noqa: E402
+from app.reading import synthetic_numbers  # noqa: E402
+from app.reading.numbers import read_picture, read_strokes  # noqa: E402
+
+
+def measure(model, numbers, how: str) -> dict:
+    by_length: dict[int, list[bool]] = {}
+    digit_hits, digits, times = 0, 0, []
+    for strokes, text in numbers:
+        start = time.perf_counter()
+        if how == "strokes":
+            read = read_strokes(model, strokes).text
+        else:
+            read = read_picture(model, synthetic_numbers.picture(strokes), ink_is_bright=False).text
+        times.append(time.perf_counter() - start)
+        by_length.setdefault(len(text), []).append(read == text)
+        if len(read) == len(text):
+            digit_hits += sum(a == b for a, b in zip(read, text))
+            digits += len(text)
+    return {"exact": float(np.mean([ok for oks in by_length.values() for ok in oks])),
+            "exact by length": {n: round(float(np.mean(v)), 3) for n, v in sorted(by_length.items())},
+            "per digit (length right)": round(digit_hits / max(digits, 1), 4),
+            "ms per number median": round(1000 * float(np.median(times)), 1),
+            "ms per number p99": round(1000 * float(np.percentile(times, 99)), 1)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--pen", type=Path, required=True, help="the UCI pen digits (UNIPEN)")
+    p.add_argument("--model", default="default")
+    p.add_argument("--count", type=int, default=300)
+    p.add_argument("--lengths", default="2,10", help="fewest and most digits (default 2,10)")
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args()
+    model = load(args.model)
+    held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
+    digits = [d for d in pendigits.read_unipen(args.pen) if not held or d.writer in held]
+    lo, hi = (int(v) for v in args.lengths.split(","))
+    numbers = synthetic_numbers.numbers(digits, args.count, args.seed, (lo, hi))
+    result = {"model": args.model, "writers": sorted(held) or "all", "numbers": len(numbers),
+              "strokes": measure(model, numbers, "strokes"), "pictures": measure(model, numbers, "pictures")}
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Saying "not a digit", and the world's digit styles: the judge by hand, the style generator on
+hand-made strokes, the generated negatives, and end to end on real letters."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fixtures import make_unipen
+
+from app.pen import negatives, pendigits, styles
+from app.pen.pendigits import NOT_A_DIGIT
+from app.reading.predictor import digit_outputs, judge
+
+IMAGE = np.zeros((28, 28), np.float32)
+
+
+def test_digit_outputs_split_and_renormalise():
+    digits, other = digit_outputs(np.array([0.6, 0.2] + [0.0] * 8 + [0.2], np.float32))
+    assert np.allclose(digits[:2], [0.75, 0.25]) and np.isclose(other, 0.2)
+    ten, none = digit_outputs(np.full(10, 0.1, np.float32))
+    assert np.allclose(ten, 0.1) and none == 0
+
+
+def test_judge_says_not_a_digit_at_the_threshold_and_names_the_best_guesses():
+    out = np.array([0.05, 0, 0, 0, 0.25, 0, 0, 0, 0, 0, 0.70], np.float32)
+    r = judge(out, IMAGE, threshold=0.6)
+    assert r.status == "not a digit" and r.rejected and "4 25%" in r.message and r.digit == 4
+    assert np.isclose(r.shares.sum(), 1) and np.isclose(r.shares[10], 0.7)
+    r = judge(out, IMAGE, threshold=0.75)   # under the threshold: the digits decide (4 of 0.3 is 83 %)
+    assert r.status == "read" and r.digit == 4 and not r.rejected
+
+
+def test_a_ten_output_model_is_judged_as_before():
+    out = np.array([0.9] + [0.1 / 9] * 9, np.float32)
+    r = judge(out, IMAGE)
+    assert r.status == "read" and r.not_digit == 0 and r.shares[10] == 0
+
+
+def circle(n=24, r=50.0, c=(100.0, 100.0)):
+    t = np.linspace(0, 2 * np.pi, n)
+    return np.stack([c[0] + 0.7 * r * np.cos(t), c[1] + r * np.sin(t)], axis=1)
+
+
+def test_slashed_zero_crosses_the_zero_from_below_left_to_above_right():
+    zero = [circle()]
+    slash = styles.slashed_zero(zero, np.random.default_rng(0))[-1]
+    lo, hi = zero[0].min(axis=0), zero[0].max(axis=0)
+    assert slash[0][1] >= hi[1] - 1 and slash[-1][1] <= lo[1] + 1     # from the bottom to the top (y down)
+    assert slash[0][0] < slash[-1][0]                                   # from left to right
+
+
+def test_crossed_seven_puts_a_bar_across_the_stem_half_way_down():
+    seven = [np.array([[0.0, 0.0], [100.0, 0.0], [40.0, 150.0]])]
+    bar = styles.crossed_seven(seven, np.random.default_rng(1))[-1]
+    y = bar[:, 1].mean()
+    assert 0.4 * 150 < y < 0.65 * 150
+    stem_x = 100 - 60 * y / 150                                         # where the stem is at that height
+    assert bar[:, 0].min() < stem_x < bar[:, 0].max()
+
+
+def test_flagged_one_has_a_flag_from_the_top_and_a_base_across_the_foot():
+    one = [np.array([[50.0, 0.0], [50.0, 150.0]])]
+    flag, stem, base = styles.flagged_one(one, np.random.default_rng(2))
+    assert np.allclose(flag[-1], [50, 0]) and flag[0][0] < 50 and flag[0][1] > 0   # ends at the top, starts below left
+    assert np.allclose(base[:, 1], 150) and base[0][0] < 50 < base[-1][0]
+
+
+def test_closed_four_joins_the_tops_of_its_two_strokes_and_leaves_a_one_stroke_four():
+    four = [np.array([[40.0, 0.0], [0.0, 100.0], [80.0, 100.0]]), np.array([[70.0, 20.0], [70.0, 160.0]])]
+    joined = styles.closed_four(four, np.random.default_rng(3))[-1]
+    assert np.allclose(joined[0], [40, 0]) and np.linalg.norm(joined[-1] - [70, 20]) < 3
+    assert styles.closed_four(four[:1], np.random.default_rng(3)) is None
+
+
+def test_styled_digits_keep_label_and_writer_and_name_the_style():
+    digits = pendigits.parse_unipen(make_unipen(writers=2, per_digit=3), "fixture")
+    styled = styles.styled_digits(digits, seed=0, share=1.0)
+    assert {s.char for s in styled} >= {"slashed zero", "one with flag and base"}
+    assert all(s.label in (0, 1, 7) and s.writer in (1, 2) for s in styled)
+    assert all(len(s.strokes) > 1 for s in styled if s.char != "seven with a foot")
+
+
+def test_generated_negatives_are_not_tall_thin_marks_and_are_labelled():
+    digits = pendigits.parse_unipen(make_unipen(writers=2, per_digit=3), "fixture")
+    marks = negatives.generated_negatives(digits, 200, seed=0)
+    assert len(marks) == 200 and all(m.label == NOT_A_DIGIT for m in marks)
+    assert set(m.char for m in marks) == set(negatives.KINDS)
+    for m in marks:
+        width, height = np.ptp(np.concatenate(m.strokes), axis=0)
+        assert width >= 0.45 * height
+    assert all(m.char in ("scribble", "hatching") for m in negatives.generated_negatives([], 50, seed=0))
+
+
+def test_a_letters_file_reads_every_character_and_its_writer():
+    text = make_unipen(writers=1, per_digit=1).replace('"0"', '"A"').replace(".COMMENT 0  1", ".COMMENT A  1")
+    chars = pendigits.parse_unipen(text, "f", any_character=True)
+    assert chars[0].label == NOT_A_DIGIT and chars[0].char == "A" and chars[0].writer == 1
+    with pytest.raises(Exception, match="not a digit 0-9"):
+        pendigits.parse_unipen(text, "f")
+
+
+def _fit(x, y, outputs, seed=0):
+    from network import SGD, Dense, Flatten, Sequential
+
+    model = Sequential([Flatten(input_shape=(28, 28)), Dense(128, "tanh"), Dense(outputs, "softmax")], seed=seed)
+    model.compile(optimizer=SGD(0.1, momentum=0.9))
+    model.fit(x, y, epochs=6, batch_size=64, verbose=0, workers=1)
+    return model
+
+
+def test_negatives_teach_a_model_to_reject_letters_of_writers_it_never_saw(mnist, letters_file):
+    """End to end on real data: the same small network, trained on the same digits, with and without
+    the letters as an eleventh class. It must fail if the negatives were ignored."""
+    letters = negatives.read_letters(letters_file)
+    rng = np.random.default_rng(0)
+    writers = sorted({c.writer for c in letters})
+    held = set(writers[:4])
+    train = [c for c in letters if c.writer not in held]
+    test = [c for c in letters if c.writer in held]
+    train = [train[i] for i in rng.choice(len(train), 2500, replace=False)]
+    test = [test[i] for i in rng.choice(len(test), 500, replace=False)]
+    x_letters = pendigits.render_many(train, 1, 0) / np.float32(255)
+    x_held = pendigits.render_many(test, 0, 0) / np.float32(255)
+    pick = rng.choice(60000, 8000, replace=False)
+    x_digits, y_digits = mnist["x_train"][pick] / np.float32(255), mnist["y_train"][pick].astype(np.int64)
+    plain = _fit(x_digits, y_digits, 10)
+    taught = _fit(np.concatenate([x_digits, x_letters]), np.concatenate([y_digits, np.full(len(train), NOT_A_DIGIT)]), 11)
+
+    def caught(model):   # answered "not a digit" or "not sure", as the window would
+        return np.mean([judge(p, x).status in ("not a digit", "unsure") for p, x in zip(model.predict_proba(x_held), x_held)])
+
+    digits_kept = np.mean(digit_outputs(taught.predict_proba(mnist["x_test"][:2000] / np.float32(255)))[1] < 0.5)
+    assert caught(taught) > caught(plain) + 0.3, (caught(plain), caught(taught))
+    assert caught(taught) > 0.75 and digits_kept > 0.93   # a small, briefly trained model: its threshold would be tuned

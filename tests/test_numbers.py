@@ -1,0 +1,106 @@
+"""Whole numbers: hand-made stroke sets, a picture of touching digits, drawing files, and the
+rule that one digit drawn alone reads exactly as the window reads it. Uses the shipped model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fixtures import run_command
+
+from app.reading.numbers import DrawingFileError, drawing_picture, load_drawing, read_picture, read_strokes
+from app.reading.predictor import Predictor
+from app.reading.strokes import Drawing, Stroke
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "saved_models" / "default"
+
+# Digits on a unit square (x right, y down), one list per stroke: how people write them.
+UNIT = {
+    0: [[(0.5, 0.0), (0.15, 0.2), (0.05, 0.5), (0.15, 0.8), (0.5, 1.0), (0.85, 0.8), (0.95, 0.5), (0.85, 0.2), (0.5, 0.0)]],
+    1: [[(0.35, 0.12), (0.55, 0.0), (0.55, 1.0)]],
+    2: [[(0.1, 0.25), (0.35, 0.02), (0.7, 0.05), (0.85, 0.3), (0.6, 0.6), (0.1, 1.0), (0.95, 1.0)]],
+    3: [[(0.15, 0.1), (0.5, 0.0), (0.8, 0.15), (0.75, 0.38), (0.4, 0.5), (0.8, 0.62), (0.85, 0.85), (0.5, 1.0), (0.1, 0.9)]],
+    4: [[(0.65, 0.0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.25), (0.7, 1.0)]],   # two strokes
+    7: [[(0.05, 0.05), (0.95, 0.05), (0.4, 1.0)]],
+}
+CROSSED_7 = UNIT[7] + [[(0.35, 0.55), (0.85, 0.5)]]
+
+
+@pytest.fixture(scope="module")
+def model():
+    if not (SHIPPED / "model.json").exists():
+        pytest.skip("no shipped model")
+    from network import load_model
+
+    return load_model(SHIPPED)
+
+
+def write(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> list[Stroke]:
+    """Strokes of ``digits`` (unit-square stroke lists) written left to right on the canvas."""
+    strokes = []
+    for unit in digits:
+        width = height * 0.6
+        for line in unit:
+            strokes.append(Stroke(brush, [(x + px * width, top + py * height) for px, py in line]))
+        x += width * (1 + gap)
+    return strokes
+
+
+@pytest.mark.parametrize("name, strokes, text", [
+    ("a 4 in two strokes", write(UNIT[4]), "4"),
+    ("a crossed 7", write(CROSSED_7), "7"),
+    ("11", write(UNIT[1], UNIT[1]), "11"),
+    ("1994 with a 4 in two strokes", write(UNIT[1], UNIT[3], UNIT[7], UNIT[4]), "1374"),
+    ("a 7 whose bar reaches over the next digit", write([[(0.05, 0.05), (1.3, 0.05), (0.45, 1.0)]], UNIT[1], gap=0.45), "71"),
+])
+def test_hand_made_stroke_sets(model, name, strokes, text):
+    assert read_strokes(model, strokes).text == text, name
+
+
+def test_one_digit_drawn_alone_reads_exactly_as_the_window_reads_it(model):
+    for unit in (UNIT[2], UNIT[4], CROSSED_7):
+        strokes = write(unit, x=80)
+        window = Predictor(model).read_drawing(Drawing.from_strokes(strokes))
+        number = read_strokes(model, strokes)
+        assert len(number.digits) == 1
+        assert number.digits[0].reading.digit == window.digit
+        assert np.allclose(number.digits[0].reading.probabilities, window.probabilities, atol=1e-6)
+        assert number.digits[0].reading.message == window.message
+
+
+def test_a_picture_of_touching_digits(model):
+    strokes = write(UNIT[2], UNIT[3], UNIT[7], gap=-0.02, brush=22)   # each touches the next
+    picture = drawing_picture(strokes)
+    number = read_picture(model, picture, ink_is_bright=False)
+    assert number.text == "237" and [d.reading.digit for d in number.digits] == [2, 3, 7]
+    boxes = [d.box for d in number.digits]
+    assert all(a[0] < b[0] for a, b in zip(boxes, boxes[1:]))   # left to right
+
+
+def test_a_drawing_file_round_trip_and_predict(model, tmp_path, capsys):
+    strokes = write(UNIT[1], UNIT[2], UNIT[3])
+    path = tmp_path / "number.json"
+    path.write_text(json.dumps({"strokes": [s.to_json() for s in strokes]}))
+    assert [s.points for s in load_drawing(path)] == [[(round(x, 2), round(y, 2)) for x, y in s.points] for s in strokes]
+    code, out, err = run_command(capsys, "predict", str(path), "--json", "--models-dir", str(SHIPPED.parent))
+    result = json.loads(out)
+    assert code == 0 and result["text"] == "123" and result["status"] == "read" and result["digit"] is None
+    assert [d["digit"] for d in result["digits"]] == [1, 2, 3] and all(len(d["box"]) == 4 for d in result["digits"])
+    code, out, _ = run_command(capsys, "predict", str(path), "--models-dir", str(SHIPPED.parent))
+    assert out.strip() == f"{path}: 123" or out.startswith(f"{path}: 123")
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{", "not a drawing file"), ('{"lines": []}', "not a drawing file"),
+    ('{"strokes": [{"width": 10, "points": [[1, "x"]]}]}', "point"),
+    ('{"strokes": [{"width": -1, "points": []}]}', "width"), ('{"strokes": 5}', "not a list"),
+])
+def test_a_damaged_drawing_file_is_one_line(model, tmp_path, capsys, content, problem):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(DrawingFileError, match=problem):
+        load_drawing(path)
+    code, out, err = run_command(capsys, "predict", str(path), "--json", "--models-dir", str(SHIPPED.parent))
+    assert code == 1 and problem in json.loads(out)["error"] and "Traceback" not in err
