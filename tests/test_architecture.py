@@ -116,3 +116,18 @@ def test_every_module_is_on_the_contributors_map():
     missing = [str(p.relative_to(ROOT)) for name, p in modules().items()
                if name not in COMMANDS and p.name != "__init__.py" and f"`{p.relative_to(ROOT)}`" not in text]
     assert not missing
+
+
+def test_models_you_train_and_caches_are_not_tracked_files():
+    """A trained model or a cache never shows in `git status` as a change to the project."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("git") or not (ROOT / ".git").exists():
+        import pytest
+
+        pytest.skip("not a git checkout")
+    probe = ["saved_models/mine/model.json", "saved_models/.checkpoints/mine/model.json", "cache/mnist-abc/meta.json",
+             "saved_models/default/model.json"]
+    ignored = subprocess.run(["git", "check-ignore", *probe], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert ignored == probe[:3]
