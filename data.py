@@ -57,20 +57,15 @@ def _human(n: float) -> str:
 
 def _pendigits_command(args) -> int:
     """``--dataset pendigits``: render and cache the pen digits, or preview their renderings."""
-    if args.preview or args.preview_png:
-        if args.preview:
-            raise DataError("the visualiser window shows MNIST; for pen digits use --preview-png FILE")
-        src = pen_data.pen_source(args.source, args.cache_dir, not args.quiet)
-        sheet = pen_preview_grid(pendigits.read_unipen(src), seed=args.seed)
-        write_picture(args.preview_png, lambda f: sheet.save(f, format="PNG"), "preview")
-        print(f"wrote {args.preview_png} ({src})")
-        return 0
-    if args.styles_png:
-        src = pen_data.pen_source(args.source, args.cache_dir, not args.quiet)
-        sheet = styles_sheet(pendigits.read_unipen(src), seed=args.seed)
-        write_picture(args.styles_png, lambda f: sheet.save(f, format="PNG"), "styles sheet")
-        print(f"wrote {args.styles_png} ({src})")
-        return 0
+    if args.preview:
+        raise DataError("the visualiser window shows MNIST; for pen digits use --preview-png FILE")
+    for output, make_sheet in ((args.preview_png, pen_preview_grid), (args.styles_png, styles_sheet)):
+        if output:
+            src = pen_data.pen_source(args.source, args.cache_dir, not args.quiet)
+            sheet = make_sheet(pendigits.read_unipen(src), seed=args.seed)
+            write_picture(output, lambda f, sheet=sheet: sheet.save(f, format="PNG"), "picture")
+            print(f"wrote {output} ({src})")
+            return 0
     start = time.perf_counter()
     d = pen_data.build_pen_cache(args.source, 10 if args.copies is None else args.copies, seed=args.seed,
                                  cache_dir=args.cache_dir, rebuild=args.rebuild, progress=not args.quiet)

@@ -28,13 +28,13 @@ import numpy as np
 from app.data.augment import AugmentParams, augment
 from app.data.mnist_cache import load_raw
 from app.models.model_store import ModelStoreError, exists, load, model_lock, save_final
+from app.models.rejection import digit_accuracy
 from app.models.training import PREPROCESSING_VERSION
 from app.paths import MODELS_DIR
 from app.pen.negatives import generated_negatives
 from app.pen.pendigits import NOT_A_DIGIT, render_many
 from app.personal import PersonalDataset
 from app.pixels import to_unit_float32
-from app.reading.predictor import digit_outputs
 from network import SGD, Callback
 
 
@@ -73,8 +73,8 @@ def split_held_out(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _accuracy(model, x: np.ndarray, y: np.ndarray) -> float | None:
-    """Top-digit accuracy (over the ten digits, whatever a not-a-digit output says)."""
-    return float(np.mean(digit_outputs(model.predict_proba(x))[0].argmax(axis=1) == y)) if len(y) else None
+    """Top-digit accuracy (over the ten digits, whatever a not-a-digit output says); None without data."""
+    return digit_accuracy(model, x, y) if len(y) else None
 
 
 def _marks(count: int, seed: int) -> np.ndarray:

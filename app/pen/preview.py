@@ -26,7 +26,7 @@ def styles_sheet(digits: list[PenDigit], seed: int = 0, per_row: int = 8, scale:
     styled = styled_digits(digits, seed, share=1.0)
     rng = np.random.default_rng(seed)
     rows = []
-    for name in sorted({s.char for s in styled}, key=lambda n: [s.char for s in styled].index(n)):
+    for name in dict.fromkeys(s.char for s in styled):   # each style once, in the order they come
         of_style = [s for s in styled if s.char == name]
         pick = rng.choice(len(of_style), size=min(per_row + 1, len(of_style)), replace=False)
         plain = next(d for d in digits if d.label == of_style[int(pick[0])].label)

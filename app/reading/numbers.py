@@ -114,23 +114,26 @@ def _choose(model, n: int, preps: dict, boxes: dict, strokes: dict | None = None
 # From strokes (the window, drawing files)
 # ---------------------------------------------------------------------------
 
-def _stroke_pieces(strokes: list[Stroke]) -> list[list[int]]:
-    """Strokes grouped into pieces, left to right: strokes overlapping much in x are one piece."""
-    spans = []
-    for k, s in enumerate(strokes):
-        xs = [p[0] for p in s.points]
-        spans.append((min(xs) - s.width / 2, max(xs) + s.width / 2, k))
-    spans.sort(key=lambda t: (t[0] + t[1]) / 2)
-    pieces: list[list] = []
-    for lo, hi, k in spans:
-        if pieces:
-            plo, phi = pieces[-1][0], pieces[-1][1]
-            overlap = min(hi, phi) - max(lo, plo)
-            if overlap > OVERLAP * min(hi - lo, phi - plo):
-                pieces[-1] = [min(lo, plo), max(hi, phi), pieces[-1][2] + [k]]
+def _merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[float, float, list]]:
+    """(left, right, members) spans, sorted by centre, with neighbours that overlap by more than
+    ``OVERLAP`` of the narrower one's width merged: one digit's strokes or blobs (a 4's two strokes,
+    a 5's bar, a crossed 7)."""
+    merged: list = []
+    for lo, hi, members in sorted(spans, key=lambda t: (t[0] + t[1]) / 2):
+        if merged:
+            plo, phi, pmembers = merged[-1]
+            if min(hi, phi) - max(lo, plo) > OVERLAP * min(hi - lo, phi - plo):
+                merged[-1] = (min(lo, plo), max(hi, phi), pmembers + members)
                 continue
-        pieces.append([lo, hi, [k]])
-    return [p[2] for p in pieces]
+        merged.append((lo, hi, members))
+    return merged
+
+
+def _stroke_pieces(strokes: list[Stroke]) -> list[list[int]]:
+    """Strokes grouped into pieces, left to right."""
+    spans = [(min(x for x, _ in s.points) - s.width / 2, max(x for x, _ in s.points) + s.width / 2, [k])
+             for k, s in enumerate(strokes)]
+    return [members for _, _, members in _merge_overlapping(spans)]
 
 
 def drawing_picture(strokes: list[Stroke], height: int = LOGICAL_SIZE) -> np.ndarray:
@@ -192,17 +195,8 @@ def _blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
     keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * sizes.max()]
     slices = ndimage.find_objects(labels)
-    blobs = sorted(((slices[k - 1][1].start, slices[k - 1][1].stop, labels == k) for k in keep),
-                   key=lambda b: (b[0] + b[1]) / 2)
-    merged: list = []
-    for lo, hi, mask in blobs:
-        if merged:
-            plo, phi, pmask = merged[-1]
-            if min(hi, phi) - max(lo, plo) > OVERLAP * min(hi - lo, phi - plo):
-                merged[-1] = (min(lo, plo), max(hi, phi), pmask | mask)
-                continue
-        merged.append((lo, hi, mask))
-    return merged
+    spans = [(slices[k - 1][1].start, slices[k - 1][1].stop, [k]) for k in keep]
+    return [(lo, hi, np.isin(labels, members)) for lo, hi, members in _merge_overlapping(spans)]
 
 
 def _cuts(ink: np.ndarray, lo: int, hi: int, mask: np.ndarray) -> list[int]:
