@@ -31,7 +31,7 @@ from pathlib import Path
 
 from app.errors import AppError
 from app.files import check_output
-from app.models.evaluation import evaluate, evaluation_sets, personal_evaluation_set, predict_files
+from app.models.evaluation import evaluate, evaluation_sets, figures_folder, personal_evaluation_set, predict_files
 from app.models.finetune import learn_handwriting
 from app.models.model_store import DEFAULT_MODEL, delete_model, list_models, load, model_path
 from app.models.plots import save_confusion_png, save_mistakes_png
@@ -59,12 +59,12 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     model = load(args.model, args.models_dir)
-    folder = model_path(args.model, args.models_dir)
     if args.personal:
         sets = [personal_evaluation_set()]
     else:
         sets = evaluation_sets(model, args.dataset, args.source, args.pen_source, progress=not args.json,
                                skipped=lambda note: print(note, file=sys.stderr))
+    folder = figures_folder(args.model, args.png_dir)
     figures = {}
     for k, (name, x, y, what) in enumerate(sets):
         result = evaluate(model, x, y)
@@ -259,6 +259,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--source", type=Path, help="a local mnist.npz or IDX folder (with --dataset pendigits: a UNIPEN file)")
     e.add_argument("--pen-source", type=Path, metavar="FILE", help="the UNIPEN pen-digit file")
     e.add_argument("--personal", action="store_true", help="evaluate on your saved drawings instead")
+    e.add_argument("--png-dir", type=Path, metavar="DIR",
+                   help="where to write the figures (default: a new folder cache/evaluations/<model>-<date>-<time>)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_evaluate)
     f = sub.add_parser("finetune", parents=[common], help="learn your handwriting: a personal copy of a model")

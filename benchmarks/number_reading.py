@@ -50,6 +50,19 @@ def measure(model, numbers, how: str) -> dict:
             "ms per number p99": round(1000 * float(np.percentile(times, 99)), 1)}
 
 
+def window_times(model, numbers) -> dict:
+    """As in the window: the number re-read after every stroke, what was read before remembered."""
+    times = []
+    for strokes, _ in numbers:
+        memo: dict = {}
+        for k in range(1, len(strokes) + 1):
+            start = time.perf_counter()
+            read_strokes(model, strokes[:k], memo=memo)
+            times.append(time.perf_counter() - start)
+    return {"ms per stroke median": round(1000 * float(np.median(times)), 1),
+            "ms per stroke p99": round(1000 * float(np.percentile(times, 99)), 1)}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--pen", type=Path, required=True, help="the UCI pen digits (UNIPEN)")
@@ -64,7 +77,8 @@ def main() -> int:
     lo, hi = (int(v) for v in args.lengths.split(","))
     numbers = synthetic_numbers.numbers(digits, args.count, args.seed, (lo, hi))
     result = {"model": args.model, "writers": sorted(held) or "all", "numbers": len(numbers),
-              "strokes": measure(model, numbers, "strokes"), "pictures": measure(model, numbers, "pictures")}
+              "strokes": measure(model, numbers, "strokes"), "pictures": measure(model, numbers, "pictures"),
+              "window (re-read after each stroke)": window_times(model, numbers)}
     print(json.dumps(result, indent=1))
     return 0
 

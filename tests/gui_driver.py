@@ -48,12 +48,18 @@ class AppWindow:
         raise AssertionError(f"timed out; the window shows {self.read_state()}")
 
     def draw(self, strokes, margin: float = 0.18) -> dict:
-        """Drag the mouse along each stroke (unit-square coordinates) on the canvas."""
-        x0, y0, side = self.state["canvas"]
+        """Drag the mouse along each stroke (unit-square coordinates) on the canvas's left square."""
+        self.state = self.read_state() or self.state   # where the canvas is now (the window may have resized)
+        x0, y0, side = self.state["canvas"][:3]
         span = side * (1 - 2 * margin)
+        return self.drag([[(x0 + side * margin + x * span, y0 + side * margin + y * span) for x, y in stroke]
+                          for stroke in strokes])
+
+    def drag(self, strokes) -> dict:
+        """Drag the mouse along each stroke (screen pixels)."""
         before = self.state["strokes"]
         for stroke in strokes:
-            points = [(round(x0 + side * margin + x * span), round(y0 + side * margin + y * span)) for x, y in stroke]
+            points = [(round(x), round(y)) for x, y in stroke]
             xdo("mousemove", str(points[0][0]), str(points[0][1]))
             xdo("mousedown", "1")
             for (ax, ay), (bx, by) in zip(points, points[1:]):
@@ -64,13 +70,35 @@ class AppWindow:
         return self.wait_for(lambda s: s["strokes"] == before + len(strokes) and not s["drawing"])
 
     def key(self, *keys: str) -> None:
-        x0, y0, side = self.state["canvas"]
+        x0, y0, side = self.state["canvas"][:3]
         xdo("mousemove", str(x0 + side // 2), str(y0 + side // 2))  # focus follows the pointer here
         xdo("windowfocus", "--sync", self.window)
         xdo("key", *keys)
 
+    def write(self, digits: list, size: float = 0.35, gap: float = 0.15) -> dict:
+        """Write a number as a person does: each digit (a list of unit-square strokes, drawn 0.7 as
+        wide as high) beside the one before, on the same line and of the same size as the first,
+        ``size`` of the canvas's height high at first and ``gap`` of a digit's height apart. The
+        canvas zooms out as the writing nears its right edge; the hand follows what it sees."""
+        first = None   # the first digit's top and height, in canvas units
+        for strokes in digits:
+            self.state = self.read_state() or self.state
+            x0, y0, side = self.state["canvas"][:3]
+            scale = side / (280 * self.state["zoom"])   # screen pixels per canvas unit
+            if first is None:
+                height = side * size
+                left, top = x0 + 0.1 * side, y0 + (side - height) / 2
+                first = ((top - y0) / scale, height / scale)
+            else:
+                height = first[1] * scale
+                left = x0 + max(d["box"][2] for d in self.state["digits"]) * scale + gap * height
+                top = y0 + first[0] * scale
+            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes])
+            time.sleep(0.8)   # as a hand pauses between digits: the canvas may zoom out meanwhile
+        return self.wait_for(lambda s: not s["drawing"])
+
     def right_click_canvas(self) -> None:
-        x0, y0, side = self.state["canvas"]
+        x0, y0, side = self.state["canvas"][:3]
         xdo("mousemove", str(x0 + side // 2), str(y0 + side // 2), "click", "3")
 
     def screenshot(self, path: Path) -> None:

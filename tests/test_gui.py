@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fixtures import DIGIT_STROKES
-from gui_driver import AppWindow, xdo
+from gui_driver import AppWindow, click, xdo
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "saved_models" / "default"
@@ -63,6 +63,58 @@ def test_clearly_drawn_digits_are_recognised(app, digit):
     assert state["digit"] == digit, state
     assert not state["unsure"] and max(state["probabilities"]) > 0.6
     assert state["title"].startswith(f"Digit recogniser - {digit} (")
+
+
+def test_write_a_number_and_read_it_from_the_window(app, tmp_path):
+    """Three digits written left to right are read as one number; each digit has its box, its
+    button, its bars; teaching labels one digit and keeps the number."""
+    state = app.write([HAND_DRAWN[1], HAND_DRAWN[4], HAND_DRAWN[7]])
+
+    assert state["text"] == "147" and [d["digit"] for d in state["digits"]] == [1, 4, 7], state
+    assert state["title"] == "Digit recogniser - 147" and state["selected"] == 2 and state["digit"] == 7
+    assert [d["strokes"] for d in state["digits"]] == [[0], [1, 2], [3]]   # the 4 in two strokes
+    app.screenshot(tmp_path / "number.png")
+    click(state["strip"][1])   # the 4's button: the bars and the input are the 4's
+    state = app.wait_for(lambda s: s["selected"] == 1)
+    assert state["digit"] == 4 and state["message"].startswith("digit 2 of 3: 4")
+    app.key("Left")
+    assert app.wait_for(lambda s: s["selected"] == 0)["digit"] == 1
+
+
+def test_teaching_one_digit_of_a_number(display, models_dir, tmp_path):
+    """Pick a digit of the number, press its key: that digit alone is kept, with its own strokes,
+    moved onto a digit's square canvas; the number stays for the next digit."""
+    import json
+
+    from app.reading.strokes import strokes_from_json
+
+    env = {"DIGITS_PERSONAL_DIR": str(tmp_path / "personal")}
+    app = AppWindow(models_dir, tmp_path / "state.json", extra_env=env)
+    try:
+        state = app.write([HAND_DRAWN[1], HAND_DRAWN[4]])
+        assert state["text"] == "14" and state["selected"] == 1
+        app.key("4")
+        state = app.wait_for(lambda s: "saved as" in s["teach"])
+        assert state["teach"] == "digit 2 of 2 saved as 4: 1 drawing kept" and state["strokes"] == 3
+        assert state["selected"] == 0   # the next digit (round to the first) is the one to label
+        kept = [json.loads(line) for line in (tmp_path / "personal" / "drawings.jsonl").read_text().splitlines()]
+        strokes = strokes_from_json(kept[0]["strokes"])
+        assert kept[0]["label"] == 4 and len(strokes) == 2
+        xs = [x for s in strokes for x, _ in s.points]
+        assert 0 < min(xs) and max(xs) < 280   # on a digit's canvas, roughly in its middle
+    finally:
+        app.close()
+
+
+def test_a_long_number_widens_the_canvas(app, tmp_path):
+    digits = [HAND_DRAWN[d] for d in (1, 3, 7, 4, 0, 1, 7)]
+    state = app.write(digits)
+    assert state["zoom"] > 1.0, state   # the writing neared the edge: the canvas zoomed out
+    app.screenshot(tmp_path / "long-number.png")
+    assert state["text"] == "1374017", state["text"]
+    app.key("Escape")
+    state = app.wait_for(lambda s: s["strokes"] == 0)
+    assert state["zoom"] == 1.0 and state["text"] == "" and state["digits"] == []
 
 
 def test_undo_clear_and_right_click(app):

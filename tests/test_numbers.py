@@ -26,6 +26,9 @@ UNIT = {
     7: [[(0.05, 0.05), (0.95, 0.05), (0.4, 1.0)]],
 }
 CROSSED_7 = UNIT[7] + [[(0.35, 0.55), (0.85, 0.5)]]
+LOOPED_00 = [[(x, y) for x, y in UNIT[0][0]] + [(1.15 + x, y) for x, y in UNIT[0][0]]]   # one stroke
+ONE_THEN_0 = [[(0.1, 0.0), (0.1, 1.0), (0.3, 0.2)] + [(0.35 + 0.8 * x, y) for x, y in UNIT[0][0]]]
+ZIGZAG_111 = [[(0.1, 0.0), (0.1, 1.0), (0.45, 0.0), (0.45, 1.0), (0.8, 0.0), (0.8, 1.0)]]
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +57,25 @@ def write(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> list
     ("11", write(UNIT[1], UNIT[1]), "11"),
     ("1994 with a 4 in two strokes", write(UNIT[1], UNIT[3], UNIT[7], UNIT[4]), "1374"),
     ("a 7 whose bar reaches over the next digit", write([[(0.05, 0.05), (1.3, 0.05), (0.45, 1.0)]], UNIT[1], gap=0.45), "71"),
+    ("a looped 00 in one stroke", write(LOOPED_00), "00"),
+    ("10 in one stroke", write(ONE_THEN_0), "10"),
+    ("111 in one zigzag stroke", write(ZIGZAG_111), "111"),
+    ("digits that overlap in x", write(UNIT[2], UNIT[3], UNIT[0], UNIT[7], gap=-0.12), "2307"),
+    ("a 4 in two strokes between other digits", write(UNIT[2], UNIT[4], UNIT[1], gap=0.05), "241"),
 ])
 def test_hand_made_stroke_sets(model, name, strokes, text):
     assert read_strokes(model, strokes).text == text, name
+
+
+def test_what_the_window_remembers_changes_nothing(model):
+    """The window re-reads after every stroke with a memo; each reading equals a fresh one."""
+    strokes = write(UNIT[1], UNIT[4], UNIT[7], UNIT[0], gap=0.1)
+    memo: dict = {}
+    for k in range(1, len(strokes) + 1):
+        again = read_strokes(model, strokes[:k], memo=memo)
+        fresh = read_strokes(model, strokes[:k])
+        assert again.text == fresh.text and [d.box for d in again.digits] == [d.box for d in fresh.digits]
+    assert again.text == "1470" and [d.strokes for d in again.digits] == [(0,), (1, 2), (3,), (4,)]
 
 
 def test_one_digit_drawn_alone_reads_exactly_as_the_window_reads_it(model):

@@ -97,3 +97,41 @@ def run_viewer(images: np.ndarray, labels: np.ndarray, params: AugmentParams, cl
     root = tk.Tk()
     AugmentViewer(root, images, labels, params, class_names=class_names, origin=origin)
     root.mainloop()
+
+
+def open_visualiser(root: tk.Misc, say, done, title: str) -> None:
+    """Tools > Augmentation visualiser: load the originals off the event loop (it may need to fetch
+    MNIST), then open the window. ``say(text)`` puts a line in the status bar; ``done()`` is called
+    once the window is open (or the error shown)."""
+    import threading
+    from tkinter import messagebox
+
+    from app.data.mnist_cache import raw_or_cached_originals
+
+    say("loading MNIST for the visualiser...")
+    result: dict = {}
+
+    def load() -> None:
+        try:
+            result["data"] = raw_or_cached_originals(progress=False)
+        except Exception as e:  # shown to the user below, whatever it is
+            result["error"] = e
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+
+    def check() -> None:
+        if thread.is_alive():
+            root.after(100, check)
+            return
+        if "error" in result:
+            messagebox.showerror(title, "Cannot open the visualiser: it needs MNIST, and none is cached.\n\n"
+                                        f"{result['error']}\n\nRun `python data.py` once (it downloads MNIST), "
+                                        "or `python data.py --source mnist.npz` with a copy you have.", parent=root)
+            done()
+            return
+        images, labels, origin = result["data"]
+        AugmentViewer(tk.Toplevel(root), images, labels, origin=origin)
+        done()
+
+    check()

@@ -19,16 +19,28 @@ NOT_A_DIGIT_MARK = "\u00d7"   # shown for "not a digit": in large type, and as t
 
 
 class DrawingCanvas:
-    """The square canvas. Shows the antialiased off-screen raster, scaled to the widget."""
+    """The canvas: square for a digit, as wide as the window for a number. Shows the antialiased
+    off-screen raster, scaled to the widget, and each digit's box when a number is written.
+
+    Its height is ``LOGICAL_SIZE`` canvas units times ``zoom``; ``widen`` zooms out when the writing
+    nears the right edge, so a long number always has room (Clear zooms back in)."""
+
+    WIDEN_AT = 0.75    # ink past this share of the width widens the canvas
+    WIDEN_BY = 1.35
+    WIDEN_AFTER_MS = 600
+    MAX_ZOOM = 4.0
 
     def __init__(self, master: tk.Misc, drawing: Drawing, on_change, brush: tk.DoubleVar) -> None:
         self.drawing, self.on_change, self.brush = drawing, on_change, brush
         self.widget = tk.Canvas(master, width=LOGICAL_SIZE, height=LOGICAL_SIZE, bg="black",
                                 highlightthickness=1, highlightbackground="#888", cursor="pencil")
-        self.scale = 1.0
+        self.scale, self.zoom = 1.0, 1.0
+        self._pixels = (LOGICAL_SIZE, LOGICAL_SIZE)
+        self._boxes: tuple[list, int | None] = ([], None)
         self._photo = None
         self._item = self.widget.create_image(0, 0, anchor="nw")
         self._drawing_stroke = False
+        self._widen_job = None
         self._bind_events()
 
     def _bind_events(self) -> None:
@@ -42,6 +54,7 @@ class DrawingCanvas:
         return event.x / self.scale, event.y / self.scale
 
     def _press(self, event) -> None:
+        self._cancel_widen()
         self._drawing_stroke = True
         self.drawing.begin(*self._logical(event), width=float(self.brush.get()))
         self.refresh()
@@ -59,23 +72,60 @@ class DrawingCanvas:
         if self._drawing_stroke:
             self.drawing.extend(*self._logical(event))
         self._drawing_stroke = False
+        # Near the right edge: zoom out once the pen has rested a moment (never in the middle of a
+        # digit, whose next stroke would then land elsewhere than the hand aims).
+        self._cancel_widen()
+        right = max((x + s.width / 2 for s in self.drawing.strokes for x, _ in s.points), default=0.0)
+        if right > self.WIDEN_AT * self.drawing.width:
+            self._widen_job = self.widget.after(self.WIDEN_AFTER_MS, self.widen)
         self.refresh()
         self.on_change(final=True)
 
     def cancel_stroke(self) -> None:
         self._drawing_stroke = False
+        self._cancel_widen()
+
+    def _cancel_widen(self) -> None:
+        if self._widen_job is not None:
+            self.widget.after_cancel(self._widen_job)
+            self._widen_job = None
+
+    def widen(self, zoom: float | None = None) -> None:
+        """Zoom out (or to ``zoom``): more canvas units on the same screen, the writing smaller."""
+        self._widen_job = None
+        self.zoom = min(self.MAX_ZOOM, zoom if zoom is not None else self.zoom * self.WIDEN_BY)
+        self._fit(*self._pixels)
+        self.on_change(final=True)   # the window reports the new size
 
     def _resize(self, event) -> None:
         border = 2 * int(self.widget.cget("highlightthickness"))
-        side = max(50, min(event.width, event.height) - border)
-        self.scale = side / LOGICAL_SIZE
+        self._fit(max(50, event.width - border), max(50, event.height - border))
+
+    def _fit(self, width: int, height: int) -> None:
+        self._pixels = (width, height)
+        side = min(width, height)
+        self.scale = side / (LOGICAL_SIZE * self.zoom)
+        self.drawing.resize(max(LOGICAL_SIZE, int(width / self.scale)), round(LOGICAL_SIZE * self.zoom))
         self.refresh()
+        self.show_boxes(*self._boxes)
 
     def refresh(self) -> None:
         """Show the raster at the widget's size (box-filtered down from the supersampled image)."""
-        side = max(1, round(LOGICAL_SIZE * self.scale))
-        self._photo = ImageTk.PhotoImage(self.drawing.display_image(side))
+        height = max(1, round(self.drawing.size * self.scale))
+        width = max(1, round(self.drawing.width * self.scale))
+        self._photo = ImageTk.PhotoImage(self.drawing.display_image(height, width))
         self.widget.itemconfigure(self._item, image=self._photo)
+
+    def show_boxes(self, boxes: list[tuple[int, int, int, int]], selected: int | None) -> None:
+        """Each digit's box, faint over the ink; the selected one brighter (none for one digit)."""
+        self._boxes = (boxes, selected)
+        self.widget.delete("box")
+        if len(boxes) < 2:
+            return
+        for k, (left, top, right, bottom) in enumerate(boxes):
+            self.widget.create_rectangle(left * self.scale, top * self.scale, right * self.scale, bottom * self.scale,
+                                         outline="#6cf" if k == selected else "#556", dash=() if k == selected else (3, 3),
+                                         tags="box")
 
 
 class PredictionPanel:
@@ -109,15 +159,20 @@ class PredictionPanel:
             self._bar_items.append((bar, text))
         self.show_input(None)
 
-    def show(self, reading: Reading | None, note: str | None = None) -> None:
+    def show(self, reading: Reading | None, note: str | None = None, number: str | None = None) -> None:
+        """``reading`` is the digit shown (the selected one of a number); ``number`` the whole
+        number's text when more than one digit was read, shown in large type instead."""
+        size = 48 if not number or len(number) <= 2 else max(16, 96 // len(number))
+        self.digit.configure(font=("TkDefaultFont", size, "bold"), width=2 if size == 48 else max(2, len(number or "")))
         if reading is None or reading.probabilities is None:
             self.digit.configure(text="", foreground="black")
             self.message.configure(text=note or (reading.message if reading else ""))
             probabilities = np.zeros(11)
         else:
             big = NOT_A_DIGIT_MARK if reading.rejected else "?" if reading.unsure else str(reading.digit)
-            self.digit.configure(text=big, foreground="#a33" if reading.rejected else "#b60" if reading.unsure else "black")
-            self.message.configure(text=reading.message)
+            colour = "#a33" if reading.rejected else "#b60" if reading.unsure else "black"
+            self.digit.configure(text=number or big, foreground="black" if number and "?" not in number else colour)
+            self.message.configure(text=note or reading.message)
             probabilities = reading.shares   # each digit's share and the not-a-digit share
         self.show_input(reading.network_input if reading else None)
         top = int(np.argmax(probabilities)) if probabilities.any() else -1
@@ -169,3 +224,30 @@ class TeachPanel:
         from tkinter import messagebox
 
         messagebox.showinfo("Details", self.details, parent=self.frame)
+
+
+class NumberStrip:
+    """Under the canvas when a number is written: one button per digit read, left to right; the
+    pressed one is the digit the bars, the network's input and the teach buttons are about."""
+
+    def __init__(self, master: tk.Misc, on_select) -> None:
+        self.frame = ttk.Frame(master)
+        self.on_select = on_select
+        self.label = ttk.Label(self.frame, text="")
+        self.label.grid(row=0, column=0, padx=(0, 4))
+        self.buttons: list[ttk.Button] = []
+
+    def show(self, digits: list[str], selected: int | None) -> None:
+        if len(digits) < 2:
+            digits = []
+        while len(self.buttons) > len(digits):
+            self.buttons.pop().destroy()
+        while len(self.buttons) < len(digits):
+            k = len(self.buttons)
+            button = ttk.Button(self.frame, width=2, command=lambda k=k: self.on_select(k))
+            button.grid(row=0, column=k + 1, padx=1)
+            self.buttons.append(button)
+        self.label.configure(text="digit:" if digits else "")
+        for k, (button, text) in enumerate(zip(self.buttons, digits)):
+            button.configure(text=text)
+            button.state(["pressed"] if k == selected else ["!pressed"])

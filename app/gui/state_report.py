@@ -9,8 +9,6 @@ import time
 import tkinter as tk
 from tkinter import ttk
 
-from app.reading.strokes import LOGICAL_SIZE
-
 
 def window_state(app, note: str | None) -> dict:
     r = app.reading
@@ -19,8 +17,12 @@ def window_state(app, note: str | None) -> dict:
             "drawing": app.canvas._drawing_stroke, "version": app.drawing.version,
             "digit": None if r is None else r.digit, "unsure": None if r is None else r.unsure,
             "status": None if r is None else r.status, "not_a_digit": None if r is None else round(r.not_digit, 4),
-            "message": note if r is None else r.message,
+            "message": app.prediction.message.cget("text") or note,
             "probabilities": None if r is None or r.probabilities is None else [round(float(p), 4) for p in r.probabilities],
+            "text": None if app.number is None else app.number.text, "selected": app.selected,
+            "digits": [] if app.number is None else [{"digit": d.reading.digit, "status": d.reading.status, "box": list(d.box),
+                                                      "strokes": list(d.strokes)} for d in app.number.digits],
+            "zoom": app.canvas.zoom, "strip": [geometry(b) for b in app.strip.buttons],
             "models": [m.name for m in getattr(app, "models", [])], "time": time.time(),
             "teach": app.teach_message, "learning": app.learning is not None, "details": app.teach_details,
             "canvas": canvas_geometry(app.canvas), "chooser": geometry(app.chooser),
@@ -43,7 +45,9 @@ def geometry(widget: tk.Misc) -> list[int]:
 
 
 def canvas_geometry(canvas) -> list[int]:
-    """The drawable square on the screen: x, y, side (what a test driving the mouse needs)."""
+    """The drawable area on the screen: x, y, height (a digit's square), width (what a test driving
+    the mouse needs)."""
     w = canvas.widget
     border = int(w.cget("highlightthickness"))
-    return [w.winfo_rootx() + border, w.winfo_rooty() + border, round(LOGICAL_SIZE * canvas.scale)]
+    return [w.winfo_rootx() + border, w.winfo_rooty() + border, round(canvas.drawing.size * canvas.scale),
+            round(canvas.drawing.width * canvas.scale)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 import tkinter as tk
 from pathlib import Path
@@ -19,13 +18,14 @@ from tkinter import messagebox, ttk
 
 from app.errors import AppError
 from app.files import check_output
-from app.gui.panels import DrawingCanvas, PredictionPanel, TeachPanel
+from app.gui.panels import DrawingCanvas, NumberStrip, PredictionPanel, TeachPanel
 from app.gui.state_report import window_state
-from app.models.finetune import learn_handwriting
-from app.models.model_store import DEFAULT_MODEL, free_name, list_models, load
+from app.gui.teaching import TeachingMixin
+from app.models.model_store import DEFAULT_MODEL, list_models, load
 from app.paths import MODELS_DIR
+from app.reading.numbers import NumberReading, read_strokes
 from app.reading.predictor import Predictor, Reading
-from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, Drawing
+from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
 from network.atomic import atomic_write
 
 PREDICT_DELAY_MS = 25       # while drawing: at most one prediction per 25 ms
@@ -36,7 +36,7 @@ NO_MODEL_HELP = "No model found.\nTrain one with:\npython ModelManager.py train"
 
 
 
-class DigitApp:
+class DigitApp(TeachingMixin):
     """The main window."""
 
     def __init__(self, root: tk.Tk, models_dir: Path | None = None, state_file: str | None = None) -> None:
@@ -46,7 +46,10 @@ class DigitApp:
         self.drawing = Drawing()
         self.predictor: Predictor | None = None
         self.model_name: str | None = None
-        self.reading: Reading | None = None
+        self.reading: Reading | None = None        # the digit shown: the selected one of the number
+        self.number: NumberReading | None = None   # every digit read in the drawing, left to right
+        self.selected: int | None = None
+        self._memo: dict = {}                      # what the network said of each candidate digit
         self._pending = None
         self._shown_version = -1
         self.learning = None  # the running fine-tune: {"thread", "progress", "result", "error", "name"}
@@ -99,9 +102,11 @@ class DigitApp:
         holder.grid(row=1, column=0, sticky="nsew")
         self.canvas = DrawingCanvas(holder, self.drawing, self.drawing_changed, self.brush)
         self.canvas.widget.place(relx=0.5, rely=0.5, anchor="center")
-        # Keep the canvas square and as large as the space allows.
+        # As wide as the space allows (room for a number), never taller than wide.
         holder.bind("<Configure>", lambda e: self.canvas.widget.configure(
-            width=max(50, min(e.width, e.height) - 4), height=max(50, min(e.width, e.height) - 4)))
+            width=max(50, e.width - 4), height=max(50, min(e.width, e.height) - 4)))
+        self.strip = NumberStrip(body, self.select_digit)
+        self.strip.frame.grid(row=2, column=0, sticky="w", pady=(4, 0))
         self.canvas.widget.bind("<ButtonPress-3>", lambda e: self.clear())
         side = ttk.Frame(body)
         side.grid(row=1, column=1, sticky="n")
@@ -134,6 +139,8 @@ class DigitApp:
         self.root.bind("<Control-z>", lambda e: self.undo())
         self.root.bind("<Control-q>", lambda e: self.quit())
         self.root.bind("<Control-n>", lambda e: self.open_network_view())
+        self.root.bind("<Left>", lambda e: self.selected is not None and self.select_digit(self.selected - 1))
+        self.root.bind("<Right>", lambda e: self.selected is not None and self.select_digit(self.selected + 1))
         for d in range(10):
             self.root.bind(f"<Key-{d}>", lambda e, d=d: self.save_labelled(d))  # "<1>" alone would be a mouse click
             self.root.bind(f"<KP_{d}>", lambda e, d=d: self.save_labelled(d))
@@ -214,6 +221,7 @@ class DigitApp:
                 self.show(self.reading)
             return
         self.predictor, self.model_name = Predictor(model), name
+        self._memo = {}   # another model reads the same strokes differently
         info = next(m for m in self.models if m.name == name)
         self.model_choice.set(self._label(info))
         self._shown_version = -1
@@ -238,12 +246,32 @@ class DigitApp:
         if self.predictor is None:
             self.show(None, note=NO_MODEL_HELP)
             return
-        self.show(self.predictor.read_drawing(self.drawing))
+        start = time.perf_counter()
+        # Read as drawn on a digit's canvas, whatever the zoom: what was read before is remembered.
+        self.number = read_strokes(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)
+        seconds = time.perf_counter() - start
+        for d in self.number.digits:
+            d.reading.seconds = seconds
+        # The digit shown is the one the last stroke belongs to: the one being written.
+        last = len(self.drawing.strokes) - 1
+        self.selected = next((k for k, d in enumerate(self.number.digits) if last in d.strokes),
+                             len(self.number.digits) - 1 if self.number.digits else None)
+        self.select_digit(self.selected)
+
+    def select_digit(self, index: int | None) -> None:
+        """Show digit ``index`` of the number read (its bars, its input, what teaching labels)."""
+        digits = self.number.digits if self.number else []
+        if index is None or not digits:
+            self.selected = None
+            self.show(Reading(None, None, None, False, "draw a digit"))
+            return
+        self.selected = index % len(digits)
+        self.show(digits[self.selected].reading)
 
     def clear(self) -> None:
         self.canvas.cancel_stroke()
         self.drawing.clear()
-        self.canvas.refresh()
+        self.canvas.widen(1.0)   # back to a digit's size
         self.predict_now()
 
     def undo(self) -> None:
@@ -252,94 +280,21 @@ class DigitApp:
             self.canvas.refresh()
             self.predict_now()
 
-    # -- learning the user's handwriting ----------------------------------
-    def personal_store(self):
-        """The personal drawings, one store for the window's life (it re-reads only what changed)."""
-        from app.personal import PersonalDataset, personal_dir
-
-        if self._store is None or self._store.folder != personal_dir():
-            self._store = PersonalDataset()
-        return self._store
-
-    def save_labelled(self, digit: int) -> None:
-        """Keep the current drawing as an example of ``digit`` and clear the canvas for the next."""
-        reading = self.reading
-        if reading is None or reading.network_input is None:
-            self.teach_message, self.teach_details = "draw a digit first, then say what it was", ""
-            self.show(self.reading)
-            return
-        store = self.personal_store()
-        try:
-            count = store.add(reading.network_input, digit, self.drawing.strokes_json())
-        except (OSError, AppError) as e:
-            self.teach_message, self.teach_details = "Could not save the drawing.", str(e)
-            self.show(self.reading)
-            return
-        skipped = store.skipped()
-        self.teach_message = f"saved as {digit}: {count} drawings kept" + (
-            f" ({len(skipped)} damaged lines skipped)" if skipped else "")
-        self.teach_details = "".join(f"{store.lines_path} line {n} skipped: {why}\n" for n, why in skipped)
-        self.clear()
-
-    def learn_handwriting(self) -> None:
-        """Fine-tune a personal copy of the current model in a background thread."""
-        if self.learning is not None:
-            return
-        if self.predictor is None:
-            self.teach_message, self.teach_details = "no model to start from", ""
-            self.show(self.reading)
-            return
-        base = self.predictor.model.metadata.get("fine_tuned_from") or self.model_name
-        new_name = free_name(f"{base}-personal", self.models_dir)   # never replaces a model
-        job = {"progress": (0.0, "starting"), "result": None, "error": None, "name": new_name}
-
-        def report(fraction: float, text: str) -> None:
-            job["progress"] = (fraction, text)  # read by the Tk thread in _poll_learning
-
-        def work() -> None:
-            try:
-                job["result"] = learn_handwriting(base, new_name, self.models_dir, report=report)
-            except Exception as e:  # reported in the window, whatever it is
-                job["error"] = e
-
-        job["thread"] = threading.Thread(target=work, daemon=True)
-        self.learning = job
-        self.teach.learn.state(["disabled"])
-        self.teach_message, self.teach_details = f"learning from your drawings (base model {base})...", ""
-        job["thread"].start()
-        self._poll_learning()
-
-    def _poll_learning(self) -> None:
-        job = self.learning
-        fraction, text = job["progress"]
-        self.teach.progress.configure(value=fraction)
-        if job["thread"].is_alive():
-            self.teach_message, self.teach_details = f"learning: {text}", ""
-            self.show(self.reading)
-            self.root.after(100, self._poll_learning)
-            return
-        self.learning = None
-        self.teach.learn.state(["!disabled"])
-        result = job["result"]
-        if job["error"] is not None:
-            self.teach_message, self.teach_details = "Could not learn your handwriting.", str(job["error"])
-        elif result.accepted:
-            before = "-" if result.personal_before is None else f"{result.personal_before:.0%}"
-            after = "-" if result.personal_after is None else f"{result.personal_after:.0%}"
-            self.teach_message, self.teach_details = (f"your held-out drawings: {before} -> {after}; {result.reason}. "
-                                  f"Saved as {job['name']} and selected."), ""
-            self.refresh_models(select=job["name"])
-        else:
-            self.teach_message, self.teach_details = f"not kept: {result.reason}. Your model is unchanged.", ""
-        self.show(self.reading)
-
     # -- the one place that puts state on screen --------------------------
     def show(self, reading: Reading | None, note: str | None = None) -> None:
         self.reading = reading
         if self.network_view is not None and self.network_view.alive:
-            self.network_view.follow(self.predictor.model if self.predictor else None, reading)
-        self.prediction.show(reading, note)
-        if reading is not None and reading.digit is not None:
+            self.network_view.follow(self.predictor.model if self.predictor else None, self._traced(reading))
+        digits = self.number.digits if self.number and reading is not None else []
+        number = self.number.text if len(digits) > 1 else None
+        if number is not None and note is None:
+            note = f"digit {self.selected + 1} of {len(digits)}: {reading.message}"
+        self.prediction.show(reading, note, number)
+        self.canvas.show_boxes([d.box for d in digits], self.selected)
+        self.strip.show([d.reading.status == "read" and str(d.reading.digit) or "?" for d in digits], self.selected)
+        if number is not None:
+            self.root.title(f"{TITLE} - {number or 'not a number'}")
+        elif reading is not None and reading.digit is not None:
             headline = ("not a digit" if reading.rejected else "not sure" if reading.unsure
                         else f"{reading.digit} ({reading.confidence:.0%})")
             self.root.title(f"{TITLE} - {headline}")
@@ -352,6 +307,12 @@ class DigitApp:
         self.teach.set_message(self.teach_message, self.teach_details)
         if self.state_file:
             self._write_state(note)
+
+    def _traced(self, reading: Reading | None) -> Reading | None:
+        """The reading with every layer's output, for the network view (one more forward pass)."""
+        if reading is not None and reading.network_input is not None and reading.layer_outputs is None and self.predictor:
+            _, reading.layer_outputs = self.predictor.model.trace(reading.network_input[None])
+        return reading
 
     def _write_state(self, note: str | None) -> None:
         """For tests and tools: what the window shows, as JSON (written atomically)."""
@@ -375,42 +336,12 @@ class DigitApp:
         # Beside the main window, not over the canvas the user draws on.
         top.geometry(f"+{self.root.winfo_rootx() + self.root.winfo_width() + 8}+{max(0, self.root.winfo_rooty() - 30)}")
         self.network_view = NetworkView(top, on_update=report)
-        self.network_view.follow(self.predictor.model if self.predictor else None, self.reading)
+        self.network_view.follow(self.predictor.model if self.predictor else None, self._traced(self.reading))
 
     def open_visualiser(self) -> None:
-        """Load the originals off the event loop (it may need to fetch MNIST), then open the window."""
-        from app.data.mnist_cache import raw_or_cached_originals
+        from app.gui.augment_viewer import open_visualiser
 
-        self.status.configure(text="loading MNIST for the visualiser...")
-        result: dict = {}
-
-        def load() -> None:
-            try:
-                result["data"] = raw_or_cached_originals(progress=False)
-            except Exception as e:  # shown to the user below, whatever it is
-                result["error"] = e
-
-        thread = threading.Thread(target=load, daemon=True)
-        thread.start()
-
-        def check() -> None:
-            if thread.is_alive():
-                self.root.after(100, check)
-                return
-            if "error" in result:
-                messagebox.showerror(TITLE, "Cannot open the visualiser: it needs MNIST, and none is cached.\n\n"
-                                            f"{result['error']}\n\nRun `python data.py` once (it downloads MNIST), "
-                                            "or `python data.py --source mnist.npz` with a copy you have.",
-                                     parent=self.root)
-                self.status.configure(text="")
-                return
-            from app.gui.augment_viewer import AugmentViewer
-
-            images, labels, origin = result["data"]
-            AugmentViewer(tk.Toplevel(self.root), images, labels, origin=origin)
-            self.show(self.reading)
-
-        check()
+        open_visualiser(self.root, lambda text: self.status.configure(text=text), lambda: self.show(self.reading), TITLE)
 
     def about(self) -> None:
         messagebox.showinfo(TITLE, "Draw a digit; a neural network written from scratch in numpy reads it as you draw.\n\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from app.data.mnist_cache import load_raw
-from app.errors import DataError
+from app.errors import AppError, DataError
 from app.files import sha256_of
 from app.paths import CACHE_DIR
 from app.pen.pen_data import pen_source, plain_renderings
@@ -19,6 +19,25 @@ from app.reading.predictor import digit_outputs, reject_threshold
 from app.reading.preprocess import ImageError, load_image
 from network import confusion_matrix
 
+
+def figures_folder(model_name: str, chosen: Path | None = None, root: Path | None = None) -> Path:
+    """Where ``evaluate`` writes its figures: the folder the user chose, or a new one for this run
+    (``cache/evaluations/<model>-<date>-<time>``), never the model's own folder: the shipped
+    model's files stay as they came, and each run's figures stay beside each other."""
+    import time
+
+    if chosen is None:
+        base = (root or CACHE_DIR) / "evaluations" / f"{model_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        chosen, n = base, 2
+        while chosen.exists():
+            chosen, n = base.with_name(f"{base.name}-{n}"), n + 1
+    try:
+        chosen.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AppError(f"{chosen}: cannot make the folder for the figures ({e.strerror or e})") from None
+    if not chosen.is_dir() or chosen.is_symlink():
+        raise AppError(f"{chosen}: not a folder; not writing the figures there")
+    return chosen
 
 def evaluate(model, x_test: np.ndarray, y_test: np.ndarray) -> dict:
     """Accuracy, per-digit accuracy, confusion matrix and the mistakes, worst (most confident) first;

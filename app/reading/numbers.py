@@ -14,6 +14,7 @@ import dataclasses
 import math
 
 import numpy as np
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from app.errors import AppError
@@ -26,9 +27,21 @@ MAX_DRAWING_BYTES = 16 << 20   # a drawing file: strokes as JSON, a long number 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes)
 OVERLAP = 0.5             # pieces overlapping this much of the narrower's width are one digit's
 SPECK = 0.02              # ink blobs under this share of the largest are specks, not pieces
+CUTS_PER_HEIGHT = 2.5     # candidate cuts in a wide blob: this many per its height of width
 CUT_ASPECT = 0.8          # a blob wider than this times its height may be touching digits: cut candidates
-JOINED_ASPECT = 1.6      # a stroke wider than this times its height runs over two digits or more
 SPLIT_PENALTY = math.log(0.9)   # each extra digit must be worth it: a tie reads as fewer digits
+# Strokes; lengths in units of the writing's height
+JOINED_WIDTH = 0.7        # a stroke wider than this may be digits written without lifting the pen
+JOINED_TURNS = 3          # or one that turns up or down this often (narrow digits joined, a "111")
+TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
+MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
+MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
+STACKED_FREE = 0.4        # two digits side by side overlap at most this much of the wider one's width;
+STACKED_COST = 6.0        # more costs this per unit (log): strokes over each other are one mark
+MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
+MERGE_COST = 4.0          # reading less overlapping strokes as one digit costs this per unit short (log)
+MEMO_SIZE = 4000          # candidates remembered between readings (at most some MB)
+FAST_SIDE = 56            # pixels: a candidate's box when drawn small to be read
 
 
 @dataclasses.dataclass
@@ -64,20 +77,37 @@ def _segments(n: int) -> list[tuple[int, int]]:
     return [(i, j) for i in range(n) for j in range(i + 1, min(n, i + MAX_PIECES) + 1)]
 
 
-def _best_path(n: int, scores: dict[tuple[int, int], float]) -> list[tuple[int, int]]:
-    """The cutting of pieces 0..n into consecutive runs with the highest total score."""
-    best = [0.0] + [-math.inf] * n
-    back = [0] * (n + 1)
-    for j in range(1, n + 1):
-        for i in range(max(0, j - MAX_PIECES), j):
-            value = best[i] + scores[(i, j)] + (SPLIT_PENALTY if i else 0.0)
-            if value > best[j]:
-                best[j], back[j] = value, i
-    path, j = [], n
-    while j > 0:
-        path.append((back[j], j))
-        j = back[j]
+def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> list[tuple[int, int]]:
+    """The cutting of pieces 0..n into consecutive runs (the candidates in ``scores``) with the
+    highest total score, ``between(a, b)`` added for each two neighbouring runs a, b."""
+    # best[(i, j)]: the best cutting of pieces 0..j whose last run is i..j (the last run is part
+    # of the state so that what lies between two neighbours can be counted).
+    best: dict[tuple[int, int], float] = {}
+    back: dict[tuple[int, int], tuple[int, int] | None] = {}
+    for i, j in sorted(scores, key=lambda k: (k[1], k[0])):
+        if i == 0:
+            best[(i, j)], back[(i, j)] = scores[(i, j)], None
+            continue
+        options = [(best[h] + (between(h, (i, j)) if between else 0.0), h) for h in best if h[1] == i]
+        if options:
+            value, previous = max(options)
+            best[(i, j)], back[(i, j)] = value + scores[(i, j)] + SPLIT_PENALTY, previous
+    ends = [key for key in best if key[1] == n]
+    path: list[tuple[int, int]] = []
+    key = max(ends, key=best.__getitem__) if ends else None
+    while key is not None:
+        path.append(key)
+        key = back[key]
     return path[::-1]
+
+
+def _stacked(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
+    """What it costs (log) to read two neighbours a, b (x-spans as lo, hi corners) as two digits
+    when one lies over the other: two digits side by side overlap a little (a 1 tucked under a 7's
+    bar), the two strokes of an X or a crossed-out mark lie over each other entirely."""
+    overlap = min(a[1][0], b[1][0]) - max(a[0][0], b[0][0])
+    wider = max(a[1][0] - a[0][0], b[1][0] - b[0][0], 1e-6)
+    return -STACKED_COST * max(0.0, overlap / wider - STACKED_FREE)
 
 
 def _score(output: np.ndarray) -> float:
@@ -114,26 +144,90 @@ def _choose(model, n: int, preps: dict, boxes: dict, strokes: dict | None = None
 # From strokes (the window, drawing files)
 # ---------------------------------------------------------------------------
 
-def _merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[float, float, list]]:
-    """(left, right, members) spans, sorted by centre, with neighbours that overlap by more than
-    ``OVERLAP`` of the narrower one's width merged: one digit's strokes or blobs (a 4's two strokes,
-    a 5's bar, a crossed 7)."""
-    merged: list = []
-    for lo, hi, members in sorted(spans, key=lambda t: (t[0] + t[1]) / 2):
-        if merged:
-            plo, phi, pmembers = merged[-1]
-            if min(hi, phi) - max(lo, plo) > OVERLAP * min(hi - lo, phi - plo):
-                merged[-1] = (min(lo, plo), max(hi, phi), pmembers + members)
-                continue
-        merged.append((lo, hi, members))
-    return merged
+def _writing_height(strokes: list[Stroke]) -> float:
+    """The height of the writing's ink (canvas units): the measure of a digit's size in a number."""
+    ys = [y for s in strokes for _, y in s.points]
+    return max(ys) - min(ys) + float(np.median([s.width for s in strokes]))
 
 
-def _stroke_pieces(strokes: list[Stroke]) -> list[list[int]]:
-    """Strokes grouped into pieces, left to right."""
-    spans = [(min(x for x, _ in s.points) - s.width / 2, max(x for x, _ in s.points) + s.width / 2, [k])
-             for k, s in enumerate(strokes)]
-    return [members for _, _, members in _merge_overlapping(spans)]
+def _turns(ys: np.ndarray, least: float) -> list[int]:
+    """Where a path turns in y (its tops and bottoms), ignoring wiggles smaller than ``least``."""
+    turns: list[int] = []
+    low = high = extreme = 0
+    going = 0   # 1 while y grows (the pen goes down), -1 while it shrinks, 0 until it has moved
+    for k in range(1, len(ys)):
+        if not going:
+            low, high = (k if ys[k] < ys[low] else low), (k if ys[k] > ys[high] else high)
+            if ys[high] - ys[low] > least:
+                going, extreme = (1, high) if high > low else (-1, low)
+        elif going * (ys[k] - ys[extreme]) > 0:
+            extreme = k
+        elif abs(ys[k] - ys[extreme]) > least:
+            turns.append(extreme)
+            going, extreme = -going, k
+    return turns
+
+
+def _cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
+    """A stroke much wider than the writing is high (a looped "00", cursive digits) cut at each of its
+    tops and bottoms: the reader then groups the parts into digits as it groups strokes. Other
+    strokes (a 7's or 5's bar is wide but short) are kept whole."""
+    points = np.asarray(stroke.points, float)
+    turns = [k for k in _turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
+    if np.ptp(points[:, 0]) + stroke.width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS:
+        return [stroke]
+    edges = [0, *turns, len(points) - 1]
+    return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _span(group: list[Stroke]) -> tuple[np.ndarray, np.ndarray]:
+    points = np.array([p for s in group for p in s.points], float)
+    pad = max(s.width for s in group) / 2
+    return points.min(axis=0) - pad, points.max(axis=0) + pad
+
+
+def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height: float) -> float | None:
+    """What geometry says of pieces i..j-1 as one digit, as a log cost (0 for one piece), or None when
+    they cannot be one: far wider than the writing is high, or with a wide gap between them in x.
+    A digit's separate strokes overlap in x (a 4's two strokes, a 5's bar, a crossed 7), where two
+    digits side by side do not: a stroke that overlaps the others little costs ``MERGE_COST``."""
+    if j - i == 1:
+        return 0.0
+    lo, hi = _span(pieces[i:j])
+    if hi[0] - lo[0] > MAX_DIGIT_WIDTH * height and owners[i] != owners[j - 1]:
+        return None   # (one stroke whole is always a candidate: a flat 0 is still a 0)
+    spans = sorted((_span([p])[0][0], _span([p])[1][0], owners[k]) for k, p in zip(range(i, j), pieces[i:j]))
+    cost, left, reach, owner = 0.0, spans[0][0], spans[0][1], spans[0][2]
+    for lo_x, hi_x, who in spans[1:]:
+        if lo_x - reach > MAX_GAP * height:
+            return None
+        if who != owner:   # the parts of one cut stroke join end to end, whatever their overlap
+            shared = (min(reach, hi_x) - lo_x) / max(min(reach - left, hi_x - lo_x), 1e-6)
+            cost -= MERGE_COST * max(0.0, MERGE_FREE - shared)
+        left, reach, owner = min(left, lo_x), max(reach, hi_x), who
+    return cost
+
+
+def _fast_input(group: list[Stroke]) -> Preprocessed:
+    """A candidate's network input, drawn small: the group's box scaled to ``FAST_SIDE`` pixels, pen
+    width scaled alike, so ``to_mnist``'s box filter sees about what it sees of the canvas drawing
+    (the chosen digits are drawn again exactly, for the answer)."""
+    lo, hi = _span(group)
+    scale = FAST_SIDE / max(float((hi - lo).max()), 1e-6)
+    size = np.ceil((hi - lo) * scale).astype(int) + 1
+    image = Image.new("L", (int(size[0]), int(size[1])), 0)
+    draw = ImageDraw.Draw(image)
+    for s in group:
+        r = s.width * scale / 2
+        points = (np.asarray(s.points, float) - lo) * scale
+        # Points closer than a pixel change nothing drawn at this size: skip them.
+        keep = np.concatenate([[True], np.hypot(*np.diff(points, axis=0).T) >= 1.0])
+        xy = [tuple(p) for p in points[keep]]
+        if len(xy) > 1:
+            draw.line(xy, fill=255, width=max(1, round(2 * r)))
+        for x, y in xy:   # round joins and caps
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
+    return to_mnist(np.asarray(image, np.float32) / 255, ink_is_bright=True)
 
 
 def drawing_picture(strokes: list[Stroke], height: int = LOGICAL_SIZE) -> np.ndarray:
@@ -144,48 +238,107 @@ def drawing_picture(strokes: list[Stroke], height: int = LOGICAL_SIZE) -> np.nda
     return 1.0 - drawing.array()[:height]
 
 
-def _joins_digits(stroke: Stroke) -> bool:
-    """A stroke much wider than tall is two digits or more written without lifting the pen."""
-    points = np.asarray(stroke.points, float)
-    width, height = np.ptp(points, axis=0) + stroke.width
-    return width > JOINED_ASPECT * height
+def _canvas_input(group: list[Stroke], height: int) -> Preprocessed:
+    """A digit's network input drawn exactly as the canvas draws it: one digit drawn alone reads as the
+    window reads it. Drawn on a square canvas of the drawing's height, where it is; a digit beyond
+    that square (further right, or lower on a canvas zoomed out) is moved by whole units, which
+    changes nothing else."""
+    lo, hi = _span(group)
+    if lo.min() >= 0 and hi.max() <= height:
+        size, dx, dy = height, 0, 0
+    else:
+        size = max(height, int(math.ceil((hi - lo).max())) + 4)
+        dx, dy = int(math.floor(lo[0])) - 2, (int(math.floor(lo[1])) - 2 if lo[1] < 0 or hi[1] > size else 0)
+    shifted = [Stroke(s.width, [(x - dx, y - dy) for x, y in s.points]) for s in group]
+    return prepare_drawing(Drawing.from_strokes(shifted, size=size))
 
 
-def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE) -> NumberReading:
-    """The number written with ``strokes`` on a canvas ``height`` units high (any width)."""
+def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[int]]:
+    """The strokes in writing order, joined ones cut at their turns, and the stroke each piece is of."""
+    pieces, owners = [], []
+    for index, stroke in enumerate(strokes):
+        parts = _cut_joined(stroke, height)
+        pieces += parts
+        owners += [index] * len(parts)
+    return pieces, owners
+
+
+def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict) -> dict:
+    """Each candidate digit's score: how well the network reads it plus what geometry says.
+    Candidates are runs of up to MAX_PIECES pieces, and of up to MAX_PIECES whole strokes (a stroke
+    cut in many parts is still one candidate whole)."""
+    starts = [k for k in range(len(pieces)) if k == 0 or owners[k] != owners[k - 1]] + [len(pieces)]
+    runs = set(_segments(len(pieces))) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)}
+    geometry = {(i, j): _group_cost(pieces, owners, i, j, height) for i, j in sorted(runs)}
+    keys = {k: _memo_key(pieces[k[0]:k[1]]) for k, cost in geometry.items() if cost is not None}
+    new = [k for k in keys if keys[k] not in memo]
+    preps = [_fast_input(pieces[i:j]) for i, j in new]
+    outputs = model.predict_proba(np.stack([p.image for p in preps])) if new else []
+    for k, p, o in zip(new, preps, outputs):
+        memo[keys[k]] = None if p.empty else o   # a candidate without ink can never be a digit
+    return {k: -1e9 if memo[keys[k]] is None else _score(memo[keys[k]]) + geometry[k] for k in keys}
+
+
+def _memo_key(group: list[Stroke]) -> tuple:
+    return tuple((p.width, tuple(p.points)) for p in group)
+
+
+def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo: dict | None = None) -> NumberReading:
+    """The number written with ``strokes`` on a canvas ``height`` units high (any width).
+
+    Pieces are the strokes in the order they were written (a joined stroke cut at its turns); every
+    run of one to ``MAX_PIECES`` pieces is a candidate digit. Writing order, not position, says
+    which strokes make one digit, so neighbours that overlap in x still come apart. ``memo`` (a
+    dict the caller keeps) remembers what the network said of each candidate: the window re-reads
+    a growing drawing after every stroke and then only reads the new candidates."""
     strokes = [s for s in strokes if s.points]
     if not strokes:
         return NumberReading([])
-    if any(_joins_digits(s) for s in strokes):
-        # One stroke that runs on from digit to digit (a looped "00"): cut as a picture is cut, at
-        # the thinnest columns of its ink; the canvas is drawn 1:1, so the boxes stay in canvas units.
-        return read_picture(model, drawing_picture(strokes, height), ink_is_bright=False)
-    pieces = _stroke_pieces(strokes)
-    preps, boxes, members = {}, {}, {}
-    for i, j in _segments(len(pieces)):
-        chosen = sorted(k for piece in pieces[i:j] for k in piece)
-        group = [strokes[k] for k in chosen]
-        points = np.array([p for s in group for p in s.points], float)
-        pad = max(s.width for s in group) / 2
-        lo, hi = points.min(axis=0) - pad, points.max(axis=0) + pad
-        # Drawn on a canvas of the drawing's height, the group placed where it is in y: a short mark
-        # is as small to the network as it is on the canvas. A group that fits the canvas stays where
-        # it is (one digit drawn alone is then exactly the window's drawing); one beyond it is moved
-        # left by whole units, which moves the raster and changes nothing else.
-        if lo[0] >= 0 and hi[0] <= height:
-            size, shift = height, 0
-        else:
-            size, shift = int(math.ceil(hi[0] - lo[0])) + 4, int(math.floor(lo[0])) - 2
-        shifted = [Stroke(s.width, [(x - shift, y) for x, y in s.points]) for s in group]
-        preps[(i, j)] = prepare_drawing(Drawing.from_strokes(shifted, size=max(size, height)))
-        boxes[(i, j)] = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
-        members[(i, j)] = tuple(chosen)
-    return _choose(model, len(pieces), preps, boxes, members)
+    memo = {} if memo is None else memo
+    if len(memo) > MEMO_SIZE:
+        memo.clear()
+    pieces, owners = _pieces(strokes, _writing_height(strokes))
+    scores = _candidate_scores(model, pieces, owners, _writing_height(strokes), memo)
+    spans = {key: _span(pieces[key[0]:key[1]]) for key in scores}
+    path = _best_path(len(pieces), scores, lambda a, b: _stacked(spans[a], spans[b]))
+    for i, j in path:   # the chosen digits, drawn exactly as on the canvas
+        key = ("canvas", height, _memo_key(pieces[i:j]))
+        if key not in memo:
+            prep = _canvas_input(pieces[i:j], height)
+            memo[key] = None if prep.empty else (prep, model.predict_proba(prep.image[None])[0])
+    chosen = [((i, j), memo[("canvas", height, _memo_key(pieces[i:j]))]) for i, j in path]
+    chosen = [(key, found) for key, found in chosen if found is not None]
+    threshold, alone = reject_threshold(model), len(chosen) == 1
+    digits = []
+    for (i, j), (prep, output) in chosen:
+        # One digit is judged as the window judges a drawing (a dot is too small, a dash too wide);
+        # within a number, a 1 is narrow and a 7's bar may be wide.
+        reading = judge(output, prep.image, prep.relative_size if alone else 1.0, 0.0,
+                        prep.aspect if alone else 1.0, threshold)
+        lo, hi = _span(pieces[i:j])
+        box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
+        digits.append(DigitOfNumber(reading, box, tuple(sorted(set(owners[i:j])))))
+    digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right
+    return NumberReading(digits)
 
 
 # ---------------------------------------------------------------------------
 # From pictures
 # ---------------------------------------------------------------------------
+
+def _merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[float, float, list]]:
+    """(left, right, members) spans, sorted by centre, with neighbours that overlap by more than
+    ``OVERLAP`` of the narrower one's width merged: one digit's blobs (a 5's bar, a broken 4)."""
+    merged: list = []
+    for lo, hi, members in sorted(spans, key=lambda t: (t[0] + t[1]) / 2):
+        if merged:
+            plo, phi, pmembers = merged[-1]
+            if min(hi, phi) - max(lo, plo) > OVERLAP * min(hi - lo, phi - plo):
+                merged[-1] = (min(lo, plo), max(hi, phi), pmembers + members)
+                continue
+        merged.append((lo, hi, members))
+    return merged
+
 
 def _blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     """Connected blobs of ink, as (left, right, mask); specks dropped; blobs overlapping much in x merged."""
@@ -216,7 +369,7 @@ def _cuts(ink: np.ndarray, lo: int, hi: int, mask: np.ndarray) -> list[int]:
     for c in minima:   # the lowest few, apart from each other
         if all(abs(c - d) > margin for d in chosen):
             chosen.append(c)
-        if len(chosen) == 3:
+        if len(chosen) >= CUTS_PER_HEIGHT * (hi - lo) / height:
             break
     return sorted(lo + c for c in chosen)
 

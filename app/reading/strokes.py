@@ -60,19 +60,20 @@ def strokes_from_json(strokes) -> list[Stroke]:
 
 
 class Drawing:
-    """The strokes of one digit and their off-screen raster (white ink on black, like MNIST)."""
+    """The strokes of a digit or a number and their off-screen raster (white ink on black, like MNIST)."""
 
-    def __init__(self, size: int = LOGICAL_SIZE) -> None:
-        self.size = size
+    def __init__(self, size: int = LOGICAL_SIZE, width: int | None = None) -> None:
+        self.size = size                  # the height, in canvas units
+        self.width = width or size        # wider than high for a number
         self.strokes: list[Stroke] = []
-        self._image = Image.new("L", (size * SUPERSAMPLE, size * SUPERSAMPLE), 0)
+        self._image = Image.new("L", (self.width * SUPERSAMPLE, size * SUPERSAMPLE), 0)
         self._draw = ImageDraw.Draw(self._image)
         self.version = 0  # bumped on every change, so consumers know when to re-predict
 
     @classmethod
-    def from_strokes(cls, strokes: list[Stroke], size: int = LOGICAL_SIZE) -> "Drawing":
+    def from_strokes(cls, strokes: list[Stroke], size: int = LOGICAL_SIZE, width: int | None = None) -> "Drawing":
         """A drawing of recorded strokes, rasterised exactly as if they had been drawn on the canvas."""
-        drawing = cls(size)
+        drawing = cls(size, width)
         drawing.strokes = [Stroke(float(s.width), [drawing._clamp(x, y) for x, y in s.points]) for s in strokes]
         drawing._redraw()
         return drawing
@@ -107,6 +108,17 @@ class Drawing:
         self.strokes.clear()
         self._redraw()
 
+    def resize(self, width: int, size: int | None = None) -> None:
+        """A canvas ``width`` wide (and ``size`` high): the strokes are kept as they are, even those
+        now beyond its edge (they come back when it widens again); only the raster changes."""
+        size = size or self.size
+        if (width, size) == (self.width, self.size):
+            return
+        self.width, self.size = int(width), int(size)
+        self._image = Image.new("L", (self.width * SUPERSAMPLE, self.size * SUPERSAMPLE), 0)
+        self._draw = ImageDraw.Draw(self._image)
+        self._redraw()
+
     @property
     def empty(self) -> bool:
         return not self.strokes
@@ -116,11 +128,13 @@ class Drawing:
         """The drawing at logical size, antialiased (box-filtered from the supersampled raster)."""
         return self._image.reduce(SUPERSAMPLE) if SUPERSAMPLE > 1 else self._image.copy()
 
-    def display_image(self, side: int) -> Image.Image:
-        """The drawing at ``side`` x ``side`` screen pixels, box-filtered from the supersampled raster."""
-        if side == self.size:
+    def display_image(self, side: int, width: int | None = None) -> Image.Image:
+        """The drawing ``side`` screen pixels high (and ``width`` wide), box-filtered from the
+        supersampled raster."""
+        width = width or round(side * self.width / self.size)
+        if (width, side) == (self.width, self.size):
             return self.image()
-        return self._image.resize((side, side), Image.BOX)
+        return self._image.resize((width, side), Image.BOX)
 
     def array(self) -> np.ndarray:
         """The drawing as float32 in 0..1, bright ink on black."""
@@ -131,7 +145,7 @@ class Drawing:
 
     # -- internals -------------------------------------------------------
     def _clamp(self, x: float, y: float) -> tuple[float, float]:
-        return (min(max(float(x), 0.0), float(self.size)), min(max(float(y), 0.0), float(self.size)))
+        return (min(max(float(x), 0.0), float(self.width)), min(max(float(y), 0.0), float(self.size)))
 
     def _dot(self, p: tuple[float, float], width: float) -> None:
         r = width * SUPERSAMPLE / 2
