@@ -37,10 +37,10 @@ from app.errors import AppError
 from app.files import check_output, regular_file
 from app.pixels import to_uint8
 from app.reading.strokes import strokes_from_json
+from app.settings import APP_NAME, read_settings, settings_path, update_settings
 from network.atomic import atomic_write
 from network.portable import open_no_follow
 
-APP_NAME = "digit-recogniser"
 LINES = "drawings.jsonl"
 ARRAYS = "personal.npz"
 EXPORT_FORMAT = "digit-recogniser-personal"
@@ -51,27 +51,6 @@ MAX_IMPORT_UNPACKED = 256 << 20   # the drawings' lines of an export, unpacked: 
 
 class PersonalDataError(AppError, ValueError):
     """The personal drawings could not be read, saved, imported or moved; the message says why."""
-
-
-def settings_path() -> Path:
-    import platformdirs
-
-    return Path(os.environ.get("DIGITS_SETTINGS", Path(platformdirs.user_config_dir(APP_NAME)) / "settings.json"))
-
-
-MAX_SETTINGS_BYTES = 1 << 20   # a few lines of JSON; a FIFO, a device or /dev/zero is not read at all
-
-
-def read_settings() -> dict:
-    """The settings file's object, or {} when it is missing, damaged, or not a small regular file."""
-    path = settings_path()
-    try:
-        regular_file(path, MAX_SETTINGS_BYTES, "a settings file", PersonalDataError)
-        with open(path, "rb") as f:
-            settings = json.loads(f.read(MAX_SETTINGS_BYTES + 1))
-        return settings if isinstance(settings, dict) else {}
-    except (PersonalDataError, OSError, ValueError, RecursionError):
-        return {}
 
 
 def personal_dir() -> Path:
@@ -392,13 +371,10 @@ def move_personal_dir(new_dir: Path) -> tuple[Path, int]:
     if new.count() != len(entries):
         raise PersonalDataError(f"moving to {new_dir} copied {new.count()} of {len(entries)} drawings; "
                                 f"the originals are still in {old.folder}")
-    settings = read_settings()
-    settings["personal_dir"] = str(new_dir.resolve())
     try:
-        with atomic_write(settings_path(), "w") as f:
-            json.dump(settings, f, indent=2)
-    except OSError as e:
-        raise PersonalDataError(f"cannot write the settings file {settings_path()}: {e.strerror}") from None
+        update_settings(personal_dir=str(new_dir.resolve()))
+    except AppError as e:
+        raise PersonalDataError(str(e)) from None
     # The old files go only once the copy is complete and remembered, and the lines only if every
     # one of them was a valid drawing: damaged lines stay where they are, for a person to look at.
     (old.folder / ARRAYS).unlink(missing_ok=True)

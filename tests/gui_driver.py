@@ -21,7 +21,8 @@ class AppWindow:
     def __init__(self, models_dir: Path, state_file: Path, extra_env: dict | None = None) -> None:
         self.state_file = state_file
         state_file.unlink(missing_ok=True)  # never mistake an old window's state for this one's
-        env = {**os.environ, **(extra_env or {})}
+        # Each window its own settings file (what one test's window remembers is not the next one's).
+        env = {**os.environ, "DIGITS_SETTINGS": str(state_file.with_name("settings.json")), **(extra_env or {})}
         xdo("mousemove", "0", "0")  # start with the pointer off the canvas
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "interface.py"), "--models-dir", str(models_dir),
                                       "--state-file", str(state_file)], cwd=ROOT, env=env,

@@ -172,11 +172,12 @@ def test_08_planted_links_are_never_written_or_deleted_through(trained, tmp_path
     models, outside = trained["models"], tmp_path / "Documents"
     outside.mkdir()
     (outside / "letter.txt").write_text("keep me")
-    link = models / "tiny" / "confusion.png"
-    link.unlink(missing_ok=True)
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    link = figures / "confusion.png"
     link.symlink_to(outside / "letter.txt")
     code, _, err = run_command(capsys, "evaluate", "--model", "tiny", "--models-dir", str(models),
-                               "--source", str(trained["source"]))
+                               "--source", str(trained["source"]), "--png-dir", str(figures))
     assert code == 2 and "symbolic link" in err   # refused, in one line: the link is not followed
     assert (outside / "letter.txt").read_text() == "keep me"
     link.unlink()

@@ -159,6 +159,33 @@ def test_switch_model_and_close(display, models_dir, tmp_path):
         app.close()
 
 
+def test_the_window_remembers_model_brush_and_size(display, models_dir, tmp_path):
+    import json
+
+    shutil.copytree(models_dir / "default", models_dir / "second")
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"last_model": "second", "brush": 14.0, "geometry": "700x600+20+30"}))
+    app = AppWindow(models_dir, tmp_path / "state.json", extra_env={"DIGITS_SETTINGS": str(settings)})
+    try:
+        state = app.wait_for(lambda s: s["model"] == "second" and s["window"][2] == 700)
+        assert state["brush"] == 14.0
+        xdo("windowsize", app.window, "820", "640")
+        app.wait_for(lambda s: s["window"][2] == 820)
+        app.key("ctrl+q")
+        assert app.proc.wait(timeout=10) == 0
+    finally:
+        app.close()
+    kept = json.loads(settings.read_text())
+    assert kept["last_model"] == "second" and kept["brush"] == 14.0 and kept["geometry"].startswith("820x")
+    settings.write_text("{ damaged")
+    app = AppWindow(models_dir, tmp_path / "state2.json", extra_env={"DIGITS_SETTINGS": str(settings)})
+    try:   # a damaged file: said in a sentence, the defaults used
+        assert app.state["model"] == "default" and "settings could not be read" in app.state["teach"]
+        assert str(settings) in app.state["details"]
+    finally:
+        app.close()
+
+
 @pytest.mark.parametrize("damage", ["history", "weights"])
 def test_a_damaged_default_model_never_takes_the_window_down(display, models_dir, tmp_path, damage):
     """The promise in docs/models.md: a default model with a bad history, or a weights file whose
@@ -334,6 +361,9 @@ def test_network_view_follows_the_drawing(app):
     xdo("mousemove", str(x + 3 * cell + cell // 2 - 1), str(y + 2 * cell + cell // 2))
     xdo("mousemove", str(x + 3 * cell + cell // 2), str(y + 2 * cell + cell // 2))   # unit 2 * cols + 3
     assert app.wait_for(lambda s: s["network_view"]["selected"] is not None)["network_view"]["selected"] == 2 * cols + 3
+    app.key("Escape")   # Clear: the view keeps no picture of the old drawing (the unit picked stays picked)
+    view = app.wait_for(lambda s: s["strokes"] == 0 and s["network_view"]["layers"] == [])["network_view"]
+    assert view["message"] == "draw a digit in the main window" and view["top"] is None
 
 
 def test_network_view_of_another_architecture_and_of_no_model(display, tmp_path):
@@ -344,12 +374,21 @@ def test_network_view_of_another_architecture_and_of_no_model(display, tmp_path)
                        seed=0)
     model.compile()
     model.save(models / "small")
+    wider = Sequential([Flatten(input_shape=(28, 28)), Dense(40, "tanh"), Dense(10, "softmax")], seed=1)
+    wider.compile()
+    wider.save(models / "wider")
     app = AppWindow(models, tmp_path / "state.json")
     try:
         app.key("ctrl+n")
         app.draw(HAND_DRAWN[0])
         state = app.wait_for(lambda s: s["network_view"] and s["network_view"]["updates"] > 0)
-        assert state["network_view"]["layers"] == [24, 12]
+        assert state["model"] == "small" and state["network_view"]["layers"] == [24, 12]
+        x, y, w, h = state["chooser"]   # switch to the other model: the view shows its layers, at once
+        xdo("mousemove", str(x + w // 2), str(y + h // 2), "click", "1")
+        time.sleep(0.3)
+        xdo("key", "Down", "Return")
+        state = app.wait_for(lambda s: s["model"] == "wider" and s["network_view"]["layers"] == [40])
+        assert state["network_view"]["selected"] is None
     finally:
         app.close()
     empty = tmp_path / "none"

@@ -67,6 +67,12 @@ def test_hand_made_stroke_sets(model, name, strokes, text):
     assert read_strokes(model, strokes).text == text, name
 
 
+def test_an_x_is_one_mark_not_two_digits(model):
+    """Its two strokes each read as a 1, but two digits never lie right over each other."""
+    number = read_strokes(model, write([[(0.0, 0.0), (1.0, 1.0)], [(1.0, 0.0), (0.0, 1.0)]], height=180, x=50))
+    assert number.status == "not a digit" and number.text == "" and len(number.digits) == 1
+
+
 def test_what_the_window_remembers_changes_nothing(model):
     """The window re-reads after every stroke with a memo; each reading equals a fresh one."""
     strokes = write(UNIT[1], UNIT[4], UNIT[7], UNIT[0], gap=0.1)

@@ -99,10 +99,10 @@ def run_viewer(images: np.ndarray, labels: np.ndarray, params: AugmentParams, cl
     root.mainloop()
 
 
-def open_visualiser(root: tk.Misc, say, done, title: str) -> None:
+def open_visualiser(root: tk.Misc, say, done, title: str, choose_mnist=None) -> None:
     """Tools > Augmentation visualiser: load the originals off the event loop (it may need to fetch
     MNIST), then open the window. ``say(text)`` puts a line in the status bar; ``done()`` is called
-    once the window is open (or the error shown)."""
+    once the window is open (or the error shown); without MNIST, ``choose_mnist()`` is offered."""
     import threading
     from tkinter import messagebox
 
@@ -125,10 +125,11 @@ def open_visualiser(root: tk.Misc, say, done, title: str) -> None:
             root.after(100, check)
             return
         if "error" in result:
-            messagebox.showerror(title, "Cannot open the visualiser: it needs MNIST, and none is cached.\n\n"
-                                        f"{result['error']}\n\nRun `python data.py` once (it downloads MNIST), "
-                                        "or `python data.py --source mnist.npz` with a copy you have.", parent=root)
             done()
+            question = ("The visualiser needs MNIST, and there is none here (and no download).\n\n"
+                        "Choose a copy of mnist.npz you have? (File > Use MNIST file... does the same.)")
+            if messagebox.askyesno(title, question, detail=str(result["error"]), parent=root) and choose_mnist:
+                choose_mnist()
             return
         images, labels, origin = result["data"]
         AugmentViewer(tk.Toplevel(root), images, labels, origin=origin)

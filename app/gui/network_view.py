@@ -131,10 +131,12 @@ class NetworkView:
         self._pending = None
         start = time.perf_counter()
         reading = self.reading
-        if self.model is None:
-            self.message.configure(text="no model: train one with python ModelManager.py train")
-        elif reading is None or reading.network_input is None:
-            self.message.configure(text="draw a digit in the main window")
+        if self._model_id != id(self.model):   # another model: nothing of the old one stays on screen
+            self._forget_model()
+        if self.model is None or reading is None or reading.network_input is None:
+            self._blank()
+            self.message.configure(text="no model: train one with python ModelManager.py train" if self.model is None
+                                   else "draw a digit in the main window")
         else:
             explanation = explain(self.model, reading.network_input, reading.layer_outputs)
             shape = [len(h.values) for h in explanation.hidden]
@@ -150,6 +152,29 @@ class NetworkView:
             self.last_ms = (time.perf_counter() - start) * 1000
         if self.on_update:
             self.on_update()
+
+    def _forget_model(self) -> None:
+        for caption, canvas in self._layer_widgets:
+            caption.destroy()
+            canvas.destroy()
+        self._layer_widgets, self.explanation, self._fields, self.selected = [], None, {}, None
+        self._model_id = id(self.model)
+        self.zoom_picture.configure(image="")
+        self.zoom_caption.configure(text="point at a unit\nof hidden layer 1")
+
+    def _blank(self) -> None:
+        """Nothing to show (a clear canvas, no model): no picture of an earlier drawing stays."""
+        for _, label in self.input_labels:
+            label.configure(image="")
+        for _, canvas in self._layer_widgets:
+            canvas.itemconfigure(canvas.image_item, image="")
+            canvas.delete("mark")
+        self.outputs.delete("all")
+        for picture, caption in self.field_labels:
+            picture.configure(image="")
+            caption.configure(text="")
+        self.zoom_picture.configure(image="")
+        self.explanation = None
 
     # -- drawing -----------------------------------------------------------
     def _draw(self, e: Explanation) -> None:

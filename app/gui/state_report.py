@@ -22,7 +22,7 @@ def window_state(app, note: str | None) -> dict:
             "text": None if app.number is None else app.number.text, "selected": app.selected,
             "digits": [] if app.number is None else [{"digit": d.reading.digit, "status": d.reading.status, "box": list(d.box),
                                                       "strokes": list(d.strokes)} for d in app.number.digits],
-            "zoom": app.canvas.zoom, "strip": [geometry(b) for b in app.strip.buttons],
+            "zoom": app.canvas.zoom, "brush": round(float(app.brush.get()), 1), "strip": [geometry(b) for b in app.strip.buttons],
             "models": [m.name for m in getattr(app, "models", [])], "time": time.time(),
             "teach": app.teach_message, "learning": app.learning is not None, "details": app.teach_details,
             "canvas": canvas_geometry(app.canvas), "chooser": geometry(app.chooser),

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 
-from app.errors import AppError
-from app.models.finetune import learn_handwriting
+from app.errors import AppError, DataError
+from app.models.finetune import MIN_DRAWINGS, learn_handwriting, too_few_drawings
 from app.models.model_store import free_name
 from app.reading.strokes import Stroke
 from app.words import plural
@@ -69,6 +69,11 @@ class TeachingMixin:
             self.teach_message, self.teach_details = "no model to start from", ""
             self.show(self.reading)
             return
+        count = self.personal_store().count()
+        if count < MIN_DRAWINGS:   # said at once, before anything is loaded or downloaded
+            self.teach_message, self.teach_details = too_few_drawings(count), ""
+            self.show(self.reading)
+            return
         base = self.predictor.model.metadata.get("fine_tuned_from") or self.model_name
         new_name = free_name(f"{base}-personal", self.models_dir)   # never replaces a model
         job = {"progress": (0.0, "starting"), "result": None, "error": None, "name": new_name}
@@ -101,7 +106,10 @@ class TeachingMixin:
         self.learning = None
         self.teach.learn.state(["!disabled"])
         result = job["result"]
-        if job["error"] is not None:
+        if isinstance(job["error"], DataError):   # no MNIST here: say what is missing and where to give it
+            self.teach_message, self.teach_details = (
+                "Learning needs MNIST (to check the new model): use File > Use MNIST file...", str(job["error"]))
+        elif job["error"] is not None:
             self.teach_message, self.teach_details = "Could not learn your handwriting.", str(job["error"])
         elif result.accepted:
             before = "-" if result.personal_before is None else f"{result.personal_before:.0%}"

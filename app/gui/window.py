@@ -18,14 +18,16 @@ from tkinter import messagebox, ttk
 
 from app.errors import AppError
 from app.files import check_output
+from app.gui.file_actions import FileActionsMixin
 from app.gui.panels import DrawingCanvas, NumberStrip, PredictionPanel, TeachPanel
 from app.gui.state_report import window_state
 from app.gui.teaching import TeachingMixin
 from app.models.model_store import DEFAULT_MODEL, list_models, load
 from app.paths import MODELS_DIR
-from app.reading.numbers import NumberReading, read_strokes
+from app.reading.numbers import NumberReading, read_picture, read_strokes
 from app.reading.predictor import Predictor, Reading
 from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
+from app.settings import read_settings_noting, update_settings, window_settings
 from network.atomic import atomic_write
 
 PREDICT_DELAY_MS = 25       # while drawing: at most one prediction per 25 ms
@@ -36,7 +38,7 @@ NO_MODEL_HELP = "No model found.\nTrain one with:\npython ModelManager.py train"
 
 
 
-class DigitApp(TeachingMixin):
+class DigitApp(TeachingMixin, FileActionsMixin):
     """The main window."""
 
     def __init__(self, root: tk.Tk, models_dir: Path | None = None, state_file: str | None = None) -> None:
@@ -59,12 +61,40 @@ class DigitApp(TeachingMixin):
         self._signature: tuple = ()
         self.brush = tk.DoubleVar(master=root, value=DEFAULT_BRUSH)
         self.model_choice = tk.StringVar(master=root)
+        remembered = self._remembered()
         self._build_window()
         self._build_menu()
         self._build_panels()
         self._bind_keys()
-        self.refresh_models(select=DEFAULT_MODEL)
+        if "geometry" in remembered:
+            self.root.geometry(self._on_screen(remembered["geometry"]))
+        self.brush.set(remembered.get("brush", DEFAULT_BRUSH))
+        self.refresh_models(select=remembered.get("last_model", DEFAULT_MODEL))
         self._poll_job = self.root.after(MODELS_POLL_MS, self._poll_models)
+
+    def _remembered(self) -> dict:
+        """The last session's model, brush and window size and place (a damaged file: said, ignored)."""
+        settings, note = read_settings_noting()
+        if note:
+            self.teach_message, self.teach_details = "your settings could not be read and were ignored (see Details)", note
+        return window_settings(settings, BRUSH_RANGE)
+
+    def _on_screen(self, geometry: str) -> str:
+        """A remembered size and place; the size alone if the place is off this screen (a monitor unplugged)."""
+        size, _, place = geometry.partition("+")
+        x, _, y = place.partition("+")
+        if x.lstrip("-").isdigit() and y.lstrip("-").isdigit() and \
+                0 <= int(x) < self.root.winfo_screenwidth() - 50 and 0 <= int(y) < self.root.winfo_screenheight() - 50:
+            return geometry
+        return size
+
+    def _remember(self) -> None:
+        """Kept for the next session (on quitting); a settings file that cannot be written is no reason to stay open."""
+        try:
+            update_settings(last_model=self.model_name, brush=round(float(self.brush.get()), 1),
+                            geometry=self.root.winfo_geometry())
+        except AppError as e:
+            print(f"note: {e}", file=sys.stderr)
 
     # -- building --------------------------------------------------------
     def _build_window(self) -> None:
@@ -76,6 +106,12 @@ class DigitApp(TeachingMixin):
     def _build_menu(self) -> None:
         menubar = tk.Menu(self.root)
         file_menu = tk.Menu(menubar, tearoff=False)
+        file_menu.add_command(label="Open picture...", accelerator="Ctrl+O", command=self.open_picture)
+        file_menu.add_command(label="Save drawing as PNG...", accelerator="Ctrl+S", command=self.save_png)
+        file_menu.add_separator()
+        file_menu.add_command(label="Use MNIST file...", command=lambda: self.use_data_file("mnist"))
+        file_menu.add_command(label="Use pen-digit file...", command=lambda: self.use_data_file("pendigits"))
+        file_menu.add_separator()
         file_menu.add_command(label="Clear", accelerator="Esc", command=self.clear)
         file_menu.add_command(label="Undo stroke", accelerator="Ctrl+Z", command=self.undo)
         file_menu.add_separator()
@@ -138,6 +174,8 @@ class DigitApp(TeachingMixin):
         self.root.bind("<Escape>", lambda e: self.clear())
         self.root.bind("<Control-z>", lambda e: self.undo())
         self.root.bind("<Control-q>", lambda e: self.quit())
+        self.root.bind("<Control-o>", lambda e: self.open_picture())
+        self.root.bind("<Control-s>", lambda e: self.save_png())
         self.root.bind("<Control-n>", lambda e: self.open_network_view())
         self.root.bind("<Left>", lambda e: self.selected is not None and self.select_digit(self.selected - 1))
         self.root.bind("<Right>", lambda e: self.selected is not None and self.select_digit(self.selected + 1))
@@ -247,8 +285,10 @@ class DigitApp(TeachingMixin):
             self.show(None, note=NO_MODEL_HELP)
             return
         start = time.perf_counter()
-        # Read as drawn on a digit's canvas, whatever the zoom: what was read before is remembered.
-        self.number = read_strokes(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)
+        if self.drawing.picture is not None:   # an opened picture (and any strokes on it): read as a picture
+            self.number = read_picture(self.predictor.model, self.drawing.array(), ink_is_bright=True)
+        else:   # read as drawn on a digit's canvas, whatever the zoom; what was read before is remembered
+            self.number = read_strokes(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)
         seconds = time.perf_counter() - start
         for d in self.number.digits:
             d.reading.seconds = seconds
@@ -341,7 +381,8 @@ class DigitApp(TeachingMixin):
     def open_visualiser(self) -> None:
         from app.gui.augment_viewer import open_visualiser
 
-        open_visualiser(self.root, lambda text: self.status.configure(text=text), lambda: self.show(self.reading), TITLE)
+        open_visualiser(self.root, lambda text: self.status.configure(text=text), lambda: self.show(self.reading), TITLE,
+                        choose_mnist=lambda: self.use_data_file("mnist"))
 
     def about(self) -> None:
         messagebox.showinfo(TITLE, "Draw a digit; a neural network written from scratch in numpy reads it as you draw.\n\n"
@@ -351,6 +392,7 @@ class DigitApp(TeachingMixin):
 
     def quit(self) -> None:
         self.root.after_cancel(self._poll_job)
+        self._remember()
         self.root.destroy()
 
 

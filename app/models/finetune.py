@@ -33,8 +33,9 @@ from app.models.training import PREPROCESSING_VERSION
 from app.paths import MODELS_DIR
 from app.pen.negatives import generated_negatives
 from app.pen.pendigits import NOT_A_DIGIT, render_many
-from app.personal import PersonalDataset
+from app.personal import PersonalDataError, PersonalDataset
 from app.pixels import to_unit_float32
+from app.words import plural
 from network import SGD, Callback
 
 
@@ -59,6 +60,14 @@ class _Progress(Callback):
         if self.report:
             self.report((epoch + 1) / self.epochs, f"epoch {epoch + 1}/{self.epochs}: loss {logs['loss']:.3f}")
 
+
+MIN_DRAWINGS = 5   # fewer leave nothing to hold out and check the personal model on
+
+
+def too_few_drawings(count: int) -> str:
+    """The sentence for a learner with too few drawings: how many more to draw."""
+    return (f"{plural(count, 'drawing')} saved; learning needs at least {MIN_DRAWINGS}: draw "
+            f"{MIN_DRAWINGS - count} more and save each with its digit key")
 
 def split_held_out(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Indices to train on and to hold out: every fifth drawing of each digit that has two or more."""
@@ -160,6 +169,8 @@ def learn_handwriting(base_name: str, new_name: str, models_dir: Path = MODELS_D
         raise ModelStoreError(f"a model named {new_name!r} exists already; choose another --name or --overwrite")
     base = load(base_name, models_dir)
     images, labels = PersonalDataset().require_arrays()
+    if len(labels) < MIN_DRAWINGS:   # said before MNIST is looked for (or downloaded)
+        raise PersonalDataError(too_few_drawings(len(labels)))
     mnist = load_raw("mnist", source, progress=False)
     result = fine_tune(base, images, labels, mnist, epochs=epochs, report=report)
     if result.accepted:

@@ -66,6 +66,7 @@ class Drawing:
         self.size = size                  # the height, in canvas units
         self.width = width or size        # wider than high for a number
         self.strokes: list[Stroke] = []
+        self.picture: tuple[np.ndarray, float, float] | None = None   # an opened picture: ink 0..1, left, top
         self._image = Image.new("L", (self.width * SUPERSAMPLE, size * SUPERSAMPLE), 0)
         self._draw = ImageDraw.Draw(self._image)
         self.version = 0  # bumped on every change, so consumers know when to re-predict
@@ -106,6 +107,13 @@ class Drawing:
 
     def clear(self) -> None:
         self.strokes.clear()
+        self.picture = None
+        self._redraw()
+
+    def set_picture(self, ink: np.ndarray, left: float, top: float) -> None:
+        """Show a picture's ink (bright on black, 0..1, one pixel a canvas unit) at ``left``, ``top``
+        under the strokes: an opened picture, read like a drawing, drawn on like one."""
+        self.picture = (np.clip(np.asarray(ink, np.float32), 0, 1), float(left), float(top))
         self._redraw()
 
     def resize(self, width: int, size: int | None = None) -> None:
@@ -121,7 +129,7 @@ class Drawing:
 
     @property
     def empty(self) -> bool:
-        return not self.strokes
+        return not self.strokes and self.picture is None
 
     # -- rasterising -----------------------------------------------------
     def image(self) -> Image.Image:
@@ -160,6 +168,11 @@ class Drawing:
 
     def _redraw(self) -> None:
         self._draw.rectangle([0, 0, self._image.width, self._image.height], fill=0)
+        if self.picture is not None:
+            ink, left, top = self.picture
+            layer = Image.fromarray((ink * 255).astype(np.uint8)).resize(
+                (ink.shape[1] * SUPERSAMPLE, ink.shape[0] * SUPERSAMPLE), Image.BILINEAR)
+            self._image.paste(layer, (round(left * SUPERSAMPLE), round(top * SUPERSAMPLE)))
         for stroke in self.strokes:
             self._dot(stroke.points[0], stroke.width)
             for a, b in zip(stroke.points, stroke.points[1:]):

@@ -1,0 +1,128 @@
+"""The drawing window's File menu: open a picture as if drawn, save the drawing as a PNG, and give
+the data files a feature needs (MNIST, the pen digits), validated and kept for offline use exactly
+as ``data.py --source`` keeps them.
+
+``FileActionsMixin`` is part of ``app.gui.window.DigitApp`` (kept here so each file has one role).
+Each action takes a path (tests and tools pass one) or asks for it with Tk's file dialog; every
+problem is one sentence in the window, with the details behind the Details button.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from tkinter import filedialog
+
+import numpy as np
+
+from app.errors import AppError
+from app.files import write_picture
+from app.paths import CACHE_DIR
+from app.reading.preprocess import ImageError, ink_map, load_image
+from app.reading.strokes import LOGICAL_SIZE
+
+PICTURE_TYPES = [("Pictures", "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff"), ("All files", "*")]
+PICTURE_HEIGHT = 0.6   # an opened picture's ink is this share of a digit's canvas high, as people draw
+
+
+class FileActionsMixin:
+    def open_picture(self, path: str | None = None) -> None:
+        """File > Open picture: its ink shown on the canvas (a clear one), read as a drawing is."""
+        path = path or filedialog.askopenfilename(parent=self.root, title="Open a picture", filetypes=PICTURE_TYPES)
+        if not path:
+            return
+        try:
+            ink = ink_map(load_image(path))
+        except (ImageError, AppError, OSError, ValueError) as e:
+            self._say(f"Could not open {Path(path).name}: not a picture this app can read.", str(e))
+            return
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        if not rows.size:
+            self._say(f"{Path(path).name} is blank: no ink to read.", "")
+            return
+        ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        from PIL import Image
+
+        scale = PICTURE_HEIGHT * LOGICAL_SIZE / ink.shape[0]
+        size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+        ink = np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.BILINEAR), np.float32)
+        self.clear()
+        self.drawing.set_picture(ink, 0.1 * LOGICAL_SIZE, (1 - PICTURE_HEIGHT) / 2 * LOGICAL_SIZE)
+        while 0.1 * LOGICAL_SIZE + size[0] > self.canvas.WIDEN_AT * self.drawing.width and \
+                self.canvas.zoom < self.canvas.MAX_ZOOM:   # a long number: zoom out until it fits
+            self.canvas.widen()
+        self.canvas.refresh()
+        self.teach_message, self.teach_details = f"opened {Path(path).name}", str(path)
+        self.predict_now(final=True)
+
+    def save_png(self, path: str | None = None) -> None:
+        """File > Save drawing as PNG: the canvas as it is shown (white ink on black), any width."""
+        if self.drawing.empty:
+            self._say("Nothing to save: the canvas is empty.", "")
+            return
+        path = path or filedialog.asksaveasfilename(parent=self.root, title="Save the drawing as PNG",
+                                                    defaultextension=".png", filetypes=[("PNG", "*.png")])
+        if not path:
+            return
+        image = self.drawing.image()
+        try:
+            write_picture(path, lambda f: image.save(f, format="PNG"), "drawing")
+        except (AppError, OSError) as e:
+            self._say(f"Could not save {Path(path).name}.", str(e))
+            return
+        self._say(f"saved the drawing as {Path(path).name}", str(path))
+
+    def use_data_file(self, kind: str, path: str | None = None) -> None:
+        """File > Use MNIST file... / Use pen-digit file...: checked and kept in cache/downloads/
+        for every later command and the window, offline (off the event loop: it reads the file)."""
+        what = {"mnist": "MNIST (mnist.npz, Keras layout)", "pendigits": "the UCI pen digits (pendigits-train.unipen)"}[kind]
+        path = path or filedialog.askopenfilename(parent=self.root, title=f"Choose {what}")
+        if not path:
+            return
+        self._say(f"checking {Path(path).name}...", "")
+        job: dict = {}
+
+        def work() -> None:
+            try:
+                job["kept"] = _keep_data_file(kind, Path(path))
+            except (AppError, OSError, ValueError) as e:
+                job["error"] = e
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+
+        def check() -> None:
+            if thread.is_alive():
+                self.root.after(100, check)
+            elif "error" in job:
+                self._say(f"{Path(path).name} is not {what}.", str(job["error"]))
+            else:
+                self._say(f"{Path(path).name} is kept for offline use", str(job["kept"]))
+
+        check()
+
+    def _say(self, message: str, details: str) -> None:
+        self.teach_message, self.teach_details = message, details
+        self.show(self.reading)
+
+
+def _keep_data_file(kind: str, path: Path) -> Path:
+    """Check ``path`` and keep a copy as ``data.py --source`` does; where it is kept, or the reason not."""
+    if kind == "mnist":
+        from app.data.mnist_source import FULL_COUNTS, GIVEN_COPY, read_source, source_for, validate
+
+        arrays = read_source(path)
+        validate(arrays, path)
+        if any(len(arrays[key]) != n for key, n in FULL_COUNTS.items()):
+            raise AppError(f"{path}: {len(arrays['x_train'])} training and {len(arrays['x_test'])} test images; "
+                           "the whole of MNIST has 60000 and 10000")
+        source_for("mnist", path, CACHE_DIR, progress=False)
+        return CACHE_DIR / "downloads" / GIVEN_COPY.format(dataset="mnist")
+    from app.files import regular_file, sha256_of
+    from app.pen.pen_data import EXTRACTED_NAME, PENDIGITS_SHA256, pen_source
+    from app.pen.pendigits import MAX_FILE_BYTES
+
+    regular_file(path, MAX_FILE_BYTES, "a pen-digit file")
+    if sha256_of(path) != PENDIGITS_SHA256:
+        raise AppError(f"{path}: not the UCI pen-digit file (its SHA-256 is not the one published)")
+    pen_source(path, CACHE_DIR, progress=False)
+    return CACHE_DIR / "downloads" / EXTRACTED_NAME

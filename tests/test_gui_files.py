@@ -1,0 +1,149 @@
+"""The window's File menu and data offers, in the real window: open a picture as if drawn, save the
+drawing as a PNG, give MNIST or the pen digits through the menu, and "Learn" with too few drawings.
+
+The actions run in-process on a real Tk window (Xvfb); one is driven through Tk's own file dialog
+with xdotool, as a person would.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+import tkinter as tk
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fixtures import DIGIT_STROKES, make_arrays
+from gui_driver import AppWindow, xdo
+from PIL import Image, ImageDraw
+
+from app.reading.numbers import read_picture
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "saved_models" / "default"
+
+
+@pytest.fixture
+def models_dir(tmp_path):
+    if not (SHIPPED / "model.json").exists():
+        pytest.skip("no shipped model in saved_models/default")
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copytree(SHIPPED, folder / "default")
+    return folder
+
+
+@pytest.fixture
+def window(display, models_dir):
+    from app.gui.window import DigitApp
+
+    root = tk.Tk()
+    errors = []
+    root.report_callback_exception = lambda *exc: errors.append(exc)
+    app = DigitApp(root, models_dir)
+    root.update()
+    yield app
+    root.destroy()
+    assert errors == []
+
+
+def settle(app, until=lambda: True, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.root.update()
+        if until():
+            return
+        time.sleep(0.02)
+
+
+def number_picture(path: Path, digits=(1, 0, 7), height: int = 120) -> Path:
+    """Dark digits on white paper, side by side, like a photo of a written number."""
+    image = Image.new("L", (len(digits) * height, int(height * 1.4)), 255)
+    draw = ImageDraw.Draw(image)
+    for k, d in enumerate(digits):
+        for stroke in DIGIT_STROKES[d]:
+            draw.line([(k * height * 0.8 + 20 + x * height * 0.7, 20 + y * height) for x, y in stroke], fill=0, width=10,
+                      joint="curve")
+    image.save(path)
+    return path
+
+
+def test_open_a_picture_read_it_draw_on_it_and_save_it(window, tmp_path):
+    window.open_picture(str(number_picture(tmp_path / "number.png")))
+    settle(window)
+    assert window.number.text == "107" and window.drawing.picture is not None
+    assert window.root.title() == "Digit recogniser - 107" and "opened number.png" in window.teach_message
+    saved = tmp_path / "saved.png"
+    window.save_png(str(saved))
+    assert saved.exists() and "saved the drawing" in window.teach_message
+    assert read_picture(window.predictor.model, np.asarray(Image.open(saved), np.float32) / 255).text == "107"
+    window.clear()
+    settle(window)
+    assert window.drawing.picture is None and window.number.text == ""
+
+
+def test_file_problems_are_one_sentence(window, tmp_path):
+    (tmp_path / "not-a-picture.png").write_bytes(b"hello")
+    window.open_picture(str(tmp_path / "not-a-picture.png"))
+    assert window.teach_message.startswith("Could not open not-a-picture.png") and window.teach_details
+    window.save_png(str(tmp_path / "x.png"))
+    assert window.teach_message == "Nothing to save: the canvas is empty."
+    window.open_picture(str(number_picture(tmp_path / "n.png")))
+    window.save_png(str(tmp_path))   # a folder
+    assert window.teach_message.startswith("Could not save") and "folder" in window.teach_details
+
+
+def test_data_files_given_through_the_menu(window, tmp_path):
+    small = tmp_path / "small.npz"
+    np.savez(small, **make_arrays(n_train=50, n_test=10))
+    window.use_data_file("mnist", str(small))
+    settle(window, lambda: "checking" not in window.teach_message)
+    assert window.teach_message == "small.npz is not MNIST (mnist.npz, Keras layout)."
+    assert "60000" in window.teach_details
+    (tmp_path / "pen.unipen").write_text(".COMMENT not the pen digits\n")
+    window.use_data_file("pendigits", str(tmp_path / "pen.unipen"))
+    settle(window, lambda: "checking" not in window.teach_message)
+    assert window.teach_message.startswith("pen.unipen is not the UCI pen digits") and "SHA-256" in window.teach_details
+
+
+def test_a_real_mnist_given_through_the_menu_is_kept(window):
+    from conftest import required_file
+
+    from app.paths import CACHE_DIR
+
+    mnist = Path(required_file("MNIST_NPZ", "REQUIRE_MNIST", "mnist.npz"))
+    window.use_data_file("mnist", str(mnist))
+    settle(window, lambda: "checking" not in window.teach_message, seconds=60)
+    assert window.teach_message == f"{mnist.name} is kept for offline use", window.teach_details
+    assert (CACHE_DIR / "downloads" / "mnist-given.npz").is_file()
+
+
+def test_learn_with_too_few_drawings_says_how_many_more(window, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_PERSONAL_DIR", str(tmp_path / "personal"))
+    monkeypatch.setenv("DIGITS_MNIST_SOURCE", str(tmp_path / "no-such.npz"))   # never looked at
+    for _ in range(2):
+        window.drawing.begin(100, 60)
+        window.drawing.extend(110, 220)
+        window.predict_now(final=True)
+        window.save_labelled(1)
+    window.learn_handwriting()
+    assert window.learning is None
+    assert window.teach_message == "2 drawings saved; learning needs at least 5: draw 3 more and save each with its digit key"
+
+
+def test_open_a_picture_through_the_file_dialog(display, models_dir, tmp_path):
+    """Ctrl+O, type the file's path into Tk's own dialog, Return: the window reads the picture."""
+    picture = number_picture(tmp_path / "dialog.png", digits=(7, 1))
+    app = AppWindow(models_dir, tmp_path / "state.json")
+    try:
+        app.key("ctrl+o")
+        dialog = xdo("search", "--sync", "--name", "Open a picture").splitlines()[0]
+        xdo("windowfocus", "--sync", dialog)
+        time.sleep(0.3)
+        xdo("type", "--delay", "5", str(picture))
+        xdo("key", "Return")
+        state = app.wait_for(lambda s: s["text"] == "71", timeout=10)
+        assert state["title"] == "Digit recogniser - 71"
+        app.screenshot(tmp_path / "opened.png")
+    finally:
+        app.close()
