@@ -38,6 +38,7 @@ from app.models.plots import save_confusion_png, save_mistakes_png
 from app.models.training import CHOICES, TrainConfig, TrainingInterrupted, train
 from app.paths import MODELS_DIR
 from app.signals import stop_like_ctrl_c
+from app.words import command, plural
 
 COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal")
 
@@ -132,7 +133,7 @@ def cmd_explain(args) -> int:
 def cmd_list(args) -> int:
     models = list_models(args.models_dir)
     if not models:
-        print(f"no models in {args.models_dir}; train one with: python ModelManager.py train")
+        print(f"no models in {args.models_dir}; train one with: {command('ModelManager.py train')}")
         return 0
     print(f"{'name':<20} {'architecture':<24} {'MNIST':>8} {'pen':>8} {'size':>9}  created")
     for m in models:
@@ -174,10 +175,10 @@ def cmd_personal(args) -> int:
 
     store = PersonalDataset()
     if args.export:
-        print(f"exported {store.export(args.export)} drawings to {args.export}")
+        print(f"exported {plural(store.export(args.export), 'drawing')} to {args.export}")
     elif args.import_file:
         added, present = store.import_file(args.import_file)
-        print(f"imported {added} drawings into {store.folder}" + (f" ({present} already there, skipped)" if present else ""))
+        print(f"imported {plural(added, 'drawing')} into {store.folder}" + (f" ({present} already there, skipped)" if present else ""))
     elif args.move:
         folder, moved = move_personal_dir(args.move)
         if moved:

@@ -38,6 +38,7 @@ from app.files import check_output, regular_file
 from app.pixels import to_uint8
 from app.reading.strokes import strokes_from_json
 from app.settings import APP_NAME, read_settings, settings_path, update_settings
+from app.words import plural
 from network.atomic import atomic_write
 from network.portable import open_no_follow
 
@@ -126,7 +127,7 @@ def make_entry(image: np.ndarray, label: int, strokes: list | None = None, creat
             "created": created or time.strftime("%Y-%m-%dT%H:%M:%S")}
 
 
-def _image_of(entry: dict) -> np.ndarray:
+def image_of(entry: dict) -> np.ndarray:
     return np.frombuffer(bytes.fromhex(entry["image"]), np.uint8).reshape(28, 28)
 
 
@@ -206,7 +207,7 @@ class PersonalDataset:
                             return images, labels
         except Exception:   # damaged in any way (a huge header: MemoryError): rebuilt from the lines below
             pass
-        images = np.array([_image_of(e) for e in entries], dtype=np.uint8).reshape(-1, 28, 28)
+        images = np.array([image_of(e) for e in entries], dtype=np.uint8).reshape(-1, 28, 28)
         if entries:
             self._write_arrays(images, labels)   # missing, damaged or behind: rebuilt from the lines
         return images, labels
@@ -287,6 +288,59 @@ class PersonalDataset:
         except OSError:
             pass  # the lines are safe; the arrays are rebuilt from them on the next read
 
+    def delete(self, ids: set[str]) -> list[dict]:
+        """Remove the drawings with these ids (``drawing_id``); the removed entries, to undo with ``add_entries``."""
+        removed: list[dict] = []
+        self._rewrite(lambda entry: removed.append(entry) if drawing_id(entry) in ids else entry)
+        return removed
+
+    def relabel(self, key: str, label: int) -> str | None:
+        """Give the drawing ``key`` another label (in place); its new id, or None if it is not here."""
+        if isinstance(label, bool) or label not in range(10):
+            raise PersonalDataError(f"a label is a digit 0-9, got {label!r}")
+        found: list[str] = []
+
+        def change(entry: dict) -> dict:
+            if drawing_id(entry) != key or found:
+                return entry
+            entry = {**entry, "label": label}
+            found.append(drawing_id(entry))
+            return entry
+
+        self._rewrite(change)
+        return found[0] if found else None
+
+    def _rewrite(self, change) -> None:
+        """Rewrite ``drawings.jsonl`` atomically with ``change(entry)`` (an entry, or None to drop
+        it) applied to each drawing. Damaged lines are kept as they are, for a person to look at."""
+        path = self.lines_path
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise PersonalDataError(f"{path}: cannot be read ({e.strerror})") from None
+        out = []
+        for line in raw.split(b"\n"):
+            if not line.strip():
+                continue
+            try:
+                entry = parse_line(line)
+            except ValueError:
+                out.append(line)
+                continue
+            changed = change(entry)
+            if changed is not None:
+                out.append(json.dumps(changed).encode("utf-8"))
+        try:
+            with atomic_write(path) as f:
+                f.write(b"".join(line + b"\n" for line in out))
+        except OSError as e:
+            raise PersonalDataError(f"could not rewrite {path}: {e.strerror}; nothing was changed") from None
+        self._scan = None
+        self.arrays()
+
     def _write_arrays(self, images: np.ndarray, labels: np.ndarray) -> None:
         buf = io.BytesIO()
         np.savez(buf, images=images, labels=labels)
@@ -365,7 +419,7 @@ def move_personal_dir(new_dir: Path) -> tuple[Path, int]:
         return old.folder, 0    # already there: nothing to do, nothing to duplicate
     new = PersonalDataset(new_dir)
     if new.count():
-        raise PersonalDataError(f"{new_dir} already holds {new.count()} drawings; choose an empty folder")
+        raise PersonalDataError(f"{new_dir} already holds {plural(new.count(), 'drawing')}; choose an empty folder")
     entries = old.entries()
     new._append(entries)   # every drawing, the same drawing saved twice too: a move is not an import
     if new.count() != len(entries):

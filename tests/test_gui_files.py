@@ -147,3 +147,38 @@ def test_open_a_picture_through_the_file_dialog(display, models_dir, tmp_path):
         app.screenshot(tmp_path / "opened.png")
     finally:
         app.close()
+
+
+def test_my_drawings_relabel_delete_and_undo(window, tmp_path, monkeypatch):
+    """Tools > My drawings: the grid by digit with counts; a click selects, a digit relabels, Delete
+    deletes, Undo brings each back; the store on disk follows every step."""
+    from app.personal import PersonalDataset
+
+    monkeypatch.setenv("DIGITS_PERSONAL_DIR", str(tmp_path / "personal"))
+    store = PersonalDataset(tmp_path / "personal")
+    from fixtures import draw_digit
+
+    from app.reading.preprocess import to_mnist
+
+    for label in (1, 1, 7):
+        store.add(to_mnist(np.asarray(draw_digit(DIGIT_STROKES[label]), np.float32) / 255).image, label,
+                  created=f"2026-12-0{label}T10:00:0{len(store.entries())}")
+    window.open_my_drawings()
+    view = window.my_drawings
+    settle(window)
+    assert view.counts.cget("text").startswith("3 drawings:") and "1: 2" in view.counts.cget("text")
+    first = min(view._cells.items(), key=lambda kv: (kv[1][1], kv[1][0]))   # the first drawing of digit 1
+    x0, y0, x1, y1 = first[1]
+    view.canvas.event_generate("<ButtonPress-1>", x=(x0 + x1) // 2, y=(y0 + y1) // 2)
+    settle(window)
+    assert view.selected == {first[0]}
+    view.relabel(4)
+    assert sorted(e["label"] for e in PersonalDataset(tmp_path / "personal").entries()) == [1, 4, 7]
+    view.delete()
+    assert sorted(e["label"] for e in PersonalDataset(tmp_path / "personal").entries()) == [1, 7]
+    assert "1 drawing deleted" in view.message
+    view.undo()
+    assert sorted(e["label"] for e in PersonalDataset(tmp_path / "personal").entries()) == [1, 4, 7]
+    view.undo()
+    assert sorted(e["label"] for e in PersonalDataset(tmp_path / "personal").entries()) == [1, 1, 7]
+    assert "1: 2" in view.counts.cget("text") and view.undo_stack == []

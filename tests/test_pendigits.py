@@ -196,8 +196,17 @@ def test_cache_is_built_reused_and_rebuilt_when_damaged(unipen_file, tmp_path):
     assert first.meta["counts"]["writers"] == 5 and first.path.name.startswith("pendigits-")
     again = pen_data.build_pen_cache(unipen_file, copies=2, cache_dir=cache, progress=False, workers=1)
     assert again.path == first.path and again.meta["created"] == first.meta["created"]
-    other = pen_data.build_pen_cache(unipen_file, copies=1, cache_dir=cache, progress=False, workers=1)
+    other = pen_data.build_pen_cache(unipen_file, copies=1, cache_dir=cache, progress=False, workers=1,
+                                     params=pendigits.PenAugment(rotation=5.0))
     assert other.path != first.path   # other settings, another cache
+    messages = []
+    fewer = pen_data.build_pen_cache(unipen_file, copies=1, cache_dir=cache, progress=False, workers=1,
+                                     log=messages.append)
+    assert fewer.path == first.path and "the first 1 copy of" in messages[0]   # fewer copies: taken from the cache of more
+    fresh = pen_data.build_pen_cache(unipen_file, copies=1, cache_dir=tmp_path / "fresh", progress=False, workers=1)
+    np.testing.assert_array_equal(fewer.x, fresh.x)
+    np.testing.assert_array_equal(fewer.writers, fresh.writers)
+    assert [a.tolist() for a in fewer.split(2, 0)[:2]] == [a.tolist() for a in fresh.split(2, 0)[:2]]
     # a flipped byte is found and the cache rebuilt with the same content
     path = first.path / "x.npy"
     raw = bytearray(path.read_bytes())

@@ -190,7 +190,7 @@ def test_move_refuses_what_it_cannot_do(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="is not a folder"):
         move_personal_dir(tmp_path / "file")
     PersonalDataset(tmp_path / "full").add(digit_image(2), 2)
-    with pytest.raises(ValueError, match="already holds 1 drawings"):
+    with pytest.raises(ValueError, match="already holds 1 drawing;"):
         move_personal_dir(tmp_path / "full")
     assert PersonalDataset(tmp_path / "a").count() == 1   # nothing moved, nothing lost
 

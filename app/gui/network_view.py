@@ -23,6 +23,7 @@ from PIL import Image, ImageTk
 from app.gui.panels import NOT_A_DIGIT_MARK
 from app.models.explain import Explanation, explain, grid_shape, receptive_field, saliency_overlay, symmetric_rgb, unit_grid
 from app.pixels import to_uint8
+from app.words import command
 
 UPDATE_MS = 15        # at most one redraw per 15 ms, with the newest reading
 GRID_WIDTH = 230      # pixels for each layer's grid
@@ -135,7 +136,7 @@ class NetworkView:
             self._forget_model()
         if self.model is None or reading is None or reading.network_input is None:
             self._blank()
-            self.message.configure(text="no model: train one with python ModelManager.py train" if self.model is None
+            self.message.configure(text=f"no model: train one with {command('ModelManager.py train')}" if self.model is None
                                    else "draw a digit in the main window")
         else:
             explanation = explain(self.model, reading.network_input, reading.layer_outputs)

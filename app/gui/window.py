@@ -28,13 +28,14 @@ from app.reading.numbers import NumberReading, read_picture, read_strokes
 from app.reading.predictor import Predictor, Reading
 from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
 from app.settings import read_settings_noting, update_settings, window_settings
+from app.words import command
 from network.atomic import atomic_write
 
 PREDICT_DELAY_MS = 25       # while drawing: at most one prediction per 25 ms
 TITLE = "Digit recogniser"
 MIN_CANVAS = 200            # pixels: the canvas never gets smaller than this
 MODELS_POLL_MS = 3000       # how often the window looks for models trained or deleted while it is open
-NO_MODEL_HELP = "No model found.\nTrain one with:\npython ModelManager.py train"
+NO_MODEL_HELP = f"No model found.\nTrain one with:\n{command('ModelManager.py train')}"
 
 
 
@@ -122,6 +123,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         tools = tk.Menu(menubar, tearoff=False)
         tools.add_command(label="Network view...", accelerator="Ctrl+N", command=self.open_network_view)
         tools.add_command(label="Augmentation visualiser...", command=self.open_visualiser)
+        tools.add_command(label="My drawings...", command=self.open_my_drawings)
         menubar.add_cascade(label="Tools", menu=tools)
         help_menu = tk.Menu(menubar, tearoff=False)
         help_menu.add_command(label="About", command=self.about)
@@ -377,6 +379,12 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         top.geometry(f"+{self.root.winfo_rootx() + self.root.winfo_width() + 8}+{max(0, self.root.winfo_rooty() - 30)}")
         self.network_view = NetworkView(top, on_update=report)
         self.network_view.follow(self.predictor.model if self.predictor else None, self._traced(self.reading))
+
+    def open_my_drawings(self) -> None:
+        """Tools > My drawings: the saved drawings by digit, to relabel or delete (undoable while open)."""
+        from app.gui.my_drawings import MyDrawings
+
+        self.my_drawings = MyDrawings(tk.Toplevel(self.root), self.personal_store())
 
     def open_visualiser(self) -> None:
         from app.gui.augment_viewer import open_visualiser

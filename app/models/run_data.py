@@ -21,6 +21,7 @@ from app.pen.negatives import build_negative_cache, letters_source
 from app.pen.pen_data import build_pen_cache
 from app.pixels import to_unit_float32
 from app.resources import require_memory
+from app.words import plural
 
 
 def split_validation(n_originals: int, copies: int, validation: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -97,9 +98,10 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
     metadata["data"]["train_images"] = len(x)
     validation = (dataset.float32(rows=val_idx), np.asarray(dataset.y_train)[val_idx]) if len(val_idx) else None
     log(f"training {config.layers} {config.activation} on {len(x)} images ({len(train_idx)} {config.dataset} with "
-        f"{config.copies} augmented copies, {len(pen_train)} pen-digit renderings, {len(neg_train)} that are not digits), "
+        f"{plural(config.copies, 'augmented copy', 'augmented copies')}, {plural(len(pen_train), 'pen-digit rendering')}, "
+        f"{len(neg_train)} that are not digits), "
         f"validating on {len(val_idx)} "
-        f"{config.dataset} and {len(pen_val)} pen digits of held-out writers, for {config.epochs} epochs")
+        f"{config.dataset} and {plural(len(pen_val), 'pen digit')} of held-out writers, for {plural(config.epochs, 'epoch')}")
     return RunData(x, y, validation, pen_validation, (dataset.float32("x_test"), np.asarray(dataset.y_test)), metadata,
                    negative_validation)
 
@@ -112,8 +114,8 @@ def _pen_rows(config: TrainConfig, cache_dir: Path, progress: bool, log):
     pen = build_pen_cache(config.pen_source and Path(config.pen_source), config.pen_copies, seed=config.seed,
                           cache_dir=cache_dir, progress=progress, log=log)
     pen_train, pen_val, held = pen.split(config.pen_validation_writers, config.seed)
-    log(f"pen digits: {pen.digits} by {pen.meta['counts']['writers']} writers, {config.pen_copies} augmented "
-        f"renderings each; writers {held} held out for validation")
+    log(f"pen digits: {pen.digits} by {pen.meta['counts']['writers']} writers, {plural(config.pen_copies, 'augmented rendering')} "
+        f"each; writers {held} held out for validation")
     return pen, pen_train, pen_val, held
 
 
@@ -141,6 +143,6 @@ def _with_personal(x: np.ndarray, y: np.ndarray, copies: int, params, seed: int,
     store = PersonalDataset()
     images, labels = store.require_arrays()
     extra = [images] + [augment(images, params, seed=seed * 1000 + 500 + c) for c in range(copies)]
-    log(f"adding {len(labels)} personal drawings x {copies + 1} from {store.folder}")
+    log(f"adding {plural(len(labels), 'personal drawing')} x {copies + 1} from {store.folder}")
     x = np.concatenate([x, to_unit_float32(np.concatenate(extra))])
     return x, np.concatenate([y, np.tile(labels, copies + 1)])

@@ -22,6 +22,7 @@ from app.models.plots import save_learning_curves
 from app.models.run_data import RunData, prepare_data
 from app.models.train_config import CHOICES, PREPROCESSING_VERSION, ConfigError, TrainConfig
 from app.paths import CACHE_DIR, MODELS_DIR
+from app.words import command, duration
 
 __all__ = ["CHOICES", "PREPROCESSING_VERSION", "ConfigError", "TrainConfig", "TrainingFailed", "TrainingInterrupted",
            "build_model", "train"]
@@ -99,7 +100,9 @@ def train(config: TrainConfig, models_dir: Path = MODELS_DIR, overwrite: bool = 
         if exists(config.name, models_dir) and not overwrite:   # said now, not after hours of training
             raise ModelStoreError(f"a model named {config.name!r} exists already; choose another --name or "
                                   "replace it with --overwrite")
+        prepared = time.perf_counter()
         run = prepare_data(config, cache_dir, progress=not quiet, log=log)
+        run.metadata["data_seconds"] = round(time.perf_counter() - prepared, 1)
         model.metadata.update(run.metadata)
         model.metadata.update({"train_args": config.to_json(), "overwrite": overwrite})
         model.summary(print_fn=None if quiet else log)
@@ -126,7 +129,7 @@ def _fit(model, config: TrainConfig, run: RunData, callbacks, checkpoint: Path, 
         model.save(checkpoint)
         epochs = len(model.history.get("loss", []))
         raise TrainingInterrupted(f"interrupted: checkpoint saved after {epochs} epoch{'s' * (epochs != 1)} in {checkpoint}; "
-                                  f"continue with: .venv/bin/python ModelManager.py train --resume {config.name}") from None
+                                  f"continue with: {command('ModelManager.py train --resume ' + config.name)}") from None
     return previous + time.perf_counter() - started
 
 
@@ -169,6 +172,6 @@ def _finish(model, config: TrainConfig, run: RunData, seconds: float, models_dir
     reject = model.metadata.get("reject", {})
     reject_figure = (f", held-out letters answered not a digit {reject['letters validation rejected']:.4f}"
                      if "letters validation rejected" in reject else "")
-    log(f"{config.dataset} test accuracy {result['accuracy']:.4f}{pen_figure}{reject_figure} ({seconds / 60:.1f} min); "
-        f"saved {path}")
+    log(f"{config.dataset} test accuracy {result['accuracy']:.4f}{pen_figure}{reject_figure}; "
+        f"data {duration(run.metadata.get('data_seconds', 0.0))}, training {duration(seconds)}; saved {path}")
     return path

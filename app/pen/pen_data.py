@@ -34,6 +34,7 @@ from app.pen import pendigits
 from app.pen.styles import styled_digits
 from app.resources import require_memory
 from app.signals import worker_start
+from app.words import command, duration, plural
 from network.atomic import atomic_write
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/81/pen+based+recognition+of+handwritten+digits.zip"
@@ -47,6 +48,7 @@ RENDER_VERSION = 3   # bump when rendering changes what a trajectory becomes: ol
 ARRAYS = ("x", "y", "writers")
 COUNTS = ("digits", "train", "writers")
 CHUNK = 250          # digits per task handed to a worker process
+RENDER_SECONDS = 0.0015   # one rendering on one core (AMD EPYC: 289 k in 219 s on 2 cores), for the estimate
 
 
 # ---------------------------------------------------------------------------
@@ -71,7 +73,7 @@ def pen_source(source: Path | None, cache_dir: Path, progress: bool = True, url:
         return extracted
     if not download:
         raise DataError("the pen digits are not in the cache; give them with --pen-source FILE "
-                        f"(or {SOURCE_ENV}), or fetch them with: python data.py --dataset pendigits")
+                        f"(or {SOURCE_ENV}), or fetch them with: {command('data.py --dataset pendigits')}")
     return fetch_pendigits(cache_dir, url, progress)
 
 
@@ -206,8 +208,17 @@ def build_pen_cache(source: Path | None = None, copies: int = 10,
             return PenData(**arrays, meta=meta, path=folder)
         except DataError as e:
             log(f"cache {folder.name} is damaged ({e}); rebuilding it")
+    if not rebuild:
+        larger = _larger_cache(cache_dir, src_hash, params, copies, seed, verify)
+        if larger is not None:
+            log(f"pen digits: the first {plural(copies, 'copy', 'copies')} of {larger.path.name} "
+                f"({larger.meta['copies']} copies, made with the same settings)")
+            return larger
     start = time.perf_counter()
     digits = pendigits.read_unipen(src)
+    log(f"rendering the pen digits once for these settings: {len(digits):,} digits (and their styles) x "
+        f"{copies + 1}, about {duration(RENDER_SECONDS * len(digits) * 1.25 * (copies + 1) / (os.cpu_count() or 1))}; "
+        "later runs with these settings, or fewer copies, reuse them")
     originals = len(digits)
     digits += styled_digits(digits, seed)   # the world's styles, from these writers' own digits (app/pen/styles.py)
     labels, writers = pendigits.as_arrays(digits)
@@ -222,6 +233,25 @@ def build_pen_cache(source: Path | None = None, copies: int = 10,
                                  "writers": np.tile(writers, copies + 1)}, meta)
     arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify=False, counts=COUNTS)
     return PenData(**arrays, meta=meta, path=folder)
+
+
+def _larger_cache(cache_dir: Path, src_hash: str, params: pendigits.PenAugment, copies: int, seed: int,
+                  verify: bool) -> PenData | None:
+    """A cache of more copies made with the same file, settings and seed, cut to ``copies``: copy k
+    is rendered from the seed and k alone, so the first copies of a larger cache are this one's."""
+    wanted = {"source_sha256": src_hash, "params": json.loads(json.dumps(dataclasses.asdict(params))), "seed": seed,
+              "render_version": RENDER_VERSION, "format_version": CACHE_FORMAT_VERSION}
+    found = [(meta["copies"], path) for path, meta, _ in cached_entries(cache_dir)
+             if meta and meta.get("dataset") == "pendigits" and all(meta.get(k) == v for k, v in wanted.items())
+             and isinstance(meta.get("copies"), int) and meta["copies"] > copies]
+    for _, folder in sorted(found):
+        try:
+            arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify, counts=COUNTS)
+        except DataError:
+            continue
+        rows = int(meta["counts"]["digits"]) * (copies + 1)
+        return PenData(**{k: v[:rows] for k, v in arrays.items()}, meta=meta, path=folder)
+    return None
 
 
 def render_copies(digits: list[pendigits.PenDigit], copies: int, seed: int, params: pendigits.PenAugment,
