@@ -69,7 +69,7 @@ def display():
     for number in range(91, 120):
         if not os.path.exists(f"/tmp/.X{number}-lock"):
             break
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1920x1200x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     name = f":{number}"
     for _ in range(100):

@@ -300,21 +300,33 @@ def _inside(box, window) -> bool:
     return w > 1 and h > 1 and x >= wx and y >= wy and x + w <= wx + ww and y + h <= wy + wh
 
 
-@pytest.mark.parametrize("size", ["minimum", (1200, 700), (1280, 860)])
-def test_every_control_is_visible_at_every_size(app, size):
-    """At the minimum size and larger, no button, slider or chooser is hidden or cut off, and the
-    canvas takes the room there is."""
+@pytest.mark.parametrize("size", ["minimum", (1000, 700), (1600, 1000)])
+def test_every_control_is_visible_at_every_size(app, size, tmp_path):
+    """At the minimum size (the menu bar counted), a middle one and 1600x1000, with a number written:
+    no button, slider or chooser is hidden or cut off, nor the teach panel's message; the canvas
+    takes the room there is, the chooser stays a chooser's width, the reading sits beside the
+    canvas's middle."""
+    app.write([HAND_DRAWN[1], HAND_DRAWN[7]])
     width, height = app.state["minsize"] if size == "minimum" else size
     xdo("windowsize", app.window, str(width), str(height))
     # The window's own height is the wrapper's less the menu bar above it.
     state = app.wait_for(lambda s: s["window"][2] == width and height - 60 <= s["window"][3] <= height
-                         and len(s["controls"]) >= 14)
-    hidden = [box for box in state["controls"] if not _inside(box, state["window"])]
+                         and len(s["controls"]) >= 16)
+    time.sleep(0.3)
+    state = app.wait_for(lambda s: True)
+    app.screenshot(tmp_path / f"window-{width}x{height}.png")
+    above_status = [state["window"][0], state["window"][1], state["window"][2], state["status_bar"][1] - state["window"][1]]
+    hidden = [box for box in state["controls"] + [state["teach_info"]] if not _inside(box, above_status)]
     assert not hidden, f"at {width}x{height}: {len(hidden)} controls hidden or clipped: {hidden}"
+    assert len(state["strip"]) == 2
     side = state["canvas"][2]
     assert side >= 190, state["canvas"]
+    assert state["chooser"][2] <= 320, f"the model chooser is {state['chooser'][2]} px wide"
     if size != "minimum":
-        assert side >= min(width, height) - 200, f"the canvas uses only {side} px of a {width}x{height} window"
+        assert side >= min(width, height) - 260, f"the canvas uses only {side} px of a {width}x{height} window"
+        canvas_middle = state["canvas"][1] + side / 2
+        panel = state["reading_panel"]
+        assert panel[1] > state["window"][1] + 40 or abs(panel[1] + panel[3] / 2 - canvas_middle) < side / 2
 
 
 def test_models_trained_while_the_window_is_open_appear(app, models_dir):

@@ -22,6 +22,8 @@ def window_state(app, note: str | None) -> dict:
             "text": None if app.number is None else app.number.text, "selected": app.selected,
             "digits": [] if app.number is None else [{"digit": d.reading.digit, "status": d.reading.status, "box": list(d.box),
                                                       "strokes": list(d.strokes)} for d in app.number.digits],
+            "teach_info": geometry(app.teach.info), "status_bar": geometry(app.status),
+            "reading_panel": geometry(app.prediction.frame),
             "zoom": app.canvas.zoom, "brush": round(float(app.brush.get()), 1), "strip": [geometry(b) for b in app.strip.buttons],
             "models": [m.name for m in getattr(app, "models", [])], "time": time.time(),
             "teach": app.teach_message, "learning": app.learning is not None, "details": app.teach_details,

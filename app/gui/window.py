@@ -129,6 +129,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         help_menu.add_command(label="About", command=self.about)
         menubar.add_cascade(label="Help", menu=help_menu)
         self.root.configure(menu=menubar)
+        self._menubar = menubar
 
     def _build_panels(self) -> None:
         body = ttk.Frame(self.root, padding=8)
@@ -145,9 +146,10 @@ class DigitApp(TeachingMixin, FileActionsMixin):
             width=max(50, e.width - 4), height=max(50, min(e.width, e.height) - 4)))
         self.strip = NumberStrip(body, self.select_digit)
         self.strip.frame.grid(row=2, column=0, sticky="w", pady=(4, 0))
+        body.rowconfigure(2, minsize=34)   # the digits' buttons come and go; the layout does not jump
         self.canvas.widget.bind("<ButtonPress-3>", lambda e: self.clear())
         side = ttk.Frame(body)
-        side.grid(row=1, column=1, sticky="n")
+        side.grid(row=1, column=1, rowspan=2)   # centred beside the canvas, however tall the window
         self.prediction = PredictionPanel(side)
         self.prediction.frame.grid(row=0, column=0)
         self.teach = TeachPanel(side, self.save_labelled, self.learn_handwriting)
@@ -156,7 +158,9 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         self.status.grid(row=1, column=0, sticky="ew")
         # The smallest window shows everything: what the panels ask for, and a canvas of MIN_CANVAS.
         self.root.update_idletasks()
-        self.root.minsize(self.root.winfo_reqwidth(), self.root.winfo_reqheight())
+        # The menu bar is drawn inside the window but not counted in its requested height: count it,
+        # or a window manager lets the window shrink until the teach panel is cut off.
+        self.root.minsize(self.root.winfo_reqwidth(), self.root.winfo_reqheight() + self._menubar.winfo_reqheight())
 
     def _build_toolbar(self, master: tk.Misc) -> ttk.Frame:
         bar = ttk.Frame(master)
@@ -167,9 +171,8 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         ttk.Label(bar, text="Model").grid(row=0, column=4, padx=(10, 2))
         self.chooser = ttk.Combobox(bar, textvariable=self.model_choice, state="readonly", width=24,
                                     postcommand=self.refresh_if_changed)
-        self.chooser.grid(row=0, column=5, sticky="ew")
+        self.chooser.grid(row=0, column=5, sticky="w")   # as wide as a model's name, not the window
         self.chooser.bind("<<ComboboxSelected>>", lambda e: self.select_model(self._chosen_name()))
-        bar.columnconfigure(5, weight=1)
         return bar
 
     def _bind_keys(self) -> None:
