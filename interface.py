@@ -9,5 +9,11 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from app.gui.window import main  # noqa: E402
 
+
+def run() -> int:
+    """The ``digits`` command of an installed copy (pyproject.toml): the same window."""
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

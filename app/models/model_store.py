@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from app.errors import AppError
-from app.paths import MODELS_DIR
+from app.paths import INSTALLED, MODELS_DIR, SHIPPED_MODELS
 from network.portable import open_no_follow, try_lock
 
 DEFAULT_MODEL = "default"
@@ -64,9 +64,31 @@ class ModelInfo:
     pen_accuracy: float | None = None
 
 
+def provide_shipped_model(models_dir: Path) -> None:
+    """Installed with pip, the models live in the user's data folder: the shipped default is copied
+    there the first time (whole, then renamed into place), and never over a model of that name."""
+    shipped = SHIPPED_MODELS / DEFAULT_MODEL
+    if not INSTALLED or Path(models_dir) != MODELS_DIR or (Path(models_dir) / DEFAULT_MODEL).exists() \
+            or not (shipped / "model.json").is_file():
+        return
+    import shutil
+    import tempfile
+
+    Path(models_dir).mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=".incoming-", dir=models_dir))
+    try:
+        shutil.copytree(shipped, temp / DEFAULT_MODEL)
+        os.replace(temp / DEFAULT_MODEL, Path(models_dir) / DEFAULT_MODEL)
+    except OSError:
+        pass   # another process copied it first, or the disk is full: the listing says what is there
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
 def list_models(models_dir: Path = MODELS_DIR) -> list[ModelInfo]:
     """Every saved model (damaged ones too, with their problem), default first, then by name."""
     models_dir = Path(models_dir)
+    provide_shipped_model(models_dir)
     if not models_dir.is_dir():
         return []
     recover(models_dir)
@@ -112,6 +134,7 @@ def load(name: str = DEFAULT_MODEL, models_dir: Path = MODELS_DIR):
     """The saved model ``name``; ModelStoreError if there is none, ModelFileError if it is damaged."""
     from network import load_model
 
+    provide_shipped_model(Path(models_dir))
     path = model_path(name, models_dir)
     if not (path / "model.json").exists():
         recover(Path(models_dir))
