@@ -116,17 +116,30 @@ def cmd_predict(args) -> int:
 def cmd_explain(args) -> int:
     from app.models.explain import explain
     from app.models.plots import save_explanation_png
+    from app.reading.numbers import read_picture
     from app.reading.preprocess import load_image, to_mnist
 
     check_output(args.png, "figure")   # before any work: a device or a folder named by mistake
     model = load(args.model, args.models_dir)
-    prep = to_mnist(load_image(args.image))
+    picture = load_image(args.image)
+    prep = to_mnist(picture)
     if prep.empty:
         raise AppError(f"{args.image}: no digit found (the image is blank)")
-    e = explain(model, prep.image)
-    save_explanation_png(e, args.png, title=f"{args.model} reads {e.top_name} ({e.probabilities[e.top]:.0%}), "
-                                            f"runner-up {e.second_name}; red raises a class's score, blue lowers it")
-    print(f"{args.image}: {e.top_name} ({e.probabilities[e.top]:.1%}), runner-up {e.second_name}; wrote {args.png}")
+    number = read_picture(model, picture)
+    if len(number.digits) < 2:   # one digit: the whole picture, as predict reads it
+        inputs, pngs = [prep.image], [Path(args.png)]
+    else:   # a number: a figure per digit, beside the one named (why.png: why-1.png, why-2.png, ...)
+        inputs = [d.reading.network_input for d in number.digits]
+        pngs = [Path(args.png).with_name(f"{Path(args.png).stem}-{k}{Path(args.png).suffix}") for k in range(1, len(inputs) + 1)]
+        for png in pngs:
+            check_output(png, "figure")
+        print(f"{args.image}: the number {number.text}")
+    for k, (image, png) in enumerate(zip(inputs, pngs), 1):
+        e = explain(model, image)
+        which = f"digit {k} of {len(inputs)}: " if len(inputs) > 1 else ""
+        save_explanation_png(e, png, title=f"{which}{args.model} reads {e.top_name} ({e.probabilities[e.top]:.0%}), "
+                                           f"runner-up {e.second_name}; red raises a class's score, blue lowers it")
+        print(f"{args.image}: {which}{e.top_name} ({e.probabilities[e.top]:.1%}), runner-up {e.second_name}; wrote {png}")
     return 0
 
 

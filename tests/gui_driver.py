@@ -27,7 +27,9 @@ class AppWindow:
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "interface.py"), "--models-dir", str(models_dir),
                                       "--state-file", str(state_file)], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.state = self.wait_for(lambda s: s["canvas"][2] > 100 and s["chooser"][2] > 10, timeout=20)
+        # Settled: laid out, and grown to its minimum size (the menu bar is not in the window's height).
+        self.state = self.wait_for(lambda s: s["canvas"][2] > 100 and s["chooser"][2] > 10
+                                   and s["window"][3] >= s["minsize"][1] - 60, timeout=20)
         self.window = xdo("search", "--sync", "--pid", str(self.proc.pid), "--name", "Digit recogniser").splitlines()[0]
 
     def read_state(self) -> dict | None:

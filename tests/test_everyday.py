@@ -76,3 +76,25 @@ def test_evaluate_writes_its_figures_where_asked(tmp_path, capsys):
     (1, "copy", "copies", "1 copy"), (3, "copy", "copies", "3 copies")])
 def test_counts_read_as_words_do(count, noun, plural_noun, words):
     assert plural(count, noun, plural_noun) == words
+
+
+def test_train_names_its_own_flag_before_any_long_work(tmp_path, capsys, monkeypatch):
+    """Without the pen digits (and no way to download them), ``train`` says so with its own flag,
+    ``--pen-source``, before it builds the MNIST cache."""
+    from fixtures import make_arrays, run_command
+
+    from app.pen import pen_data
+
+    real_fetch = pen_data.fetch_pendigits
+    monkeypatch.setattr(pen_data, "fetch_pendigits", lambda cache_dir, url, progress, flag: real_fetch(
+        cache_dir, "http://127.0.0.1:9/pendigits.zip", progress, flag=flag))   # nothing listens there
+    monkeypatch.delenv("DIGITS_PENDIGITS_SOURCE", raising=False)
+    source = tmp_path / "digits.npz"
+    np.savez(source, **make_arrays(n_train=100, n_test=20))
+    from app.paths import CACHE_DIR
+
+    before = sorted(CACHE_DIR.glob("mnist-*")) if CACHE_DIR.exists() else []
+    code, _, err = run_command(capsys, "train", "--name", "x", "--source", str(source), "--models-dir",
+                               str(tmp_path / "models"), "--no-negatives", "--epochs", "1", "--validation", "10")
+    assert code != 0 and "--pen-source FILE" in err and "--source FILE" not in err.replace("--pen-source", ""), err
+    assert (sorted(CACHE_DIR.glob("mnist-*")) if CACHE_DIR.exists() else []) == before   # no MNIST cache built first

@@ -129,3 +129,15 @@ def test_a_damaged_drawing_file_is_one_line(model, tmp_path, capsys, content, pr
         load_drawing(path)
     code, out, err = run_command(capsys, "predict", str(path), "--json", "--models-dir", str(SHIPPED.parent))
     assert code == 1 and problem in json.loads(out)["error"] and "Traceback" not in err
+
+
+def test_explain_on_a_number_shows_each_digit(model, tmp_path, capsys):
+    picture = tmp_path / "number.png"
+    from PIL import Image
+
+    Image.fromarray((drawing_picture(write(UNIT[1], UNIT[2], UNIT[3])) * 255).astype(np.uint8)).save(picture)
+    code, out, err = run_command(capsys, "explain", str(picture), "--png", str(tmp_path / "why.png"),
+                                 "--models-dir", str(SHIPPED.parent))
+    assert code == 0, err
+    assert f"{picture}: the number 123" in out and "digit 2 of 3: 2" in out
+    assert sorted(p.name for p in tmp_path.glob("why*.png")) == ["why-1.png", "why-2.png", "why-3.png"]

@@ -322,7 +322,7 @@ def test_no_room_for_shared_memory_means_one_process_or_one_clear_error(monkeypa
     def full(fd, offset, length):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(shared_block.os, "posix_fallocate", full)
+    monkeypatch.setattr(shared_block, "reserve", lambda fd, size, folder: full(fd, 0, size))
     x, y = data()
     m = model(SGD(0.1))
     assert parallel.open_trainer(m, "auto", 128, 10**9) is None         # "auto": train in one process

@@ -92,7 +92,7 @@ def pen_evaluation_set(model, source: Path | None, progress: bool = True,
                        download: bool = True) -> tuple[np.ndarray, np.ndarray, str]:
     """Plain renderings of pen digits: of the writers the model held out, if it was trained on this
     very file; else of every digit in the file (writers it never saw)."""
-    path = pen_source(source, CACHE_DIR, progress, download=download)
+    path = pen_source(source, CACHE_DIR, progress, download=download, flag="--pen-source")
     pen_meta = model.metadata.get("pen") if isinstance(model.metadata.get("pen"), dict) else {}
     rows, what = None, f"all digits of {path.name}"
     held = pen_meta.get("held_out_writers")

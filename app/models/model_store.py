@@ -28,7 +28,7 @@ import numpy as np
 
 from app.errors import AppError
 from app.paths import INSTALLED, MODELS_DIR, SHIPPED_MODELS
-from network.portable import open_no_follow, try_lock
+from network.portable import open_no_follow, try_lock, unlock
 
 DEFAULT_MODEL = "default"
 CHECKPOINTS = ".checkpoints"
@@ -200,6 +200,7 @@ def model_lock(name: str, models_dir: Path = MODELS_DIR) -> Iterator[None]:
     try:
         yield
     finally:
+        unlock(fd)
         os.close(fd)
 
 
@@ -251,6 +252,7 @@ def recover(models_dir: Path) -> list[str]:
         try:
             done += _recover_one(hidden, name)
         finally:
+            unlock(fd)
             os.close(fd)
     return done
 

@@ -18,7 +18,7 @@ from app.data.mnist_cache import build_cache
 from app.models.train_config import ConfigError, TrainConfig
 from app.paths import CACHE_DIR
 from app.pen.negatives import build_negative_cache, letters_source
-from app.pen.pen_data import build_pen_cache
+from app.pen.pen_data import build_pen_cache, pen_source
 from app.pixels import to_unit_float32
 from app.resources import require_memory
 from app.words import plural
@@ -60,6 +60,9 @@ class RunData:
 def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: bool = True, log=print) -> RunData:
     """Everything ``train`` feeds the network, as float32, with a description for ``model.json``."""
     params = config.augment_params()
+    if config.pen_copies:   # a missing pen-digit file is said now, with train's flag, not after the MNIST cache
+        config = dataclasses.replace(config, pen_source=str(pen_source(
+            config.pen_source and Path(config.pen_source), cache_dir, progress, flag="--pen-source")))
     dataset = build_cache(config.dataset, config.source and Path(config.source), config.copies, params, config.seed,
                           cache_dir, progress=progress, log=log)
     train_idx, val_idx = split_validation(dataset.meta["counts"]["originals"], config.copies, config.validation,

@@ -56,10 +56,11 @@ RENDER_SECONDS = 0.0015   # one rendering on one core (AMD EPYC: 289 k in 219 s 
 # ---------------------------------------------------------------------------
 
 def pen_source(source: Path | None, cache_dir: Path, progress: bool = True, url: str = UCI_URL,
-               download: bool = True) -> Path:
+               download: bool = True, flag: str = "--source") -> Path:
     """The UNIPEN file to use: ``source``, ``$DIGITS_PENDIGITS_SOURCE``, the verified copy in the
     cache (downloaded, or given before: the file we know is kept there once seen, so later
-    commands work offline), or else, with ``download``, a fresh download."""
+    commands work offline), or else, with ``download``, a fresh download. Messages name ``flag``,
+    the option of the command that was run (``train`` and ``evaluate`` call it ``--pen-source``)."""
     if source is None and os.environ.get(SOURCE_ENV):
         source = Path(os.environ[SOURCE_ENV])
     extracted = Path(cache_dir) / "downloads" / EXTRACTED_NAME
@@ -72,13 +73,13 @@ def pen_source(source: Path | None, cache_dir: Path, progress: bool = True, url:
     if extracted.is_file() and sha256_of(extracted) == PENDIGITS_SHA256:
         return extracted
     if not download:
-        raise DataError("the pen digits are not in the cache; give them with --pen-source FILE "
+        raise DataError(f"the pen digits are not in the cache; give them with {flag} FILE "
                         f"(or {SOURCE_ENV}), or fetch them with: {command('data.py --dataset pendigits')}")
-    return fetch_pendigits(cache_dir, url, progress)
+    return fetch_pendigits(cache_dir, url, progress, flag=flag)
 
 
 def fetch_pendigits(cache_dir: Path, url: str = UCI_URL, progress: bool = True,
-                    expected_sha256: str = PENDIGITS_SHA256) -> Path:
+                    expected_sha256: str = PENDIGITS_SHA256, flag: str = "--source") -> Path:
     """Download the UCI archive, extract the training trajectories and verify them."""
     import pooch
 
@@ -91,7 +92,7 @@ def fetch_pendigits(cache_dir: Path, url: str = UCI_URL, progress: bool = True,
                                       progressbar=progress))
     except Exception as e:  # network errors of every kind
         raise DataError(f"could not download the pen digits from {url}: {type(e).__name__}: {e}; "
-                        f"give a local copy with --source FILE or {SOURCE_ENV}") from None
+                        f"give a local copy with {flag} FILE or {SOURCE_ENV}") from None
     try:
         text = _extract(archive)
     except DataError:
@@ -101,7 +102,7 @@ def fetch_pendigits(cache_dir: Path, url: str = UCI_URL, progress: bool = True,
     if digest != expected_sha256:
         archive.unlink(missing_ok=True)
         raise DataError(f"the pen digits in {url} cannot be verified: {ARCHIVE_MEMBER} has SHA-256 {digest[:16]}..., "
-                        f"expected {expected_sha256[:16]}...; not used. Give a copy you trust with --source FILE")
+                        f"expected {expected_sha256[:16]}...; not used. Give a copy you trust with {flag} FILE")
     extracted = folder / EXTRACTED_NAME
     with atomic_write(extracted) as f:
         f.write(text)
