@@ -7,9 +7,11 @@ PY     := $(VENV)/bin/python
 .PHONY: run test lint bench clean-venv
 
 $(VENV)/.installed-run: requirements.txt
+	@echo "setting up .venv (the first time: numpy, scipy, Pillow, matplotlib... about a minute)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --progress-bar on -r requirements.txt
+	@echo ".venv is ready"
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed-run
