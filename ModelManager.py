@@ -229,6 +229,9 @@ def _add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--copies", type=int, default=d.copies, help="augmented copies of the training set")
     t.add_argument("--validation", type=int, default=d.validation, help="original images held out for validation")
     t.add_argument("--patience", type=int, default=d.patience, help="early-stopping patience, 0 = off")
+    t.add_argument("--polish-epochs", type=int, default=d.polish_epochs,
+                   help="epochs on the plain, un-augmented pictures at a low learning rate after the main ones "
+                        "(default %(default)s; 0 = none)")
     t.add_argument("--seed", type=int, default=d.seed)
     t.add_argument("--dataset", default=d.dataset, choices=CHOICES["dataset"])
     t.add_argument("--source", type=Path, help="a local mnist.npz or IDX folder instead of the download")

@@ -31,6 +31,10 @@ def test_train_saves_model_metadata_and_curves(workspace):
     assert meta["train_args"]["seed"] == 0 and meta["data"]["source_sha256"]
     assert meta["data"]["train_images"] == (400 - 50) * 2 and meta["preprocessing_version"] == 1
     assert len(model.history["val_accuracy"]) == 3 and meta["training_seconds"] >= 0
+    # the polish: 2 epochs on the plain pictures only (the 350 originals trained on, not their copies),
+    # kept out of the main history
+    assert meta["polish"]["epochs"] == 2 and meta["polish"]["images"] == 400 - 50 and len(meta["polish"]["loss"]) == 2
+    assert len(model.history["loss"]) == 3
     assert not (workspace["models"] / CHECKPOINTS / "tiny").exists()  # removed once finished
 
 

@@ -55,6 +55,7 @@ class RunData:
     test: tuple[np.ndarray, np.ndarray]
     metadata: dict
     negative_validation: tuple[np.ndarray, np.ndarray] | None = None
+    plain_rows: np.ndarray | None = None   # rows of x that are plain pictures (no augmented copy): the polish
 
 
 def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: bool = True, log=print) -> RunData:
@@ -105,8 +106,17 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
         f"{len(neg_train)} that are not digits), "
         f"validating on {len(val_idx)} "
         f"{config.dataset} and {plural(len(pen_val), 'pen digit')} of held-out writers, for {plural(config.epochs, 'epoch')}")
+    # The plain pictures among the rows trained on: MNIST's originals, each pen digit and each negative
+    # drawn plainly (their copy 0); the polish after the main epochs uses them alone.
+    plain = [np.flatnonzero(train_idx < dataset.meta["counts"]["originals"])]
+    offset = len(train_idx)
+    if pen is not None:
+        plain.append(offset + np.flatnonzero(pen_train < pen.digits))
+        offset += len(pen_train)
+    if neg is not None:
+        plain.append(offset + np.flatnonzero(neg_train < len(neg.y) // (config.negative_copies + 1)))
     return RunData(x, y, validation, pen_validation, (dataset.float32("x_test"), np.asarray(dataset.y_test)), metadata,
-                   negative_validation)
+                   negative_validation, np.concatenate(plain))
 
 
 def _pen_rows(config: TrainConfig, cache_dir: Path, progress: bool, log):

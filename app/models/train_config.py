@@ -43,6 +43,7 @@ class TrainConfig:
     copies: int = 25
     validation: int = 5000
     patience: int = 0                 # the cosine schedule runs its course: its last epochs are the best
+    polish_epochs: int = 2            # then a few epochs on the plain (un-augmented) pictures, gently
     seed: int = 0
     dataset: str = "mnist"
     source: str | None = None
@@ -72,7 +73,7 @@ class TrainConfig:
                                ("validation", 0, 10**6), ("patience", 0, 10000), ("seed", 0, 2**32 - 1),
                                ("pen_copies", 0, 1000), ("pen_validation_writers", 0, 1000),
                                ("negative_copies", 0, 100), ("generated", 0, 1_000_000),
-                               ("letters_validation_writers", 0, 1000)):
+                               ("letters_validation_writers", 0, 1000), ("polish_epochs", 0, 100)):
             value = getattr(self, key)
             if type(value) is not int or not low <= value <= high:
                 raise ConfigError(f"{key} must be a whole number from {low} to {high}, got {value!r}")
