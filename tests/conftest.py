@@ -85,3 +85,15 @@ def display():
         os.environ.pop("DISPLAY", None)
     else:
         os.environ["DISPLAY"] = old
+
+
+@pytest.fixture
+def models_dir(tmp_path):
+    """A models folder holding a copy of the shipped default model (the window tests start with it)."""
+    shipped = ROOT / "saved_models" / "default"
+    if not (shipped / "model.json").exists():
+        pytest.skip("no shipped model in saved_models/default")
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copytree(shipped, folder / "default")
+    return folder

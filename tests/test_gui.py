@@ -21,16 +21,6 @@ HAND_DRAWN = {
 
 
 @pytest.fixture
-def models_dir(tmp_path):
-    if not (SHIPPED / "model.json").exists():
-        pytest.skip("no shipped model in saved_models/default")
-    folder = tmp_path / "models"
-    folder.mkdir()
-    shutil.copytree(SHIPPED, folder / "default")
-    return folder
-
-
-@pytest.fixture
 def app(display, models_dir, tmp_path):
     if not shutil.which("xdotool"):
         pytest.fail("xdotool is not installed (apt-get install xdotool)")

@@ -6,7 +6,6 @@ with xdotool, as a person would.
 """
 from __future__ import annotations
 
-import shutil
 import time
 import tkinter as tk
 from pathlib import Path
@@ -20,17 +19,6 @@ from PIL import Image, ImageDraw
 from app.reading.numbers import read_picture
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "saved_models" / "default"
-
-
-@pytest.fixture
-def models_dir(tmp_path):
-    if not (SHIPPED / "model.json").exists():
-        pytest.skip("no shipped model in saved_models/default")
-    folder = tmp_path / "models"
-    folder.mkdir()
-    shutil.copytree(SHIPPED, folder / "default")
-    return folder
 
 
 @pytest.fixture

@@ -1,12 +1,19 @@
 """Reading a whole number: the digits of one drawing or one picture, left to right.
 
-Segmentation by recognition. The ink is cut into small pieces (strokes, or connected blobs of ink
-and slices of blobs too wide to be one digit), and every run of one to ``MAX_PIECES`` neighbouring
-pieces is a candidate digit. The network reads every candidate in one batch; a dynamic programme
-then picks the cutting of the whole drawing whose candidates together read best: the product of
-each candidate's best digit share, which a piece of a digit or two digits squeezed together lose
-to the not-a-digit output (``app/pen/negatives.py`` teaches exactly those). A drawing of one
-digit has one piece, or pieces that only read well together, and reads as the window always did.
+Segmentation by recognition. The ink is cut into small pieces, and runs of neighbouring pieces are
+candidate digits; the network reads every candidate in one batch, and a dynamic programme picks
+the cutting of the whole drawing whose candidates together read best: the product of each
+candidate's best digit share, which a piece of a digit or two digits squeezed together lose to the
+not-a-digit output (``app/pen/negatives.py`` teaches exactly those), with what geometry says.
+
+- Strokes (the window, drawing files): the pieces are the strokes in the order they were written,
+  a stroke that runs on into the next digit cut at its tops and bottoms. Writing order, not
+  position, groups them, so digits that overlap in x still come apart; a digit's own strokes
+  overlap in x, and two strokes lying over each other (an X) are one mark, not two digits.
+- Pictures: the pieces are blobs of ink, left to right, wide ones cut at the thinnest columns.
+
+A drawing of one digit is one candidate, drawn as the canvas draws it, and reads as the window
+always did.
 """
 from __future__ import annotations
 
