@@ -206,6 +206,12 @@ def test_cache_is_built_once_and_reused(npz_source, tmp_path):
     other = mnist_cache.build_cache(source=npz_source, copies=2, params=augmentation.AugmentParams(rotation=5),
                                     cache_dir=cache, progress=False)
     assert other.path != d.path
+    messages = []   # fewer copies: the first ones of the cache of more (copy c depends on the seed and c alone)
+    fewer = mnist_cache.build_cache(source=npz_source, copies=1, cache_dir=cache, progress=False, log=messages.append)
+    assert fewer.path == d.path and "the first 1 augmented copy of" in messages[0] and fewer.meta["copies"] == 1
+    fresh = mnist_cache.build_cache(source=npz_source, copies=1, cache_dir=tmp_path / "fresh", progress=False)
+    np.testing.assert_array_equal(fewer.x_train, fresh.x_train)
+    np.testing.assert_array_equal(fewer.y_train, fresh.y_train)
     x = d.float32()
     assert x.dtype == np.float32 and x.max() <= 1.0 and x.min() >= 0.0
     rows = np.array([3, 150, 359])

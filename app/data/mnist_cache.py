@@ -22,6 +22,7 @@ from app.data.mnist_source import DATASETS, read_source, source_for, source_hash
 from app.errors import DataError
 from app.paths import CACHE_DIR
 from app.pixels import to_unit_float32
+from app.words import plural
 
 CACHE_FORMAT_VERSION = 1
 
@@ -86,6 +87,11 @@ def build_cache(dataset: str = "mnist", source: Path | None = None, copies: int 
             return open_cache(folder, verify)
         except DataError as e:
             log(f"cache {folder.name} is damaged ({e}); rebuilding it")
+    larger = None if rebuild else _larger_cache(cache_dir, dataset, src_hash, params, copies, seed, verify)
+    if larger is not None:
+        log(f"{dataset}: the first {plural(copies, 'augmented copy', 'augmented copies')} of {larger.path.name} "
+            "(made with the same settings)")
+        return larger
     start = time.perf_counter()
     arrays = read_source(src)
     x, y = arrays["x_train"], arrays["y_train"].astype(np.uint8)
@@ -110,6 +116,26 @@ def build_cache(dataset: str = "mnist", source: Path | None = None, copies: int 
             "counts": {"originals": n, "train": n * (1 + copies), "test": len(arrays["x_test"])},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - start, 2)})
     return open_cache(folder, verify=False)
+
+
+def _larger_cache(cache_dir: Path, dataset: str, src_hash: str, params: AugmentParams, copies: int, seed: int,
+                  verify: bool) -> Dataset | None:
+    """A cache of more copies made with the same source, settings and seed, cut to ``copies``: copy c
+    is made from the seed and c alone, so the first copies of a larger cache are this one's."""
+    wanted = {"dataset": dataset, "source_sha256": src_hash, "params": json.loads(json.dumps(dataclasses.asdict(params))),
+              "seed": seed, "format_version": CACHE_FORMAT_VERSION}
+    found = sorted((meta["copies"], path) for path, meta, _ in cached_entries(cache_dir)
+                   if meta and all(meta.get(k) == v for k, v in wanted.items())
+                   and isinstance(meta.get("copies"), int) and meta["copies"] > copies)
+    for _, folder in found:
+        try:
+            d = open_cache(folder, verify)
+        except DataError:
+            continue
+        rows = int(d.meta["counts"]["originals"]) * (copies + 1)
+        meta = {**d.meta, "copies": copies, "counts": {**d.meta["counts"], "train": rows}, "taken_from": folder.name}
+        return Dataset(d.x_train[:rows], d.y_train[:rows], d.x_test, d.y_test, meta, d.path)
+    return None
 
 
 def cached_entries(cache_dir: Path = CACHE_DIR) -> list[tuple[Path, dict | None, int]]:
