@@ -172,7 +172,7 @@ def source_for(dataset: str, source: Path | None, cache_dir: Path = CACHE_DIR, p
         # command (evaluate --source small.npz) is used by that command alone, never silently later.
         kept = Path(cache_dir) / "downloads" / GIVEN_COPY.format(dataset=dataset)
         if not kept.exists():
-            keep_copy(source, kept, acceptable=lambda path: _complete(read_source(path)))
+            keep_copy(source, kept, acceptable=lambda path: is_complete(read_source(path)))
         return source
     if dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
@@ -193,7 +193,7 @@ def source_for(dataset: str, source: Path | None, cache_dir: Path = CACHE_DIR, p
 FULL_COUNTS = {"x_train": 60000, "x_test": 10000}   # MNIST and Fashion-MNIST alike
 
 
-def _complete(arrays: dict[str, np.ndarray]) -> bool:
+def is_complete(arrays: dict[str, np.ndarray]) -> bool:
     """Whether ``arrays`` are a whole data set (as published), not a part or a sample of one."""
     return all(len(arrays[key]) == n for key, n in FULL_COUNTS.items())
 

@@ -108,11 +108,11 @@ class FileActionsMixin:
 def _keep_data_file(kind: str, path: Path) -> Path:
     """Check ``path`` and keep a copy as ``data.py --source`` does; where it is kept, or the reason not."""
     if kind == "mnist":
-        from app.data.mnist_source import FULL_COUNTS, GIVEN_COPY, read_source, source_for, validate
+        from app.data.mnist_source import GIVEN_COPY, is_complete, read_source, source_for, validate
 
         arrays = read_source(path)
         validate(arrays, path)
-        if any(len(arrays[key]) != n for key, n in FULL_COUNTS.items()):
+        if not is_complete(arrays):   # the rule data.py --source keeps a copy by
             raise AppError(f"{path}: {len(arrays['x_train'])} training and {len(arrays['x_test'])} test images; "
                            "the whole of MNIST has 60000 and 10000")
         source_for("mnist", path, CACHE_DIR, progress=False)

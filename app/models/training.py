@@ -130,7 +130,7 @@ def _fit(model, config: TrainConfig, run: RunData, callbacks, checkpoint: Path, 
         model.metadata["training_seconds"] = previous + time.perf_counter() - started
         model.save(checkpoint)
         epochs = len(model.history.get("loss", []))
-        raise TrainingInterrupted(f"interrupted: checkpoint saved after {epochs} epoch{'s' * (epochs != 1)} in {checkpoint}; "
+        raise TrainingInterrupted(f"interrupted: checkpoint saved after {plural(epochs, 'epoch')} in {checkpoint}; "
                                   f"continue with: {command('ModelManager.py train --resume ' + config.name)}") from None
     return previous + time.perf_counter() - started
 
