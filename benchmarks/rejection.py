@@ -9,7 +9,8 @@ Data, never the test set for choosing: the letters and symbols of the writers th
 only. For each threshold of the not-a-digit output: the share of letters rejected and of each digit
 set wrongly rejected; then, at the model's own threshold (chosen on validation digits when it was
 trained), what the window would say: letters answered "not a digit" or "not sure", digits read
-right, digits rejected, and the time one drawing takes.
+right, digits rejected, and the time one drawing takes. The band from the model's "not sure" start
+(chosen on the same validation digits) to its threshold answers "not sure: maybe not a digit".
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from app.models import rejection  # noqa: E402
 from app.models.model_store import load  # noqa: E402
 from app.pen import negatives, pendigits  # noqa: E402
-from app.reading.predictor import digit_outputs, judge, reject_threshold  # noqa: E402
+from app.reading.predictor import digit_outputs, judge, reject_threshold, unsure_threshold  # noqa: E402
 
 
 def plain(chars: list) -> np.ndarray:
@@ -35,8 +36,8 @@ def plain(chars: list) -> np.ndarray:
 
 
 def window_says(model, x: np.ndarray) -> list[str]:
-    threshold = reject_threshold(model)
-    return [judge(p, img, threshold=threshold).status for p, img in zip(model.predict_proba(x), x)]
+    threshold, unsure_from = reject_threshold(model), unsure_threshold(model)
+    return [judge(p, img, threshold=threshold, unsure_from=unsure_from).status for p, img in zip(model.predict_proba(x), x)]
 
 
 def main() -> int:
@@ -65,7 +66,7 @@ def main() -> int:
               "mnist test": rejection.scores(model, x_mnist)}
     table = rejection.tradeoff({"pen digits": scores["pen digits"], "mnist test": scores["mnist test"]},
                                {"letters": scores["letters"]})
-    threshold = reject_threshold(model)
+    threshold, unsure_from = reject_threshold(model), unsure_threshold(model)
     said = {name: window_says(model, x) for name, x in (("letters", x_letters), ("pen digits", x_pen), ("mnist", x_mnist))}
     one = x_mnist[:1]
     for _ in range(20):
@@ -75,7 +76,7 @@ def main() -> int:
         model.predict_proba(one[0])
     per_drawing = (time.perf_counter() - start) / 500
     summary = {
-        "model": args.model, "threshold": threshold,
+        "model": args.model, "threshold": threshold, "not sure from": unsure_from,
         "letters": {"count": len(letters), "writers": sorted(held_letters) or "all",
                     "not a digit": float(np.mean([s == "not a digit" for s in said["letters"]])),
                     "not a digit or unsure": float(np.mean([s in ("not a digit", "unsure") for s in said["letters"]]))},
@@ -84,7 +85,8 @@ def main() -> int:
                        "rejected": float(np.mean([s == "not a digit" for s in said["pen digits"]])),
                        "unsure": float(np.mean([s == "unsure" for s in said["pen digits"]]))},
         "mnist test": {"top-class accuracy": rejection.digit_accuracy(model, x_mnist, y_mnist),
-                       "rejected": float(np.mean([s == "not a digit" for s in said["mnist"]]))},
+                       "rejected": float(np.mean([s == "not a digit" for s in said["mnist"]])),
+                       "unsure": float(np.mean([s == "unsure" for s in said["mnist"]]))},
         "per drawing predict_proba us": round(per_drawing * 1e6, 1),
     }
     per_digit = {d: float(np.mean(digit_outputs(model.predict_proba(x_pen[y_pen == d]))[0].argmax(1) == d))
@@ -95,7 +97,8 @@ def main() -> int:
     else:
         print(f"threshold  letters rejected  pen digits rejected  mnist test rejected   ({args.model})")
         for row in table:
-            mark = "  <- the model's" if abs(row["threshold"] - threshold) < 1e-9 else ""
+            mark = ("  <- the model's threshold" if abs(row["threshold"] - threshold) < 1e-9 else
+                    "  <- 'not sure' from here" if abs(row["threshold"] - unsure_from) < 1e-9 else "")
             print(f"{row['threshold']:9.2f}  {row['letters rejected']:16.1%}  {row['pen digits rejected']:19.1%}  "
                   f"{row['mnist test rejected']:19.2%}{mark}")
         print(json.dumps(summary, indent=1))
@@ -110,6 +113,10 @@ def main() -> int:
                     marker="o", ms=3, label=f"digits: {name}")
         at = next(r for r in table if abs(r["threshold"] - threshold) < 1e-9)
         ax.plot(100 * at["pen digits rejected"], 100 * at["letters rejected"], "r*", ms=12, label=f"threshold {threshold}")
+        band = next((r for r in table if abs(r["threshold"] - unsure_from) < 1e-9), None)
+        if band is not None and unsure_from < threshold:
+            ax.plot(100 * band["pen digits rejected"], 100 * band["letters rejected"], "y*", ms=12,
+                    label=f"'not sure' from {unsure_from}")
         ax.set(xlabel="real digits wrongly rejected (%)", ylabel="held-out letters rejected (%)",
                title=f"'not a digit', model {args.model}", xscale="symlog")
         ax.grid(alpha=0.3)

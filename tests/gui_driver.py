@@ -50,15 +50,16 @@ class AppWindow:
             time.sleep(0.05)
         raise AssertionError(f"timed out; the window shows {self.read_state()}")
 
-    def draw(self, strokes, margin: float = 0.18) -> dict:
-        """Drag the mouse along each stroke (unit-square coordinates) on the canvas's left square."""
+    def draw(self, strokes, margin: float = 0.18, pause: float = 0.0) -> dict:
+        """Drag the mouse along each stroke (unit-square coordinates) on the canvas's left square,
+        ``pause`` seconds between motion events (as a hand moves, not as fast as xdotool can)."""
         self.state = self.read_state() or self.state   # where the canvas is now (the window may have resized)
         x0, y0, side = self.state["canvas"][:3]
         span = side * (1 - 2 * margin)
         return self.drag([[(x0 + side * margin + x * span, y0 + side * margin + y * span) for x, y in stroke]
-                          for stroke in strokes])
+                          for stroke in strokes], pause)
 
-    def drag(self, strokes) -> dict:
+    def drag(self, strokes, pause: float = 0.0) -> dict:
         """Drag the mouse along each stroke (screen pixels)."""
         before = self.state["strokes"]
         for stroke in strokes:
@@ -68,6 +69,7 @@ class AppWindow:
             for (ax, ay), (bx, by) in zip(points, points[1:]):
                 for t in (0.25, 0.5, 0.75, 1.0):  # intermediate motion events, as a real hand makes
                     xdo("mousemove", str(round(ax + (bx - ax) * t)), str(round(ay + (by - ay) * t)))
+                    time.sleep(pause)
             xdo("mouseup", "1")
         # Settled: every stroke recorded, the button released, and the reading made after it.
         return self.wait_for(lambda s: s["strokes"] == before + len(strokes) and not s["drawing"])

@@ -29,6 +29,43 @@ def test_judge_says_not_a_digit_at_the_threshold_and_names_the_best_guesses():
     assert r.status == "read" and r.digit == 4 and not r.rejected
 
 
+def test_judge_says_not_sure_in_the_band_under_the_threshold_and_keeps_the_digit():
+    out = np.array([0.0, 0, 0, 0, 0.3, 0, 0, 0, 0, 0, 0.70], np.float32)   # 4 is 100 % of the digits
+    r = judge(out, IMAGE, threshold=0.9, unsure_from=0.65)
+    assert r.status == "unsure" and r.digit == 4 and not r.rejected
+    assert r.message == "not sure: maybe not a digit (4 30%, not a digit 70%)"
+    assert judge(out, IMAGE, threshold=0.9, unsure_from=0.75).status == "read"   # under the band
+    assert judge(out, IMAGE, threshold=0.9).status == "read"                     # a model without a band
+    assert judge(out, IMAGE, threshold=0.69, unsure_from=0.65).status == "not a digit"
+    tie = np.array([0.0, 0, 0, 0, 0.16, 0, 0, 0, 0, 0.14, 0.70], np.float32)
+    assert judge(tie, IMAGE, threshold=0.9, unsure_from=0.65).message == "not sure: 4 or 9"   # the first reason said
+
+
+def test_the_band_and_threshold_are_chosen_on_validation_digits_by_hand():
+    from app.models import rejection
+
+    # 200 digits per set: 1 % is 2 of them. Scores 0.97 (1), 0.72 (1), 0.62 (1), the rest 0.
+    mnist = np.zeros(200, np.float32)
+    mnist[:3] = [0.97, 0.72, 0.62]
+    pen = np.zeros(200, np.float32)
+    pen[0] = 0.82
+    threshold = rejection.choose_threshold({"mnist": mnist, "pen": pen})   # at most 1 of 200 (0.5 %)
+    assert threshold == 0.75          # at 0.70 two MNIST digits (0.97, 0.72) would be rejected
+    assert rejection.choose_unsure({"mnist": mnist, "pen": pen}, threshold) == 0.65   # 2 of 200 flagged
+    assert rejection.choose_unsure({"mnist": mnist}, 0.5) == 0.5       # never above the threshold
+
+
+def test_the_shipped_model_has_a_band_chosen_on_its_validation_digits(models_dir):
+    from app.models.model_store import load
+    from app.reading.predictor import reject_threshold, unsure_threshold
+
+    model = load("default", models_dir)
+    reject = model.metadata["reject"]
+    assert unsure_threshold(model) == reject["unsure"] < reject_threshold(model) == reject["threshold"]
+    assert reject["mnist validation rejected or not sure"] <= 0.01 and reject["pen validation rejected or not sure"] <= 0.01
+    assert reject["letters validation rejected or not sure"] >= 0.9
+
+
 def test_a_ten_output_model_is_judged_as_before():
     out = np.array([0.9] + [0.1 / 9] * 9, np.float32)
     r = judge(out, IMAGE)

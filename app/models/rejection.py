@@ -3,7 +3,10 @@ trade-off behind it (how many non-digits are caught, how many real digits are wr
 
 The threshold is the lowest one at which at most ``MAX_DIGITS_REJECTED`` of each set of real
 validation digits (MNIST's held-out originals, the held-out pen writers) is rejected: as many
-letters and scribbles caught as that allows. Never chosen on a test set.
+letters and scribbles caught as that allows. Below it lies a band where the answer is "not sure,
+maybe not a digit": it starts at the lowest score that flags at most ``MAX_DIGITS_FLAGGED`` of each
+set (rejected or not sure). A digit in the band is still shown, with "not sure"; a letter there is
+no longer answered with a confident digit. Never chosen on a test set.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from app.reading.predictor import digit_outputs
 
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 1.0, 0.05))
 MAX_DIGITS_REJECTED = 0.005   # of real digits, on each validation set
+MAX_DIGITS_FLAGGED = 0.01     # rejected or "not sure, maybe not a digit", of real digits on each validation set
 
 
 def scores(model, x: np.ndarray) -> np.ndarray:
@@ -32,9 +36,16 @@ def tradeoff(digit_scores: dict[str, np.ndarray], other_scores: dict[str, np.nda
                                 for name, s in {**digit_scores, **other_scores}.items()}} for t in thresholds]
 
 
-def choose_threshold(digit_scores: dict[str, np.ndarray], limit: float = MAX_DIGITS_REJECTED) -> float:
-    """The lowest threshold that rejects at most ``limit`` of every set of real digits."""
+def choose_threshold(digit_scores: dict[str, np.ndarray], limit: float = MAX_DIGITS_REJECTED,
+                     highest: float = THRESHOLDS[-1]) -> float:
+    """The lowest threshold (at most ``highest``) that flags at most ``limit`` of every set of real digits."""
     for t in THRESHOLDS:
-        if all(not len(s) or np.mean(s >= t) <= limit for s in digit_scores.values()):
-            return t
-    return THRESHOLDS[-1]
+        if t >= highest or all(not len(s) or np.mean(s >= t) <= limit for s in digit_scores.values()):
+            return min(t, highest)
+    return highest
+
+
+def choose_unsure(digit_scores: dict[str, np.ndarray], threshold: float, limit: float = MAX_DIGITS_FLAGGED) -> float:
+    """Where the "not sure, maybe not a digit" band starts: the lowest score, at most ``threshold``, that
+    flags at most ``limit`` of every set of real digits (``threshold`` itself: no band)."""
+    return choose_threshold(digit_scores, limit, highest=threshold)

@@ -170,12 +170,16 @@ def _rejection_figures(model, run: RunData) -> dict:
     if run.pen_validation is not None:
         digits["pen validation"] = rejection.scores(model, run.pen_validation[0])
     threshold = rejection.choose_threshold(digits)
+    unsure = rejection.choose_unsure(digits, threshold)
     others = {"letters validation": rejection.scores(model, run.negative_validation[0])} if run.negative_validation else {}
     others["mnist test (reported, not chosen on)"] = rejection.scores(model, run.test[0])
     figures = rejection.tradeoff(digits, others, (threshold,))[0]
-    return {"threshold": threshold, "chosen_on": "validation digits: at most "
-            f"{rejection.MAX_DIGITS_REJECTED:.1%} of each set rejected",
-            **{k: round(v, 5) for k, v in figures.items() if k != "threshold"}}
+    band = rejection.tradeoff(digits, others, (unsure,))[0]
+    return {"threshold": threshold, "unsure": unsure, "chosen_on": "validation digits: at most "
+            f"{rejection.MAX_DIGITS_REJECTED:.1%} of each set rejected, at most {rejection.MAX_DIGITS_FLAGGED:.0%} "
+            "rejected or not sure",
+            **{k: round(v, 5) for k, v in figures.items() if k != "threshold"},
+            **{k.replace(" rejected", " rejected or not sure"): round(v, 5) for k, v in band.items() if k != "threshold"}}
 
 
 def _finish(model, config: TrainConfig, run: RunData, seconds: float, models_dir: Path, overwrite: bool,

@@ -26,7 +26,7 @@ from scipy import ndimage
 
 from app.errors import AppError
 from app.files import regular_file
-from app.reading.predictor import Reading, digit_outputs, judge, prepare_drawing, reject_threshold
+from app.reading.predictor import Reading, digit_outputs, judge, prepare_drawing, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed, ink_map, to_mnist
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, strokes_from_json
 
@@ -132,7 +132,7 @@ def _read_candidates(model, preps: dict[tuple[int, int], Preprocessed]) -> tuple
 
 def _choose(model, n: int, preps: dict, boxes: dict, strokes: dict | None = None) -> NumberReading:
     scores, outputs = _read_candidates(model, preps)
-    threshold = reject_threshold(model)
+    threshold, unsure_from = reject_threshold(model), unsure_threshold(model)
     digits = []
     for key in _best_path(n, scores):
         prep = preps[key]
@@ -142,7 +142,7 @@ def _choose(model, n: int, preps: dict, boxes: dict, strokes: dict | None = None
         # small, a dash too wide); within a number, a 1 is narrow and a 7's bar may be wide.
         alone = n == 1
         reading = judge(outputs[key], prep.image, prep.relative_size if alone else 1.0, 0.0,
-                        prep.aspect if alone else 1.0, threshold)
+                        prep.aspect if alone else 1.0, threshold, unsure_from)
         digits.append(DigitOfNumber(reading, boxes[key], strokes[key] if strokes else ()))
     return NumberReading(digits)
 
@@ -315,13 +315,13 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
             memo[key] = None if prep.empty else (prep, model.predict_proba(prep.image[None])[0])
     chosen = [((i, j), memo[("canvas", height, _memo_key(pieces[i:j]))]) for i, j in path]
     chosen = [(key, found) for key, found in chosen if found is not None]
-    threshold, alone = reject_threshold(model), len(chosen) == 1
+    threshold, unsure_from, alone = reject_threshold(model), unsure_threshold(model), len(chosen) == 1
     digits = []
     for (i, j), (prep, output) in chosen:
         # One digit is judged as the window judges a drawing (a dot is too small, a dash too wide);
         # within a number, a 1 is narrow and a 7's bar may be wide.
         reading = judge(output, prep.image, prep.relative_size if alone else 1.0, 0.0,
-                        prep.aspect if alone else 1.0, threshold)
+                        prep.aspect if alone else 1.0, threshold, unsure_from)
         lo, hi = _span(pieces[i:j])
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
         digits.append(DigitOfNumber(reading, box, tuple(sorted(set(owners[i:j])))))

@@ -5,7 +5,8 @@ all ten probabilities, the 28x28 input the network saw, and whether the network 
 low top probability, a near tie, or ink too small to be a digit) with the reason in words. A
 model with an eleventh output (``NOT_A_DIGIT``, trained on letters, symbols and scribbles) also
 says "not a digit" when that output reaches the threshold chosen on its validation data
-(``model.metadata["reject"]["threshold"]``).
+(``model.metadata["reject"]["threshold"]``), and "not sure: maybe not a digit" when it lies in the
+band below it (from ``model.metadata["reject"]["unsure"]``): the digit is shown, but not as sure.
 """
 from __future__ import annotations
 
@@ -40,6 +41,14 @@ def reject_threshold(model) -> float:
     reject = model.metadata.get("reject") if isinstance(getattr(model, "metadata", None), dict) else None
     value = reject.get("threshold") if isinstance(reject, dict) else None
     return float(value) if isinstance(value, (int, float)) and 0 < value <= 1 else DEFAULT_REJECT
+
+
+def unsure_threshold(model) -> float:
+    """Where this model's "not sure: maybe not a digit" band starts (its reject threshold when it has none)."""
+    threshold = reject_threshold(model)
+    reject = model.metadata.get("reject") if isinstance(getattr(model, "metadata", None), dict) else None
+    value = reject.get("unsure") if isinstance(reject, dict) else None
+    return float(value) if isinstance(value, (int, float)) and 0 < value <= threshold else threshold
 
 
 @dataclasses.dataclass
@@ -103,24 +112,28 @@ class Predictor:
         # One forward pass gives the answer and, on the way, what the network view shows.
         out, layer_outputs = self.model.trace(prep.image[None])
         reading = judge(out[0], prep.image, prep.relative_size, time.perf_counter() - start, prep.aspect,
-                        reject_threshold(self.model))
+                        reject_threshold(self.model), unsure_threshold(self.model))
         reading.layer_outputs = layer_outputs
         return reading
 
 
 def judge(output: np.ndarray, network_input: np.ndarray, relative_size: float = 1.0, seconds: float = 0.0,
-          aspect: float = 1.0, threshold: float = DEFAULT_REJECT) -> Reading:
-    """Decide what to say about a model's ``output``: a digit, "not a digit", or an honest "not sure"."""
+          aspect: float = 1.0, threshold: float = DEFAULT_REJECT, unsure_from: float | None = None) -> Reading:
+    """Decide what to say about a model's ``output``: a digit, "not a digit", or an honest "not sure"
+    (the not-a-digit output at ``unsure_from`` or more but under ``threshold`` is one of its reasons)."""
     proba, other = digit_outputs(output)
     other = float(other)
     reading = _judge_digits(proba, network_input, relative_size, seconds, aspect)
     reading.not_digit = other
+    shares = proba * (1 - other)
     if other >= threshold:
-        order = np.argsort(proba)[::-1]
-        shares = proba * (1 - other)
-        guesses = ", ".join(f"{d} {shares[d]:.0%}" for d in order[:2])
+        guesses = ", ".join(f"{d} {shares[d]:.0%}" for d in np.argsort(proba)[::-1][:2])
         reading.rejected, reading.unsure = True, True
         reading.message = f"not a digit (best guesses: {guesses})"
+    elif unsure_from is not None and other >= unsure_from and not reading.unsure:
+        reading.unsure = True
+        top = int(np.argmax(proba))
+        reading.message = f"not sure: maybe not a digit ({top} {shares[top]:.0%}, not a digit {other:.0%})"
     return reading
 
 
