@@ -348,7 +348,8 @@ def _merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[flo
 
 
 def _blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
-    """Connected blobs of ink, as (left, right, mask); specks dropped; blobs overlapping much in x merged."""
+    """Connected blobs of ink, as (left, right, mask of columns left..right); specks dropped; blobs
+    overlapping much in x merged. Masks cover their columns only: a long number's picture is wide."""
     labels, count = ndimage.label(ink > 0.35, structure=np.ones((3, 3)))
     if not count:
         return []
@@ -356,16 +357,17 @@ def _blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * sizes.max()]
     slices = ndimage.find_objects(labels)
     spans = [(slices[k - 1][1].start, slices[k - 1][1].stop, [k]) for k in keep]
-    return [(lo, hi, np.isin(labels, members)) for lo, hi, members in _merge_overlapping(spans)]
+    return [(lo, hi, np.isin(labels[:, lo:hi], members)) for lo, hi, members in _merge_overlapping(spans)]
 
 
 def _cuts(ink: np.ndarray, lo: int, hi: int, mask: np.ndarray) -> list[int]:
-    """Columns where a wide blob may be two touching digits: the lowest points of its ink profile."""
+    """Columns where a wide blob (``mask`` of columns lo..hi) may be two touching digits: the lowest
+    points of its ink profile."""
     rows = np.flatnonzero(mask.any(axis=1))
     height = rows[-1] - rows[0] + 1
     if hi - lo <= CUT_ASPECT * height:
         return []
-    profile = (ink * mask)[:, lo:hi].sum(axis=0)
+    profile = (ink[:, lo:hi] * mask).sum(axis=0)
     margin = max(2, int(0.25 * height))
     inner = np.arange(margin, hi - lo - margin)
     if not len(inner):
@@ -385,24 +387,24 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     """The number in a picture (2-D, 0..1 or 0..255), any width: blobs of ink, wide ones cut at
     their thinnest columns, read by recognition."""
     ink = ink_map(np.asarray(grey, np.float32), ink_is_bright)
-    pieces = []   # (left, right, mask) of each piece, left to right
+    pieces = []   # (left, right, mask of columns left..right) of each piece, left to right
     for lo, hi, mask in _blobs(ink):
         edges = [lo, *_cuts(ink, lo, hi, mask), hi]
-        for a, b in zip(edges[:-1], edges[1:]):
-            part = mask.copy()
-            part[:, :a] = False
-            part[:, b:] = False
-            pieces.append((a, b, part))
+        pieces += [(a, b, mask[:, a - lo:b - lo]) for a, b in zip(edges[:-1], edges[1:])]
     preps, boxes = {}, {}
     for i, j in _segments(len(pieces)):
-        mask = np.logical_or.reduce([p[2] for p in pieces[i:j]])
+        # The candidate's mask over its own columns only (pieces of merged blobs may overlap in x).
+        left, right = min(p[0] for p in pieces[i:j]), max(p[1] for p in pieces[i:j])
+        mask = np.zeros((ink.shape[0], right - left), bool)
+        for a, b, part in pieces[i:j]:
+            mask[:, a - left:b - left] |= part
         rows = np.flatnonzero(mask.any(axis=1))
         cols = np.flatnonzero(mask.any(axis=0))
-        top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-        side = max(bottom - top, right - left, int(0.5 * ink.shape[0]))
-        crop = np.where(mask, ink, 0)[top:bottom, left:right]
+        top, bottom, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        side = max(bottom - top, x1 - x0, int(0.5 * ink.shape[0]))
+        crop = np.where(mask, ink[:, left:right], 0)[top:bottom, x0:x1]
         preps[(i, j)] = to_mnist(_centre(crop, side), ink_is_bright=True)
-        boxes[(i, j)] = (int(left), int(top), int(right), int(bottom))
+        boxes[(i, j)] = (int(left + x0), int(top), int(left + x1), int(bottom))
     return _choose(model, len(pieces), preps, boxes)
 
 
