@@ -116,7 +116,7 @@ def cmd_predict(args) -> int:
 def cmd_explain(args) -> int:
     from app.models.explain import explain
     from app.models.plots import save_explanation_png
-    from app.reading.numbers import read_picture
+    from app.reading.number_pictures import read_picture
     from app.reading.preprocess import load_image, to_mnist
 
     check_output(args.png, "figure")   # before any work: a device or a folder named by mistake

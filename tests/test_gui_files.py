@@ -16,7 +16,7 @@ from fixtures import DIGIT_STROKES, make_arrays
 from gui_driver import AppWindow, xdo
 from PIL import Image, ImageDraw
 
-from app.reading.numbers import read_picture
+from app.reading.number_pictures import read_picture
 
 ROOT = Path(__file__).resolve().parent.parent
 

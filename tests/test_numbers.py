@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from fixtures import run_command
 
-from app.reading.numbers import DrawingFileError, drawing_picture, load_drawing, read_picture, read_strokes
+from app.reading.number_pictures import read_picture
+from app.reading.numbers import DrawingFileError, drawing_picture, load_drawing, read_strokes
 from app.reading.predictor import Predictor
 from app.reading.strokes import Drawing, Stroke
 
@@ -102,6 +103,38 @@ def test_a_picture_of_touching_digits(model):
     assert number.text == "237" and [d.reading.digit for d in number.digits] == [2, 3, 7]
     boxes = [d.box for d in number.digits]
     assert all(a[0] < b[0] for a, b in zip(boxes, boxes[1:]))   # left to right
+
+
+def test_a_picture_of_one_digit_reads_exactly_as_predict_reads_it(model):
+    from app.reading.predictor import Predictor
+
+    picture = drawing_picture(write(UNIT[2], x=80))
+    number = read_picture(model, picture, ink_is_bright=False)
+    alone = Predictor(model).read(picture, ink_is_bright=False)
+    assert len(number.digits) == 1 and number.digits[0].reading.message == alone.message
+    assert np.allclose(number.digits[0].reading.probabilities, alone.probabilities, atol=1e-6)
+
+
+def test_area_weights_average_what_each_new_pixel_covers_by_hand():
+    from app.reading.number_pictures import _area_weights
+
+    assert np.allclose(_area_weights(4, 2), [[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]])
+    assert np.allclose(_area_weights(3, 2), [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]])
+    assert np.allclose(_area_weights(57, 20).sum(axis=1), 1)
+
+
+def test_candidates_drawn_fast_look_as_to_mnist_draws_them(model):
+    """Candidates are read from a fast copy of to_mnist: the same box, place and reading."""
+    from app.reading.number_pictures import _fast_mnist
+    from app.reading.preprocess import ink_map, to_mnist
+
+    for unit in (UNIT[2], UNIT[4], CROSSED_7):
+        ink = ink_map(drawing_picture(write(unit, x=80)), ink_is_bright=False)
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        fast, exact = _fast_mnist(crop.copy()), to_mnist(crop, ink_is_bright=True).image
+        assert np.abs(fast - exact).mean() < 0.02, np.abs(fast - exact).mean()
+        assert np.argmax(model.predict_proba(fast[None])[0]) == np.argmax(model.predict_proba(exact[None])[0])
 
 
 def test_a_drawing_file_round_trip_and_predict(model, tmp_path, capsys):

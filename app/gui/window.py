@@ -24,7 +24,8 @@ from app.gui.state_report import window_state
 from app.gui.teaching import TeachingMixin
 from app.models.model_store import DEFAULT_MODEL, list_models, load
 from app.paths import MODELS_DIR
-from app.reading.numbers import NumberReading, read_picture, read_strokes
+from app.reading.number_pictures import read_picture
+from app.reading.numbers import NumberReading, read_strokes
 from app.reading.predictor import Predictor, Reading
 from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
 from app.settings import read_settings_noting, update_settings, window_settings

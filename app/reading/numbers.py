@@ -10,7 +10,8 @@ not-a-digit output (``app/pen/negatives.py`` teaches exactly those), with what g
   a stroke that runs on into the next digit cut at its tops and bottoms. Writing order, not
   position, groups them, so digits that overlap in x still come apart; a digit's own strokes
   overlap in x, and two strokes lying over each other (an X) are one mark, not two digits.
-- Pictures: the pieces are blobs of ink, left to right, wide ones cut at the thinnest columns.
+- Pictures (``app/reading/number_pictures.py``): the pieces are blobs of ink, left to right, wide
+  ones cut at many columns where the ink is thin.
 
 A drawing of one digit is one candidate, drawn as the canvas draws it, and reads as the window
 always did.
@@ -22,20 +23,15 @@ import math
 
 import numpy as np
 from PIL import Image, ImageDraw
-from scipy import ndimage
 
 from app.errors import AppError
 from app.files import regular_file
 from app.reading.predictor import Reading, digit_outputs, judge, prepare_drawing, reject_threshold, unsure_threshold
-from app.reading.preprocess import Preprocessed, ink_map, to_mnist
+from app.reading.preprocess import Preprocessed, to_mnist
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, strokes_from_json
 
 MAX_DRAWING_BYTES = 16 << 20   # a drawing file: strokes as JSON, a long number is tens of kB
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes)
-OVERLAP = 0.5             # pieces overlapping this much of the narrower's width are one digit's
-SPECK = 0.02              # ink blobs under this share of the largest are specks, not pieces
-CUTS_PER_HEIGHT = 2.5     # candidate cuts in a wide blob: this many per its height of width
-CUT_ASPECT = 0.8          # a blob wider than this times its height may be touching digits: cut candidates
 SPLIT_PENALTY = math.log(0.9)   # each extra digit must be worth it: a tie reads as fewer digits
 # Strokes; lengths in units of the writing's height
 JOINED_WIDTH = 0.7        # a stroke wider than this may be digits written without lifting the pen
@@ -120,31 +116,6 @@ def _stacked(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray])
 def _score(output: np.ndarray) -> float:
     digits, other = digit_outputs(output)
     return math.log(float(digits.max()) * (1.0 - float(other)) + 1e-9)
-
-
-def _read_candidates(model, preps: dict[tuple[int, int], Preprocessed]) -> tuple[dict, dict]:
-    keys = [k for k, p in preps.items() if not p.empty]
-    outputs = model.predict_proba(np.stack([preps[k].image for k in keys])) if keys else np.zeros((0, 10))
-    scores = {k: -1e9 for k in preps}   # a candidate without ink can never be a digit
-    scores.update({k: _score(o) for k, o in zip(keys, outputs)})
-    return scores, dict(zip(keys, outputs))
-
-
-def _choose(model, n: int, preps: dict, boxes: dict, strokes: dict | None = None) -> NumberReading:
-    scores, outputs = _read_candidates(model, preps)
-    threshold, unsure_from = reject_threshold(model), unsure_threshold(model)
-    digits = []
-    for key in _best_path(n, scores):
-        prep = preps[key]
-        if prep.empty:
-            continue
-        # A drawing of one piece is judged exactly as the window judges a drawing (a dot is too
-        # small, a dash too wide); within a number, a 1 is narrow and a 7's bar may be wide.
-        alone = n == 1
-        reading = judge(outputs[key], prep.image, prep.relative_size if alone else 1.0, 0.0,
-                        prep.aspect if alone else 1.0, threshold, unsure_from)
-        digits.append(DigitOfNumber(reading, boxes[key], strokes[key] if strokes else ()))
-    return NumberReading(digits)
 
 
 # ---------------------------------------------------------------------------
@@ -327,94 +298,6 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
         digits.append(DigitOfNumber(reading, box, tuple(sorted(set(owners[i:j])))))
     digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right
     return NumberReading(digits)
-
-
-# ---------------------------------------------------------------------------
-# From pictures
-# ---------------------------------------------------------------------------
-
-def _merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[float, float, list]]:
-    """(left, right, members) spans, sorted by centre, with neighbours that overlap by more than
-    ``OVERLAP`` of the narrower one's width merged: one digit's blobs (a 5's bar, a broken 4)."""
-    merged: list = []
-    for lo, hi, members in sorted(spans, key=lambda t: (t[0] + t[1]) / 2):
-        if merged:
-            plo, phi, pmembers = merged[-1]
-            if min(hi, phi) - max(lo, plo) > OVERLAP * min(hi - lo, phi - plo):
-                merged[-1] = (min(lo, plo), max(hi, phi), pmembers + members)
-                continue
-        merged.append((lo, hi, members))
-    return merged
-
-
-def _blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
-    """Connected blobs of ink, as (left, right, mask of columns left..right); specks dropped; blobs
-    overlapping much in x merged. Masks cover their columns only: a long number's picture is wide."""
-    labels, count = ndimage.label(ink > 0.35, structure=np.ones((3, 3)))
-    if not count:
-        return []
-    sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
-    keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * sizes.max()]
-    slices = ndimage.find_objects(labels)
-    spans = [(slices[k - 1][1].start, slices[k - 1][1].stop, [k]) for k in keep]
-    return [(lo, hi, np.isin(labels[:, lo:hi], members)) for lo, hi, members in _merge_overlapping(spans)]
-
-
-def _cuts(ink: np.ndarray, lo: int, hi: int, mask: np.ndarray) -> list[int]:
-    """Columns where a wide blob (``mask`` of columns lo..hi) may be two touching digits: the lowest
-    points of its ink profile."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    height = rows[-1] - rows[0] + 1
-    if hi - lo <= CUT_ASPECT * height:
-        return []
-    profile = (ink[:, lo:hi] * mask).sum(axis=0)
-    margin = max(2, int(0.25 * height))
-    inner = np.arange(margin, hi - lo - margin)
-    if not len(inner):
-        return []
-    minima = [c for c in inner if profile[c] <= profile[c - 1] and profile[c] <= profile[min(c + 1, len(profile) - 1)]]
-    minima.sort(key=lambda c: profile[c])
-    chosen: list[int] = []
-    for c in minima:   # the lowest few, apart from each other
-        if all(abs(c - d) > margin for d in chosen):
-            chosen.append(c)
-        if len(chosen) >= CUTS_PER_HEIGHT * (hi - lo) / height:
-            break
-    return sorted(lo + c for c in chosen)
-
-
-def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> NumberReading:
-    """The number in a picture (2-D, 0..1 or 0..255), any width: blobs of ink, wide ones cut at
-    their thinnest columns, read by recognition."""
-    ink = ink_map(np.asarray(grey, np.float32), ink_is_bright)
-    pieces = []   # (left, right, mask of columns left..right) of each piece, left to right
-    for lo, hi, mask in _blobs(ink):
-        edges = [lo, *_cuts(ink, lo, hi, mask), hi]
-        pieces += [(a, b, mask[:, a - lo:b - lo]) for a, b in zip(edges[:-1], edges[1:])]
-    preps, boxes = {}, {}
-    for i, j in _segments(len(pieces)):
-        # The candidate's mask over its own columns only (pieces of merged blobs may overlap in x).
-        left, right = min(p[0] for p in pieces[i:j]), max(p[1] for p in pieces[i:j])
-        mask = np.zeros((ink.shape[0], right - left), bool)
-        for a, b, part in pieces[i:j]:
-            mask[:, a - left:b - left] |= part
-        rows = np.flatnonzero(mask.any(axis=1))
-        cols = np.flatnonzero(mask.any(axis=0))
-        top, bottom, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-        side = max(bottom - top, x1 - x0, int(0.5 * ink.shape[0]))
-        crop = np.where(mask, ink[:, left:right], 0)[top:bottom, x0:x1]
-        preps[(i, j)] = to_mnist(_centre(crop, side), ink_is_bright=True)
-        boxes[(i, j)] = (int(left + x0), int(top), int(left + x1), int(bottom))
-    return _choose(model, len(pieces), preps, boxes)
-
-
-def _centre(crop: np.ndarray, side: int) -> np.ndarray:
-    """``crop`` on a square of ``side`` (at least as large): the size of the ink relative to the
-    picture then says, as for a drawing, whether it is a digit or a speck."""
-    out = np.zeros((max(side, crop.shape[0]), max(side, crop.shape[1])), np.float32)
-    y, x = (out.shape[0] - crop.shape[0]) // 2, (out.shape[1] - crop.shape[1]) // 2
-    out[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
-    return out
 
 
 class DrawingFileError(AppError):
