@@ -68,6 +68,20 @@ def test_hand_made_stroke_sets(model, name, strokes, text):
     assert read_strokes(model, strokes).text == text, name
 
 
+def test_a_bar_written_after_the_next_digit_joins_the_digit_it_lies_on(model):
+    """A crossed 7's cross, written once the 2 after it is done: two strokes apart in writing order."""
+    seven, cross, two = write(CROSSED_7, UNIT[2], gap=0.9)
+    number = read_strokes(model, [seven, two, cross])
+    assert number.text == "72" and [d.strokes for d in number.digits] == [(0, 2), (1,)]
+
+
+def test_a_scribble_among_digits_is_still_said(model):
+    """Only a mark that lies over a digit and makes it a confident digit joins it."""
+    hatch = [[(0.1 + 0.2 * k, 0.9), (0.2 + 0.2 * k, 0.1)] for k in range(4)] + [[(0.0, 0.5), (1.0, 0.45)]]
+    number = read_strokes(model, write(UNIT[1], hatch, UNIT[7]))
+    assert len(number.digits) >= 3 and number.text != "17"
+
+
 def test_an_x_is_one_mark_not_two_digits(model):
     """Its two strokes each read as a 1, but two digits never lie right over each other."""
     number = read_strokes(model, write([[(0.0, 0.0), (1.0, 1.0)], [(1.0, 0.0), (0.0, 1.0)]], height=180, x=50))

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 
 from app.errors import AppError
 from app.files import regular_file
-from app.reading.predictor import Reading, digit_outputs, judge, prepare_drawing, reject_threshold, unsure_threshold
+from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, prepare_drawing, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed, to_mnist
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, strokes_from_json
 
@@ -43,6 +43,7 @@ STACKED_FREE = 0.5        # two digits side by side overlap at most this much of
 STACKED_COST = 25.0       # more costs this per unit (log): strokes over each other are one mark
 MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
 MERGE_COST = 4.0          # reading less overlapping strokes as one digit costs this per unit short (log)
+STRAY_OVER = 0.5          # a mark read as no digit lying this much over a digit may be part of it
 MEMO_SIZE = 4000          # candidates remembered between readings (at most some MB)
 FAST_SIDE = 56            # pixels: a candidate's box when drawn small to be read
 
@@ -279,25 +280,60 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     scores = _candidate_scores(model, pieces, owners, _writing_height(strokes), memo)
     spans = {key: _span(pieces[key[0]:key[1]]) for key in scores}
     path = _best_path(len(pieces), scores, lambda a, b: _stacked(spans[a], spans[b]))
-    for i, j in path:   # the chosen digits, drawn exactly as on the canvas
-        key = ("canvas", height, _memo_key(pieces[i:j]))
-        if key not in memo:
-            prep = _canvas_input(pieces[i:j], height)
-            memo[key] = None if prep.empty else (prep, model.predict_proba(prep.image[None])[0])
-    chosen = [((i, j), memo[("canvas", height, _memo_key(pieces[i:j]))]) for i, j in path]
-    chosen = [(key, found) for key, found in chosen if found is not None]
-    threshold, unsure_from, alone = reject_threshold(model), unsure_threshold(model), len(chosen) == 1
+    threshold, unsure_from = reject_threshold(model), unsure_threshold(model)
+    groups = [list(range(i, j)) for i, j in path]
+    groups = [g for g in groups if _exact(model, pieces, g, height, memo) is not None]
+    groups = _attach_strays(groups, lambda g: _exact(model, pieces, g, height, memo), pieces, threshold, unsure_from)
     digits = []
-    for (i, j), (prep, output) in chosen:
+    for group in groups:
+        prep, output = _exact(model, pieces, group, height, memo)
         # One digit is judged as the window judges a drawing (a dot is too small, a dash too wide);
         # within a number, a 1 is narrow and a 7's bar may be wide.
+        alone = len(groups) == 1
         reading = judge(output, prep.image, prep.relative_size if alone else 1.0, 0.0,
                         prep.aspect if alone else 1.0, threshold, unsure_from)
-        lo, hi = _span(pieces[i:j])
+        lo, hi = _span([pieces[k] for k in group])
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
-        digits.append(DigitOfNumber(reading, box, tuple(sorted(set(owners[i:j])))))
+        digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group}))))
     digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right
     return NumberReading(digits)
+
+
+def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dict):
+    """(input, output) of the pieces ``group`` drawn exactly as on the canvas (None without ink), remembered."""
+    key = ("canvas", height, _memo_key([pieces[k] for k in group]))
+    if key not in memo:
+        prep = _canvas_input([pieces[k] for k in group], height)
+        memo[key] = None if prep.empty else (prep, model.predict_proba(prep.image[None])[0])
+    return memo[key]
+
+
+def _attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshold: float,
+                   unsure_from: float) -> list[list[int]]:
+    """Groups read as "not a digit" that lie mostly over another group (a 5's bar or a 7's cross
+    written apart from its digit, later or as a stroke of its own) joined to it when the two read as
+    one confident digit. Anything else stays as it was: a scribble among digits is still said."""
+    def fine(output) -> bool:
+        digits, other = digit_outputs(output)
+        return float(other) < unsure_from and float(digits.max()) >= UNSURE_BELOW
+
+    changed = True
+    while changed and len(groups) > 1:
+        changed = False
+        for stray in [g for g in groups if digit_outputs(read(g)[1])[1] >= threshold]:
+            lo, hi = _span([pieces[k] for k in stray])
+            overlaps = [(min(hi[0], b[1][0]) - max(lo[0], b[0][0]), g) for g in groups if g is not stray
+                        for b in [_span([pieces[k] for k in g])]]
+            overlap, host = max(overlaps, key=lambda t: t[0])
+            if overlap < STRAY_OVER * (hi[0] - lo[0]):
+                continue
+            merged = sorted(host + stray)
+            found = read(merged)
+            if found is not None and fine(found[1]):
+                groups = [merged if g is host else g for g in groups if g is not stray]
+                changed = True
+                break
+    return groups
 
 
 class DrawingFileError(AppError):
