@@ -110,9 +110,10 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
 
 
 def _layout(ink: np.ndarray, found: list, k: int) -> tuple[list, list]:
-    """The pieces (left, right, mask of those columns, blob) and blobs (left, its ink alone, the top
-    and bottom row of its ink in each column, which columns have ink) of the blobs ``found`` (left, right, mask, cut edges),
-    in a picture shrunk k times (k x k blocks averaged)."""
+    """The pieces and blobs of the blobs ``found`` (left, right, mask, cut edges), in the picture
+    shrunk k times (k x k blocks averaged, from each blob's left edge). A piece is (left, right, mask
+    of its columns, its blob); a blob is (left, its ink alone, the top and bottom row of its ink in
+    each column, which columns have ink)."""
     pieces, blobs = [], []
     for lo, hi, mask, edges in found:
         blob = np.where(mask, ink[:, lo:hi], 0)
