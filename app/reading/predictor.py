@@ -36,19 +36,23 @@ def digit_outputs(proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return proba[..., :10] / np.maximum(1 - other, 1e-7)[..., None], other
 
 
+def _chosen(model, key: str):
+    """A value the model's validation data chose after training (``metadata["reject"][key]``), or None."""
+    reject = model.metadata.get("reject") if isinstance(getattr(model, "metadata", None), dict) else None
+    value = reject.get(key) if isinstance(reject, dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def reject_threshold(model) -> float:
     """The not-a-digit threshold this model was given after training (its validation data chose it)."""
-    reject = model.metadata.get("reject") if isinstance(getattr(model, "metadata", None), dict) else None
-    value = reject.get("threshold") if isinstance(reject, dict) else None
-    return float(value) if isinstance(value, (int, float)) and 0 < value <= 1 else DEFAULT_REJECT
+    value = _chosen(model, "threshold")
+    return value if value is not None and 0 < value <= 1 else DEFAULT_REJECT
 
 
 def unsure_threshold(model) -> float:
     """Where this model's "not sure: maybe not a digit" band starts (its reject threshold when it has none)."""
-    threshold = reject_threshold(model)
-    reject = model.metadata.get("reject") if isinstance(getattr(model, "metadata", None), dict) else None
-    value = reject.get("unsure") if isinstance(reject, dict) else None
-    return float(value) if isinstance(value, (int, float)) and 0 < value <= threshold else threshold
+    threshold, value = reject_threshold(model), _chosen(model, "unsure")
+    return value if value is not None and 0 < value <= threshold else threshold
 
 
 @dataclasses.dataclass
