@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write
+from .atomic import atomic_write, deferred_interrupts
 from .errors import ModelFileError
 from .layers import layer_from_config
 
@@ -81,6 +81,11 @@ def save_model(model, path, metadata: dict | None = None, include_optimizer: boo
     description["history"] = model.history
     description["metadata"] = model.metadata
 
+    with deferred_interrupts():   # Ctrl-C as a checkpoint is written: the checkpoint first, then the stop
+        _write(arrays, description, config_path, weights_path)
+
+
+def _write(arrays: dict, description: dict, config_path: Path, weights_path: Path) -> None:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)  # about 7 % smaller for trained float32 weights
     data = buffer.getvalue()

@@ -186,6 +186,29 @@ def test_save_load_round_trip_predicts_identically(tmp_path):
     loaded.fit(XOR_X, XOR_Y, epochs=1, batch_size=4, verbose=0)
 
 
+def test_ctrl_c_during_a_save_finishes_the_save_and_then_stops(tmp_path, monkeypatch):
+    """Ctrl-C inside np.savez left a half-written zip whose closing error replaced the interrupt: the
+    checkpoint was lost and train ended with that error. Now the save completes first."""
+    import os
+    import signal
+
+    import network.serialization as serialization
+
+    model, path = trained(tmp_path)
+    savez = np.savez_compressed
+
+    def interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)   # Ctrl-C arrives in the middle of the save
+        return savez(*args, **kwargs)
+
+    monkeypatch.setattr(serialization.np, "savez_compressed", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(tmp_path / "during-ctrl-c")
+    loaded = load_model(tmp_path / "during-ctrl-c")
+    assert loaded.predict_proba(XOR_X).tobytes() == model.predict_proba(XOR_X).tobytes()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # the handler is back
+
+
 def test_checkpoint_callback_writes_a_loadable_model(tmp_path):
     x, y = blobs()
     model = Sequential([Dense(8, "tanh", input_dim=4), Dense(3, "softmax")], seed=0)
