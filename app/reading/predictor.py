@@ -137,7 +137,7 @@ def judge(output: np.ndarray, network_input: np.ndarray, relative_size: float = 
     elif unsure_from is not None and other >= unsure_from and not reading.unsure:
         reading.unsure = True
         top = int(np.argmax(proba))
-        reading.message = f"not sure: maybe not a digit ({top} {shares[top]:.0%}, not a digit {other:.0%})"
+        reading.message = f"not sure: maybe not a digit ({top} {shares[top]:.0%})"   # the × bar shows the rest
     return reading
 
 
