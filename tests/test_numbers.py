@@ -119,6 +119,55 @@ def test_a_picture_of_touching_digits(model):
     assert all(a[0] < b[0] for a, b in zip(boxes, boxes[1:]))   # left to right
 
 
+def lean(strokes: list[Stroke], slant: float, baseline: float = 210.0) -> list[Stroke]:
+    """``strokes`` leaning right: x moves ``slant`` per unit of height above the baseline."""
+    return [Stroke(s.width, [(x + slant * (baseline - y), y) for x, y in s.points]) for s in strokes]
+
+
+@pytest.mark.parametrize("digits, gap, slant", [((7, 4), -0.2, 0.4), ((1, 4), -0.3, 0.3)])
+def test_a_picture_of_slanted_touching_digits_is_cut_along_the_slant(model, monkeypatch, digits, gap, slant):
+    from app.reading import number_pictures
+
+    picture = drawing_picture(lean(write(*(UNIT[d] for d in digits), gap=gap, brush=20), slant))
+    text = "".join(map(str, digits))
+    assert len(number_pictures._blobs(number_pictures.ink_map(picture, False))) == 1   # they touch
+    assert read_picture(model, picture, ink_is_bright=False).text == text
+    monkeypatch.setattr(number_pictures, "SLANTS", ())   # with vertical cuts alone, no
+    assert read_picture(model, picture, ink_is_bright=False).text != text
+
+
+def test_cut_lines_by_hand():
+    from app.reading.number_pictures import _Blob
+
+    # A "U": two bars joined at the bottom; the thinnest columns are the bridge's.
+    ink = np.zeros((10, 12), np.float32)
+    ink[:, 2:4] = ink[:, 8:10] = 1
+    ink[9, 2:10] = 1
+    blob = _Blob(ink, 0, 12, ink > 0, 1)
+    # Its profile is 10 10 1 1 1 1 10 10 over columns 2..9; cuts keep 2 columns from the ends and more
+    # than 2 from each other: before column 4 and before column 7 (a line's ink right of it: x >= c).
+    assert blob.cut_lines((0.0,)) == [(3.5, 0.0), (6.5, 0.0)]
+    # A line leaning right keeps more of the top row to the left: x + s (y - middle) >= c.
+    square = _Blob(np.ones((5, 5), np.float32), 0, 5, np.ones((5, 5), bool), 1)
+    right = square.right_of((2.0, 0.5))
+    assert right[0].tolist() == [False, False, False, True, True]
+    assert right[2].tolist() == [False, False, True, True, True]
+    assert right[4].tolist() == [False, True, True, True, True]
+    assert square.span((2.0, 0.5)) == (1.0, 3.0)
+    # The ink between two lines: columns alone for vertical ones, the lines' masks for slanted ones.
+    for left, right in [((0.5, 0.0), (3.5, 0.0)), ((1.0, 0.5), (3.0, -0.5)), ((0.5, 0.0), (3.0, 0.5))]:
+        x0, part = square.between(left, right)
+        inside = (square.ink * square.right_of(left) * ~square.right_of(right))
+        assert np.array_equal(part, inside[:, x0:x0 + part.shape[1]]) and not inside[:, :x0].any()
+        assert not inside[:, x0 + part.shape[1]:].any()
+    assert square.apart((1.0, 0.0), (3.0, 0.0)) and not square.apart((1.0, 0.5), (2.0, -0.5))
+    # Shrunk twice: each pixel the mean of a 2 x 2 block, blocks from the picture's own edges.
+    wide = np.zeros((4, 6), np.float32)
+    wide[:, 3:5] = 1
+    half = _Blob(wide, 3, 5, wide[:, 3:5] > 0, 2)
+    assert half.x0 == 1 and np.allclose(half.ink, [[0.5, 0.5], [0.5, 0.5]])
+
+
 def test_a_picture_of_one_digit_reads_exactly_as_predict_reads_it(model):
     from app.reading.predictor import Predictor
 

@@ -1,15 +1,21 @@
 """Reading a whole number from a picture (any width): the picture side of ``app/reading/numbers.py``.
 
-The pieces are blobs of ink, left to right; a wide blob (touching digits) is cut at many columns
-where its ink is thin, and every run of neighbouring pieces that could be one digit is a candidate.
-Hundreds of candidates are read, so they are drawn small and fast (``_fast_mnist``, from the picture
-shrunk so the writing is about ``FAST_SIDE`` high); the dynamic programme of ``numbers`` chooses the
-best reading of the whole, and the chosen digits are read again exactly (``to_mnist``), so a picture
-of one digit reads as it always did.
+The ink falls into blobs, left to right; a wide blob (touching digits) is cut along straight lines
+where its ink is thin, and the ink between any two cut lines (or blob edges) that could be one digit
+is a candidate. Hundreds of candidates are read, so they are drawn small and fast (``_fast_mnist``,
+from the picture shrunk so the writing is about ``FAST_SIDE`` high); the dynamic programme of
+``numbers`` chooses the best reading of the whole, and the chosen digits are read again exactly
+(``to_mnist``), so a picture of one digit reads as it always did.
+
+Cuts are first vertical. Where a digit of that reading is unsure, the blob is read again with
+slanted cuts near it as well: slanted writing that touches is rarely parted by a vertical line,
+and which slant parts it is left to the recognition (a slant guessed from the ink alone parts it
+no better).
 """
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from scipy import ndimage
@@ -18,13 +24,20 @@ from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_p
 from app.reading.predictor import judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import BOX, FIELD, MNIST_CENTRE, ink_map, to_mnist
 
-OVERLAP = 0.5             # pieces overlapping this much of the narrower's width are one digit's
+OVERLAP = 0.5             # blobs overlapping this much of the narrower's width are one digit's
 SPECK = 0.02              # ink blobs under this share of the largest are specks, not pieces
-CUTS_PER_HEIGHT = 6.0     # candidate cuts in a wide blob: at most this many per its height of width,
+CUT_ASPECT = 0.8          # a blob wider than this times its height may be touching digits: cut it
+CUTS_PER_HEIGHT = 6.0     # cut lines per slant: at most this many per the blob's height of width,
 CUT_SPACING = 0.1         # this far apart at least (of its height): the recognition chooses among them
-PICTURE_PIECES = 8        # a digit of a picture may span this many pieces,
-PICTURE_DIGIT_WIDTH = 1.3  # if no wider than this (of the writing's height): digits are rarely wider
-CUT_ASPECT = 0.8          # a blob wider than this times its height may be touching digits: cut candidates
+SLANTS = (-0.25, 0.25)    # slanted cut lines (x moves this much per unit of y) where a reading is unsure,
+UNSURE_CUT = 0.9          # that is where a chosen candidate's score is below this,
+SLANT_REACH = 0.1         # within this (of the writing's height) of it,
+MOST_UNSURE = 2           # for the unsurest two at most: reading more costs time and gained nothing
+UNSURE_CUT_ASPECT = 0.4   # (there cut blobs wider than this times their height too: two 1s that touch)
+SAME_CUT = 0.02           # two cut lines that part a blob's ink alike (but for this share of it) are one
+DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
+PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
+NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 
 
 def _merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[float, float, list]]:
@@ -54,108 +67,233 @@ def _blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     return [(lo, hi, np.isin(labels[:, lo:hi], members)) for lo, hi, members in _merge_overlapping(spans)]
 
 
-def _cuts(ink: np.ndarray, lo: int, hi: int, mask: np.ndarray) -> list[int]:
-    """Columns where a wide blob (``mask`` of columns lo..hi) may be two touching digits: the lowest
-    points of its ink profile."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    height = rows[-1] - rows[0] + 1
-    if hi - lo <= CUT_ASPECT * height:
-        return []
-    profile = (ink[:, lo:hi] * mask).sum(axis=0)
-    margin = max(2, int(CUT_SPACING * height))
-    inner = np.arange(margin, hi - lo - margin)
-    if not len(inner):
-        return []
-    minima = [c for c in inner if profile[c] <= profile[c - 1] and profile[c] <= profile[min(c + 1, len(profile) - 1)]]
-    minima.sort(key=lambda c: profile[c])
-    chosen: list[int] = []
-    for c in minima:   # the lowest few, apart from each other
-        if all(abs(c - d) > margin for d in chosen):
-            chosen.append(c)
-        if len(chosen) >= CUTS_PER_HEIGHT * (hi - lo) / height:
-            break
-    return sorted(lo + c for c in chosen)
+class _Blob:
+    """A blob's ink, shrunk ``k`` times (k x k blocks averaged, aligned to the picture), and its cut
+    lines. A cut line (c, s) is where x + s (y - the blob's middle row) = c, in the picture's pixels;
+    the ink right of it is what it leaves to the next digit."""
+
+    def __init__(self, ink: np.ndarray, lo: int, hi: int, mask: np.ndarray, k: int):
+        self.lo, self.hi, self.k = lo, hi, k
+        rows = np.flatnonzero(mask.any(axis=1))
+        self.top, self.bottom = int(rows[0]), int(rows[-1])
+        self.middle = (self.top + self.bottom) / 2
+        self.full = np.where(mask, ink[:, lo:hi], 0).astype(np.float32)
+        self.x0, self.ink = (lo, self.full) if k == 1 else (lo // k, self._shrunk(self.full, lo, k))
+        # Each shrunk pixel's centre, in the picture's pixels.
+        self.ys = (np.arange(self.ink.shape[0])[:, None] + 0.5) * k - 0.5
+        self.xs = (self.x0 + np.arange(self.ink.shape[1])[None, :] + 0.5) * k - 0.5
+        self._right: dict = {}
+        self._pixels = None   # the ink's pixels (rows, columns, strengths), for the cut lines
+
+    @staticmethod
+    def _shrunk(blob: np.ndarray, lo: int, k: int) -> np.ndarray:
+        left = lo - (lo // k) * k   # whole blocks from the picture's own block edges
+        h, w = -(-blob.shape[0] // k) * k, -(-(left + blob.shape[1]) // k) * k
+        padded = np.zeros((h, w), np.float32)
+        padded[:blob.shape[0], left:left + blob.shape[1]] = blob
+        return padded.reshape(h // k, k, w // k, k).mean(axis=(1, 3))
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top + 1
+
+    def right_of(self, line: tuple[float, float]) -> np.ndarray:
+        """Which of the (shrunk) ink lies right of a cut line."""
+        if line not in self._right:
+            self._right[line] = self.xs + line[1] * (self.ys - self.middle) >= line[0]
+        return self._right[line]
+
+    def between(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[int, np.ndarray]:
+        """The (shrunk) ink right of cut line ``left`` and left of ``right`` (None: the blob's edge),
+        over the columns between them only, and the first of those columns."""
+        lo, hi = self._column(left, 0), self._column(right, 1)
+        part = self.ink[:, lo:hi]
+        if left is not None and left[1]:
+            part = part * self.right_of(left)[:, lo:hi]
+        if right is not None and right[1]:
+            part = part * ~self.right_of(right)[:, lo:hi]
+        return self.x0 + lo, part
+
+    def _column(self, line: tuple[float, float] | None, side: int) -> int:
+        """The first column right of a vertical line; for a slanted one, the first (side 0) or the
+        last but one (side 1) column it crosses."""
+        if line is None:
+            return 0 if side == 0 else self.ink.shape[1]
+        if not line[1]:   # the first pixel centre at or right of it
+            return min(max(0, math.ceil((line[0] + 0.5) / self.k - 0.5) - self.x0), self.ink.shape[1])
+        return min(max(0, int(self.span(line)[side] / self.k) - self.x0 - 1 + 3 * side), self.ink.shape[1])
+
+    def span(self, line: tuple[float, float]) -> tuple[float, float]:
+        """The columns a cut line crosses within the blob's rows."""
+        reach = abs(line[1]) * (self.bottom - self.top) / 2
+        return line[0] - reach, line[0] + reach
+
+    def cut_lines(self, slants: tuple[float, ...], aspect: float = CUT_ASPECT) -> list[tuple[float, float]]:
+        """Cut lines at each slant: the lowest points of the ink's profile along that slant, at most
+        ``CUTS_PER_HEIGHT`` per height of width, ``CUT_SPACING`` apart; the thinnest first. None in
+        a blob narrower than ``aspect`` times its height."""
+        if self.hi - self.lo <= aspect * self.height:
+            return []
+        if self._pixels is None:
+            ys, xs = np.nonzero(self.full)
+            self._pixels = ys, xs, self.full[ys, xs]
+        ys, xs, weights = self._pixels
+        margin = max(2, int(CUT_SPACING * self.height))
+        lines = []
+        for slant in slants:
+            u = xs + self.lo + slant * (ys - self.middle)
+            start = int(np.floor(u.min()))
+            profile = np.bincount(np.round(u - start).astype(int), weights=weights)
+            if len(profile) <= 2 * margin:
+                continue
+            inner = profile[margin:len(profile) - margin]
+            before, after = profile[margin - 1:len(profile) - margin - 1], profile[margin + 1:len(profile) - margin + 1]
+            minima = margin + np.flatnonzero((inner <= before) & (inner <= after))
+            chosen: list[int] = []
+            for c in minima[np.argsort(profile[minima], kind="stable")].tolist():   # the lowest few, apart
+                if all(abs(c - d) > margin for d in chosen):
+                    chosen.append(c)
+                if len(chosen) >= CUTS_PER_HEIGHT * (self.hi - self.lo) / self.height:
+                    break
+            lines += [(float(profile[c]), abs(slant), start + c - 0.5, slant) for c in chosen]
+        return [(c, s) for _, _, c, s in sorted(lines)]
+
+    def distinct(self, lines: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        """``lines`` without those that part the ink as one before them does."""
+        total, kept = float(self.ink.sum()), []
+        for line in lines:
+            right = self.right_of(line)
+            if all(float(self.ink[right != self.right_of(other)].sum()) > SAME_CUT * total for other in kept):
+                kept.append(line)
+        return kept
+
+    def apart(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
+        """Cut line a lies left of b across the blob's rows, far enough apart for a digit."""
+        return all(b[0] - b[1] * (y - self.middle) - (a[0] - a[1] * (y - self.middle)) >= NARROWEST * self.height
+                   for y in (self.top, self.bottom))
+
+
+# A boundary between two digits: (blob, cut line), or (blob, None) for the left edge of a blob (the
+# last boundary is the right edge of the last blob: (number of blobs, None)).
+Boundary = tuple[int, "tuple[float, float] | None"]
+
+
+def _between(blobs: list[_Blob], a: Boundary, b: Boundary) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The ink between two boundaries cropped to its box, and that box (left, top, right, bottom) in
+    the picture; an empty crop when there is no ink."""
+    parts = [blobs[index].between(a[1] if index == a[0] else None, b[1] if index == b[0] else None)
+             for index in range(a[0], b[0] + (b[1] is not None))]
+    left = min(x0 for x0, _ in parts)
+    if len(parts) == 1:
+        canvas = parts[0][1]
+    else:   # (blobs may overlap in x)
+        canvas = np.zeros((max(p.shape[0] for _, p in parts), max(x0 + p.shape[1] for x0, p in parts) - left), np.float32)
+        for x0, part in parts:
+            view = canvas[:part.shape[0], x0 - left:x0 - left + part.shape[1]]
+            np.maximum(view, part, out=view)
+    rows, cols = np.flatnonzero(canvas.any(axis=1)), np.flatnonzero(canvas.any(axis=0))
+    if not len(rows):
+        return np.zeros((0, 0), np.float32), (0, 0, 0, 0)
+    k = blobs[0].k
+    box = (int((left + cols[0]) * k), int(rows[0] * k), int((left + cols[-1] + 1) * k), int((rows[-1] + 1) * k))
+    return canvas[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], box
+
+
+def _boundaries(blobs: list[_Blob], slanted: dict[int, list[tuple[float, float]]]) -> list[Boundary]:
+    """Every blob's left edge and its cut lines, left to right: vertical ones, and slanted ones
+    within the spans ``slanted`` gives for a blob."""
+    bounds: list[Boundary] = []
+    for index, blob in enumerate(blobs):
+        lines = blob.cut_lines((0.0,))
+        if index in slanted:
+            finer = blob.cut_lines((0.0, *SLANTS), UNSURE_CUT_ASPECT)
+            lines = blob.distinct(lines + [(c, s) for c, s in finer if any(x0 <= c <= x1 for x0, x1 in slanted[index])])
+        bounds += [(index, None)] + [(index, line) for line in sorted(lines)]
+    return bounds + [(len(blobs), None)]
+
+
+def _edge(blobs: list[_Blob], bound: Boundary, side: int) -> float:
+    """The leftmost (side 0) or rightmost (1) column of a boundary."""
+    index, line = bound
+    if line is None:
+        return blobs[index].lo if side == 0 else blobs[index - 1].hi
+    return blobs[index].span(line)[side]
+
+
+def _candidates(blobs: list[_Blob], bounds: list[Boundary], height: int) -> list[tuple[int, int]]:
+    """Pairs of boundaries whose ink between could be one digit: a whole blob, or ink of at most
+    ``DIGIT_BLOBS`` blobs no wider than ``PICTURE_DIGIT_WIDTH`` times the writing's height."""
+    keys = []
+    for i, a in enumerate(bounds[:-1]):
+        left = _edge(blobs, a, 0)
+        for j in range(i + 1, len(bounds)):
+            b = bounds[j]
+            if b[0] + (b[1] is not None) - a[0] > DIGIT_BLOBS:
+                break
+            if a[0] == b[0] and a[1] is not None and not blobs[a[0]].apart(a[1], b[1]):
+                continue
+            whole_blob = a[1] is None and b[1] is None and b[0] == a[0] + 1
+            if whole_blob or _edge(blobs, b, 1) - left <= PICTURE_DIGIT_WIDTH * height:
+                keys.append((i, j))
+    return keys
+
+
+def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores: dict) -> list[tuple[Boundary, Boundary, float]]:
+    """The best cutting of the blobs into digits with the cut lines ``_boundaries`` gives: each
+    candidate read small and fast (``scores``, by boundaries, keeps what was read already)."""
+    bounds = _boundaries(blobs, slanted)
+    keys = _candidates(blobs, bounds, height)
+    new = [(bounds[i], bounds[j]) for i, j in keys if (bounds[i], bounds[j]) not in scores]
+    crops = [_between(blobs, a, b)[0] for a, b in new]
+    inked = [k for k, crop in enumerate(crops) if crop.size]
+    outputs = model.predict_proba(np.stack([_fast_mnist(crops[k]) for k in inked])) if inked else []
+    scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
+    scores.update({new[k]: _score(output) for k, output in zip(inked, outputs)})
+    path = _best_path(len(bounds) - 1, {(i, j): scores[(bounds[i], bounds[j])] for i, j in keys})
+    return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
+
+
+def _unsure_spans(blobs: list[_Blob], reading: list, height: int) -> dict[int, list[tuple[float, float]]]:
+    """Where the reading has its unsurest digits: their blobs, and their columns widened by
+    ``SLANT_REACH``."""
+    spans: dict[int, list[tuple[float, float]]] = {}
+    unsure = sorted((score, k) for k, (_, _, score) in enumerate(reading) if score < math.log(UNSURE_CUT))
+    for _, k in unsure[:MOST_UNSURE]:   # (each costs some hundred candidates more)
+        a, b, _ = reading[k]
+        span = (_edge(blobs, a, 0) - SLANT_REACH * height, _edge(blobs, b, 1) + SLANT_REACH * height)
+        for index in range(a[0], b[0] + (b[1] is not None)):
+            spans.setdefault(index, []).append(span)
+    return spans
 
 
 def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> NumberReading:
-    """The number in a picture (2-D, 0..1 or 0..255), any width: blobs of ink, wide ones cut at
-    many columns where the ink is thin, every run of pieces that could be a digit read (drawn small
-    and fast), the best reading of the whole chosen, and its digits read again exactly."""
+    """The number in a picture (2-D, 0..1 or 0..255), any width: blobs of ink, wide ones cut where
+    the ink is thin, every stretch of ink between two cuts that could be a digit read (drawn small
+    and fast), the best reading of the whole chosen (again with slanted cuts where a digit of it is
+    unsure), and its digits read again exactly."""
     ink = ink_map(np.asarray(grey, np.float32), ink_is_bright)
-    found = [(lo, hi, mask, [lo, *_cuts(ink, lo, hi, mask), hi]) for lo, hi, mask in _blobs(ink)]
     rows = np.flatnonzero((ink > 0.35).any(axis=1))
     height = rows[-1] - rows[0] + 1 if len(rows) else 1
+    found = _blobs(ink)
     # Candidates are read from the picture shrunk so the writing is about FAST_SIDE high (the
     # network sees 20 pixels of it); the chosen ones again from the picture itself.
-    pieces, blobs = _layout(ink, found, 1)
     shrink = max(1, int(height // FAST_SIDE))
-    small = _layout(ink, found, shrink) if shrink > 1 else (pieces, blobs)
-    crops = {key: _candidate_crop(small[0][key[0]:key[1]], small[1]) for key in _picture_segments(pieces, height)}
-    keys = [key for key, (crop, _) in crops.items() if crop.size]
-    outputs = model.predict_proba(np.stack([_fast_mnist(crops[k][0]) for k in keys])) if keys else []
-    scores = {key: -1e9 for key in crops}   # a candidate without ink can never be a digit
-    scores.update({key: _score(o) for key, o in zip(keys, outputs)})
-    path = [key for key in _best_path(len(pieces), scores) if crops[key][0].size]
-    crops = {key: _candidate_crop(pieces[key[0]:key[1]], blobs) for key in path}
+    blobs, scores = [_Blob(ink, lo, hi, mask, shrink) for lo, hi, mask in found], {}
+    reading = _best_reading(model, blobs, height, {}, scores)
+    unsure = _unsure_spans(blobs, reading, height)
+    if unsure:
+        reading = _best_reading(model, blobs, height, unsure, scores)
+    exact_blobs = blobs if shrink == 1 else [_Blob(ink, lo, hi, mask, 1) for lo, hi, mask in found]
+    crops = [crop for crop in (_between(exact_blobs, a, b) for a, b, _ in reading) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
-    preps = [to_mnist(_centre(crops[key][0], max(*crops[key][0].shape, int(0.5 * ink.shape[0]))), ink_is_bright=True)
-             for key in path]
-    exact = model.predict_proba(np.stack([p.image for p in preps])) if path else []
-    threshold, unsure_from, alone = reject_threshold(model), unsure_threshold(model), len(pieces) == 1
+    preps = [to_mnist(_centre(crop, max(*crop.shape, int(0.5 * ink.shape[0]))), ink_is_bright=True) for crop, _ in crops]
+    exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
+    threshold, unsure_from, alone = reject_threshold(model), unsure_threshold(model), len(preps) == 1 and len(found) == 1
     # ...and judged as the window judges a drawing when alone (a dot is too small, a dash too wide);
     # within a number, a 1 is narrow and a 7's bar may be wide.
     return NumberReading([DigitOfNumber(judge(output, prep.image, prep.relative_size if alone else 1.0, 0.0,
-                                              prep.aspect if alone else 1.0, threshold, unsure_from), crops[key][1])
-                          for key, prep, output in zip(path, preps, exact)])
-
-
-def _layout(ink: np.ndarray, found: list, k: int) -> tuple[list, list]:
-    """The pieces and blobs of the blobs ``found`` (left, right, mask, cut edges), in the picture
-    shrunk k times (k x k blocks averaged, from each blob's left edge). A piece is (left, right, mask
-    of its columns, its blob); a blob is (left, its ink alone, the top and bottom row of its ink in
-    each column, which columns have ink)."""
-    pieces, blobs = [], []
-    for lo, hi, mask, edges in found:
-        blob = np.where(mask, ink[:, lo:hi], 0)
-        if k > 1:   # whole blocks from column lo, rows from 0; the picture's last part block padded
-            h, w = -(-blob.shape[0] // k) * k, -(-blob.shape[1] // k) * k
-            padded = np.zeros((h, w), np.float32)
-            padded[:blob.shape[0], :blob.shape[1]] = blob
-            blob = padded.reshape(h // k, k, w // k, k).mean(axis=(1, 3))
-        inked = blob > 0
-        rows = np.arange(len(blob))[:, None]
-        cuts = [lo // k + -(-(e - lo) // k) for e in edges]
-        pieces += [(a, b, inked[:, a - lo // k:b - lo // k], len(blobs)) for a, b in zip(cuts[:-1], cuts[1:])]
-        blobs.append((lo // k, blob, np.where(inked, rows, len(blob)).min(axis=0), np.where(inked, rows, -1).max(axis=0),
-                      inked.any(axis=0)))
-    return pieces, blobs
-
-
-def _candidate_crop(pieces: list, blobs: list) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """The ink of ``pieces`` (neighbours, each (left, right, mask of its columns, blob)) cropped to its
-    box, and that box (left, top, right, bottom) in the picture; an empty crop when there is no ink."""
-    left, right = min(p[0] for p in pieces), max(p[1] for p in pieces)
-    if right <= left:   # (a sliver of a piece, shrunk to nothing)
-        return np.zeros((0, 0), np.float32), (left, 0, left, 0)
-    if all(p[3] == pieces[0][3] for p in pieces):   # columns of one blob (most candidates): a slice of it
-        lo, blob_ink, tops, bottoms, inked = blobs[pieces[0][3]]
-        cols = np.flatnonzero(inked[left - lo:right - lo])
-        if not len(cols):
-            return np.zeros((0, 0), np.float32), (left, 0, left, 0)
-        x0, x1 = left - lo + cols[0], left - lo + cols[-1] + 1
-        top, bottom = int(tops[x0:x1].min()), int(bottoms[x0:x1].max()) + 1
-        return blob_ink[top:bottom, x0:x1], (int(lo + x0), top, int(lo + x1), bottom)
-    height = max(len(blob[1]) for blob in blobs)
-    mask, crop = np.zeros((height, right - left), bool), np.zeros((height, right - left), np.float32)
-    for a, b, part, blob in pieces:   # (blobs may overlap in x)
-        mask[:len(part), a - left:b - left] |= part
-        lo, blob_ink = blobs[blob][:2]
-        np.maximum(crop[:len(part), a - left:b - left], blob_ink[:, a - lo:b - lo], out=crop[:len(part), a - left:b - left])
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if not len(rows):
-        return np.zeros((0, 0), np.float32), (left, 0, left, 0)
-    top, bottom, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    return crop[top:bottom, x0:x1], (int(left + x0), int(top), int(left + x1), int(bottom))
+                                              prep.aspect if alone else 1.0, threshold, unsure_from), box)
+                          for (_, box), prep, output in zip(crops, preps, exact)])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -187,14 +325,6 @@ def _fast_mnist(crop: np.ndarray) -> np.ndarray:
     return field
 
 
-def _picture_segments(pieces: list, height: int) -> list[tuple[int, int]]:
-    """Runs of up to ``PICTURE_PIECES`` neighbouring pieces that could be one digit: one piece, or no
-    wider than ``PICTURE_DIGIT_WIDTH`` times the writing's height."""
-    n = len(pieces)
-    return [(i, j) for i in range(n) for j in range(i + 1, min(n, i + PICTURE_PIECES) + 1)
-            if j - i == 1 or pieces[j - 1][1] - pieces[i][0] <= PICTURE_DIGIT_WIDTH * height]
-
-
 def _centre(crop: np.ndarray, side: int) -> np.ndarray:
     """``crop`` on a square of ``side`` (at least as large): the size of the ink relative to the
     picture then says, as for a drawing, whether it is a digit or a speck."""
@@ -202,5 +332,3 @@ def _centre(crop: np.ndarray, side: int) -> np.ndarray:
     y, x = (out.shape[0] - crop.shape[0]) // 2, (out.shape[1] - crop.shape[1]) // 2
     out[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
     return out
-
-

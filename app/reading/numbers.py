@@ -10,8 +10,8 @@ not-a-digit output (``app/pen/negatives.py`` teaches exactly those), with what g
   a stroke that runs on into the next digit cut at its tops and bottoms. Writing order, not
   position, groups them, so digits that overlap in x still come apart; a digit's own strokes
   overlap in x, and two strokes lying over each other (an X) are one mark, not two digits.
-- Pictures (``app/reading/number_pictures.py``): the pieces are blobs of ink, left to right, wide
-  ones cut at many columns where the ink is thin.
+- Pictures (``app/reading/number_pictures.py``): blobs of ink, left to right, wide ones cut along
+  straight lines where the ink is thin; a candidate is the ink between two cuts.
 
 A drawing of one digit is one candidate, drawn as the canvas draws it, and reads as the window
 always did.
@@ -88,14 +88,18 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> li
     # of the state so that what lies between two neighbours can be counted).
     best: dict[tuple[int, int], float] = {}
     back: dict[tuple[int, int], tuple[int, int] | None] = {}
+    ending: dict[int, list[tuple[int, int]]] = {}   # the runs scored so far, by the piece they end at
     for i, j in sorted(scores, key=lambda k: (k[1], k[0])):
+        ending.setdefault(j, [])
         if i == 0:
             best[(i, j)], back[(i, j)] = scores[(i, j)], None
+            ending[j].append((i, j))
             continue
-        options = [(best[h] + (between(h, (i, j)) if between else 0.0), h) for h in best if h[1] == i]
+        options = [(best[h] + (between(h, (i, j)) if between else 0.0), h) for h in ending.get(i, ())]
         if options:
             value, previous = max(options)
             best[(i, j)], back[(i, j)] = value + scores[(i, j)] + SPLIT_PENALTY, previous
+            ending[j].append((i, j))
     ends = [key for key in best if key[1] == n]
     path: list[tuple[int, int]] = []
     key = max(ends, key=best.__getitem__) if ends else None
