@@ -20,8 +20,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _score
-from app.reading.predictor import judge, reject_threshold, unsure_threshold
+from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _score, judge_digit
 from app.reading.preprocess import BOX, FIELD, MNIST_CENTRE, ink_map, to_mnist
 
 OVERLAP = 0.5             # blobs overlapping this much of the narrower's width are one digit's
@@ -288,11 +287,9 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
     preps = [to_mnist(_centre(crop, max(*crop.shape, int(0.5 * ink.shape[0]))), ink_is_bright=True) for crop, _ in crops]
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
-    threshold, unsure_from, alone = reject_threshold(model), unsure_threshold(model), len(preps) == 1 and len(found) == 1
-    # ...and judged as the window judges a drawing when alone (a dot is too small, a dash too wide);
-    # within a number, a 1 is narrow and a 7's bar may be wide.
-    return NumberReading([DigitOfNumber(judge(output, prep.image, prep.relative_size if alone else 1.0, 0.0,
-                                              prep.aspect if alone else 1.0, threshold, unsure_from), box)
+    # ...and judged as the window judges a drawing when alone.
+    alone = len(preps) == 1 and len(found) == 1
+    return NumberReading([DigitOfNumber(judge_digit(model, prep, output, alone), box)
                           for (_, box), prep, output in zip(crops, preps, exact)])
 
 

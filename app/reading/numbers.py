@@ -45,7 +45,9 @@ MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much 
 MERGE_COST = 4.0          # reading less overlapping strokes as one digit costs this per unit short (log)
 STRAY_OVER = 0.5          # a mark read as no digit lying this much over a digit may be part of it
 MEMO_SIZE = 4000          # candidates remembered between readings (at most some MB)
-FAST_SIDE = 56            # pixels: a candidate's box when drawn small to be read
+FAST_SIDE = 56            # pixels: a picture's writing, shrunk to read its candidates
+STROKES_FAST_SIDE = 112   # pixels: a stroke candidate's box when drawn small to be read (at 56 the
+                          # network saw it too coarsely: 4s of two strokes read as "not a digit")
 
 
 @dataclasses.dataclass
@@ -116,6 +118,14 @@ def _stacked(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray])
     overlap = min(a[1][0], b[1][0]) - max(a[0][0], b[0][0])
     wider = max(a[1][0] - a[0][0], b[1][0] - b[0][0], 1e-6)
     return -STACKED_COST * max(0.0, overlap / wider - STACKED_FREE)
+
+
+def judge_digit(model, prep: Preprocessed, output: np.ndarray, alone: bool) -> Reading:
+    """A digit of a drawing or picture judged with the model's thresholds: alone, as the window judges
+    a drawing (a dot is too small, a dash too wide); within a number, a 1 is narrow and a 7's bar may be
+    wide, so size and shape tell nothing there."""
+    return judge(output, prep.image, prep.relative_size if alone else 1.0, 0.0, prep.aspect if alone else 1.0,
+                 reject_threshold(model), unsure_threshold(model))
 
 
 def _score(output: np.ndarray) -> float:
@@ -192,11 +202,11 @@ def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height:
 
 
 def _fast_input(group: list[Stroke]) -> Preprocessed:
-    """A candidate's network input, drawn small: the group's box scaled to ``FAST_SIDE`` pixels, pen
-    width scaled alike, so ``to_mnist``'s box filter sees about what it sees of the canvas drawing
-    (the chosen digits are drawn again exactly, for the answer)."""
+    """A candidate's network input, drawn small: the group's box scaled to ``STROKES_FAST_SIDE``
+    pixels, pen width scaled alike, so ``to_mnist``'s box filter sees about what it sees of the
+    canvas drawing (the chosen digits are drawn again exactly, for the answer)."""
     lo, hi = _span(group)
-    scale = FAST_SIDE / max(float((hi - lo).max()), 1e-6)
+    scale = STROKES_FAST_SIDE / max(float((hi - lo).max()), 1e-6)
     size = np.ceil((hi - lo) * scale).astype(int) + 1
     image = Image.new("L", (int(size[0]), int(size[1])), 0)
     draw = ImageDraw.Draw(image)
@@ -284,18 +294,14 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     scores = _candidate_scores(model, pieces, owners, _writing_height(strokes), memo)
     spans = {key: _span(pieces[key[0]:key[1]]) for key in scores}
     path = _best_path(len(pieces), scores, lambda a, b: _stacked(spans[a], spans[b]))
-    threshold, unsure_from = reject_threshold(model), unsure_threshold(model)
+    threshold, unsure_from = reject_threshold(model), unsure_threshold(model)   # (for the strays)
     groups = [list(range(i, j)) for i, j in path]
     groups = [g for g in groups if _exact(model, pieces, g, height, memo) is not None]
     groups = _attach_strays(groups, lambda g: _exact(model, pieces, g, height, memo), pieces, threshold, unsure_from)
     digits = []
     for group in groups:
         prep, output = _exact(model, pieces, group, height, memo)
-        # One digit is judged as the window judges a drawing (a dot is too small, a dash too wide);
-        # within a number, a 1 is narrow and a 7's bar may be wide.
-        alone = len(groups) == 1
-        reading = judge(output, prep.image, prep.relative_size if alone else 1.0, 0.0,
-                        prep.aspect if alone else 1.0, threshold, unsure_from)
+        reading = judge_digit(model, prep, output, alone=len(groups) == 1)
         lo, hi = _span([pieces[k] for k in group])
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
         digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group}))))
