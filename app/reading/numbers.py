@@ -32,7 +32,7 @@ from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, strokes_from_json
 
 MAX_DRAWING_BYTES = 16 << 20   # a drawing file: strokes as JSON, a long number is tens of kB
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes)
-SPLIT_PENALTY = math.log(0.9)   # each extra digit must be worth it: a tie reads as fewer digits
+SPLIT_PENALTY = math.log(0.97)   # each extra digit must be worth it: a tie reads as fewer digits
 # Strokes; lengths in units of the writing's height
 JOINED_WIDTH = 0.7        # a stroke wider than this may be digits written without lifting the pen
 JOINED_TURNS = 3          # or one that turns up or down this often (narrow digits joined, a "111")
