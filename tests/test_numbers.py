@@ -136,6 +136,28 @@ def test_a_picture_of_slanted_touching_digits_is_cut_along_the_slant(model, monk
     assert read_picture(model, picture, ink_is_bright=False).text != text
 
 
+def test_a_long_scribble_costs_work_in_proportion_to_its_length(model, monkeypatch):
+    """A zigzag thousands of pixels long is one blob with thousands of cut lines: each boundary looks
+    at a bounded number after it, and a blob wider than any digit is not read again with slants
+    (comparing every slanted line with every other took a minute)."""
+    from PIL import Image, ImageDraw
+
+    from app.reading import number_pictures
+
+    rows, slanted, read = [0], [], model.predict_proba
+    monkeypatch.setattr(model, "predict_proba", lambda x: (rows.__setitem__(0, rows[0] + len(x)), read(x))[1])
+    best = number_pictures._best_reading
+    monkeypatch.setattr(number_pictures, "_best_reading", lambda m, b, h, s, sc: (slanted.append(s), best(m, b, h, s, sc))[1])
+    work = []
+    for width in (1000, 3000):
+        image = Image.new("L", (width, 60), 255)
+        ImageDraw.Draw(image).line([(x, 5 if (x // 7) % 2 else 55) for x in range(0, width, 7)], fill=0, width=3)
+        rows[0] = 0
+        assert read_picture(model, np.asarray(image, np.float32) / 255).status == "not a digit"
+        work.append(rows[0])
+    assert work[1] <= 3.5 * work[0] and not any(slanted)
+
+
 def test_cut_lines_by_hand():
     from app.reading.number_pictures import _Blob
 

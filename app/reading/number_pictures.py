@@ -36,6 +36,7 @@ UNSURE_CUT_ASPECT = 0.4   # (there cut blobs wider than this times their height 
 SAME_CUT = 0.02           # two cut lines that part a blob's ink alike (but for this share of it) are one
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
+MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 
 
@@ -204,9 +205,10 @@ def _boundaries(blobs: list[_Blob], slanted: dict[int, list[tuple[float, float]]
     bounds: list[Boundary] = []
     for index, blob in enumerate(blobs):
         lines = blob.cut_lines((0.0,))
-        if index in slanted:
-            finer = blob.cut_lines((0.0, *SLANTS), UNSURE_CUT_ASPECT)
-            lines = blob.distinct(lines + [(c, s) for c, s in finer if any(x0 <= c <= x1 for x0, x1 in slanted[index])])
+        if index in slanted:   # (only the lines near an unsure digit are compared: a wide blob has many)
+            near = [(c, s) for c, s in lines + blob.cut_lines((0.0, *SLANTS), UNSURE_CUT_ASPECT)
+                    if any(x0 <= c <= x1 for x0, x1 in slanted[index])]
+            lines = [line for line in lines if line not in near] + blob.distinct(near)
         bounds += [(index, None)] + [(index, line) for line in sorted(lines)]
     return bounds + [(len(blobs), None)]
 
@@ -222,17 +224,18 @@ def _edge(blobs: list[_Blob], bound: Boundary, side: int) -> float:
 def _candidates(blobs: list[_Blob], bounds: list[Boundary], height: int) -> list[tuple[int, int]]:
     """Pairs of boundaries whose ink between could be one digit: a whole blob, or ink of at most
     ``DIGIT_BLOBS`` blobs no wider than ``PICTURE_DIGIT_WIDTH`` times the writing's height."""
-    keys = []
+    starts = [i for i, (_, line) in enumerate(bounds) if line is None]
+    whole = dict(zip(starts[:-1], starts[1:]))   # a blob's left edge -> the next blob's
+    keys = list(whole.items())                   # a whole blob is a candidate, however wide
     for i, a in enumerate(bounds[:-1]):
         left = _edge(blobs, a, 0)
-        for j in range(i + 1, len(bounds)):
+        for j in range(i + 1, min(len(bounds), i + 1 + MAX_FOLLOWING)):
             b = bounds[j]
             if b[0] + (b[1] is not None) - a[0] > DIGIT_BLOBS:
                 break
-            if a[0] == b[0] and a[1] is not None and not blobs[a[0]].apart(a[1], b[1]):
+            if j == whole.get(i) or (a[0] == b[0] and a[1] is not None and not blobs[a[0]].apart(a[1], b[1])):
                 continue
-            whole_blob = a[1] is None and b[1] is None and b[0] == a[0] + 1
-            if whole_blob or _edge(blobs, b, 1) - left <= PICTURE_DIGIT_WIDTH * height:
+            if _edge(blobs, b, 1) - left <= PICTURE_DIGIT_WIDTH * height:
                 keys.append((i, j))
     return keys
 
@@ -256,7 +259,9 @@ def _unsure_spans(blobs: list[_Blob], reading: list, height: int) -> dict[int, l
     """Where the reading has its unsurest digits: their blobs, and their columns widened by
     ``SLANT_REACH``."""
     spans: dict[int, list[tuple[float, float]]] = {}
-    unsure = sorted((score, k) for k, (_, _, score) in enumerate(reading) if score < math.log(UNSURE_CUT))
+    unsure = sorted((score, k) for k, (a, b, score) in enumerate(reading) if score < math.log(UNSURE_CUT)
+                    # (a blob wider than any digit, read whole, is no digit to part: a long scribble)
+                    and _edge(blobs, b, 1) - _edge(blobs, a, 0) <= PICTURE_DIGIT_WIDTH * height)
     for _, k in unsure[:MOST_UNSURE]:   # (each costs some hundred candidates more)
         a, b, _ = reading[k]
         span = (_edge(blobs, a, 0) - SLANT_REACH * height, _edge(blobs, b, 1) + SLANT_REACH * height)
