@@ -298,6 +298,9 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
                           for (_, box), prep, output in zip(crops, preps, exact)])
 
 
+_INDEX = np.arange(BOX + 1, dtype=np.float32)   # pixel positions, for centres of mass
+
+
 @functools.lru_cache(maxsize=1024)
 def _area_weights(size: int, new: int) -> np.ndarray:
     """(new, size): each new pixel the exact average of the old pixels it covers (a box filter)."""
@@ -311,19 +314,20 @@ def _fast_mnist(crop: np.ndarray) -> np.ndarray:
     """``to_mnist`` of an ink crop, approximately and fast (a number's picture has hundreds of
     candidates): the longer side to 20 pixels by an area average, placed in 28x28 with its centre of
     mass at (14, 14). The chosen digits are read again with ``to_mnist`` itself."""
-    crop = crop / max(float(crop.max()), 1e-6)   # (faint ink was dropped from the whole picture)
     h, w = crop.shape
     scale = BOX / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     small = _area_weights(h, nh) @ crop @ _area_weights(w, nw).T
-    total = max(float(small.sum()), 1e-6)
-    cy = float(small.sum(axis=1) @ np.arange(nh)) / total
-    cx = float(small.sum(axis=0) @ np.arange(nw)) / total
+    small *= 1 / max(float(crop.max()), 1e-6)   # its strongest ink 1 (faint ink was dropped from the picture)
+    rows = small.sum(axis=1)
+    total = max(float(rows.sum()), 1e-6)
+    cy = float(rows @ _INDEX[:nh]) / total
+    cx = float(small.sum(axis=0) @ _INDEX[:nw]) / total
     # Where to_mnist would put it: centred, then moved by whole pixels, never off the field.
     y0 = min(max((FIELD - nh) // 2 + round(MNIST_CENTRE - cy - (FIELD - nh) // 2), 0), FIELD - nh)
     x0 = min(max((FIELD - nw) // 2 + round(MNIST_CENTRE - cx - (FIELD - nw) // 2), 0), FIELD - nw)
     field = np.zeros((FIELD, FIELD), np.float32)
-    field[y0:y0 + nh, x0:x0 + nw] = np.minimum(small, 1)
+    np.minimum(small, 1, out=field[y0:y0 + nh, x0:x0 + nw])
     return field
 
 
