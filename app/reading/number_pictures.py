@@ -84,6 +84,9 @@ class _Blob:
         self.xs = (self.x0 + np.arange(self.ink.shape[1])[None, :] + 0.5) * k - 0.5
         self._right: dict = {}
         self._pixels = None   # the ink's pixels (rows, columns, strengths), for the cut lines
+        inked, rows = self.ink > 0, np.arange(self.ink.shape[0])[:, None]
+        self._columns = (inked.any(axis=0), np.where(inked, rows, self.ink.shape[0]).min(axis=0),
+                         np.where(inked, rows, -1).max(axis=0))   # which columns have ink, from row, to row
 
     @staticmethod
     def _shrunk(blob: np.ndarray, lo: int, k: int) -> np.ndarray:
@@ -113,6 +116,26 @@ class _Blob:
         if right is not None and right[1]:
             part = part * ~self.right_of(right)[:, lo:hi]
         return self.x0 + lo, part
+
+    def cropped(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
+        """The ink between two cut lines (None: the blob's edge) cropped to its box, the box's first
+        column and row (of the shrunk picture); an empty crop when there is no ink."""
+        x, part = self.between(left, right)
+        if (left is None or not left[1]) and (right is None or not right[1]):
+            # Whole columns (most candidates): where each column's ink starts and ends is known.
+            inked, tops, bottoms = self._columns
+            lo = x - self.x0
+            cols = np.flatnonzero(inked[lo:lo + part.shape[1]])
+            if not len(cols):
+                return np.zeros((0, 0), np.float32), x, 0
+            c0, c1 = int(cols[0]), int(cols[-1]) + 1
+            top, bottom = int(tops[lo + c0:lo + c1].min()), int(bottoms[lo + c0:lo + c1].max()) + 1
+        else:
+            rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
+            if not len(rows):
+                return np.zeros((0, 0), np.float32), x, 0
+            top, bottom, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        return part[top:bottom, c0:c1], x + c0, top
 
     def _column(self, line: tuple[float, float] | None, side: int) -> int:
         """The first column right of a vertical line; for a slanted one, the first (side 0) or the
@@ -181,20 +204,22 @@ Boundary = tuple[int, "tuple[float, float] | None"]
 def _between(blobs: list[_Blob], a: Boundary, b: Boundary) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The ink between two boundaries cropped to its box, and that box (left, top, right, bottom) in
     the picture; an empty crop when there is no ink."""
+    k, last = blobs[0].k, b[0] + (b[1] is not None)
+    if last == a[0] + 1:   # within one blob (most candidates)
+        crop, x, top = blobs[a[0]].cropped(a[1], b[1] if b[0] == a[0] else None)
+        if not crop.size:
+            return crop, (0, 0, 0, 0)
+        return crop, (x * k, top * k, (x + crop.shape[1]) * k, (top + crop.shape[0]) * k)
     parts = [blobs[index].between(a[1] if index == a[0] else None, b[1] if index == b[0] else None)
-             for index in range(a[0], b[0] + (b[1] is not None))]
+             for index in range(a[0], last)]
     left = min(x0 for x0, _ in parts)
-    if len(parts) == 1:
-        canvas = parts[0][1]
-    else:   # (blobs may overlap in x)
-        canvas = np.zeros((max(p.shape[0] for _, p in parts), max(x0 + p.shape[1] for x0, p in parts) - left), np.float32)
-        for x0, part in parts:
-            view = canvas[:part.shape[0], x0 - left:x0 - left + part.shape[1]]
-            np.maximum(view, part, out=view)
+    canvas = np.zeros((max(p.shape[0] for _, p in parts), max(x0 + p.shape[1] for x0, p in parts) - left), np.float32)
+    for x0, part in parts:   # (blobs may overlap in x)
+        view = canvas[:part.shape[0], x0 - left:x0 - left + part.shape[1]]
+        np.maximum(view, part, out=view)
     rows, cols = np.flatnonzero(canvas.any(axis=1)), np.flatnonzero(canvas.any(axis=0))
     if not len(rows):
         return np.zeros((0, 0), np.float32), (0, 0, 0, 0)
-    k = blobs[0].k
     box = (int((left + cols[0]) * k), int(rows[0] * k), int((left + cols[-1] + 1) * k), int((rows[-1] + 1) * k))
     return canvas[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], box
 
