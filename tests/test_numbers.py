@@ -158,6 +158,20 @@ def test_a_long_scribble_costs_work_in_proportion_to_its_length(model, monkeypat
     assert work[1] <= 3.5 * work[0] and not any(slanted)
 
 
+@pytest.mark.parametrize("shape, box, status, digits", [
+    ("a dash", (80, 131, 320, 149), "not a digit", 1),        # its square bits read as 1s: 41 of them
+    ("a short dash", (150, 131, 250, 149), "not a digit", 1),
+    ("a dot", (190, 130, 210, 150), None, 1),                  # it was cut into "10"
+])
+def test_bits_no_wider_than_the_pen_are_no_digits(model, shape, box, status, digits):
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (400, 280), 255)
+    (ImageDraw.Draw(image).rectangle if "dash" in shape else ImageDraw.Draw(image).ellipse)(box, fill=0)
+    number = read_picture(model, np.asarray(image, np.float32) / 255)
+    assert len(number.digits) == digits and (status is None or number.status == status)
+
+
 def test_cut_lines_by_hand():
     from app.reading.number_pictures import _Blob
 

@@ -34,6 +34,7 @@ SLANT_REACH = 0.1         # within this (of the writing's height) of it,
 MOST_UNSURE = 2           # for the unsurest two at most: reading more costs time and gained nothing
 UNSURE_CUT_ASPECT = 0.4   # (there cut blobs wider than this times their height too: two 1s that touch)
 SAME_CUT = 0.02           # two cut lines that part a blob's ink alike (but for this share of it) are one
+SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths long to be a digit
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
@@ -265,6 +266,16 @@ def _candidates(blobs: list[_Blob], bounds: list[Boundary], height: int) -> list
     return keys
 
 
+def _stroke_width(blobs: list[_Blob]) -> float:
+    """The pen's width (pixels of the shrunk picture): for strokes, twice their area over their outline."""
+    area = outline = 0
+    for blob in blobs:
+        solid = blob.ink > 0.5
+        area += int(solid.sum())
+        outline += int((solid & ~ndimage.binary_erosion(solid)).sum())
+    return 2 * area / max(outline, 1)
+
+
 def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores: dict) -> list[tuple[Boundary, Boundary, float]]:
     """The best cutting of the blobs into digits with the cut lines ``_boundaries`` gives: each
     candidate read small and fast (``scores``, by boundaries, keeps what was read already)."""
@@ -272,7 +283,11 @@ def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores:
     keys = _candidates(blobs, bounds, height)
     new = [(bounds[i], bounds[j]) for i, j in keys if (bounds[i], bounds[j]) not in scores]
     crops = [_between(blobs, a, b)[0] for a, b in new]
-    inked = [k for k, crop in enumerate(crops) if crop.size]
+    # A cut-off piece hardly larger than the pen is wide is a fragment, never a digit: a square bit
+    # of a dash reads as a 1 (a blob whole is always read: a dot, a dash are said so).
+    smallest = SMALLEST_PIECE * _stroke_width(blobs)
+    inked = [k for k, crop in enumerate(crops)
+             if crop.size and (max(crop.shape) >= smallest or (new[k][0][1] is None and new[k][1] == (new[k][0][0] + 1, None)))]
     outputs = model.predict_proba(np.stack([_fast_mnist(crops[k]) for k in inked])) if inked else []
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
     scores.update({new[k]: _score(output) for k, output in zip(inked, outputs)})
