@@ -147,7 +147,7 @@ def test_a_long_scribble_costs_work_in_proportion_to_its_length(model, monkeypat
     rows, slanted, read = [0], [], model.predict_proba
     monkeypatch.setattr(model, "predict_proba", lambda x: (rows.__setitem__(0, rows[0] + len(x)), read(x))[1])
     best = number_pictures._best_reading
-    monkeypatch.setattr(number_pictures, "_best_reading", lambda m, b, h, s, sc: (slanted.append(s), best(m, b, h, s, sc))[1])
+    monkeypatch.setattr(number_pictures, "_best_reading", lambda *args: (slanted.append(args[3]), best(*args))[1])
     work = []
     for width in (1000, 3000):
         image = Image.new("L", (width, 60), 255)

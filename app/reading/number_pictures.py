@@ -239,6 +239,11 @@ def _boundaries(blobs: list[_Blob], slanted: dict[int, list[tuple[float, float]]
     return bounds + [(len(blobs), None)]
 
 
+def _whole(a: Boundary, b: Boundary) -> bool:
+    """The two boundaries are one blob's edges: the blob whole."""
+    return a[1] is None and b == (a[0] + 1, None)
+
+
 def _edge(blobs: list[_Blob], bound: Boundary, side: int) -> float:
     """The leftmost (side 0) or rightmost (1) column of a boundary."""
     index, line = bound
@@ -276,18 +281,16 @@ def _stroke_width(blobs: list[_Blob]) -> float:
     return 2 * area / max(outline, 1)
 
 
-def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores: dict) -> list[tuple[Boundary, Boundary, float]]:
+def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores: dict,
+                  smallest: float) -> list[tuple[Boundary, Boundary, float]]:
     """The best cutting of the blobs into digits with the cut lines ``_boundaries`` gives: each
-    candidate read small and fast (``scores``, by boundaries, keeps what was read already)."""
+    candidate read small and fast (``scores``, by boundaries, keeps what was read already). A piece
+    cut off a blob shorter than ``smallest`` is no digit."""
     bounds = _boundaries(blobs, slanted)
     keys = _candidates(blobs, bounds, height)
     new = [(bounds[i], bounds[j]) for i, j in keys if (bounds[i], bounds[j]) not in scores]
     crops = [_between(blobs, a, b)[0] for a, b in new]
-    # A cut-off piece hardly larger than the pen is wide is a fragment, never a digit: a square bit
-    # of a dash reads as a 1 (a blob whole is always read: a dot, a dash are said so).
-    smallest = SMALLEST_PIECE * _stroke_width(blobs)
-    inked = [k for k, crop in enumerate(crops)
-             if crop.size and (max(crop.shape) >= smallest or (new[k][0][1] is None and new[k][1] == (new[k][0][0] + 1, None)))]
+    inked = [k for k, crop in enumerate(crops) if crop.size and (max(crop.shape) >= smallest or _whole(*new[k]))]
     outputs = model.predict_proba(np.stack([_fast_mnist(crops[k]) for k in inked])) if inked else []
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
     scores.update({new[k]: _score(output) for k, output in zip(inked, outputs)})
@@ -323,10 +326,13 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     # network sees 20 pixels of it); the chosen ones again from the picture itself.
     shrink = max(1, int(height // FAST_SIDE))
     blobs, scores = [_Blob(ink, lo, hi, mask, shrink) for lo, hi, mask in found], {}
-    reading = _best_reading(model, blobs, height, {}, scores)
+    # A cut-off piece hardly longer than the pen is wide is a fragment, never a digit: a square bit
+    # of a dash reads as a 1 (a blob whole is always read: a dot, a dash are said so).
+    smallest = SMALLEST_PIECE * _stroke_width(blobs)
+    reading = _best_reading(model, blobs, height, {}, scores, smallest)
     unsure = _unsure_spans(blobs, reading, height)
     if unsure:
-        reading = _best_reading(model, blobs, height, unsure, scores)
+        reading = _best_reading(model, blobs, height, unsure, scores, smallest)
     exact_blobs = blobs if shrink == 1 else [_Blob(ink, lo, hi, mask, 1) for lo, hi, mask in found]
     crops = [crop for crop in (_between(exact_blobs, a, b) for a, b, _ in reading) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
