@@ -200,7 +200,22 @@ def test_cut_lines_by_hand():
         inside = (square.ink * square.right_of(left) * ~square.right_of(right))
         assert np.array_equal(part, inside[:, x0:x0 + part.shape[1]]) and not inside[:, :x0].any()
         assert not inside[:, x0 + part.shape[1]:].any()
-    assert square.apart((1.0, 0.0), (3.0, 0.0)) and not square.apart((1.0, 0.5), (2.0, -0.5))
+    # Two cut lines make a candidate only if they lie apart across the blob (not crossing).
+    from app.reading.number_pictures import _candidates
+    apart = [(0, None), (0, (1.0, 0.0)), (0, (3.0, 0.0)), (1, None)]
+    crossing = [(0, None), (0, (1.0, 0.5)), (0, (2.0, -0.5)), (1, None)]
+    assert sorted(_candidates([square], apart, 5)) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    assert sorted(_candidates([square], crossing, 5)) == [(0, 1), (0, 2), (0, 3), (1, 3), (2, 3)]
+    # Many spans of whole columns cropped at once, as one at a time.
+    spans = [(0, 12), (2, 4), (4, 7), (10, 12), (0, 1), (3, 9)]
+    for (lo, hi), (crop, x, top) in zip(spans, blob.column_crops(spans)):
+        part = ink[:, lo:hi]
+        rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
+        if not len(cols):
+            assert crop.size == 0
+            continue
+        assert (x, top) == (lo + cols[0], rows[0])
+        assert np.array_equal(crop, part[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
     # Shrunk twice: each pixel the mean of a 2 x 2 block, blocks from the picture's own edges.
     wide = np.zeros((4, 6), np.float32)
     wide[:, 3:5] = 1
@@ -219,25 +234,38 @@ def test_a_picture_of_one_digit_reads_exactly_as_predict_reads_it(model):
 
 
 def test_area_weights_average_what_each_new_pixel_covers_by_hand():
-    from app.reading.number_pictures import _area_weights
+    from app.reading.fast_input import area_weights
 
-    assert np.allclose(_area_weights(4, 2), [[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]])
-    assert np.allclose(_area_weights(3, 2), [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]])
-    assert np.allclose(_area_weights(57, 20).sum(axis=1), 1)
+    assert np.allclose(area_weights(4, 2), [[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]])
+    assert np.allclose(area_weights(3, 2), [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]])
+    assert np.allclose(area_weights(57, 20).sum(axis=1), 1)
 
 
 def test_candidates_drawn_fast_look_as_to_mnist_draws_them(model):
     """Candidates are read from a fast copy of to_mnist: the same box, place and reading."""
-    from app.reading.number_pictures import _fast_mnist
+    from app.reading.fast_input import fast_mnist
     from app.reading.preprocess import ink_map, to_mnist
 
     for unit in (UNIT[2], UNIT[4], CROSSED_7):
         ink = ink_map(drawing_picture(write(unit, x=80)), ink_is_bright=False)
         rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
         crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-        fast, exact = _fast_mnist(crop.copy()), to_mnist(crop, ink_is_bright=True).image
+        fast, exact = fast_mnist([crop.copy()])[0], to_mnist(crop, ink_is_bright=True).image
         assert np.abs(fast - exact).mean() < 0.02, np.abs(fast - exact).mean()
         assert np.argmax(model.predict_proba(fast[None])[0]) == np.argmax(model.predict_proba(exact[None])[0])
+
+
+def test_candidates_drawn_together_look_as_each_drawn_alone():
+    """Crops of many sizes resized in batches (padded with zeros) come out as each does alone."""
+    from app.reading.fast_input import fast_mnist
+
+    rng = np.random.default_rng(0)
+    crops = [rng.random((h, w)).astype(np.float32) for h, w in [(56, 20), (30, 31), (3, 70), (1, 1), (56, 300), (57, 33)]]
+    crops[3][:] = 0   # no ink at all: an empty field
+    together = fast_mnist(crops)
+    for crop, drawn in zip(crops, together):
+        assert np.allclose(fast_mnist([crop])[0], drawn, atol=1e-6)
+    assert not together[3].any() and together[[0, 1, 2, 4, 5]].any(axis=(1, 2)).all()
 
 
 def test_a_drawing_file_round_trip_and_predict(model, tmp_path, capsys):

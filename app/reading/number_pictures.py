@@ -2,7 +2,7 @@
 
 The ink falls into blobs, left to right; a wide blob (touching digits) is cut along straight lines
 where its ink is thin, and the ink between any two cut lines (or blob edges) that could be one digit
-is a candidate. Hundreds of candidates are read, so they are drawn small and fast (``_fast_mnist``,
+is a candidate. Hundreds of candidates are read, so they are drawn small and fast (``fast_mnist``,
 from the picture shrunk so the writing is about ``FAST_SIDE`` high); the dynamic programme of
 ``numbers`` chooses the best reading of the whole, and the chosen digits are read again exactly
 (``to_mnist``), so a picture of one digit reads as it always did.
@@ -14,14 +14,14 @@ no better).
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 from scipy import ndimage
 
-from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _score, judge_digit
-from app.reading.preprocess import BOX, FIELD, MNIST_CENTRE, ink_map, to_mnist
+from app.reading.fast_input import fast_mnist
+from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit
+from app.reading.preprocess import ink_map, to_mnist
 
 OVERLAP = 0.5             # blobs overlapping this much of the narrower's width are one digit's
 SPECK = 0.02              # ink blobs under this share of the largest are specks, not pieces
@@ -84,6 +84,7 @@ class _Blob:
         self.ys = (np.arange(self.ink.shape[0])[:, None] + 0.5) * k - 0.5
         self.xs = (self.x0 + np.arange(self.ink.shape[1])[None, :] + 0.5) * k - 0.5
         self._right: dict = {}
+        self._lines: dict = {}   # cut lines found, by slants and aspect
         self._pixels = None   # the ink's pixels (rows, columns, strengths), for the cut lines
         inked, rows = self.ink > 0, np.arange(self.ink.shape[0])[:, None]
         self._columns = (inked.any(axis=0), np.where(inked, rows, self.ink.shape[0]).min(axis=0),
@@ -121,22 +122,33 @@ class _Blob:
     def cropped(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
         """The ink between two cut lines (None: the blob's edge) cropped to its box, the box's first
         column and row (of the shrunk picture); an empty crop when there is no ink."""
-        x, part = self.between(left, right)
         if (left is None or not left[1]) and (right is None or not right[1]):
-            # Whole columns (most candidates): where each column's ink starts and ends is known.
-            inked, tops, bottoms = self._columns
-            lo = x - self.x0
-            cols = np.flatnonzero(inked[lo:lo + part.shape[1]])
-            if not len(cols):
-                return np.zeros((0, 0), np.float32), x, 0
-            c0, c1 = int(cols[0]), int(cols[-1]) + 1
-            top, bottom = int(tops[lo + c0:lo + c1].min()), int(bottoms[lo + c0:lo + c1].max()) + 1
-        else:
-            rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
-            if not len(rows):
-                return np.zeros((0, 0), np.float32), x, 0
-            top, bottom, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+            return self.column_crops([(self._column(left, 0), self._column(right, 1))])[0]
+        x, part = self.between(left, right)
+        rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
+        if not len(rows):
+            return np.zeros((0, 0), np.float32), x, 0
+        top, bottom, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
         return part[top:bottom, c0:c1], x + c0, top
+
+    def column_crops(self, spans: list[tuple[int, int]]) -> list[tuple[np.ndarray, int, int]]:
+        """``cropped`` of the ink of whole columns lo..hi-1 (of the shrunk blob), for many spans at once
+        (most candidates lie between vertical cuts): where each column's ink starts and ends is known."""
+        inked, tops, bottoms = self._columns
+        width, columns = len(inked), np.arange(len(inked))
+        first = np.append(np.minimum.accumulate(np.where(inked, columns, width)[::-1])[::-1], width)   # inked at or after
+        last = np.maximum.accumulate(np.where(inked, columns, -1))                                     # inked at or before
+        lo, hi = np.array(spans, np.int64).reshape(-1, 2).T
+        c0, c1 = first[lo], np.where(hi > 0, last[np.maximum(hi, 1) - 1], -1) + 1
+        full = c0 < c1
+        ends = np.stack([c0, c1], axis=1)[full].ravel()
+        top = np.full(len(lo), 0)
+        bottom = np.full(len(lo), 0)
+        if len(ends):   # (the least top and the greatest bottom of each span's columns, in one pass)
+            top[full] = np.minimum.reduceat(np.append(tops, 0), ends)[::2]
+            bottom[full] = np.maximum.reduceat(np.append(bottoms, 0), ends)[::2] + 1
+        return [(self.ink[t:b, a:z], self.x0 + a, t) if ok else (np.zeros((0, 0), np.float32), self.x0 + a, 0)
+                for ok, a, z, t, b in zip(full.tolist(), c0.tolist(), c1.tolist(), top.tolist(), bottom.tolist())]
 
     def _column(self, line: tuple[float, float] | None, side: int) -> int:
         """The first column right of a vertical line; for a slanted one, the first (side 0) or the
@@ -158,6 +170,11 @@ class _Blob:
         a blob narrower than ``aspect`` times its height."""
         if self.hi - self.lo <= aspect * self.height:
             return []
+        if (slants, aspect) not in self._lines:   # (the second pass asks again)
+            self._lines[slants, aspect] = self._cut_lines(slants)
+        return self._lines[slants, aspect]
+
+    def _cut_lines(self, slants: tuple[float, ...]) -> list[tuple[float, float]]:
         if self._pixels is None:
             ys, xs = np.nonzero(self.full)
             self._pixels = ys, xs, self.full[ys, xs]
@@ -191,11 +208,6 @@ class _Blob:
                 kept.append(line)
         return kept
 
-    def apart(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
-        """Cut line a lies left of b across the blob's rows, far enough apart for a digit."""
-        return all(b[0] - b[1] * (y - self.middle) - (a[0] - a[1] * (y - self.middle)) >= NARROWEST * self.height
-                   for y in (self.top, self.bottom))
-
 
 # A boundary between two digits: (blob, cut line), or (blob, None) for the left edge of a blob (the
 # last boundary is the right edge of the last blob: (number of blobs, None)).
@@ -205,7 +217,7 @@ Boundary = tuple[int, "tuple[float, float] | None"]
 def _between(blobs: list[_Blob], a: Boundary, b: Boundary) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """The ink between two boundaries cropped to its box, and that box (left, top, right, bottom) in
     the picture; an empty crop when there is no ink."""
-    k, last = blobs[0].k, b[0] + (b[1] is not None)
+    k, last = blobs[a[0]].k, b[0] + (b[1] is not None)
     if last == a[0] + 1:   # within one blob (most candidates)
         crop, x, top = blobs[a[0]].cropped(a[1], b[1] if b[0] == a[0] else None)
         if not crop.size:
@@ -223,6 +235,24 @@ def _between(blobs: list[_Blob], a: Boundary, b: Boundary) -> tuple[np.ndarray, 
         return np.zeros((0, 0), np.float32), (0, 0, 0, 0)
     box = (int((left + cols[0]) * k), int(rows[0] * k), int((left + cols[-1] + 1) * k), int((rows[-1] + 1) * k))
     return canvas[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], box
+
+
+def _crops(blobs: list[_Blob], pairs: list[tuple[Boundary, Boundary]]) -> list[np.ndarray]:
+    """``_between``'s crop for each pair of boundaries; those between vertical cuts of one blob (most)
+    taken together, blob by blob."""
+    crops: list = [None] * len(pairs)
+    columns: dict[int, list[tuple[int, int, int]]] = {}   # blob -> (pair, first column, end column)
+    for k, (a, b) in enumerate(pairs):
+        right = b[1] if b[0] == a[0] else None
+        if (b[0] == a[0] or b == (a[0] + 1, None)) and not (a[1] and a[1][1]) and not (right and right[1]):
+            blob = blobs[a[0]]
+            columns.setdefault(a[0], []).append((k, blob._column(a[1], 0), blob._column(right, 1)))
+        else:
+            crops[k] = _between(blobs, a, b)[0]
+    for index, spans in columns.items():
+        for (k, _, _), (crop, _, _) in zip(spans, blobs[index].column_crops([(lo, hi) for _, lo, hi in spans])):
+            crops[k] = crop
+    return crops
 
 
 def _boundaries(blobs: list[_Blob], slanted: dict[int, list[tuple[float, float]]]) -> list[Boundary]:
@@ -254,20 +284,31 @@ def _edge(blobs: list[_Blob], bound: Boundary, side: int) -> float:
 
 def _candidates(blobs: list[_Blob], bounds: list[Boundary], height: int) -> list[tuple[int, int]]:
     """Pairs of boundaries whose ink between could be one digit: a whole blob, or ink of at most
-    ``DIGIT_BLOBS`` blobs no wider than ``PICTURE_DIGIT_WIDTH`` times the writing's height."""
+    ``DIGIT_BLOBS`` blobs no wider than ``PICTURE_DIGIT_WIDTH`` times the writing's height (each
+    boundary with the ``MAX_FOLLOWING`` after it, all pairs judged at once)."""
     starts = [i for i, (_, line) in enumerate(bounds) if line is None]
     whole = dict(zip(starts[:-1], starts[1:]))   # a blob's left edge -> the next blob's
+    n = len(bounds)
+    index = np.array([b[0] for b in bounds])
+    last = index + np.array([b[1] is not None for b in bounds])   # the blobs a digit ending there spans
+    left = np.array([_edge(blobs, b, 0) for b in bounds[:-1]] + [np.inf])
+    right = np.array([-np.inf] + [_edge(blobs, b, 1) for b in bounds[1:]])
+    # A cut line's column at its blob's top and bottom rows, and how far apart two must be there.
+    lines = [(b[1], blobs[b[0]]) if b[1] is not None else ((0.0, 0.0), None) for b in bounds[:-1]] + [((0.0, 0.0), None)]
+    at_top = np.array([c - s * (blob.top - blob.middle) if blob else 0.0 for (c, s), blob in lines])
+    at_bottom = np.array([c - s * (blob.bottom - blob.middle) if blob else 0.0 for (c, s), blob in lines])
+    narrowest = np.array([NARROWEST * blob.height if blob else 0.0 for _, blob in lines])
+    i = np.arange(n - 1)[:, None]
+    j = i + np.arange(1, MAX_FOLLOWING + 1)[None, :]
+    i, j = np.broadcast_arrays(i, np.minimum(j, n - 1))
+    inside = i + np.arange(1, MAX_FOLLOWING + 1)[None, :] < n
+    ok = inside & (last[j] - index[i] <= DIGIT_BLOBS) & (right[j] - left[i] <= PICTURE_DIGIT_WIDTH * height)
+    lined = np.array([b[1] is not None for b in bounds])
+    same = (index[i] == index[j]) & lined[i]
+    apart = (at_top[j] - at_top[i] >= narrowest[i]) & (at_bottom[j] - at_bottom[i] >= narrowest[i])
+    ok &= ~same | apart
     keys = list(whole.items())                   # a whole blob is a candidate, however wide
-    for i, a in enumerate(bounds[:-1]):
-        left = _edge(blobs, a, 0)
-        for j in range(i + 1, min(len(bounds), i + 1 + MAX_FOLLOWING)):
-            b = bounds[j]
-            if b[0] + (b[1] is not None) - a[0] > DIGIT_BLOBS:
-                break
-            if j == whole.get(i) or (a[0] == b[0] and a[1] is not None and not blobs[a[0]].apart(a[1], b[1])):
-                continue
-            if _edge(blobs, b, 1) - left <= PICTURE_DIGIT_WIDTH * height:
-                keys.append((i, j))
+    keys += [(a, b) for a, b in zip(i[ok].tolist(), j[ok].tolist()) if whole.get(a) != b]
     return keys
 
 
@@ -289,11 +330,11 @@ def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores:
     bounds = _boundaries(blobs, slanted)
     keys = _candidates(blobs, bounds, height)
     new = [(bounds[i], bounds[j]) for i, j in keys if (bounds[i], bounds[j]) not in scores]
-    crops = [_between(blobs, a, b)[0] for a, b in new]
+    crops = _crops(blobs, new)
     inked = [k for k, crop in enumerate(crops) if crop.size and (max(crop.shape) >= smallest or _whole(*new[k]))]
-    outputs = model.predict_proba(np.stack([_fast_mnist(crops[k]) for k in inked])) if inked else []
+    outputs = model.predict_proba(fast_mnist([crops[k] for k in inked])) if inked else []
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
-    scores.update({new[k]: _score(output) for k, output in zip(inked, outputs)})
+    scores.update(zip([new[k] for k in inked], _scores(outputs).tolist()) if inked else ())
     path = _best_path(len(bounds) - 1, {(i, j): scores[(bounds[i], bounds[j])] for i, j in keys})
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
@@ -333,7 +374,10 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     unsure = _unsure_spans(blobs, reading, height)
     if unsure:
         reading = _best_reading(model, blobs, height, unsure, scores, smallest)
-    exact_blobs = blobs if shrink == 1 else [_Blob(ink, lo, hi, mask, 1) for lo, hi, mask in found]
+    exact_blobs = blobs
+    if shrink > 1:   # (only the blobs the reading uses: a long number's are many)
+        used = {index for a, b, _ in reading for index in range(a[0], b[0] + (b[1] is not None))}
+        exact_blobs = [_Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in (_between(exact_blobs, a, b) for a, b, _ in reading) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
     preps = [to_mnist(_centre(crop, max(*crop.shape, int(0.5 * ink.shape[0]))), ink_is_bright=True) for crop, _ in crops]
@@ -342,39 +386,6 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     alone = len(preps) == 1 and len(found) == 1
     return NumberReading([DigitOfNumber(judge_digit(model, prep, output, alone), box)
                           for (_, box), prep, output in zip(crops, preps, exact)])
-
-
-_INDEX = np.arange(BOX + 1, dtype=np.float32)   # pixel positions, for centres of mass
-
-
-@functools.lru_cache(maxsize=1024)
-def _area_weights(size: int, new: int) -> np.ndarray:
-    """(new, size): each new pixel the exact average of the old pixels it covers (a box filter)."""
-    edges = np.arange(new + 1) * (size / new)
-    lo, hi = edges[:-1, None], edges[1:, None]
-    k = np.arange(size)[None, :]
-    return (np.clip(np.minimum(hi, k + 1) - np.maximum(lo, k), 0, None) / (size / new)).astype(np.float32)
-
-
-def _fast_mnist(crop: np.ndarray) -> np.ndarray:
-    """``to_mnist`` of an ink crop, approximately and fast (a number's picture has hundreds of
-    candidates): the longer side to 20 pixels by an area average, placed in 28x28 with its centre of
-    mass at (14, 14). The chosen digits are read again with ``to_mnist`` itself."""
-    h, w = crop.shape
-    scale = BOX / max(h, w)
-    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    small = _area_weights(h, nh) @ crop @ _area_weights(w, nw).T
-    small *= 1 / max(float(crop.max()), 1e-6)   # its strongest ink 1 (faint ink was dropped from the picture)
-    rows = small.sum(axis=1)
-    total = max(float(rows.sum()), 1e-6)
-    cy = float(rows @ _INDEX[:nh]) / total
-    cx = float(small.sum(axis=0) @ _INDEX[:nw]) / total
-    # Where to_mnist would put it: centred, then moved by whole pixels, never off the field.
-    y0 = min(max((FIELD - nh) // 2 + round(MNIST_CENTRE - cy - (FIELD - nh) // 2), 0), FIELD - nh)
-    x0 = min(max((FIELD - nw) // 2 + round(MNIST_CENTRE - cx - (FIELD - nw) // 2), 0), FIELD - nw)
-    field = np.zeros((FIELD, FIELD), np.float32)
-    np.minimum(small, 1, out=field[y0:y0 + nh, x0:x0 + nw])
-    return field
 
 
 def _centre(crop: np.ndarray, side: int) -> np.ndarray:

@@ -128,9 +128,11 @@ def judge_digit(model, prep: Preprocessed, output: np.ndarray, alone: bool) -> R
                  reject_threshold(model), unsure_threshold(model))
 
 
-def _score(output: np.ndarray) -> float:
-    digits, other = digit_outputs(output)
-    return math.log(float(digits.max()) * (1.0 - float(other)) + 1e-9)
+def _scores(outputs: np.ndarray) -> np.ndarray:
+    """How well each candidate (a row of network outputs) reads as a digit: log of its best digit's
+    share times not "not a digit" (float64: the sums of many are compared)."""
+    digits, other = digit_outputs(outputs)
+    return np.log(digits.max(axis=-1).astype(np.float64) * (1.0 - other.astype(np.float64)) + 1e-9)
 
 
 # ---------------------------------------------------------------------------
@@ -269,7 +271,7 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     outputs = model.predict_proba(np.stack([p.image for p in preps])) if new else []
     for k, p, o in zip(new, preps, outputs):
         memo[keys[k]] = None if p.empty else o   # a candidate without ink can never be a digit
-    return {k: -1e9 if memo[keys[k]] is None else _score(memo[keys[k]]) + geometry[k] for k in keys}
+    return {k: -1e9 if memo[keys[k]] is None else float(_scores(memo[keys[k]])) + geometry[k] for k in keys}
 
 
 def _memo_key(group: list[Stroke]) -> tuple:
