@@ -206,15 +206,16 @@ def test_cut_lines_by_hand():
     crossing = [(0, None), (0, (1.0, 0.5)), (0, (2.0, -0.5)), (1, None)]
     assert sorted(_candidates([square], apart, 5)) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
     assert sorted(_candidates([square], crossing, 5)) == [(0, 1), (0, 2), (0, 3), (1, 3), (2, 3)]
-    # Many spans of whole columns cropped at once, as one at a time.
-    spans = [(0, 12), (2, 4), (4, 7), (10, 12), (0, 1), (3, 9)]
-    for (lo, hi), (crop, x, top) in zip(spans, blob.column_crops(spans)):
-        part = ink[:, lo:hi]
+    # Many pairs of cut lines cropped at once: the ink between the lines, cropped to its box.
+    pairs = [(None, None), (None, (3.5, 0.0)), ((3.5, 0.0), (6.5, 0.0)), ((9.5, 0.0), None), (None, (0.5, 0.0)),
+             ((2.5, 0.5), (8.0, -0.4)), ((4.0, 1.0), None), (None, (5.0, -1.0)), ((5.0, 0.3), (5.5, 0.3))]
+    for (left, right), (crop, x, top) in zip(pairs, blob.crops(pairs)):
+        part = ink * (blob.right_of(left) if left else 1) * (~blob.right_of(right) if right else 1)
         rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
         if not len(cols):
             assert crop.size == 0
             continue
-        assert (x, top) == (lo + cols[0], rows[0])
+        assert (x, top) == (cols[0], rows[0])
         assert np.array_equal(crop, part[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
     # Shrunk twice: each pixel the mean of a 2 x 2 block, blocks from the picture's own edges.
     wide = np.zeros((4, 6), np.float32)

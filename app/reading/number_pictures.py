@@ -86,9 +86,7 @@ class _Blob:
         self._right: dict = {}
         self._lines: dict = {}   # cut lines found, by slants and aspect
         self._pixels = None   # the ink's pixels (rows, columns, strengths), for the cut lines
-        inked, rows = self.ink > 0, np.arange(self.ink.shape[0])[:, None]
-        self._columns = (inked.any(axis=0), np.where(inked, rows, self.ink.shape[0]).min(axis=0),
-                         np.where(inked, rows, -1).max(axis=0))   # which columns have ink, from row, to row
+        self._rows = None     # per row, where the ink is: for crops
 
     @staticmethod
     def _shrunk(blob: np.ndarray, lo: int, k: int) -> np.ndarray:
@@ -122,33 +120,49 @@ class _Blob:
     def cropped(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
         """The ink between two cut lines (None: the blob's edge) cropped to its box, the box's first
         column and row (of the shrunk picture); an empty crop when there is no ink."""
-        if (left is None or not left[1]) and (right is None or not right[1]):
-            return self.column_crops([(self._column(left, 0), self._column(right, 1))])[0]
-        x, part = self.between(left, right)
-        rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
-        if not len(rows):
-            return np.zeros((0, 0), np.float32), x, 0
-        top, bottom, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-        return part[top:bottom, c0:c1], x + c0, top
+        return self.crops([(left, right)])[0]
 
-    def column_crops(self, spans: list[tuple[int, int]]) -> list[tuple[np.ndarray, int, int]]:
-        """``cropped`` of the ink of whole columns lo..hi-1 (of the shrunk blob), for many spans at once
-        (most candidates lie between vertical cuts): where each column's ink starts and ends is known."""
-        inked, tops, bottoms = self._columns
-        width, columns = len(inked), np.arange(len(inked))
-        first = np.append(np.minimum.accumulate(np.where(inked, columns, width)[::-1])[::-1], width)   # inked at or after
-        last = np.maximum.accumulate(np.where(inked, columns, -1))                                     # inked at or before
-        lo, hi = np.array(spans, np.int64).reshape(-1, 2).T
-        c0, c1 = first[lo], np.where(hi > 0, last[np.maximum(hi, 1) - 1], -1) + 1
-        full = c0 < c1
-        ends = np.stack([c0, c1], axis=1)[full].ravel()
-        top = np.full(len(lo), 0)
-        bottom = np.full(len(lo), 0)
-        if len(ends):   # (the least top and the greatest bottom of each span's columns, in one pass)
-            top[full] = np.minimum.reduceat(np.append(tops, 0), ends)[::2]
-            bottom[full] = np.maximum.reduceat(np.append(bottoms, 0), ends)[::2] + 1
-        return [(self.ink[t:b, a:z], self.x0 + a, t) if ok else (np.zeros((0, 0), np.float32), self.x0 + a, 0)
-                for ok, a, z, t, b in zip(full.tolist(), c0.tolist(), c1.tolist(), top.tolist(), bottom.tolist())]
+    def crops(self, pairs: list[tuple]) -> list[tuple[np.ndarray, int, int]]:
+        """``cropped`` for many pairs of cut lines at once (most candidates lie within one blob): in
+        each row the ink from the left line's first column to the right line's, whose first and last
+        inked columns are known."""
+        h, w = self.ink.shape
+        if self._rows is None:   # per row: inked pixels before each column, the next and the last inked one
+            inked, columns = self.ink > 0, np.arange(w)
+            before = np.zeros((h, w + 1), np.int32)
+            np.cumsum(inked, axis=1, out=before[:, 1:])
+            following = np.minimum.accumulate(np.where(inked, columns, w)[:, ::-1], axis=1)[:, ::-1]
+            self._rows = (before, np.concatenate([following, np.full((h, 1), w)], axis=1),
+                          np.maximum.accumulate(np.where(inked, columns, -1), axis=1))
+        before, following, latest = self._rows
+        starts = np.stack([self._first(a, 0) for a, _ in pairs])   # (pairs, rows): the first column in,
+        ends = np.stack([self._first(b, w) for _, b in pairs])     # and the first one out
+        rows = np.arange(h)
+        has = before[rows, ends] > before[rows, starts]
+        top, bottom = has.argmax(axis=1), h - has[:, ::-1].argmax(axis=1)
+        c0 = np.where(has, following[rows, starts], w).min(axis=1)
+        c1 = np.where(has, latest[rows, ends - 1], -1).max(axis=1) + 1
+        out = []
+        for k, (left, right) in enumerate(pairs):
+            if c0[k] >= c1[k]:
+                out.append((np.zeros((0, 0), np.float32), self.x0 + int(c0[k]), 0))
+                continue
+            t, b, x0, x1 = int(top[k]), int(bottom[k]), int(c0[k]), int(c1[k])
+            crop = self.ink[t:b, x0:x1]
+            if (left is not None and left[1]) or (right is not None and right[1]):   # slanted: mask it
+                columns = np.arange(x0, x1)
+                crop = crop * ((columns >= starts[k, t:b, None]) & (columns < ends[k, t:b, None]))
+            out.append((crop, self.x0 + x0, t))
+        return out
+
+    def _first(self, line: tuple[float, float] | None, edge: int) -> np.ndarray:
+        """Per row, the first column right of a cut line (``edge`` for the blob's edge)."""
+        if line is None:
+            return np.full(self.ink.shape[0], edge)
+        if ("first", line) not in self._right:
+            right = self.right_of(line)
+            self._right["first", line] = np.where(right.any(axis=1), right.argmax(axis=1), right.shape[1])
+        return self._right["first", line]
 
     def _column(self, line: tuple[float, float] | None, side: int) -> int:
         """The first column right of a vertical line; for a slanted one, the first (side 0) or the
@@ -238,19 +252,18 @@ def _between(blobs: list[_Blob], a: Boundary, b: Boundary) -> tuple[np.ndarray, 
 
 
 def _crops(blobs: list[_Blob], pairs: list[tuple[Boundary, Boundary]]) -> list[np.ndarray]:
-    """``_between``'s crop for each pair of boundaries; those between vertical cuts of one blob (most)
-    taken together, blob by blob."""
+    """``_between``'s crop for each pair of boundaries; those within one blob (most) taken together,
+    blob by blob."""
     crops: list = [None] * len(pairs)
-    columns: dict[int, list[tuple[int, int, int]]] = {}   # blob -> (pair, first column, end column)
+    within: dict[int, list[int]] = {}   # blob -> its pairs
     for k, (a, b) in enumerate(pairs):
-        right = b[1] if b[0] == a[0] else None
-        if (b[0] == a[0] or b == (a[0] + 1, None)) and not (a[1] and a[1][1]) and not (right and right[1]):
-            blob = blobs[a[0]]
-            columns.setdefault(a[0], []).append((k, blob._column(a[1], 0), blob._column(right, 1)))
+        if b[0] == a[0] or b == (a[0] + 1, None):
+            within.setdefault(a[0], []).append(k)
         else:
             crops[k] = _between(blobs, a, b)[0]
-    for index, spans in columns.items():
-        for (k, _, _), (crop, _, _) in zip(spans, blobs[index].column_crops([(lo, hi) for _, lo, hi in spans])):
+    for index, ks in within.items():
+        lines = [(pairs[k][0][1], pairs[k][1][1] if pairs[k][1][0] == index else None) for k in ks]
+        for k, (crop, _, _) in zip(ks, blobs[index].crops(lines)):
             crops[k] = crop
     return crops
 
