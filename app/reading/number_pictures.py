@@ -106,17 +106,6 @@ class _Blob:
             self._right[line] = self.xs + line[1] * (self.ys - self.middle) >= line[0]
         return self._right[line]
 
-    def between(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[int, np.ndarray]:
-        """The (shrunk) ink right of cut line ``left`` and left of ``right`` (None: the blob's edge),
-        over the columns between them only, and the first of those columns."""
-        lo, hi = self._column(left, 0), self._column(right, 1)
-        part = self.ink[:, lo:hi]
-        if left is not None and left[1]:
-            part = part * self.right_of(left)[:, lo:hi]
-        if right is not None and right[1]:
-            part = part * ~self.right_of(right)[:, lo:hi]
-        return self.x0 + lo, part
-
     def cropped(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
         """The ink between two cut lines (None: the blob's edge) cropped to its box, the box's first
         column and row (of the shrunk picture); an empty crop when there is no ink."""
@@ -163,15 +152,6 @@ class _Blob:
             right = self.right_of(line)
             self._right["first", line] = np.where(right.any(axis=1), right.argmax(axis=1), right.shape[1])
         return self._right["first", line]
-
-    def _column(self, line: tuple[float, float] | None, side: int) -> int:
-        """The first column right of a vertical line; for a slanted one, the first (side 0) or the
-        last but one (side 1) column it crosses."""
-        if line is None:
-            return 0 if side == 0 else self.ink.shape[1]
-        if not line[1]:   # the first pixel centre at or right of it
-            return min(max(0, math.ceil((line[0] + 0.5) / self.k - 0.5) - self.x0), self.ink.shape[1])
-        return min(max(0, int(self.span(line)[side] / self.k) - self.x0 - 1 + 3 * side), self.ink.shape[1])
 
     def span(self, line: tuple[float, float]) -> tuple[float, float]:
         """The columns a cut line crosses within the blob's rows."""
@@ -228,44 +208,41 @@ class _Blob:
 Boundary = tuple[int, "tuple[float, float] | None"]
 
 
-def _between(blobs: list[_Blob], a: Boundary, b: Boundary) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """The ink between two boundaries cropped to its box, and that box (left, top, right, bottom) in
-    the picture; an empty crop when there is no ink."""
-    k, last = blobs[a[0]].k, b[0] + (b[1] is not None)
-    if last == a[0] + 1:   # within one blob (most candidates)
-        crop, x, top = blobs[a[0]].cropped(a[1], b[1] if b[0] == a[0] else None)
-        if not crop.size:
-            return crop, (0, 0, 0, 0)
-        return crop, (x * k, top * k, (x + crop.shape[1]) * k, (top + crop.shape[0]) * k)
-    parts = [blobs[index].between(a[1] if index == a[0] else None, b[1] if index == b[0] else None)
-             for index in range(a[0], last)]
-    left = min(x0 for x0, _ in parts)
-    canvas = np.zeros((max(p.shape[0] for _, p in parts), max(x0 + p.shape[1] for x0, p in parts) - left), np.float32)
-    for x0, part in parts:   # (blobs may overlap in x)
-        view = canvas[:part.shape[0], x0 - left:x0 - left + part.shape[1]]
-        np.maximum(view, part, out=view)
-    rows, cols = np.flatnonzero(canvas.any(axis=1)), np.flatnonzero(canvas.any(axis=0))
-    if not len(rows):
-        return np.zeros((0, 0), np.float32), (0, 0, 0, 0)
-    box = (int((left + cols[0]) * k), int(rows[0] * k), int((left + cols[-1] + 1) * k), int((rows[-1] + 1) * k))
-    return canvas[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], box
+def _parts(a: Boundary, b: Boundary) -> list[tuple[int, tuple | None, tuple | None]]:
+    """The ink between two boundaries, blob by blob: (blob, left cut line, right cut line), None an edge."""
+    return [(index, a[1] if index == a[0] else None, b[1] if index == b[0] else None)
+            for index in range(a[0], b[0] + (b[1] is not None))]
 
 
-def _crops(blobs: list[_Blob], pairs: list[tuple[Boundary, Boundary]]) -> list[np.ndarray]:
-    """``_between``'s crop for each pair of boundaries; those within one blob (most) taken together,
-    blob by blob."""
-    crops: list = [None] * len(pairs)
-    within: dict[int, list[int]] = {}   # blob -> its pairs
-    for k, (a, b) in enumerate(pairs):
-        if b[0] == a[0] or b == (a[0] + 1, None):
-            within.setdefault(a[0], []).append(k)
+def _crops(blobs: list, pairs: list[tuple[Boundary, Boundary]]) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
+    """The ink between each pair of boundaries cropped to its box, and that box (left, top, right,
+    bottom) in the picture; an empty crop when there is no ink. Each blob's parts are cropped together
+    (``_Blob.crops``), and a candidate over several blobs is its parts' crops laid over each other."""
+    wanted: dict[int, dict] = {}   # blob -> the pairs of its cut lines wanted
+    for a, b in pairs:
+        for index, left, right in _parts(a, b):
+            wanted.setdefault(index, {})[left, right] = None
+    pieces = {}
+    for index, lines in wanted.items():
+        pieces.update(zip([(index, *line) for line in lines], blobs[index].crops(list(lines))))
+    out = []
+    for a, b in pairs:
+        parts = [piece for piece in (pieces[part] for part in _parts(a, b)) if piece[0].size]
+        if len(parts) == 1:   # (most candidates)
+            crop, left, top = parts[0]
+        elif parts:   # (blobs may overlap in x)
+            left, top = min(x for _, x, _ in parts), min(t for _, _, t in parts)
+            crop = np.zeros((max(t + c.shape[0] for c, _, t in parts) - top,
+                             max(x + c.shape[1] for c, x, _ in parts) - left), np.float32)
+            for part, x, t in parts:
+                view = crop[t - top:t - top + part.shape[0], x - left:x - left + part.shape[1]]
+                np.maximum(view, part, out=view)
         else:
-            crops[k] = _between(blobs, a, b)[0]
-    for index, ks in within.items():
-        lines = [(pairs[k][0][1], pairs[k][1][1] if pairs[k][1][0] == index else None) for k in ks]
-        for k, (crop, _, _) in zip(ks, blobs[index].crops(lines)):
-            crops[k] = crop
-    return crops
+            out.append((np.zeros((0, 0), np.float32), (0, 0, 0, 0)))
+            continue
+        k = blobs[a[0]].k
+        out.append((crop, (left * k, top * k, (left + crop.shape[1]) * k, (top + crop.shape[0]) * k)))
+    return out
 
 
 def _boundaries(blobs: list[_Blob], slanted: dict[int, list[tuple[float, float]]]) -> list[Boundary]:
@@ -343,7 +320,7 @@ def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores:
     bounds = _boundaries(blobs, slanted)
     keys = _candidates(blobs, bounds, height)
     new = [(bounds[i], bounds[j]) for i, j in keys if (bounds[i], bounds[j]) not in scores]
-    crops = _crops(blobs, new)
+    crops = [crop for crop, _ in _crops(blobs, new)]
     inked = [k for k, crop in enumerate(crops) if crop.size and (max(crop.shape) >= smallest or _whole(*new[k]))]
     outputs = model.predict_proba(fast_mnist([crops[k] for k in inked])) if inked else []
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
@@ -391,7 +368,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     if shrink > 1:   # (only the blobs the reading uses: a long number's are many)
         used = {index for a, b, _ in reading for index in range(a[0], b[0] + (b[1] is not None))}
         exact_blobs = [_Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
-    crops = [crop for crop in (_between(exact_blobs, a, b) for a, b, _ in reading) if crop[0].size]
+    crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
     preps = [to_mnist(_centre(crop, max(*crop.shape, int(0.5 * ink.shape[0]))), ink_is_bright=True) for crop, _ in crops]
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
