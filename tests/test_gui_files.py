@@ -57,10 +57,29 @@ def number_picture(path: Path, digits=(1, 0, 7), height: int = 120) -> Path:
 
 
 def test_open_a_picture_read_it_draw_on_it_and_save_it(window, tmp_path):
+    from app.reading.preprocess import load_image
+
     window.open_picture(str(number_picture(tmp_path / "number.png")))
     settle(window)
     assert window.number.text == "107" and window.drawing.picture is not None
     assert window.root.title() == "Digit recogniser - 107" and "opened number.png" in window.teach_message
+    # The window reads the file as `predict` does (the same digits, the same probabilities), its boxes
+    # moved onto the picture where the canvas shows it.
+    as_predict = read_picture(window.predictor.model, load_image(tmp_path / "number.png"))
+    for shown, read in zip(window.number.digits, as_predict.digits):
+        assert np.array_equal(shown.reading.probabilities, read.reading.probabilities)
+        ink, left, top = window.drawing.picture
+        assert left - 2 <= shown.box[0] < shown.box[2] <= left + ink.shape[1] + 2
+        assert top - 2 <= shown.box[1] < shown.box[3] <= top + ink.shape[0] + 2
+    # Drawn on, it is read as the canvas shows it: a fourth digit.
+    window.drawing.begin(window.drawing.width - 40, 100, 18)
+    for y in range(100, 200, 5):
+        window.drawing.extend(window.drawing.width - 40, y)
+    window.predict_now(final=True)
+    assert window.number.text == "1071", window.number.text
+    window.drawing.undo()
+    window.predict_now(final=True)
+    assert window.number.text == "107"
     saved = tmp_path / "saved.png"
     window.save_png(str(saved))
     assert saved.exists() and "saved the drawing" in window.teach_message

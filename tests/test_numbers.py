@@ -300,3 +300,30 @@ def test_explain_on_a_number_shows_each_digit(model, tmp_path, capsys):
     assert code == 0, err
     assert f"{picture}: the number 123" in out and "digit 2 of 3: 2" in out
     assert sorted(p.name for p in tmp_path.glob("why*.png")) == ["why-1.png", "why-2.png", "why-3.png"]
+
+
+def test_a_photo_of_a_number_reads_as_its_small_copy_and_boxes_are_in_its_pixels(model, monkeypatch):
+    """A phone's photo is thousands of pixels high: its writing is read shrunk (the same digits, a
+    fraction of the work), and the boxes are said in the photo's own pixels."""
+    from PIL import Image
+
+    from app.reading import number_pictures
+
+    seen = []
+    blobs = number_pictures._blobs
+    monkeypatch.setattr(number_pictures, "_blobs", lambda ink: seen.append(ink.shape) or blobs(ink))
+
+    small = drawing_picture(write(UNIT[3], UNIT[4], UNIT[7]))
+    big = np.asarray(Image.fromarray((small * 255).astype(np.uint8)).resize((small.shape[1] * 6, small.shape[0] * 6),
+                                                                           Image.BILINEAR), np.float32)
+    a, b = read_picture(model, small, ink_is_bright=False), read_picture(model, big, ink_is_bright=False)
+    assert a.text == b.text == "347"
+    assert seen[0] == small.shape and seen[1][0] < big.shape[0] / 2   # (its writing, 1000 pixels high, read 3x smaller)
+    for x, y in zip(a.digits, b.digits):
+        assert np.allclose(np.array(y.box), 6 * np.array(x.box), atol=6 * 4), (x.box, y.box)
+    # And a reading's boxes moved to where a picture is shown (the window): x -> dx + scale x.
+    placed = a.placed(0.5, 10, 20)
+    assert [d.box for d in placed.digits] == [tuple(round(v) for v in (10 + 0.5 * d.box[0], 20 + 0.5 * d.box[1],
+                                                                        10 + 0.5 * d.box[2], 20 + 0.5 * d.box[3]))
+                                              for d in a.digits]
+    assert placed.text == a.text

@@ -31,7 +31,8 @@ class FileActionsMixin:
         if not path:
             return
         try:
-            ink = ink_map(load_image(path))
+            grey = load_image(path)
+            ink = ink_map(grey)
         except (ImageError, AppError, OSError, ValueError) as e:
             self._say(f"Could not open {Path(path).name}: not a picture this app can read.", str(e))
             return
@@ -46,7 +47,9 @@ class FileActionsMixin:
         size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
         ink = np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.BILINEAR), np.float32)
         self.clear()
-        self.drawing.set_picture(ink, 0.1 * LOGICAL_SIZE, (1 - PICTURE_HEIGHT) / 2 * LOGICAL_SIZE)
+        left, top = 0.1 * LOGICAL_SIZE, (1 - PICTURE_HEIGHT) / 2 * LOGICAL_SIZE
+        # (the file itself is read while nothing is drawn on it: the window says what predict says)
+        self.drawing.set_picture(ink, left, top, (grey, scale, left - scale * cols[0], top - scale * rows[0]))
         while 0.1 * LOGICAL_SIZE + size[0] > self.canvas.WIDEN_AT * self.drawing.width and \
                 self.canvas.zoom < self.canvas.MAX_ZOOM:   # a long number: zoom out until it fits
             self.canvas.widen()

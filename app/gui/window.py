@@ -291,7 +291,10 @@ class DigitApp(TeachingMixin, FileActionsMixin):
             self.show(None, note=NO_MODEL_HELP)
             return
         start = time.perf_counter()
-        if self.drawing.picture is not None:   # an opened picture (and any strokes on it): read as a picture
+        if self.drawing.source is not None and not self.drawing.strokes:   # an opened picture: as predict reads it
+            grey, scale, dx, dy = self.drawing.source
+            self.number = read_picture(self.predictor.model, grey).placed(scale, dx, dy)
+        elif self.drawing.picture is not None:   # with strokes drawn on it: the canvas, read as a picture
             self.number = read_picture(self.predictor.model, self.drawing.array(), ink_is_bright=True)
         else:   # read as drawn on a digit's canvas, whatever the zoom; what was read before is remembered
             self.number = read_strokes(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)

@@ -68,6 +68,12 @@ class NumberReading:
             return ""
         return "".join("?" if d.reading.unsure else str(d.reading.digit) for d in self.digits)
 
+    def placed(self, scale: float, dx: float, dy: float) -> "NumberReading":
+        """The same reading with each box moved to where a picture is shown: x -> dx + scale * x."""
+        return NumberReading([dataclasses.replace(d, box=(round(dx + scale * d.box[0]), round(dy + scale * d.box[1]),
+                                                          round(dx + scale * d.box[2]), round(dy + scale * d.box[3])))
+                              for d in self.digits])
+
     @property
     def status(self) -> str:
         if not self.digits:

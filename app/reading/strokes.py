@@ -67,6 +67,9 @@ class Drawing:
         self.width = width or size        # wider than high for a number
         self.strokes: list[Stroke] = []
         self.picture: tuple[np.ndarray, float, float] | None = None   # an opened picture: ink 0..1, left, top
+        # The opened file's own picture, and where its pixels lie on the canvas: (greyscale, scale, dx, dy),
+        # canvas x = dx + scale * picture x: read as the commands read the file while nothing is drawn on it.
+        self.source: tuple[np.ndarray, float, float, float] | None = None
         self._image = Image.new("L", (self.width * SUPERSAMPLE, size * SUPERSAMPLE), 0)
         self._draw = ImageDraw.Draw(self._image)
         self.version = 0  # bumped on every change, so consumers know when to re-predict
@@ -108,12 +111,16 @@ class Drawing:
     def clear(self) -> None:
         self.strokes.clear()
         self.picture = None
+        self.source = None
         self._redraw()
 
-    def set_picture(self, ink: np.ndarray, left: float, top: float) -> None:
+    def set_picture(self, ink: np.ndarray, left: float, top: float,
+                    source: tuple[np.ndarray, float, float, float] | None = None) -> None:
         """Show a picture's ink (bright on black, 0..1, one pixel a canvas unit) at ``left``, ``top``
-        under the strokes: an opened picture, read like a drawing, drawn on like one."""
+        under the strokes: an opened picture, drawn on like a drawing. ``source``: the file's own
+        picture and where its pixels lie here (see ``self.source``)."""
         self.picture = (np.clip(np.asarray(ink, np.float32), 0, 1), float(left), float(top))
+        self.source = source
         self._redraw()
 
     def resize(self, width: int, size: int | None = None) -> None:
