@@ -183,9 +183,9 @@ def test_cut_lines_by_hand():
     # Its profile is 10 10 1 1 1 1 10 10 over columns 2..9; cuts keep 2 columns from the ends and more
     # than 2 from each other: before column 4 and before column 7 (a line's ink right of it: x >= c).
     assert blob.cut_lines((0.0,)) == [(3.5, 0.0), (6.5, 0.0)]
-    crop, x, top = blob.cropped((3.5, 0.0), (6.5, 0.0))   # the bridge alone: row 9 of columns 4..6
+    (crop, x, top), = blob.crops([((3.5, 0.0), (6.5, 0.0))])   # the bridge alone: row 9 of columns 4..6
     assert (x, top) == (4, 9) and crop.tolist() == [[1, 1, 1]]
-    crop, x, top = blob.cropped(None, (3.5, 0.0))          # the left bar and its foot
+    (crop, x, top), = blob.crops([(None, (3.5, 0.0))])          # the left bar and its foot
     assert (x, top, crop.shape) == (2, 0, (10, 2))
     # A line leaning right keeps more of the top row to the left: x + s (y - middle) >= c.
     square = _Blob(np.ones((5, 5), np.float32), 0, 5, np.ones((5, 5), bool), 1)

@@ -107,15 +107,11 @@ class _Blob:
             self._right[line] = self.xs + line[1] * (self.ys - self.middle) >= line[0]
         return self._right[line]
 
-    def cropped(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
-        """The ink between two cut lines (None: the blob's edge) cropped to its box, the box's first
-        column and row (of the shrunk picture); an empty crop when there is no ink."""
-        return self.crops([(left, right)])[0]
-
     def crops(self, pairs: list[tuple]) -> list[tuple[np.ndarray, int, int]]:
-        """``cropped`` for many pairs of cut lines at once (most candidates lie within one blob): in
-        each row the ink from the left line's first column to the right line's, whose first and last
-        inked columns are known."""
+        """For each pair of cut lines (None: the blob's edge), the ink between them cropped to its box,
+        and the box's first column and row (of the shrunk picture); an empty crop when there is no ink.
+        All at once (most candidates lie within one blob): in each row the ink from the left line's
+        first column to the right line's, whose first and last inked columns are known."""
         h, w = self.ink.shape
         if self._rows is None:   # per row: inked pixels before each column, the next and the last inked one
             inked, columns = self.ink > 0, np.arange(w)
@@ -284,20 +280,20 @@ def _candidates(blobs: list[_Blob], bounds: list[Boundary], height: int) -> list
     last = index + np.array([b[1] is not None for b in bounds])   # the blobs a digit ending there spans
     left = np.array([_edge(blobs, b, 0) for b in bounds[:-1]] + [np.inf])
     right = np.array([-np.inf] + [_edge(blobs, b, 1) for b in bounds[1:]])
-    # A cut line's column at its blob's top and bottom rows, and how far apart two must be there.
-    lines = [(b[1], blobs[b[0]]) if b[1] is not None else ((0.0, 0.0), None) for b in bounds[:-1]] + [((0.0, 0.0), None)]
-    at_top = np.array([c - s * (blob.top - blob.middle) if blob else 0.0 for (c, s), blob in lines])
-    at_bottom = np.array([c - s * (blob.bottom - blob.middle) if blob else 0.0 for (c, s), blob in lines])
-    narrowest = np.array([NARROWEST * blob.height if blob else 0.0 for _, blob in lines])
+    # Two cut lines of one blob must lie apart at its top and bottom rows (not crossing, room for a digit).
+    at_top, at_bottom, narrowest, lined = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, bool)
+    for k, (blob_index, line) in enumerate(bounds[:-1]):
+        if line is not None:
+            blob = blobs[blob_index]
+            at_top[k], at_bottom[k] = (line[0] - line[1] * (y - blob.middle) for y in (blob.top, blob.bottom))
+            narrowest[k], lined[k] = NARROWEST * blob.height, True
     i = np.arange(n - 1)[:, None]
     j = i + np.arange(1, MAX_FOLLOWING + 1)[None, :]
+    inside = j < n
     i, j = np.broadcast_arrays(i, np.minimum(j, n - 1))
-    inside = i + np.arange(1, MAX_FOLLOWING + 1)[None, :] < n
     ok = inside & (last[j] - index[i] <= DIGIT_BLOBS) & (right[j] - left[i] <= PICTURE_DIGIT_WIDTH * height)
-    lined = np.array([b[1] is not None for b in bounds])
     same = (index[i] == index[j]) & lined[i]
-    apart = (at_top[j] - at_top[i] >= narrowest[i]) & (at_bottom[j] - at_bottom[i] >= narrowest[i])
-    ok &= ~same | apart
+    ok &= ~same | ((at_top[j] - at_top[i] >= narrowest[i]) & (at_bottom[j] - at_bottom[i] >= narrowest[i]))
     keys = list(whole.items())                   # a whole blob is a candidate, however wide
     keys += [(a, b) for a, b in zip(i[ok].tolist(), j[ok].tolist()) if whole.get(a) != b]
     return keys
@@ -373,7 +369,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
         reading = _best_reading(model, blobs, height, unsure, scores, smallest)
     exact_blobs = blobs
     if shrink > 1:   # (only the blobs the reading uses: a long number's are many)
-        used = {index for a, b, _ in reading for index in range(a[0], b[0] + (b[1] is not None))}
+        used = {index for a, b, _ in reading for index, _, _ in _parts(a, b)}
         exact_blobs = [_Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
