@@ -14,8 +14,8 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,8 +46,11 @@ def building(folder: Path, needs_bytes: int = 0) -> Iterator[Path]:
                         f"{needs_bytes / 1e6:.0f} MB, {free / 1e6:.0f} MB are free")
     # Named after its builder (pid and start time): another build of the same cache at the same
     # time leaves it alone; once its builder is gone it is a leftover, for the next build to remove.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{own_tag()}.", dir=folder.parent))
+    # It is named before it is made, so that a signal coming just as it is made (Ctrl-C, SIGTERM)
+    # still removes it (mkdtemp's folder has no name until it returns).
+    tmp = folder.parent / f".{folder.name}.{own_tag()}.{secrets.token_hex(8)}"
     try:
+        tmp.mkdir(mode=0o700)
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

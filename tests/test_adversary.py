@@ -465,3 +465,23 @@ def test_15_renderings_and_training_estimate_their_memory_first(tmp_path, monkey
                                "--source", str(source), "--models-dir", str(tmp_path / "models"), "--quiet")
     assert code == 2 and "memory" in err and "fewer --copies" in err
     assert not (tmp_path / "models" / "big").exists()
+
+
+def test_09_a_signal_just_as_the_build_folder_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM can come the moment the temporary folder exists, before the build holds it:
+    the folder goes all the same (the SIGTERM test met this on a loaded machine)."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    made = os.mkdir
+
+    def mkdir_then_interrupted(path, *args, **kwargs):
+        made(path, *args, **kwargs)
+        if os.path.basename(path).startswith(".mnist-abc."):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "mkdir", mkdir_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with cachefolder.building(cache / "mnist-abc"):
+            pass
+    monkeypatch.undo()
+    assert list(cache.iterdir()) == []

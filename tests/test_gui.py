@@ -365,7 +365,8 @@ def test_network_view_follows_the_drawing(app):
     cell, cols = view["cell"], view["cols"]
     xdo("mousemove", str(x + 3 * cell + cell // 2 - 1), str(y + 2 * cell + cell // 2))
     xdo("mousemove", str(x + 3 * cell + cell // 2), str(y + 2 * cell + cell // 2))   # unit 2 * cols + 3
-    assert app.wait_for(lambda s: s["network_view"]["selected"] is not None)["network_view"]["selected"] == 2 * cols + 3
+    # (waited for: the pointer may have crossed other units on its way, and a loaded machine is slow to say)
+    app.wait_for(lambda s: s["network_view"]["selected"] == 2 * cols + 3, timeout=15)
     app.key("Escape")   # Clear: the view keeps no picture of the old drawing (the unit picked stays picked)
     view = app.wait_for(lambda s: s["strokes"] == 0 and s["network_view"]["layers"] == [])["network_view"]
     assert view["message"] == "draw a digit in the main window" and view["top"] is None
