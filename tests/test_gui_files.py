@@ -189,3 +189,24 @@ def test_my_drawings_relabel_delete_and_undo(window, tmp_path, monkeypatch):
     view.undo()
     assert sorted(e["label"] for e in PersonalDataset(tmp_path / "personal").entries()) == [1, 1, 7]
     assert "1: 2" in view.counts.cget("text") and view.undo_stack == []
+
+
+def test_the_canvas_zooms_out_once_the_hand_rests_not_while_it_moves(window):
+    """Writing near the right edge zooms the canvas out, but not while the pointer still moves over it
+    (a hand on its way to a digit's next stroke, or a slow machine between two strokes)."""
+    canvas = window.canvas
+    widget = canvas.widget
+    settle(window)
+    x, y = int(widget.winfo_width() * 0.9), int(widget.winfo_height() * 0.5)
+    widget.event_generate("<ButtonPress-1>", x=x, y=y)
+    for dy in range(0, 60, 5):
+        widget.event_generate("<B1-Motion>", x=x, y=y + dy)
+    widget.event_generate("<ButtonRelease-1>", x=x, y=y + 60)
+    deadline = time.monotonic() + 1.5   # well past the zoom's wait, the pointer moving all along
+    while time.monotonic() < deadline:
+        widget.event_generate("<Motion>", x=x - 40, y=y)
+        window.root.update()
+        time.sleep(0.05)
+    assert canvas.zoom == 1.0
+    settle(window, lambda: canvas.zoom > 1.0, seconds=3)   # at rest: it zooms out
+    assert canvas.zoom > 1.0

@@ -48,6 +48,7 @@ class DrawingCanvas:
         w.bind("<ButtonPress-1>", self._press)
         w.bind("<B1-Motion>", self._move)
         w.bind("<ButtonRelease-1>", self._release)
+        w.bind("<Motion>", self._hover)
         w.bind("<Configure>", self._resize)
 
     def _logical(self, event) -> tuple[float, float]:
@@ -80,6 +81,13 @@ class DrawingCanvas:
             self._widen_job = self.widget.after(self.WIDEN_AFTER_MS, self.widen)
         self.refresh()
         self.on_change(final=True)
+
+    def _hover(self, event) -> None:
+        # The pointer moving over the canvas is a hand still writing (on to a digit's next stroke): the
+        # zoom waits until it rests (a slow machine or a slow hand takes longer than the wait between strokes).
+        if self._widen_job is not None:
+            self.widget.after_cancel(self._widen_job)
+            self._widen_job = self.widget.after(self.WIDEN_AFTER_MS, self.widen)
 
     def cancel_stroke(self) -> None:
         self._drawing_stroke = False
