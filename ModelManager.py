@@ -252,6 +252,12 @@ def _add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--generated", type=int, default=d.generated,
                    help="generated marks that are not digits: scribbles, hatching, two digits in one, pieces "
                         "(default %(default)s)")
+    t.add_argument("--number-candidates", type=int, default=d.number_candidates, metavar="NUMBERS",
+                   help="numbers written with the training writers' pen digits, cut into what the number readers "
+                        "read: whole digits, and pieces and parts of two that are not digits (default %(default)s; "
+                        "0 = none)")
+    t.add_argument("--number-polish-share", type=float, default=d.number_polish_share, metavar="SHARE",
+                   help="share of the polish's pictures that are those candidates (default %(default)s)")
     t.add_argument("--letters-source", type=Path, metavar="FILE",
                    help="the UNIPEN letters and symbols file (unipen-letters-train.unipen; see docs/data.md)")
     t.add_argument("--resume", metavar="NAME", help="continue the interrupted run NAME")

@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.info:
             return _info(args)
         if args.clear:
-            freed = clear_cache(args.cache_dir, (*DATASETS, "pendigits", "negatives"), downloads=args.downloads)
+            freed = clear_cache(args.cache_dir, (*DATASETS, "pendigits", "negatives", "numbers"), downloads=args.downloads)
             kept = "" if args.downloads else " (the downloads and kept copies stay: add --downloads to remove them too)"
             print(f"removed {_human(freed)} from {args.cache_dir}{kept}")
             return 0

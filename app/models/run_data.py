@@ -18,6 +18,7 @@ from app.data.mnist_cache import build_cache
 from app.models.train_config import ConfigError, TrainConfig
 from app.paths import CACHE_DIR
 from app.pen.negatives import build_negative_cache, letters_source
+from app.pen.number_candidates import build_candidate_cache
 from app.pen.pen_data import build_pen_cache, pen_source
 from app.pixels import to_unit_float32
 from app.resources import require_memory
@@ -69,10 +70,12 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
     train_idx, val_idx = split_validation(dataset.meta["counts"]["originals"], config.copies, config.validation,
                                           config.seed)
     pen, pen_train, pen_val, held = _pen_rows(config, cache_dir, progress, log)
-    neg, neg_train, neg_val, neg_held = _negative_rows(config, pen, cache_dir, progress, log)
+    neg, neg_train, neg_val, neg_held = _negative_rows(config, cache_dir, progress, log)
+    numbers = _number_rows(config, held, cache_dir, progress, log) if neg is not None else None
+    number_rows = len(numbers.y) if numbers is not None else 0
     # One float32 array for everything trained on, filled in place from the uint8 caches: the
     # whole cache as float32 and then a selection of it would hold two float copies at once.
-    rows = len(train_idx) + len(pen_train) + len(neg_train)
+    rows = len(train_idx) + len(pen_train) + len(neg_train) + number_rows
     require_memory(rows * 28 * 28 * 4, f"training on {rows:,} images", "use fewer --copies or --pen-copies")
     x = np.empty((rows, 28, 28), np.float32)
     dataset.float32(rows=train_idx, out=x[:len(train_idx)])
@@ -90,20 +93,23 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
                            "validation_images": int(len(pen_val)), "held_out_writers": held}
     negative_validation = None
     if neg is not None:
-        to_unit_float32(neg.x, neg_train, out=x[len(train_idx) + len(pen_train):])
+        to_unit_float32(neg.x, neg_train, out=x[len(train_idx) + len(pen_train):rows - number_rows])
         y = np.concatenate([y, np.asarray(neg.y)[neg_train]])
         negative_validation = (to_unit_float32(neg.x, neg_val), np.asarray(neg.y)[neg_val]) if len(neg_val) else None
         metadata["negatives"] = {"cache": neg.path.name, "letters_sha256": neg.meta["source_sha256"],
                                  "letters": neg.meta["counts"]["letters"], "generated": neg.meta["counts"]["generated"],
                                  "copies": config.negative_copies, "train_images": int(len(neg_train)),
                                  "validation_images": int(len(neg_val)), "held_out_writers": neg_held}
+    if numbers is not None:
+        to_unit_float32(numbers.x, out=x[rows - number_rows:])
+        y = np.concatenate([y, np.asarray(numbers.y)])
     if config.personal:
         x, y = _with_personal(x, y, config.copies, params, config.seed, log)
     metadata["data"]["train_images"] = len(x)
     validation = (dataset.float32(rows=val_idx), np.asarray(dataset.y_train)[val_idx]) if len(val_idx) else None
     log(f"training {config.layers} {config.activation} on {len(x)} images ({len(train_idx)} {config.dataset} with "
         f"{plural(config.copies, 'augmented copy', 'augmented copies')}, {plural(len(pen_train), 'pen-digit rendering')}, "
-        f"{len(neg_train)} that are not digits), "
+        f"{len(neg_train)} that are not digits, {number_rows} number candidates), "
         f"validating on {len(val_idx)} "
         f"{config.dataset} and {plural(len(pen_val), 'pen digit')} of held-out writers, for {plural(config.epochs, 'epoch')}")
     # The plain pictures among the rows trained on: MNIST's originals, each pen digit and each negative
@@ -115,6 +121,8 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
         offset += len(pen_train)
     if neg is not None:
         plain.append(offset + np.flatnonzero(neg_train < len(neg.y) // (config.negative_copies + 1)))
+    if numbers is not None:
+        plain.append(rows - number_rows + _number_polish(config, numbers, sum(len(p) for p in plain), metadata))
     return RunData(x, y, validation, pen_validation, (dataset.float32("x_test"), np.asarray(dataset.y_test)), metadata,
                    negative_validation, np.concatenate(plain))
 
@@ -132,7 +140,7 @@ def _pen_rows(config: TrainConfig, cache_dir: Path, progress: bool, log):
     return pen, pen_train, pen_val, held
 
 
-def _negative_rows(config: TrainConfig, pen, cache_dir: Path, progress: bool, log):
+def _negative_rows(config: TrainConfig, cache_dir: Path, progress: bool, log):
     """The rendered negatives (or None without them), their training rows, the validation rows (the
     letters of held-out writers) and those writers."""
     if config.outputs == 10:
@@ -143,10 +151,31 @@ def _negative_rows(config: TrainConfig, pen, cache_dir: Path, progress: bool, lo
     if letters is None:
         log("not a digit: no letters file (--letters-source FILE or DIGITS_LETTERS_SOURCE), so it is learned from "
             "generated marks alone; with the UNIPEN letters it also learns letters and symbols")
-    neg = build_negative_cache(letters, Path(pen.meta["source"]), config.negative_copies, config.generated,
+    neg = build_negative_cache(letters, Path(config.pen_source), config.negative_copies, config.generated,
                                config.seed, cache_dir, progress=progress, log=log)
     train_rows, val_rows, held = neg.split(config.letters_validation_writers if letters else 0, config.seed)
     return neg, train_rows, val_rows, held
+
+
+def _number_rows(config: TrainConfig, held: list[int], cache_dir: Path, progress: bool, log):
+    """The number readers' candidates (``app/pen/number_candidates.py``) cut from numbers written by the
+    training writers, all trained on; None with ``number_candidates`` 0."""
+    if not config.number_candidates:
+        return None
+    return build_candidate_cache(Path(config.pen_source), held, config.number_candidates, config.seed, cache_dir,
+                                 progress=progress, log=log)
+
+
+def _number_polish(config: TrainConfig, numbers, others: int, metadata: dict) -> np.ndarray:
+    """The number candidates the polish takes besides the ``others`` plain pictures (they are all
+    plain: read as they are): ``number_polish_share`` of the polish, at random; said in ``metadata``."""
+    share = config.number_polish_share
+    wanted = min(len(numbers.y), int(round(share / (1 - share) * others)))
+    chosen = np.sort(np.random.default_rng([config.seed, 41]).permutation(len(numbers.y))[:wanted])
+    metadata["numbers"] = {"cache": numbers.path.name, "numbers": numbers.meta["counts"]["numbers"],
+                           "train_images": len(numbers.y), "polish_images": int(wanted),
+                           **{k: numbers.meta["counts"][k] for k in ("whole digits", "pieces", "parts of two")}}
+    return chosen
 
 
 def _with_personal(x: np.ndarray, y: np.ndarray, copies: int, params, seed: int, log) -> tuple[np.ndarray, np.ndarray]:

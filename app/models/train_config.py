@@ -57,6 +57,8 @@ class TrainConfig:
     generated: int = 5000             # generated marks (scribbles, hatching, two digits, pieces of digits)
     letters_source: str | None = None   # the UNIPEN letters file (app/pen/negatives.py)
     letters_validation_writers: int = 4
+    number_candidates: int = 1500     # numbers cut into what the number readers read (app/pen/number_candidates.py)
+    number_polish_share: float = 0.25   # of the polish's pictures that are those candidates
     workers: int | str = "auto"   # processes sharing each batch (network/parallel.py); changes speed, not results
 
     def __post_init__(self) -> None:
@@ -69,11 +71,13 @@ class TrainConfig:
         _number("warmup", self.warmup, 0, 1000)
         _number("weight_decay", self.weight_decay, 0, 1)
         _number("dropout", self.dropout, 0, 0.9)
+        _number("number_polish_share", self.number_polish_share, 0, 0.9)
         for key, low, high in (("epochs", 1, 10000), ("batch_size", 1, 65536), ("copies", 0, 1000),
                                ("validation", 0, 10**6), ("patience", 0, 10000), ("seed", 0, 2**32 - 1),
                                ("pen_copies", 0, 1000), ("pen_validation_writers", 0, 1000),
                                ("negative_copies", 0, 100), ("generated", 0, 1_000_000),
-                               ("letters_validation_writers", 0, 1000), ("polish_epochs", 0, 100)):
+                               ("letters_validation_writers", 0, 1000), ("polish_epochs", 0, 100),
+                               ("number_candidates", 0, 1_000_000)):
             value = getattr(self, key)
             if type(value) is not int or not low <= value <= high:
                 raise ConfigError(f"{key} must be a whole number from {low} to {high}, got {value!r}")
@@ -142,7 +146,7 @@ class TrainConfig:
         if not isinstance(stored, dict):
             raise ConfigError(f"stored training settings are not a JSON object: {str(stored)[:40]!r}")
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{"pen_copies": 0, "negatives": False, **{k: v for k, v in stored.items() if k in known}})
+        return cls(**{"pen_copies": 0, "negatives": False, "number_candidates": 0, **{k: v for k, v in stored.items() if k in known}})
 
     @property
     def outputs(self) -> int:

@@ -307,9 +307,10 @@ def plain_renderings(source: Path, rows: np.ndarray | None = None) -> tuple[np.n
 
 def cached_entries(cache_dir: Path = CACHE_DIR) -> list[tuple[Path, dict | None, int]]:
     """(folder, meta or None if damaged, size in bytes) for every cache of rendered pen strokes
-    (the pen digits, and the negatives of app/pen/negatives.py)."""
+    (the pen digits, the negatives of app/pen/negatives.py and the number candidates of
+    app/pen/number_candidates.py)."""
     return [(folder, _meta_or_none(folder), folder_size(folder))
-            for folder in cache_folders(cache_dir, ("pendigits", "negatives"))]
+            for folder in cache_folders(cache_dir, ("pendigits", "negatives", "numbers"))]
 
 
 def _meta_or_none(folder: Path) -> dict | None:

@@ -1,0 +1,141 @@
+"""The number readers' candidates as training data (app/pen/number_candidates.py): labels by hand,
+a hand-made number, the cache, and on real data what they teach a network."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fixtures import make_unipen
+
+from app.errors import DataError
+from app.pen import number_candidates as nc
+from app.pen import pendigits
+from app.pen.pendigits import NOT_A_DIGIT
+from app.reading.strokes import Stroke
+
+
+def test_a_candidate_is_labelled_by_whose_ink_it_holds_by_hand():
+    totals = np.array([100.0, 50.0])
+    assert nc._label(np.array([95.0, 5.0]), totals, wide=False) == (0, nc.WHOLE_DIGIT)      # a digit and a speck
+    assert nc._label(np.array([80.0, 5.0]), totals, wide=False) is None                    # most of one, not whole
+    assert nc._label(np.array([30.0, 20.0]), totals, wide=False) == (NOT_A_DIGIT, nc.PARTS_OF_TWO)
+    assert nc._label(np.array([40.0, 0.0]), totals, wide=True) == (NOT_A_DIGIT, nc.A_PIECE)
+    assert nc._label(np.array([40.0, 0.0]), totals, wide=False) is None                    # narrow: maybe a 1
+    assert nc._label(np.array([0.0, 0.0]), totals, wide=True) is None
+
+
+def _kinds(found) -> list[tuple[int, int]]:
+    """(digit, what it holds) of each candidate found, sorted; -1 for not a digit."""
+    return sorted((-1 if q is None else q, kind) for _, q, kind in found)
+
+
+def _ten():
+    """A hand-made "10": a 1 as one upright stroke, then a 0 as one closed loop, apart."""
+    one = Stroke(18.0, [(60.0, 60.0), (60.0, 220.0)])
+    t = np.linspace(0, 2 * np.pi, 40)
+    zero = Stroke(18.0, [(float(170 + 45 * np.sin(a)), float(140 - 80 * np.cos(a))) for a in t])
+    return [one, zero], [0, 1]
+
+
+def test_a_hand_made_number_gives_its_two_digits_whole_and_the_two_together_as_not_a_digit():
+    strokes, digit_of = _ten()
+    found = nc.stroke_candidates(strokes, digit_of)
+    assert _kinds(found) == [(-1, nc.PARTS_OF_TWO), (0, nc.WHOLE_DIGIT), (1, nc.WHOLE_DIGIT)]
+    found = nc.picture_candidates(strokes, digit_of, 2)
+    kinds = set(_kinds(found))
+    assert {(0, nc.WHOLE_DIGIT), (1, nc.WHOLE_DIGIT), (-1, nc.PARTS_OF_TWO)} <= kinds
+    # the halves of the 0 that cut lines make are narrow arcs: a piece, but maybe a 1, so left out
+    assert (-1, nc.A_PIECE) not in kinds
+    assert all(image.shape == (28, 28) and image.dtype == np.float32 for image, _, _ in found)
+
+
+def test_a_short_wide_piece_of_a_digit_is_not_a_digit_and_a_narrow_one_is_left_out():
+    bar = Stroke(18.0, [(40.0, 80.0), (140.0, 80.0)])       # a 5's bar: wide, a fifth of the 5
+    body = Stroke(18.0, [(50.0, 80.0), (45.0, 150.0), (120.0, 150.0), (130.0, 200.0), (110.0, 230.0), (40.0, 225.0)])
+    one = Stroke(18.0, [(200.0, 70.0), (200.0, 230.0)])
+    found = nc.stroke_candidates([body, bar, one], [0, 0, 1])
+    kinds = _kinds(found)
+    assert (0, nc.WHOLE_DIGIT) in kinds and (1, nc.WHOLE_DIGIT) in kinds
+    assert (-1, nc.A_PIECE) in kinds          # the bar alone
+    assert kinds.count((-1, nc.A_PIECE)) == 1   # the body alone is most of the 5: unclear, left out
+
+
+@pytest.fixture()
+def pen_file(tmp_path):
+    path = tmp_path / "pen.unipen"
+    path.write_text(make_unipen(writers=3, per_digit=2))
+    return path
+
+
+def test_the_cache_is_the_same_for_any_number_of_workers_reused_and_rebuilt_when_damaged(pen_file, tmp_path):
+    said = []
+    one = nc.build_candidate_cache(pen_file, [3], 6, seed=1, cache_dir=tmp_path / "a", progress=False, workers=1,
+                                   log=said.append)
+    two = nc.build_candidate_cache(pen_file, [3], 6, seed=1, cache_dir=tmp_path / "b", progress=False, workers=2,
+                                   log=said.append)
+    assert len(one.y) > 10 and one.x.dtype == np.uint8 and one.path.name.startswith("numbers-")
+    assert np.array_equal(one.x, two.x) and np.array_equal(one.y, two.y)
+    counts = one.meta["counts"]
+    assert counts["whole digits"] + counts["pieces"] + counts["parts of two"] == len(one.y)
+    assert set(np.unique(one.y)) <= {0, 1, 7, NOT_A_DIGIT}   # the fixture's digits
+    assert (np.asarray(one.y) == NOT_A_DIGIT).sum() <= nc.NOT_DIGITS_PER_DIGIT * counts["whole digits"]
+    said.clear()
+    again = nc.build_candidate_cache(pen_file, [3], 6, seed=1, cache_dir=tmp_path / "a", progress=False, workers=1,
+                                     log=said.append)
+    assert not said and again.path == one.path                    # reused as it is
+    with open(one.path / "x.npy", "r+b") as f:
+        f.seek(-10, 2)
+        f.write(b"\xff" * 10)
+    rebuilt = nc.build_candidate_cache(pen_file, [3], 6, seed=1, cache_dir=tmp_path / "a", progress=False, workers=1,
+                                       log=said.append)
+    assert any("damaged" in line for line in said) and np.array_equal(rebuilt.x, two.x)
+
+
+def test_numbers_are_written_by_the_training_writers_alone(pen_file, tmp_path):
+    with pytest.raises(DataError, match="held-out"):
+        nc.build_candidate_cache(pen_file, [1, 2, 3], 2, cache_dir=tmp_path, progress=False, workers=1)
+    digits = [d for d in pendigits.read_unipen(pen_file) if d.writer != 1]
+    x, y, kinds = nc.mine(digits, 3, 0, 0)
+    assert len(x) == len(y) == len(kinds) and x.dtype == np.uint8
+
+
+def test_candidates_teach_a_network_to_say_two_digits_parts_are_not_a_digit(mnist, pendigits_file):
+    """End to end on real data: the same small network and digits, with and without the candidates
+    of 150 numbers by 20 writers; judged on the candidates of numbers by 6 other writers."""
+    from network import SGD, Dense, Flatten, Sequential
+
+    digits = pendigits.read_unipen(pendigits_file)
+    writers = sorted({d.writer for d in digits})
+    train = [d for d in digits if d.writer in writers[:20]]
+    held = [d for d in digits if d.writer in writers[-6:]]
+    x_mined, y_mined, _ = nc.mine(train, 150, 0, 0)
+    x_test, y_test, kinds = nc.mine(held, 60, 1, 0)
+    rng = np.random.default_rng(0)
+    pick = rng.choice(60000, 8000, replace=False)
+    x_digits, y_digits = mnist["x_train"][pick], mnist["y_train"][pick].astype(np.int64)
+    x_pen = pendigits.render_many(train[::3], 0, 0)
+    y_pen = np.array([d.label for d in train[::3]])
+    x_base, y_base = np.concatenate([x_digits, x_pen]), np.concatenate([y_digits, y_pen])
+    scribbles = pendigits.render_many([pendigits.PenDigit(NOT_A_DIGIT, None, (np.array([[0, 0], [90, 10], [0, 30],
+                                      [95, 45]], float),))] * 50, 1, 0)
+
+    def fit(x, y):
+        model = Sequential([Flatten(input_shape=(28, 28)), Dense(128, "tanh"), Dense(11, "softmax")], seed=0)
+        model.compile(optimizer=SGD(0.1, momentum=0.9))
+        model.fit(x / np.float32(255), y, epochs=6, batch_size=64, verbose=0, workers=1)
+        return model
+
+    plain = fit(np.concatenate([x_base, scribbles]), np.concatenate([y_base, np.full(len(scribbles), NOT_A_DIGIT)]))
+    taught = fit(np.concatenate([x_base, scribbles, x_mined]),
+                 np.concatenate([y_base, np.full(len(scribbles), NOT_A_DIGIT), y_mined]))
+
+    def right(model, rows):
+        return float(np.mean(model.predict_proba(x_test[rows] / np.float32(255)).argmax(axis=1) == y_test[rows]))
+
+    two = np.flatnonzero(kinds == nc.PARTS_OF_TWO)
+    whole = np.flatnonzero(kinds == nc.WHOLE_DIGIT)
+    assert right(taught, two) > right(plain, two) + 0.3, (right(plain, two), right(taught, two))
+    # (whole digits with a speck of their neighbours: this small network says "not a digit" of a few more)
+    assert right(taught, whole) > 0.7 and right(taught, whole) >= right(plain, whole) - 0.06
+    mnist_right = np.mean(taught.predict_proba(mnist["x_test"][:2000] / np.float32(255))[:, :10].argmax(axis=1)
+                          == mnist["y_test"][:2000])
+    assert mnist_right > 0.93
