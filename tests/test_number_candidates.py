@@ -2,6 +2,8 @@
 a hand-made number, the cache, and on real data what they teach a network."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from fixtures import make_unipen
@@ -139,3 +141,35 @@ def test_candidates_teach_a_network_to_say_two_digits_parts_are_not_a_digit(mnis
     mnist_right = np.mean(taught.predict_proba(mnist["x_test"][:2000] / np.float32(255))[:, :10].argmax(axis=1)
                           == mnist["y_test"][:2000])
     assert mnist_right > 0.93
+
+
+def test_a_run_trains_on_the_candidates_and_polishes_on_its_share_of_them_from_any_folder(pen_file, tmp_path,
+                                                                                           monkeypatch):
+    """prepare_data with fixture data: the candidates are rows of the run, a quarter of the polish
+    is them, and a pen cache made from another folder (its file named relative to it) still works."""
+    from fixtures import make_arrays
+
+    from app.models.run_data import prepare_data
+    from app.models.train_config import TrainConfig
+    from app.pen.pen_data import build_pen_cache
+
+    source, cache = tmp_path / "digits.npz", tmp_path / "cache"
+    np.savez(source, **make_arrays(n_train=200, n_test=20))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path)
+    build_pen_cache(Path("pen.unipen"), 1, cache_dir=cache, progress=False, log=lambda *a: None)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    config = TrainConfig(name="n", source=str(source), copies=0, validation=20, pen_copies=1, pen_source=str(pen_file),
+                         pen_validation_writers=1, generated=20, negative_copies=0, number_candidates=4)
+    run = prepare_data(config, cache, progress=False, log=lambda *a: None)
+    numbers = run.metadata["numbers"]
+    assert numbers["train_images"] > 0 and numbers["numbers"] == 4
+    mined = run.y[len(run.y) - numbers["train_images"]:]
+    assert set(np.unique(mined)) <= {0, 1, 7, NOT_A_DIGIT} and len(run.x) == len(run.y)
+    polished = run.plain_rows >= len(run.y) - numbers["train_images"]
+    assert polished.sum() == numbers["polish_images"] > 0
+    others = (~polished).sum()
+    assert numbers["polish_images"] == min(numbers["train_images"], round(0.25 / 0.75 * others))
+    none = prepare_data(TrainConfig(**{**config.to_json(), "number_candidates": 0}), cache, progress=False,
+                        log=lambda *a: None)
+    assert "numbers" not in none.metadata and len(none.y) == len(run.y) - numbers["train_images"]
