@@ -124,16 +124,18 @@ def lean(strokes: list[Stroke], slant: float, baseline: float = 210.0) -> list[S
     return [Stroke(s.width, [(x + slant * (baseline - y), y) for x, y in s.points]) for s in strokes]
 
 
-@pytest.mark.parametrize("digits, gap, slant", [((7, 4), -0.2, 0.4), ((1, 4), -0.3, 0.3)])
-def test_a_picture_of_slanted_touching_digits_is_cut_along_the_slant(model, monkeypatch, digits, gap, slant):
+@pytest.mark.parametrize("digits, gap, slant, vertical_fails", [((7, 4), -0.2, 0.4, True), ((1, 4), -0.3, 0.3, False)])
+def test_a_picture_of_slanted_touching_digits_is_cut_along_the_slant(model, monkeypatch, digits, gap, slant,
+                                                                     vertical_fails):
     from app.reading import number_pictures
 
     picture = drawing_picture(lean(write(*(UNIT[d] for d in digits), gap=gap, brush=20), slant))
     text = "".join(map(str, digits))
     assert len(number_pictures._blobs(number_pictures.ink_map(picture, False))) == 1   # they touch
     assert read_picture(model, picture, ink_is_bright=False).text == text
-    monkeypatch.setattr(number_pictures, "SLANTS", ())   # with vertical cuts alone, no
-    assert read_picture(model, picture, ink_is_bright=False).text != text
+    monkeypatch.setattr(number_pictures, "SLANTS", ())   # with vertical cuts alone, not the 7 and 4
+    # (the 1 and 4: since the network learned the readers' candidates, vertical cuts read them too)
+    assert (read_picture(model, picture, ink_is_bright=False).text != text) == vertical_fails
 
 
 def test_a_long_scribble_costs_work_in_proportion_to_its_length(model, monkeypatch):
@@ -225,7 +227,8 @@ def test_a_picture_of_one_digit_reads_exactly_as_predict_reads_it(model):
     number = read_picture(model, picture, ink_is_bright=False)
     alone = Predictor(model).read(picture, ink_is_bright=False)
     assert len(number.digits) == 1 and number.digits[0].reading.message == alone.message
-    assert np.allclose(number.digits[0].reading.probabilities, alone.probabilities, atol=1e-6)
+    # (the digit's crop is centred on a square of its own: its input differs by a few grey levels)
+    assert np.allclose(number.digits[0].reading.probabilities, alone.probabilities, atol=1e-5)
 
 
 def test_area_weights_average_what_each_new_pixel_covers_by_hand():
@@ -327,3 +330,17 @@ def test_a_photo_of_a_number_reads_as_its_small_copy_and_boxes_are_in_its_pixels
                                                                         10 + 0.5 * d.box[2], 20 + 0.5 * d.box[3]))
                                               for d in a.digits]
     assert placed.text == a.text
+
+
+def test_the_rising_links_of_a_joined_stroke_are_never_a_digit_alone():
+    """A "111" in one zigzag: its pieces are three downstrokes and two links rising between them.
+    A link alone is a slanted line, which reads as a 1; it can only be part of a digit (a flag)."""
+    from app.reading.numbers import _connector, _group_cost, _pieces
+
+    strokes = write(ZIGZAG_111)
+    pieces, owners = _pieces(strokes, 280.0)
+    assert len(pieces) == 5
+    assert [_connector(pieces, owners, k) for k in range(5)] == [False, True, False, True, False]
+    assert _group_cost(pieces, owners, 1, 2, 280.0) is None and _group_cost(pieces, owners, 1, 3, 280.0) is not None
+    rising = [Stroke(18.0, [(30.0, 210.0), (90.0, 60.0)])]   # a stroke of its own that rises: may be a 1
+    assert _group_cost(*_pieces(rising, 280.0), 0, 1, 280.0) == 0.0

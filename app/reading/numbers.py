@@ -39,6 +39,7 @@ JOINED_TURNS = 3          # or one that turns up or down this often (narrow digi
 TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
 MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
 MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
+CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone
 STACKED_FREE = 0.5        # two digits side by side overlap at most this much of the wider one's width;
 STACKED_COST = 25.0       # more costs this per unit (log): strokes over each other are one mark
 MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
@@ -193,7 +194,7 @@ def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height:
     A digit's separate strokes overlap in x (a 4's two strokes, a 5's bar, a crossed 7), where two
     digits side by side do not: a stroke that overlaps the others little costs ``MERGE_COST``."""
     if j - i == 1:
-        return 0.0
+        return None if _connector(pieces, owners, i) else 0.0
     lo, hi = _span(pieces[i:j])
     if hi[0] - lo[0] > MAX_DIGIT_WIDTH * height and owners[i] != owners[j - 1]:
         return None   # (one stroke whole is always a candidate: a flat 0 is still a 0)
@@ -207,6 +208,16 @@ def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height:
             cost -= MERGE_COST * max(0.0, MERGE_FREE - shared)
         left, reach, owner = min(left, lo_x), max(reach, hi_x), who
     return cost
+
+
+def _connector(pieces: list[Stroke], owners: list[int], k: int) -> bool:
+    """Whether piece k is the pen's way up from one digit's foot to the next one's top in a joined
+    stroke (a "111" in one zigzag): a middle part of a cut stroke that rises. Alone it is a slanted
+    line, which reads as a 1; it is only ever part of a digit (a 1's flag), never one."""
+    if not (0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]):
+        return False
+    ys = [y for _, y in pieces[k].points]
+    return ys[0] - ys[-1] > CONNECTOR_RISE * (max(ys) - min(ys))
 
 
 def _fast_input(group: list[Stroke]) -> Preprocessed:
