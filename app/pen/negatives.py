@@ -19,8 +19,6 @@ strokes, drawn by the same renderer and stroke-level augmentation as the pen dig
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import os
 import time
@@ -32,7 +30,7 @@ from app.cachefolder import open_folder, write_folder
 from app.errors import DataError
 from app.files import keep_copy, regular_file, sha256_of
 from app.paths import CACHE_DIR
-from app.pen.pen_data import ARRAYS, CACHE_FORMAT_VERSION, COUNTS, RENDER_VERSION, PenData, render_copies
+from app.pen.pen_data import ARRAYS, CACHE_FORMAT_VERSION, COUNTS, RENDER_VERSION, PenData, intact_cache, keyed_folder, render_copies
 from app.pen.pendigits import MAX_FILE_BYTES, NOT_A_DIGIT, PenAugment, PenDigit, read_unipen
 
 LETTERS_SHA256 = "48a9477ff08ec5b9bf9d252d9de9e1a36846ab0114e6b8c4aebcb08d749e4651"
@@ -157,13 +155,10 @@ def build_negative_cache(letters_file: Path | None, pen_file: Path, copies: int 
     letters_hash = sha256_of(letters_file) if letters_file else "none"
     spec = {"letters": letters_hash, "pen": sha256_of(pen_file), "copies": copies, "generated": generated, "seed": seed,
             "params": dataclasses.asdict(PenAugment()), "version": NEGATIVES_VERSION, "render_version": RENDER_VERSION}
-    folder = cache_dir / f"negatives-{hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]}"
-    if folder.exists():
-        try:
-            arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify=True, counts=COUNTS)
-            return PenData(**arrays, meta=meta, path=folder)
-        except DataError as e:
-            log(f"cache {folder.name} is damaged ({e}); rebuilding it")
+    folder = keyed_folder(cache_dir, "negatives", spec)
+    found = intact_cache(folder, log=log)
+    if found is not None:
+        return found
     start = time.perf_counter()
     letters = read_letters(letters_file) if letters_file else []
     marks = generated_negatives(read_unipen(pen_file), generated, seed)

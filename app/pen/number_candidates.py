@@ -27,8 +27,6 @@ the same for any number of them.
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
-import json
 import os
 import time
 from pathlib import Path
@@ -40,7 +38,7 @@ from app.errors import DataError
 from app.files import sha256_of
 from app.paths import CACHE_DIR
 from app.pen.negatives import MIN_WIDTH
-from app.pen.pen_data import ARRAYS, CACHE_FORMAT_VERSION, COUNTS, RENDER_VERSION, PenData
+from app.pen.pen_data import ARRAYS, CACHE_FORMAT_VERSION, COUNTS, RENDER_VERSION, PenData, intact_cache, keyed_folder
 from app.pen.pendigits import NOT_A_DIGIT, PenDigit, read_unipen
 from app.reading import number_pictures as pictures
 from app.reading import numbers as strokes_reader
@@ -193,13 +191,10 @@ def build_candidate_cache(pen_file: Path, held_writers: list[int], numbers: int,
     cache_dir = Path(cache_dir if cache_dir is not None else CACHE_DIR)
     spec = {"pen": sha256_of(pen_file), "held_writers": sorted(int(w) for w in held_writers), "numbers": numbers,
             "seed": seed, "version": CANDIDATES_VERSION, "render_version": RENDER_VERSION}
-    folder = cache_dir / f"numbers-{hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]}"
-    if folder.exists():
-        try:
-            arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify=True, counts=COUNTS)
-            return PenData(**arrays, meta=meta, path=folder)
-        except DataError as e:
-            log(f"cache {folder.name} is damaged ({e}); rebuilding it")
+    folder = keyed_folder(cache_dir, "numbers", spec)
+    found = intact_cache(folder, log=log)
+    if found is not None:
+        return found
     start = time.perf_counter()
     held = set(spec["held_writers"])
     digits = [d for d in read_unipen(pen_file) if d.writer not in held]

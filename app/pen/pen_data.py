@@ -203,12 +203,9 @@ def build_pen_cache(source: Path | None = None, copies: int = 10,
     src = pen_source(source, cache_dir, progress)
     src_hash = sha256_of(src)
     folder = cache_dir / f"pendigits-{pen_cache_key(src_hash, params, copies, seed)}"
-    if folder.exists() and not rebuild:
-        try:
-            arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify, counts=COUNTS)
-            return PenData(**arrays, meta=meta, path=folder)
-        except DataError as e:
-            log(f"cache {folder.name} is damaged ({e}); rebuilding it")
+    found = None if rebuild else intact_cache(folder, verify, log)
+    if found is not None:
+        return found
     if not rebuild:
         larger = _larger_cache(cache_dir, src_hash, params, copies, seed, verify)
         if larger is not None:
@@ -234,6 +231,24 @@ def build_pen_cache(source: Path | None = None, copies: int = 10,
                                  "writers": np.tile(writers, copies + 1)}, meta)
     arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify=False, counts=COUNTS)
     return PenData(**arrays, meta=meta, path=folder)
+
+
+def keyed_folder(cache_dir: Path, dataset: str, spec: dict) -> Path:
+    """The cache folder of ``dataset`` made as ``spec`` says: its name hashes the spec."""
+    return Path(cache_dir) / f"{dataset}-{hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]}"
+
+
+def intact_cache(folder: Path, verify: bool = True, log=print) -> PenData | None:
+    """The rendered strokes cached in ``folder``; None when there are none, or when they are damaged
+    (said: the caller builds them again)."""
+    if not folder.exists():
+        return None
+    try:
+        arrays, meta = open_folder(folder, ARRAYS, CACHE_FORMAT_VERSION, verify, counts=COUNTS)
+        return PenData(**arrays, meta=meta, path=folder)
+    except DataError as e:
+        log(f"cache {folder.name} is damaged ({e}); rebuilding it")
+        return None
 
 
 def _larger_cache(cache_dir: Path, src_hash: str, params: pendigits.PenAugment, copies: int, seed: int,
