@@ -53,6 +53,11 @@ def test_the_band_and_threshold_are_chosen_on_validation_digits_by_hand():
     assert threshold == 0.75          # at 0.70 two MNIST digits (0.97, 0.72) would be rejected
     assert rejection.choose_unsure({"mnist": mnist, "pen": pen}, threshold) == 0.65   # 2 of 200 flagged
     assert rejection.choose_unsure({"mnist": mnist}, 0.5) == 0.5       # never above the threshold
+    # A network sure of "not a digit" for a few odd real digits: 0.95 rejects 2 of 200, 0.97 one.
+    sure = np.zeros(200, np.float32)
+    sure[:2] = [0.99, 0.965]
+    assert rejection.choose_threshold({"mnist": sure}) == 0.97
+    assert rejection.choose_threshold({"mnist": np.full(200, 0.999, np.float32)}) == 0.99   # the highest offered
 
 
 def test_the_shipped_model_has_a_band_chosen_on_its_validation_digits(models_dir):
