@@ -72,7 +72,9 @@ class NetworkView:
         inputs.grid(row=1, column=0, sticky="n", padx=(0, 10))
         self.input_labels = []
         for row, title in enumerate(("input (28x28)", "why the answer", "why not the runner-up")):
-            caption = ttk.Label(inputs, text=title)
+            # As wide as the widest caption it will show: a caption that grew ("why not a digit") would
+            # widen the column and move the layers' grids under the pointer.
+            caption = ttk.Label(inputs, text=title, width=len("why not a digit (runner-up)"), anchor="center")
             caption.grid(row=2 * row, column=0)
             picture = ttk.Label(inputs, relief="solid", borderwidth=1)
             picture.grid(row=2 * row + 1, column=0, pady=(0, 6))
