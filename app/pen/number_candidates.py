@@ -89,12 +89,9 @@ def stroke_candidates(strokes: list[Stroke], digit_of: list[int]) -> list[tuple[
     in a number's ``strokes``, ``digit_of`` saying whose each stroke is (the index of its digit)."""
     height = strokes_reader._writing_height(strokes)
     pieces, owners = strokes_reader._pieces(strokes, height)
-    starts = [k for k in range(len(pieces)) if k == 0 or owners[k] != owners[k - 1]] + [len(pieces)]
-    runs = set(strokes_reader._segments(len(pieces))) | {(starts[a], starts[b])
-                                                         for a, b in strokes_reader._segments(len(starts) - 1)}
     lengths = [_length(piece) for piece in pieces]
     out = []
-    for i, j in sorted(runs):
+    for i, j in strokes_reader._runs(owners):
         if strokes_reader._group_cost(pieces, owners, i, j, height) is None:
             continue
         digits = {digit_of[owners[p]] for p in range(i, j)}
@@ -138,7 +135,7 @@ def picture_candidates(strokes: list[Stroke], digit_of: list[int], digits: int) 
     pairs = [(bounds[i], bounds[j]) for i, j in pictures._candidates(blobs, bounds, height)]
     smallest = pictures.SMALLEST_PIECE * pictures._stroke_width(blobs)
     crops = [crop for crop, _ in pictures._crops(blobs, pairs)]
-    inked = [k for k, crop in enumerate(crops) if crop.size and (max(crop.shape) >= smallest or pictures._whole(*pairs[k]))]
+    inked = pictures._readable(crops, pairs, smallest)
     if not inked:
         return []
     owned, totals = np.zeros((len(inked), digits)), np.zeros(digits)

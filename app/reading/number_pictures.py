@@ -309,6 +309,12 @@ def _stroke_width(blobs: list[_Blob]) -> float:
     return 2 * area / max(outline, 1)
 
 
+def _readable(crops: list[np.ndarray], pairs: list[tuple[Boundary, Boundary]], smallest: float) -> list[int]:
+    """Which candidates may be a digit: those with ink, a blob whole or a piece cut off one at least
+    ``smallest`` long."""
+    return [k for k, crop in enumerate(crops) if crop.size and (max(crop.shape) >= smallest or _whole(*pairs[k]))]
+
+
 def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores: dict,
                   smallest: float) -> list[tuple[Boundary, Boundary, float]]:
     """The best cutting of the blobs into digits with the cut lines ``_boundaries`` gives: each
@@ -318,7 +324,7 @@ def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores:
     keys = _candidates(blobs, bounds, height)
     new = [(bounds[i], bounds[j]) for i, j in keys if (bounds[i], bounds[j]) not in scores]
     crops = [crop for crop, _ in _crops(blobs, new)]
-    inked = [k for k, crop in enumerate(crops) if crop.size and (max(crop.shape) >= smallest or _whole(*new[k]))]
+    inked = _readable(crops, new, smallest)
     outputs = model.predict_proba(fast_mnist([crops[k] for k in inked])) if inked else []
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
     scores.update(zip([new[k] for k in inked], _scores(outputs).tolist()) if inked else ())

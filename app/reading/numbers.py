@@ -279,9 +279,7 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     """Each candidate digit's score: how well the network reads it plus what geometry says.
     Candidates are runs of up to MAX_PIECES pieces, and of up to MAX_PIECES whole strokes (a stroke
     cut in many parts is still one candidate whole)."""
-    starts = [k for k in range(len(pieces)) if k == 0 or owners[k] != owners[k - 1]] + [len(pieces)]
-    runs = set(_segments(len(pieces))) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)}
-    geometry = {(i, j): _group_cost(pieces, owners, i, j, height) for i, j in sorted(runs)}
+    geometry = {(i, j): _group_cost(pieces, owners, i, j, height) for i, j in _runs(owners)}
     keys = {k: _memo_key(pieces[k[0]:k[1]]) for k, cost in geometry.items() if cost is not None}
     new = [k for k in keys if keys[k] not in memo]
     preps = [_fast_input(pieces[i:j]) for i, j in new]
@@ -289,6 +287,13 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     for k, p, o in zip(new, preps, outputs):
         memo[keys[k]] = None if p.empty else o   # a candidate without ink can never be a digit
     return {k: -1e9 if memo[keys[k]] is None else float(_scores(memo[keys[k]])) + geometry[k] for k in keys}
+
+
+def _runs(owners: list[int]) -> list[tuple[int, int]]:
+    """The runs of pieces that may be one digit, (first, past the last): up to ``MAX_PIECES`` pieces,
+    and up to ``MAX_PIECES`` whole strokes (``owners`` says whose stroke each piece is)."""
+    starts = [k for k in range(len(owners)) if k == 0 or owners[k] != owners[k - 1]] + [len(owners)]
+    return sorted(set(_segments(len(owners))) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)})
 
 
 def _memo_key(group: list[Stroke]) -> tuple:
