@@ -98,7 +98,12 @@ class AppWindow:
                 height = first[1] * scale
                 left = x0 + max(d["box"][2] for d in self.state["digits"]) * scale + gap * height
                 top = y0 + first[0] * scale
-            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes])
+            # At a hand's pace (3 ms between motion events): as fast as xdotool can, a loaded machine's Tk
+            # merges the motion events it has not handled yet, and a 3 kept only some of its corners
+            # (CI read "1374017" as "1774017" once; either model reads a 3 with a fifth of its points
+            # as a 7 now and then).
+            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes],
+                      pause=0.003)
             time.sleep(0.8)   # as a hand pauses between digits: the canvas may zoom out meanwhile
         return self.wait_for(lambda s: not s["drawing"])
 
