@@ -122,18 +122,12 @@ def picture_candidates(strokes: list[Stroke], digit_of: list[int], digits: int) 
     width = int(np.ceil(max(x for s in strokes for x, _ in s.points) + max(s.width for s in strokes) + 4))
     def ink_of(chosen: list[Stroke]) -> np.ndarray:
         return ink_map(Drawing.from_strokes(chosen, size=LOGICAL_SIZE, width=width).array(), ink_is_bright=True)
-    ink = ink_of(strokes)
-    rows = np.flatnonzero((ink > 0.35).any(axis=1))
-    if not len(rows):
+    found, blobs, height, smallest = pictures._ready(ink_of(strokes))
+    if not blobs:
         return []
-    height = rows[-1] - rows[0] + 1
-    found = pictures._blobs(ink)
-    shrink = max(1, int(height // strokes_reader.FAST_SIDE))
-    blobs = [pictures._Blob(ink, lo, hi, mask, shrink) for lo, hi, mask in found]
     everywhere = {index: [(-np.inf, np.inf)] for index in range(len(blobs))}   # slanted cuts in every blob
     bounds = pictures._boundaries(blobs, everywhere)
     pairs = [(bounds[i], bounds[j]) for i, j in pictures._candidates(blobs, bounds, height)]
-    smallest = pictures.SMALLEST_PIECE * pictures._stroke_width(blobs)
     crops = [crop for crop, _ in pictures._crops(blobs, pairs)]
     inked = pictures._readable(crops, pairs, smallest)
     if not inked:
@@ -141,7 +135,7 @@ def picture_candidates(strokes: list[Stroke], digit_of: list[int], digits: int) 
     owned, totals = np.zeros((len(inked), digits)), np.zeros(digits)
     for q in range(digits):   # the same cuts through the ink of digit q alone
         alone = ink_of([s for s, d in zip(strokes, digit_of) if d == q])
-        mine = [pictures._Blob(alone, lo, hi, mask, shrink) for lo, hi, mask in found]
+        mine = [pictures._Blob(alone, lo, hi, mask, blobs[0].k) for lo, hi, mask in found]
         totals[q] = sum(float(blob.ink.sum()) for blob in mine)
         owned[:, q] = [float(crop.sum()) for crop, _ in pictures._crops(mine, [pairs[k] for k in inked])]
     labels = [_label(owned[n], totals, _wide(crops[k] > 0.35)) for n, k in enumerate(inked)]

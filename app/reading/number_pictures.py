@@ -347,6 +347,21 @@ def _unsure_spans(blobs: list[_Blob], reading: list, height: int) -> dict[int, l
     return spans
 
 
+def _ready(ink: np.ndarray) -> tuple[list, list[_Blob], int, float]:
+    """An ink map's blobs (as ``_blobs`` finds them, and ready to be cut and read small), the
+    writing's height, and the shortest piece cut off a blob that may be a digit."""
+    rows = np.flatnonzero((ink > 0.35).any(axis=1))
+    height = rows[-1] - rows[0] + 1 if len(rows) else 1
+    found = _blobs(ink)
+    # Candidates are read from the picture shrunk so the writing is about FAST_SIDE high (the
+    # network sees 20 pixels of it); the chosen ones again from the picture itself.
+    shrink = max(1, int(height // FAST_SIDE))
+    blobs = [_Blob(ink, lo, hi, mask, shrink) for lo, hi, mask in found]
+    # A cut-off piece hardly longer than the pen is wide is a fragment, never a digit: a square bit
+    # of a dash reads as a 1 (a blob whole is always read: a dot, a dash are said so).
+    return found, blobs, int(height), SMALLEST_PIECE * _stroke_width(blobs)
+
+
 def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> NumberReading:
     """The number in a picture (2-D, 0..1 or 0..255), any width: blobs of ink, wide ones cut where
     the ink is thin, every stretch of ink between two cuts that could be a digit read (drawn small
@@ -360,21 +375,14 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     if factor > 1:
         ink = _Blob._shrunk(ink, 0, factor)
         rows = np.flatnonzero((ink > 0.35).any(axis=1))
-    height = rows[-1] - rows[0] + 1 if len(rows) else 1
-    found = _blobs(ink)
-    # Candidates are read from the picture shrunk so the writing is about FAST_SIDE high (the
-    # network sees 20 pixels of it); the chosen ones again from the picture itself.
-    shrink = max(1, int(height // FAST_SIDE))
-    blobs, scores = [_Blob(ink, lo, hi, mask, shrink) for lo, hi, mask in found], {}
-    # A cut-off piece hardly longer than the pen is wide is a fragment, never a digit: a square bit
-    # of a dash reads as a 1 (a blob whole is always read: a dot, a dash are said so).
-    smallest = SMALLEST_PIECE * _stroke_width(blobs)
+    found, blobs, height, smallest = _ready(ink)
+    scores: dict = {}
     reading = _best_reading(model, blobs, height, {}, scores, smallest)
     unsure = _unsure_spans(blobs, reading, height)
     if unsure:
         reading = _best_reading(model, blobs, height, unsure, scores, smallest)
     exact_blobs = blobs
-    if shrink > 1:   # (only the blobs the reading uses: a long number's are many)
+    if blobs and blobs[0].k > 1:   # (only the blobs the reading uses: a long number's are many)
         used = {index for a, b, _ in reading for index, _, _ in _parts(a, b)}
         exact_blobs = [_Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
