@@ -265,6 +265,24 @@ def _canvas_input(group: list[Stroke], height: int) -> Preprocessed:
     return prepare_drawing(Drawing.from_strokes(shifted, size=size))
 
 
+def _writing_order(strokes: list[Stroke]) -> list[int]:
+    """The strokes' order for grouping into digits: as written, but a stroke that goes back over the
+    writing (its middle lies left of the last stroke written in turn: a 5's bar or a 7's cross added
+    after the number, a 4 finished later) moves back to where it lies, before the first stroke whose
+    middle is right of its own. The reader groups runs of neighbours in this order."""
+    spans = [_span([s]) for s in strokes]
+    middles = [float(lo[0] + hi[0]) / 2 for lo, hi in spans]
+    order: list[int] = []
+    latest = 0   # the last stroke written in turn (not moved back)
+    for k in range(len(strokes)):
+        if k and middles[k] < spans[latest][0][0]:
+            order.insert(next((n for n, other in enumerate(order) if middles[other] > middles[k]), len(order)), k)
+        else:
+            order.append(k)
+            latest = k
+    return order
+
+
 def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[int]]:
     """The strokes in writing order, joined ones cut at their turns, and the stroke each piece is of."""
     pieces, owners = [], []
@@ -314,7 +332,9 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     memo = {} if memo is None else memo
     if len(memo) > MEMO_SIZE:
         memo.clear()
-    pieces, owners = _pieces(strokes, _writing_height(strokes))
+    order = _writing_order(strokes)
+    pieces, owners = _pieces([strokes[k] for k in order], _writing_height(strokes))
+    owners = [order[k] for k in owners]
     scores = _candidate_scores(model, pieces, owners, _writing_height(strokes), memo)
     spans = {key: _span(pieces[key[0]:key[1]]) for key in scores}
     path = _best_path(len(pieces), scores, lambda a, b: _stacked(spans[a], spans[b]))

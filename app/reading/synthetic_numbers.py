@@ -1,6 +1,7 @@
 """Synthetic whole numbers, composed from pen-written digits, to train and check the number reader
 on (never a test set of real numbers): 2 to 10 digits, random gaps from overlapping to wide, a
-baseline that drifts, size and slant that vary, one brush width per number, as a person writes.
+baseline that drifts, size and slant that vary, one brush width per number, as a person writes;
+and, if asked, some digits finished after the number is written (a 5's bar or a 7's cross added last).
 
 A number is its strokes in canvas units (280 high, any width, y down), and its digits' labels.
 """
@@ -43,11 +44,24 @@ def compose(digits: list, rng: np.random.Generator, height: float = LOGICAL_SIZE
     return strokes, text
 
 
-def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10)) -> list[tuple[list[Stroke], str]]:
-    """``count`` numbers of ``lengths[0]`` to ``lengths[1]`` digits, each digit drawn from ``digits``."""
-    rng = np.random.default_rng(seed)
+def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10),
+            late: float = 0.0) -> list[tuple[list[Stroke], str]]:
+    """``count`` numbers of ``lengths[0]`` to ``lengths[1]`` digits, each digit drawn from ``digits``;
+    with ``late`` > 0, that share of the digits of more than one stroke is finished last (the same
+    numbers as with ``late`` 0, in another writing order)."""
+    rng, late_rng = np.random.default_rng(seed), np.random.default_rng([seed, 1])
     out = []
     for _ in range(count):
         n = int(rng.integers(lengths[0], lengths[1] + 1))
-        out.append(compose([digits[int(i)] for i in rng.integers(0, len(digits), n)], rng))
+        chosen = [digits[int(i)] for i in rng.integers(0, len(digits), n)]
+        strokes, text = compose(chosen, rng)
+        out.append((finished_late(strokes, [len(d.strokes) for d in chosen], late, late_rng) if late else strokes, text))
     return out
+
+
+def finished_late(strokes: list[Stroke], counts: list[int], share: float, rng: np.random.Generator) -> list[Stroke]:
+    """``strokes`` (digits of ``counts`` strokes each, in turn) with the last stroke of ``share`` of the
+    digits of more than one stroke written after the whole number, as people add a 5's bar at the end."""
+    firsts = np.cumsum([0, *counts[:-1]])
+    late = [int(first + count - 1) for first, count in zip(firsts, counts) if count > 1 and rng.random() < share]
+    return [s for k, s in enumerate(strokes) if k not in late] + [strokes[k] for k in late]
