@@ -120,6 +120,20 @@ def test_writing_order_moves_a_stroke_back_to_where_it_lies():
     assert _writing_order([at(0, 10), at(30, 40), at(2, 8), at(22, 28)]) == [0, 2, 3, 1]
 
 
+def test_a_speck_among_digits_is_left_out_and_a_speck_alone_is_still_said(model):
+    """A pen's tap or a decimal point between digits is no digit of the number, from strokes and from
+    a picture; drawn alone it is still answered (it is all there is)."""
+    one, two, three = write(UNIT[1], UNIT[2], UNIT[3], gap=0.3)
+    x = one.points[-1][0] + 40
+    dot = Stroke(18.0, [(x, 200.0), (x + 1, 201.0)])
+    for read in (lambda s: read_strokes(model, s), lambda s: read_picture(model, drawing_picture(s), ink_is_bright=False)):
+        number = read([one, dot, two, three])
+        assert number.text == "123" and number.status == "read"
+        alone = read([dot])
+        assert alone.status != "empty" and len(alone.digits) == 1
+    assert [d.strokes for d in read_strokes(model, [one, dot, two, three]).digits] == [(0,), (2,), (3,)]
+
+
 def test_a_scribble_among_digits_is_still_said(model):
     """Only a mark that lies over a digit and makes it a confident digit joins it."""
     hatch = [[(0.1 + 0.2 * k, 0.9), (0.2 + 0.2 * k, 0.1)] for k in range(4)] + [[(0.0, 0.5), (1.0, 0.45)]]

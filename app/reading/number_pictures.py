@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from app.reading.fast_input import fast_mnist
-from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit
+from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit, without_specks
 from app.reading.preprocess import ink_map, to_mnist
 
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
@@ -391,8 +391,8 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
     # ...and judged as the window judges a drawing when alone.
     alone = len(preps) == 1 and len(found) == 1
-    return NumberReading([DigitOfNumber(judge_digit(model, prep, output, alone), tuple(v * factor for v in box))
-                          for (_, box), prep, output in zip(crops, preps, exact)])
+    return NumberReading(without_specks([DigitOfNumber(judge_digit(model, prep, output, alone), tuple(v * factor for v in box))
+                                         for (_, box), prep, output in zip(crops, preps, exact)], height * factor))
 
 
 def _centre(crop: np.ndarray, side: int) -> np.ndarray:

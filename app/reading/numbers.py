@@ -45,6 +45,7 @@ STACKED_COST = 25.0       # more costs this per unit (log): strokes over each ot
 MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
 MERGE_COST = 4.0          # reading less overlapping strokes as one digit costs this per unit short (log)
 STRAY_OVER = 0.5          # a mark read as no digit lying this much over a digit may be part of it
+SPECK_SIDE = 0.2          # a mark read as no digit, among digits, no larger than this is a speck, left out
 MEMO_SIZE = 4000          # candidates remembered between readings (at most some MB)
 FAST_SIDE = 56            # pixels: a picture's writing, shrunk to read its candidates
 STROKES_FAST_SIDE = 112   # pixels: a stroke candidate's box when drawn small to be read (at 56 the
@@ -116,6 +117,14 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> li
         path.append(key)
         key = back[key]
     return path[::-1]
+
+
+def without_specks(digits: list[DigitOfNumber], height: float) -> list[DigitOfNumber]:
+    """A number's digits without its specks: marks read as "not a digit" whose box is no larger than
+    ``SPECK_SIDE`` of the writing's ``height`` (a pen's tap, a decimal point); the number is the
+    digits. A speck alone, or among specks only, is still said."""
+    kept = [d for d in digits if not (d.reading.rejected and max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < SPECK_SIDE * height)]
+    return kept or digits
 
 
 def _stacked(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
@@ -350,7 +359,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
         digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group}))))
     digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right
-    return NumberReading(digits)
+    return NumberReading(without_specks(digits, _writing_height(strokes)))
 
 
 def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dict):
