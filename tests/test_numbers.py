@@ -178,6 +178,24 @@ def test_a_picture_of_touching_digits(model):
     assert all(a[0] < b[0] for a, b in zip(boxes, boxes[1:]))   # left to right
 
 
+def test_a_piece_much_shorter_than_its_blob_costs_by_hand():
+    """A tall bar with a low block beside it: one blob 80 rows high. Cut at x = 60, the block's piece
+    is 30 rows high (0.375 of the blob): it costs 10 * (0.75 - 0.375) / 0.75 = 5 (log); the bar's
+    side, as tall as the blob, and the blob whole cost nothing."""
+    from app.reading import number_pictures as pictures
+
+    ink = np.zeros((100, 200), np.float32)
+    ink[10:90, 20:30] = 1
+    ink[60:90, 30:120] = 1
+    (lo, hi, mask), = pictures._blobs(ink)
+    blobs = [pictures._Blob(ink, lo, hi, mask, 1)]
+    edge, cut, end = (0, None), (0, (60.0, 0.0)), (1, None)
+    (_, left), (_, right), (_, whole) = pictures._crops(blobs, [(edge, cut), (cut, end), (edge, end)])
+    assert right[1::2] == (60, 90) and left[1::2] == (10, 90)
+    assert pictures._shortness(blobs, cut, end, right) == pytest.approx(-5.0)
+    assert pictures._shortness(blobs, edge, cut, left) == 0.0 and pictures._shortness(blobs, edge, end, whole) == 0.0
+
+
 def lean(strokes: list[Stroke], slant: float, baseline: float = 210.0) -> list[Stroke]:
     """``strokes`` leaning right: x moves ``slant`` per unit of height above the baseline."""
     return [Stroke(s.width, [(x + slant * (baseline - y), y) for x, y in s.points]) for s in strokes]

@@ -2,7 +2,8 @@
 
 The ink falls into blobs, left to right; a wide blob (touching digits) is cut along straight lines
 where its ink is thin, and the ink between any two cut lines (or blob edges) that could be one digit
-is a candidate. Hundreds of candidates are read, so they are drawn small and fast (``fast_mnist``,
+is a candidate (a piece much shorter than the blobs it is cut from costs: it is likelier a piece of
+a digit than one). Hundreds of candidates are read, so they are drawn small and fast (``fast_mnist``,
 from the picture shrunk so the writing is about ``FAST_SIDE`` high); the dynamic programme of
 ``numbers`` chooses the best reading of the whole, and the chosen digits are read again exactly
 (``to_mnist``), so a picture of one digit reads as it always did.
@@ -39,6 +40,8 @@ SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths 
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
+SHORT_FLOOR = 0.75        # a piece cut off blobs under this share of their height is likely a digit's piece
+SHORT_COST = 10.0         # (log) at no height at all, linearly less up to SHORT_FLOOR
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 
 
@@ -318,18 +321,34 @@ def _readable(crops: list[np.ndarray], pairs: list[tuple[Boundary, Boundary]], s
 def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores: dict,
                   smallest: float) -> list[tuple[Boundary, Boundary, float]]:
     """The best cutting of the blobs into digits with the cut lines ``_boundaries`` gives: each
-    candidate read small and fast (``scores``, by boundaries, keeps what was read already). A piece
-    cut off a blob shorter than ``smallest`` is no digit."""
+    candidate read small and fast, with what its height says (``_shortness``; ``scores``, by
+    boundaries, keeps what was read already). A piece cut off a blob shorter than ``smallest`` is
+    no digit."""
     bounds = _boundaries(blobs, slanted)
     keys = _candidates(blobs, bounds, height)
     new = [(bounds[i], bounds[j]) for i, j in keys if (bounds[i], bounds[j]) not in scores]
-    crops = [crop for crop, _ in _crops(blobs, new)]
+    cropped = _crops(blobs, new)
+    crops = [crop for crop, _ in cropped]
     inked = _readable(crops, new, smallest)
     outputs = model.predict_proba(fast_mnist([crops[k] for k in inked])) if inked else []
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
-    scores.update(zip([new[k] for k in inked], _scores(outputs).tolist()) if inked else ())
+    if inked:
+        short = [_shortness(blobs, *new[k], cropped[k][1]) for k in inked]
+        scores.update(zip([new[k] for k in inked], (_scores(outputs) + np.array(short)).tolist()))
     path = _best_path(len(bounds) - 1, {(i, j): scores[(bounds[i], bounds[j])] for i, j in keys})
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
+
+
+def _shortness(blobs: list[_Blob], a: Boundary, b: Boundary, box: tuple[int, int, int, int]) -> float:
+    """What geometry says (log) of a piece cut off blobs: a digit cut out of touching digits is about as
+    tall as they are, a piece of one often is not, though the network, which sees it scaled up, reads
+    the left arc of a 0 as a sure 1. A piece under ``SHORT_FLOOR`` of its blobs' height costs up to
+    ``SHORT_COST``; a blob whole costs nothing (a small digit alone is still a digit)."""
+    if _whole(a, b):
+        return 0.0
+    parts = _parts(a, b)
+    tall = max(blobs[i].bottom for i, _, _ in parts) - min(blobs[i].top for i, _, _ in parts) + 1
+    return -SHORT_COST * max(0.0, SHORT_FLOOR - (box[3] - box[1]) / tall) / SHORT_FLOOR
 
 
 def _unsure_spans(blobs: list[_Blob], reading: list, height: int) -> dict[int, list[tuple[float, float]]]:
