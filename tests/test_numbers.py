@@ -180,8 +180,8 @@ def test_a_picture_of_touching_digits(model):
 
 def test_a_piece_much_shorter_than_its_blob_costs_by_hand():
     """A tall bar with a low block beside it: one blob 80 rows high. Cut at x = 60, the block's piece
-    is 30 rows high (0.375 of the blob): it costs 10 * (0.75 - 0.375) / 0.75 = 5 (log); the bar's
-    side, as tall as the blob, and the blob whole cost nothing."""
+    is 30 rows high (0.375 of the blob): it costs 10 * (0.65 - 0.375) / 0.65 = 4.2308 (log); the
+    bar's side, as tall as the blob, and the blob whole cost nothing."""
     from app.reading import number_pictures as pictures
 
     ink = np.zeros((100, 200), np.float32)
@@ -192,8 +192,21 @@ def test_a_piece_much_shorter_than_its_blob_costs_by_hand():
     edge, cut, end = (0, None), (0, (60.0, 0.0)), (1, None)
     (_, left), (_, right), (_, whole) = pictures._crops(blobs, [(edge, cut), (cut, end), (edge, end)])
     assert right[1::2] == (60, 90) and left[1::2] == (10, 90)
-    assert pictures._shortness(blobs, cut, end, right) == pytest.approx(-5.0)
+    assert pictures._shortness(blobs, cut, end, right) == pytest.approx(-4.2308, abs=1e-4)
     assert pictures._shortness(blobs, edge, cut, left) == 0.0 and pictures._shortness(blobs, edge, end, whole) == 0.0
+
+
+def test_a_run_of_strokes_much_shorter_than_the_writing_around_it_costs_by_hand():
+    """Boxes (left, top, right, bottom), writing 100 high. The second piece alone is 50 high among
+    writing 100 high: 10 * (0.65 - 0.5) / 0.65 = 2.3077 (log); with the first, 100 high, nothing; a
+    speck (5 wide, 5 high: under a fifth of the height) nothing; the writing far off in x (the
+    fourth piece, 300 to the right, 20 high) is not what it is measured against."""
+    from app.reading.numbers import _shortness
+
+    spans = np.array([[0, 0, 10, 100], [20, 50, 30, 100], [40, 90, 45, 95], [340, 80, 350, 100]], float)
+    costs = _shortness(spans, [(1, 2), (0, 2), (2, 3), (3, 4)], 100.0)
+    assert costs[0] == pytest.approx(-2.3077, abs=1e-4)
+    assert list(costs[1:]) == [0.0, 0.0, 0.0]   # (the last as tall as the writing around it: itself)
 
 
 def lean(strokes: list[Stroke], slant: float, baseline: float = 210.0) -> list[Stroke]:

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import ndimage
 
 from app.reading.fast_input import fast_mnist
-from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit, without_specks
+from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit, short_cost, without_specks
 from app.reading.preprocess import ink_map, to_mnist
 
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
@@ -40,8 +40,6 @@ SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths 
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
-SHORT_FLOOR = 0.75        # a piece cut off blobs under this share of their height is likely a digit's piece
-SHORT_COST = 10.0         # (log) at no height at all, linearly less up to SHORT_FLOOR
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 
 
@@ -340,15 +338,14 @@ def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores:
 
 
 def _shortness(blobs: list[_Blob], a: Boundary, b: Boundary, box: tuple[int, int, int, int]) -> float:
-    """What geometry says (log) of a piece cut off blobs: a digit cut out of touching digits is about as
-    tall as they are, a piece of one often is not, though the network, which sees it scaled up, reads
-    the left arc of a 0 as a sure 1. A piece under ``SHORT_FLOOR`` of its blobs' height costs up to
-    ``SHORT_COST``; a blob whole costs nothing (a small digit alone is still a digit)."""
+    """``short_cost`` of a piece cut off blobs, against their height: a digit cut out of touching
+    digits is about as tall as they are, a piece of one often is not. A blob whole costs nothing
+    (a small digit alone is still a digit)."""
     if _whole(a, b):
         return 0.0
     parts = _parts(a, b)
     tall = max(blobs[i].bottom for i, _, _ in parts) - min(blobs[i].top for i, _, _ in parts) + 1
-    return -SHORT_COST * max(0.0, SHORT_FLOOR - (box[3] - box[1]) / tall) / SHORT_FLOOR
+    return float(short_cost((box[3] - box[1]) / tall))
 
 
 def _unsure_spans(blobs: list[_Blob], reading: list, height: int) -> dict[int, list[tuple[float, float]]]:
