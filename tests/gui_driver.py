@@ -80,13 +80,16 @@ class AppWindow:
         xdo("windowfocus", "--sync", self.window)
         xdo("key", *keys)
 
-    def write(self, digits: list, size: float = 0.35, gap: float = 0.15) -> dict:
+    def write(self, digits: list, size: float = 0.35, gap: float = 0.15, late: tuple = ()) -> dict:
         """Write a number as a person does: each digit (a list of unit-square strokes, drawn 0.7 as
         wide as high) beside the one before, on the same line and of the same size as the first,
         ``size`` of the canvas's height high at first and ``gap`` of a digit's height apart. The
-        canvas zooms out as the writing nears its right edge; the hand follows what it sees."""
+        canvas zooms out as the writing nears its right edge; the hand follows what it sees. The
+        strokes ``late`` names ((digit, stroke) pairs) are left out, and added once the number is
+        written, where they belong: a 4's stem, a 7's cross added last."""
         first = None   # the first digit's top and height, in canvas units
-        for strokes in digits:
+        placed = []    # each digit's left, top and height, in canvas units
+        for number, strokes in enumerate(digits):
             self.state = self.read_state() or self.state
             x0, y0, side = self.state["canvas"][:3]
             scale = side / (280 * self.state["zoom"])   # screen pixels per canvas unit
@@ -98,14 +101,25 @@ class AppWindow:
                 height = first[1] * scale
                 left = x0 + max(d["box"][2] for d in self.state["digits"]) * scale + gap * height
                 top = y0 + first[0] * scale
-            # At a hand's pace (3 ms between motion events): as fast as xdotool can, a loaded machine's Tk
-            # merges the motion events it has not handled yet, and a 3 kept only some of its corners
-            # (CI read "1374017" as "1774017" once; either model reads a 3 with a fifth of its points
-            # as a 7 now and then).
-            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes],
-                      pause=0.003)
+            placed.append(((left - x0) / scale, (top - y0) / scale, height / scale))
+            self._pen([stroke for k, stroke in enumerate(strokes) if (number, k) not in late], placed[-1])
             time.sleep(0.8)   # as a hand pauses between digits: the canvas may zoom out meanwhile
+        for number, k in late:
+            self._pen([digits[number][k]], placed[number])
+            time.sleep(0.8)
         return self.wait_for(lambda s: not s["drawing"])
+
+    def _pen(self, strokes: list, place: tuple[float, float, float]) -> None:
+        """Draw unit-square strokes at ``place`` (left, top, height in canvas units), at a hand's pace
+        (3 ms between motion events): as fast as xdotool can, a loaded machine's Tk merges the motion
+        events it has not handled yet, and a 3 kept only some of its corners (CI read "1374017" as
+        "1774017" once; either model reads a 3 with a fifth of its points as a 7 now and then)."""
+        self.state = self.read_state() or self.state
+        x0, y0, side = self.state["canvas"][:3]
+        scale = side / (280 * self.state["zoom"])
+        left, top, height = (x0 + place[0] * scale, y0 + place[1] * scale, place[2] * scale)
+        if strokes:
+            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes], pause=0.003)
 
     def right_click_canvas(self) -> None:
         x0, y0, side = self.state["canvas"][:3]

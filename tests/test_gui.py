@@ -71,6 +71,15 @@ def test_write_a_number_and_read_it_from_the_window(app, tmp_path):
     assert app.wait_for(lambda s: s["selected"] == 0)["digit"] == 1
 
 
+def test_a_digit_finished_after_the_number_is_one_digit(app, tmp_path):
+    """The 4's stem, added once 147 is written: the window still reads 147, and the 4 is its two
+    strokes (the first and the last written)."""
+    state = app.write([HAND_DRAWN[1], HAND_DRAWN[4], HAND_DRAWN[7]], late=((1, 1),))
+    assert state["text"] == "147", state
+    assert [d["strokes"] for d in state["digits"]] == [[0], [1, 3], [2]]
+    app.screenshot(tmp_path / "finished-late.png")
+
+
 def test_teaching_one_digit_of_a_number(display, models_dir, tmp_path):
     """Pick a digit of the number, press its key: that digit alone is kept, with its own strokes,
     moved onto a digit's square canvas; the number stays for the next digit."""
