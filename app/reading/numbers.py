@@ -373,10 +373,11 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     memo = {} if memo is None else memo
     if len(memo) > MEMO_SIZE:
         memo.clear()
+    writing_height = _writing_height(strokes)   # (height: the canvas's)
     order = _writing_order(strokes)
-    pieces, owners = _pieces([strokes[k] for k in order], _writing_height(strokes))
-    owners = [order[k] for k in owners]
-    scores = _candidate_scores(model, pieces, owners, _writing_height(strokes), memo)
+    pieces, owners = _pieces([strokes[k] for k in order], writing_height)
+    owners = [order[k] for k in owners]   # (each piece's stroke, as numbered in the drawing)
+    scores = _candidate_scores(model, pieces, owners, writing_height, memo)
     spans = {key: _span(pieces[key[0]:key[1]]) for key in scores}
     path = _best_path(len(pieces), scores, lambda a, b: _stacked(spans[a], spans[b]))
     threshold, unsure_from = reject_threshold(model), unsure_threshold(model)   # (for the strays)
@@ -391,7 +392,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
         digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group}))))
     digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right
-    return NumberReading(without_specks(digits, _writing_height(strokes)))
+    return NumberReading(without_specks(digits, writing_height))
 
 
 def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dict):
