@@ -192,8 +192,8 @@ def test_a_piece_much_shorter_than_its_blob_costs_by_hand():
     edge, cut, end = (0, None), (0, (60.0, 0.0)), (1, None)
     (_, left), (_, right), (_, whole) = pictures._crops(blobs, [(edge, cut), (cut, end), (edge, end)])
     assert right[1::2] == (60, 90) and left[1::2] == (10, 90)
-    assert pictures._shortness(blobs, cut, end, right) == pytest.approx(-4.2308, abs=1e-4)
-    assert pictures._shortness(blobs, edge, cut, left) == 0.0 and pictures._shortness(blobs, edge, end, whole) == 0.0
+    costs = pictures._shortness(blobs, [(cut, end), (edge, cut), (edge, end)], [right, left, whole])
+    assert costs[0] == pytest.approx(-4.2308, abs=1e-4) and list(costs[1:]) == [0.0, 0.0]
 
 
 def test_a_run_of_strokes_much_shorter_than_the_writing_around_it_costs_by_hand():

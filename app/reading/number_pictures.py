@@ -67,7 +67,8 @@ def _blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * sizes.max()]
     slices = ndimage.find_objects(labels)
     spans = [(slices[k - 1][1].start, slices[k - 1][1].stop, [k]) for k in keep]
-    return [(lo, hi, np.isin(labels[:, lo:hi], members)) for lo, hi, members in _merge_overlapping(spans)]
+    return [(lo, hi, labels[:, lo:hi] == members[0] if len(members) == 1 else np.isin(labels[:, lo:hi], members))
+            for lo, hi, members in _merge_overlapping(spans)]
 
 
 class _Blob:
@@ -331,21 +332,23 @@ def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores:
     outputs = model.predict_proba(fast_mnist([crops[k] for k in inked])) if inked else []
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
     if inked:
-        short = [_shortness(blobs, *new[k], cropped[k][1]) for k in inked]
-        scores.update(zip([new[k] for k in inked], (_scores(outputs) + np.array(short)).tolist()))
+        short = _shortness(blobs, [new[k] for k in inked], [cropped[k][1] for k in inked])
+        scores.update(zip([new[k] for k in inked], (_scores(outputs) + short).tolist()))
     path = _best_path(len(bounds) - 1, {(i, j): scores[(bounds[i], bounds[j])] for i, j in keys})
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
 
-def _shortness(blobs: list[_Blob], a: Boundary, b: Boundary, box: tuple[int, int, int, int]) -> float:
-    """``short_cost`` of a piece cut off blobs, against their height: a digit cut out of touching
-    digits is about as tall as they are, a piece of one often is not. A blob whole costs nothing
-    (a small digit alone is still a digit)."""
-    if _whole(a, b):
-        return 0.0
-    parts = _parts(a, b)
-    tall = max(blobs[i].bottom for i, _, _ in parts) - min(blobs[i].top for i, _, _ in parts) + 1
-    return float(short_cost((box[3] - box[1]) / tall))
+def _shortness(blobs: list[_Blob], pairs: list[tuple[Boundary, Boundary]], boxes: list[tuple]) -> np.ndarray:
+    """``short_cost`` of each piece cut off blobs (between a pair of boundaries, its box), against
+    their height: a digit cut out of touching digits is about as tall as they are, a piece of one
+    often is not. A blob whole costs nothing (a small digit alone is still a digit)."""
+    tops, bottoms = [blob.top for blob in blobs], [blob.bottom for blob in blobs]
+    spanned = [(a[0], b[0] - (b[1] is None)) for a, b in pairs]   # its first and last blob (a piece of it, or whole)
+    tall = np.array([bottoms[i] - tops[i] + 1 if i == j else max(bottoms[i:j + 1]) - min(tops[i:j + 1]) + 1
+                     for i, j in spanned], float)
+    heights = np.array([box[3] - box[1] for box in boxes], float)
+    whole = np.array([_whole(a, b) for a, b in pairs], bool)
+    return np.where(whole, 0.0, short_cost(heights / tall))
 
 
 def _unsure_spans(blobs: list[_Blob], reading: list, height: int) -> dict[int, list[tuple[float, float]]]:
