@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from fixtures import run_command
 
+from app.reading.drawing_files import DrawingFileError, load_drawing
 from app.reading.number_pictures import read_picture
-from app.reading.numbers import DrawingFileError, drawing_picture, load_drawing, read_strokes
+from app.reading.numbers import drawing_picture, read_strokes
 from app.reading.predictor import Predictor
 from app.reading.strokes import Drawing, Stroke
 
@@ -118,6 +119,31 @@ def test_writing_order_moves_a_stroke_back_to_where_it_lies():
     assert _writing_order([at(0, 10), at(20, 30), at(16, 26), at(40, 50)]) == [0, 1, 2, 3]   # overlapping: in turn
     # Two strokes added late: each measured against the last stroke written in turn (the 30-40).
     assert _writing_order([at(0, 10), at(30, 40), at(2, 8), at(22, 28)]) == [0, 2, 3, 1]
+
+
+@pytest.mark.parametrize("digits, height, text", [((FIVE, UNIT[0], CROSSED_7), 60, "507"), ((UNIT[2], UNIT[3], UNIT[0]), 50, "230"),
+                                                  ((UNIT[3],), 50, "3")])
+def test_small_digits_written_with_a_broad_pen_are_read_thinned(model, digits, height, text):
+    """The window's brush (24) on digits 50-60 units high: fat blots the network read as "?" (each of
+    these, before); read with the pen thinned to 0.12 of their height, they are read, and each box is
+    still of the ink as drawn."""
+    strokes = write(*digits, height=height, brush=24.0, gap=0.3)
+    number = read_strokes(model, strokes)
+    assert number.text == text and number.status == "read"
+    first = number.digits[0].box
+    drawn = [(x, y) for s in strokes[:len(digits[0])] for x, y in s.points]
+    assert first[1] <= min(y for _, y in drawn) - 11.5 and first[3] >= max(y for _, y in drawn) + 11.5   # (pen 24)
+
+
+def test_thinned_by_hand():
+    """Writing 100 high: the pen as read is at most 12 (24 -> 12, 6 stays 6); writing 20 high: at
+    most the thinnest brush, 6, not 2.4."""
+    from app.reading.strokes import thinned
+
+    tall = [Stroke(24.0, [(0.0, 0.0), (0.0, 100.0)]), Stroke(6.0, [(10.0, 50.0)])]
+    assert [s.width for s in thinned(tall)] == [12.0, 6.0] and thinned(tall)[0].points == tall[0].points
+    assert [s.width for s in thinned([Stroke(24.0, [(0.0, 0.0), (5.0, 20.0)])])] == [6.0]
+    assert thinned([]) == []
 
 
 def test_a_speck_among_digits_is_left_out_and_a_speck_alone_is_still_said(model):

@@ -14,8 +14,9 @@ from app.paths import CACHE_DIR
 from app.pen.pen_data import pen_source, plain_renderings
 from app.pen.pendigits import as_arrays, read_unipen
 from app.pixels import to_unit_float32
+from app.reading.drawing_files import DrawingFileError, load_drawing
 from app.reading.number_pictures import read_picture
-from app.reading.numbers import DrawingFileError, NumberReading, load_drawing, read_strokes
+from app.reading.numbers import NumberReading, read_strokes
 from app.reading.predictor import digit_outputs, reject_threshold
 from app.reading.preprocess import ImageError, load_image
 from network import confusion_matrix

@@ -24,13 +24,10 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from app.errors import AppError
-from app.files import regular_file
 from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, prepare_drawing, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed, to_mnist
-from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, strokes_from_json
+from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, thinned
 
-MAX_DRAWING_BYTES = 16 << 20   # a drawing file: strokes as JSON, a long number is tens of kB
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes)
 SPLIT_PENALTY = math.log(0.97)   # each extra digit must be worth it: a tie reads as fewer digits
 # Strokes; lengths in units of the writing's height
@@ -209,17 +206,33 @@ def _span(group: list[Stroke]) -> tuple[np.ndarray, np.ndarray]:
     return points.min(axis=0) - pad, points.max(axis=0) + pad
 
 
-def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height: float) -> float | None:
+def _boxes(pieces: list[Stroke]) -> np.ndarray:
+    """Each piece's box, its pen included: (pieces, 4) as left, top, right, bottom."""
+    return np.array([np.concatenate(_span([p])) for p in pieces], float).reshape(-1, 4)
+
+
+def _run_boxes(boxes: np.ndarray, runs: list[tuple[int, int]]) -> np.ndarray:
+    """The box of each run of pieces i..j-1: its pieces' ``boxes`` together (all runs at once)."""
+    if not runs:
+        return np.zeros((0, 4))
+    padded = np.vstack([boxes, np.zeros((1, 4))])   # (reduceat's index j may be the last piece's end)
+    edges = np.array(runs, np.int64).reshape(-1)
+    return np.hstack([np.minimum.reduceat(padded[:, :2], edges)[::2], np.maximum.reduceat(padded[:, 2:], edges)[::2]])
+
+
+def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height: float,
+                boxes: np.ndarray | None = None) -> float | None:
     """What geometry says of pieces i..j-1 as one digit, as a log cost (0 for one piece), or None when
     they cannot be one: far wider than the writing is high, or with a wide gap between them in x.
     A digit's separate strokes overlap in x (a 4's two strokes, a 5's bar, a crossed 7), where two
-    digits side by side do not: a stroke that overlaps the others little costs ``MERGE_COST``."""
+    digits side by side do not: a stroke that overlaps the others little costs ``MERGE_COST``.
+    (``boxes``: all pieces' boxes, when the caller has them.)"""
     if j - i == 1:
         return None if _connector(pieces, owners, i) else 0.0
-    lo, hi = _span(pieces[i:j])
-    if hi[0] - lo[0] > MAX_DIGIT_WIDTH * height and owners[i] != owners[j - 1]:
+    mine = _boxes(pieces[i:j]) if boxes is None else boxes[i:j]
+    if mine[:, 2].max() - mine[:, 0].min() > MAX_DIGIT_WIDTH * height and owners[i] != owners[j - 1]:
         return None   # (one stroke whole is always a candidate: a flat 0 is still a 0)
-    spans = sorted((_span([p])[0][0], _span([p])[1][0], owners[k]) for k, p in zip(range(i, j), pieces[i:j]))
+    spans = sorted(zip(mine[:, 0].tolist(), mine[:, 2].tolist(), owners[i:j]))
     cost, left, reach, owner = 0.0, spans[0][0], spans[0][1], spans[0][2]
     for lo_x, hi_x, who in spans[1:]:
         if lo_x - reach > MAX_GAP * height:
@@ -304,6 +317,16 @@ def _writing_order(strokes: list[Stroke]) -> list[int]:
     return order
 
 
+def _reading_pieces(strokes: list[Stroke]) -> tuple[list[Stroke], list[int], float]:
+    """The pieces the reader groups into digits, the stroke each is of (as numbered in ``strokes``), and
+    the writing's height: the strokes in the order that groups them (``_writing_order``), joined ones
+    cut at their turns."""
+    writing_height = _writing_height(strokes)
+    order = _writing_order(strokes)
+    pieces, owners = _pieces([strokes[k] for k in order], writing_height)
+    return pieces, [order[k] for k in owners], writing_height
+
+
 def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[int]]:
     """The strokes in writing order, joined ones cut at their turns, and the stroke each piece is of."""
     pieces, owners = [], []
@@ -314,16 +337,16 @@ def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[in
     return pieces, owners
 
 
-def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict) -> dict:
+def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict,
+                      boxes: np.ndarray) -> dict:
     """Each candidate digit's score: how well the network reads it plus what geometry says.
     Candidates are runs of up to MAX_PIECES pieces, and of up to MAX_PIECES whole strokes (a stroke
-    cut in many parts is still one candidate whole)."""
-    geometry = {(i, j): _group_cost(pieces, owners, i, j, height) for i, j in _runs(owners)}
+    cut in many parts is still one candidate whole); ``boxes``: each piece's (``_boxes``)."""
+    geometry = {(i, j): _group_cost(pieces, owners, i, j, height, boxes) for i, j in _runs(owners)}
     keys = {k: _memo_key(pieces[k[0]:k[1]]) for k, cost in geometry.items() if cost is not None}
-    spans = np.array([np.concatenate(_span([p])) for p in pieces])   # (pieces, 4): left, top, right, bottom
-    geometry.update(zip(keys, (np.array([geometry[k] for k in keys]) + _shortness(spans, list(keys), height)).tolist()))
+    geometry.update(zip(keys, (np.array([geometry[k] for k in keys]) + _shortness(boxes, list(keys), height)).tolist()))
     new = [k for k in keys if keys[k] not in memo]
-    preps = [_fast_input(pieces[i:j]) for i, j in new]
+    preps = [_fast_input(thinned(pieces[i:j])) for i, j in new]   # (each with the pen as read)
     outputs = model.predict_proba(np.stack([p.image for p in preps])) if new else []
     for k, p, o in zip(new, preps, outputs):
         memo[keys[k]] = None if p.empty else o   # a candidate without ink can never be a digit
@@ -335,10 +358,7 @@ def _shortness(spans: np.ndarray, runs: list[tuple[int, int]], height: float) ->
     right, bottom), against the height of the writing around it: the pieces within ``SHORT_REACH``
     of the writing's height in x (a long number's baseline drifts). A speck costs nothing. All runs
     at once: the window asks after every stroke."""
-    if not runs:
-        return np.zeros(0)
-    boxes = np.array([(*spans[i:j, :2].min(axis=0), *spans[i:j, 2:].max(axis=0)) for i, j in runs])
-    left, top, right, bottom = boxes.T
+    left, top, right, bottom = _run_boxes(spans, runs).T
     near = ((spans[None, :, 2] >= (left - SHORT_REACH * height)[:, None])
             & (spans[None, :, 0] <= (right + SHORT_REACH * height)[:, None]))   # (runs, pieces)
     tall = np.maximum(np.where(near, spans[None, :, 3], -np.inf).max(axis=1)
@@ -373,12 +393,10 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     memo = {} if memo is None else memo
     if len(memo) > MEMO_SIZE:
         memo.clear()
-    writing_height = _writing_height(strokes)   # (height: the canvas's)
-    order = _writing_order(strokes)
-    pieces, owners = _pieces([strokes[k] for k in order], writing_height)
-    owners = [order[k] for k in owners]   # (each piece's stroke, as numbered in the drawing)
-    scores = _candidate_scores(model, pieces, owners, writing_height, memo)
-    spans = {key: _span(pieces[key[0]:key[1]]) for key in scores}
+    pieces, owners, writing_height = _reading_pieces(strokes)   # (height: the canvas's)
+    boxes = _boxes(pieces)
+    scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes)
+    spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
     path = _best_path(len(pieces), scores, lambda a, b: _stacked(spans[a], spans[b]))
     threshold, unsure_from = reject_threshold(model), unsure_threshold(model)   # (for the strays)
     groups = [list(range(i, j)) for i, j in path]
@@ -399,7 +417,7 @@ def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dic
     """(input, output) of the pieces ``group`` drawn exactly as on the canvas (None without ink), remembered."""
     key = ("canvas", height, _memo_key([pieces[k] for k in group]))
     if key not in memo:
-        prep = _canvas_input([pieces[k] for k in group], height)
+        prep = _canvas_input(thinned([pieces[k] for k in group]), height)
         memo[key] = None if prep.empty else (prep, model.predict_proba(prep.image[None])[0])
     return memo[key]
 
@@ -430,26 +448,3 @@ def _attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshol
                 changed = True
                 break
     return groups
-
-
-class DrawingFileError(AppError):
-    """A drawing file that cannot be read: the message names the file and the problem."""
-
-
-def load_drawing(path) -> list[Stroke]:
-    """The strokes of a drawing file: ``{"strokes": [{"width": w, "points": [[x, y], ...]}, ...]}``
-    in canvas units (280 high, y down, any width), the format the personal store keeps."""
-    import json
-
-    regular_file(path, MAX_DRAWING_BYTES, "a drawing file", DrawingFileError)
-    try:
-        with open(path, "rb") as f:
-            data = json.loads(f.read(MAX_DRAWING_BYTES + 1).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, RecursionError, ValueError) as e:
-        raise DrawingFileError(f"{path}: not a drawing file ({type(e).__name__}: {str(e)[:80]})") from None
-    if not isinstance(data, dict) or "strokes" not in data:
-        raise DrawingFileError(f'{path}: not a drawing file (expected {{"strokes": [...]}})')
-    try:
-        return strokes_from_json(data["strokes"])
-    except ValueError as e:
-        raise DrawingFileError(f"{path}: {e}") from None

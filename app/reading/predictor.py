@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from app.reading.preprocess import Preprocessed, to_mnist
-from app.reading.strokes import Drawing
+from app.reading.strokes import Drawing, thinned
 
 UNSURE_BELOW = 0.60     # top probability under this: unsure
 TIE_MARGIN = 0.30       # top two closer than this: unsure, and both are named
@@ -97,8 +97,11 @@ class Predictor:
         self.model = model
 
     def read_drawing(self, drawing: Drawing) -> Reading:
-        """Classify a canvas drawing, preprocessed by ``prepare_drawing``."""
+        """Classify a canvas drawing, preprocessed by ``prepare_drawing``, its strokes drawn with the
+        pen as read (``thinned``), as the number reader reads one digit."""
         start = time.perf_counter()
+        if drawing.strokes and drawing.picture is None:
+            drawing = Drawing.from_strokes(thinned(drawing.strokes), drawing.size, drawing.width)
         return self._classify(prepare_drawing(drawing), start)
 
     def read(self, picture: np.ndarray, ink_is_bright: bool = True) -> Reading:
