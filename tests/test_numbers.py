@@ -137,13 +137,14 @@ def test_small_digits_written_with_a_broad_pen_are_read_thinned(model, digits, h
 
 def test_thinned_by_hand():
     """Writing 100 high: the pen as read is at most 12 (24 -> 12, 6 stays 6); writing 20 high: at
-    most the thinnest brush, 6, not 2.4."""
+    most the thinnest brush, 6, not 2.4; a mark under two pens long is a dot, not thinned."""
     from app.reading.strokes import thinned
 
     tall = [Stroke(24.0, [(0.0, 0.0), (0.0, 100.0)]), Stroke(6.0, [(10.0, 50.0)])]
     assert [s.width for s in thinned(tall)] == [12.0, 6.0] and thinned(tall)[0].points == tall[0].points
-    assert [s.width for s in thinned([Stroke(24.0, [(0.0, 0.0), (5.0, 20.0)])])] == [6.0]
-    assert thinned([]) == []
+    assert [s.width for s in thinned([Stroke(10.0, [(0.0, 0.0), (5.0, 20.0)])])] == [6.0]
+    dot = [Stroke(24.0, [(0.0, 0.0), (5.0, 20.0)])]   # under two pens long: a blob, left be
+    assert thinned(dot) == dot and thinned([]) == []
 
 
 def test_a_speck_among_digits_is_left_out_and_a_speck_alone_is_still_said(model):
