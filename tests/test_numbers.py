@@ -230,8 +230,8 @@ def test_a_run_of_strokes_much_shorter_than_the_writing_around_it_costs_by_hand(
     fourth piece, 300 to the right, 20 high) is not what it is measured against."""
     from app.reading.numbers import _shortness
 
-    spans = np.array([[0, 0, 10, 100], [20, 50, 30, 100], [40, 90, 45, 95], [340, 80, 350, 100]], float)
-    costs = _shortness(spans, [(1, 2), (0, 2), (2, 3), (3, 4)], 100.0)
+    boxes = np.array([[0, 0, 10, 100], [20, 50, 30, 100], [40, 90, 45, 95], [340, 80, 350, 100]], float)
+    costs = _shortness(boxes, [(1, 2), (0, 2), (2, 3), (3, 4)], 100.0)
     assert costs[0] == pytest.approx(-2.3077, abs=1e-4)
     assert list(costs[1:]) == [0.0, 0.0, 0.0]   # (the last as tall as the writing around it: itself)
 

@@ -353,16 +353,16 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     return {k: -1e9 if memo[keys[k]] is None else float(_scores(memo[keys[k]])) + geometry[k] for k in keys}
 
 
-def _shortness(spans: np.ndarray, runs: list[tuple[int, int]], height: float) -> np.ndarray:
-    """``short_cost`` of each run of pieces i..j-1 as one digit (``spans``: each piece's box, left, top,
-    right, bottom), against the height of the writing around it: the pieces within ``SHORT_REACH``
-    of the writing's height in x (a long number's baseline drifts). A speck costs nothing. All runs
-    at once: the window asks after every stroke."""
-    left, top, right, bottom = _run_boxes(spans, runs).T
-    near = ((spans[None, :, 2] >= (left - SHORT_REACH * height)[:, None])
-            & (spans[None, :, 0] <= (right + SHORT_REACH * height)[:, None]))   # (runs, pieces)
-    tall = np.maximum(np.where(near, spans[None, :, 3], -np.inf).max(axis=1)
-                      - np.where(near, spans[None, :, 1], np.inf).min(axis=1), 1e-6)
+def _shortness(boxes: np.ndarray, runs: list[tuple[int, int]], height: float) -> np.ndarray:
+    """``short_cost`` of each run of pieces i..j-1 as one digit (``boxes``: each piece's, ``_boxes``),
+    against the height of the writing around it: the pieces within ``SHORT_REACH`` of the writing's
+    height in x (a long number's baseline drifts). A speck costs nothing. All runs at once: the
+    window asks after every stroke."""
+    left, top, right, bottom = _run_boxes(boxes, runs).T
+    near = ((boxes[None, :, 2] >= (left - SHORT_REACH * height)[:, None])
+            & (boxes[None, :, 0] <= (right + SHORT_REACH * height)[:, None]))   # (runs, pieces)
+    tall = np.maximum(np.where(near, boxes[None, :, 3], -np.inf).max(axis=1)
+                      - np.where(near, boxes[None, :, 1], np.inf).min(axis=1), 1e-6)
     cost = short_cost((bottom - top) / tall)
     # A speck is no piece of a digit to shun: alone, it is left out of the number.
     return np.where(np.maximum(right - left, bottom - top) < SPECK_SIDE * tall, 0.0, cost)

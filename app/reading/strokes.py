@@ -17,7 +17,7 @@ LOGICAL_SIZE = 280
 SUPERSAMPLE = 2
 DEFAULT_BRUSH = 24.0  # logical pixels: after scaling to MNIST's 20-pixel box, about MNIST's stroke width
 BRUSH_RANGE = (6.0, 36.0)  # what the window's Brush slider offers
-BOLDEST = 0.12        # the pen as read: at most this share of the writing's height (DEFAULT_BRUSH on 200)
+BOLDEST = 0.12        # the pen as read: at most this share of a digit's height (DEFAULT_BRUSH on 200)
 
 
 @dataclasses.dataclass
