@@ -304,12 +304,12 @@ def _writing_order(strokes: list[Stroke]) -> list[int]:
     writing (its middle lies left of the last stroke written in turn: a 5's bar or a 7's cross added
     after the number, a 4 finished later) moves back to where it lies, before the first stroke whose
     middle is right of its own. The reader groups runs of neighbours in this order."""
-    spans = [_span([s]) for s in strokes]
-    middles = [float(lo[0] + hi[0]) / 2 for lo, hi in spans]
+    boxes = _boxes(strokes)
+    lefts, middles = boxes[:, 0].tolist(), ((boxes[:, 0] + boxes[:, 2]) / 2).tolist()
     order: list[int] = []
     latest = 0   # the last stroke written in turn (not moved back)
     for k in range(len(strokes)):
-        if k and middles[k] < spans[latest][0][0]:
+        if k and middles[k] < lefts[latest]:
             order.insert(next((n for n, other in enumerate(order) if middles[other] > middles[k]), len(order)), k)
         else:
             order.append(k)
