@@ -7,6 +7,7 @@ file fails instead of skipping.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -22,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # Tests never touch the real cache/ or saved_models/: both point into a temporary folder.
 _TMP = Path(tempfile.mkdtemp(prefix="digits-tests-"))
+# Removed when the run ends: each run's caches and models (tens of MB) would otherwise pile up in /tmp.
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ["DIGITS_CACHE_DIR"] = str(_TMP / "cache")
 os.environ["DIGITS_MODELS_DIR"] = str(_TMP / "saved_models")
 os.environ["DIGITS_PERSONAL_DIR"] = str(_TMP / "personal")
