@@ -472,6 +472,20 @@ def test_finished_late_moves_the_last_stroke_of_some_digits_to_the_end_by_hand()
     assert finished_late(strokes, [1, 3, 2], 0.0, np.random.default_rng(0)) == strokes
 
 
+def test_a_number_slanted_back_stays_on_the_canvas():
+    """A back-slanted number's first digit leans left of where it starts: the number is moved right,
+    so its picture does not cut the digit's top off (it did: a 9 read as "?")."""
+    from types import SimpleNamespace
+
+    from app.reading.synthetic_numbers import compose
+
+    one = SimpleNamespace(label=1, strokes=[np.array([[0.0, 0.0], [0.0, 10.0]])])
+    for seed in range(40):
+        strokes, text = compose([one, one], np.random.default_rng(seed))
+        assert text == "11"
+        assert min(x for s in strokes for x, _ in s.points) >= strokes[0].width - 1e-9
+
+
 def test_numbers_of_held_out_writers_read_end_to_end(model, pendigits_file):
     """The floor on real pen digits of writers the shipped model never trained on: synthetic numbers of
     2-5 digits from their strokes, their strokes with half the digits finished last, and their pictures.

@@ -56,7 +56,7 @@ PIECE_WIDTH = MIN_WIDTH[3]   # of its height at least, as a generated piece: a n
 NOT_DIGITS_PER_DIGIT = 2     # not-digits kept per whole digit, for each reader
 LENGTHS = (2, 6)             # digits per number
 CHUNK = 50                   # numbers per task handed to a worker process
-CANDIDATES_VERSION = 2       # bump when what a candidate is, or its label, changes: old caches are then unused
+CANDIDATES_VERSION = 3       # bump when what a candidate is, or its label, changes: old caches are then unused
                              # (2: a rising link of a joined stroke is no candidate alone)
 WHOLE_DIGIT, A_PIECE, PARTS_OF_TWO = 0, 1, 2   # what a candidate holds
 

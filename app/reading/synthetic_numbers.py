@@ -41,7 +41,10 @@ def compose(digits: list, rng: np.random.Generator, height: float = LOGICAL_SIZE
             strokes.append(Stroke(float(brush), [(float(a), float(b)) for a, b in p]))
         x = left + width
         text += str(digit.label)
-    return strokes, text
+    # Slanted back, the first digit's top may lie left of the canvas: moved right, a picture of the
+    # number does not cut it off (the pen's width stays free on the left, as for an upright number).
+    shift = max(0.0, brush - min(x for s in strokes for x, _ in s.points))
+    return [Stroke(s.width, [(x + shift, y) for x, y in s.points]) for s in strokes] if shift else strokes, text
 
 
 def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10),
