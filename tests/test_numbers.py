@@ -147,6 +147,40 @@ def test_thinned_by_hand():
     assert thinned(dot) == dot and thinned([]) == []
 
 
+@pytest.mark.parametrize("digits, height, text", [((UNIT[1], UNIT[3], UNIT[7], UNIT[4]), 50, "1374"),
+                                                  ((UNIT[1], UNIT[3], UNIT[7], UNIT[4]), 60, "1374"),
+                                                  ((UNIT[4], FIVE, UNIT[0], UNIT[7]), 60, "4507")])
+def test_a_picture_of_small_digits_written_with_a_broad_pen_is_read_thinned(model, digits, height, text):
+    """The pictures of small numbers drawn with the window's brush (24) are worn down to the pen as
+    read: each of these read as a row of 1s before ("18114", "11814", "1111107")."""
+    picture = drawing_picture(write(*digits, height=height, brush=24.0, gap=0.3))
+    assert read_picture(model, picture, ink_is_bright=False).text == text
+
+
+def test_thinned_ink_by_hand():
+    """Bars 100 pixels high drawn 24 wide: the pen is measured as twice the area over the outline,
+    2 * 2400 / 244 = 19.7 (a bar's ends count: short bold strokes seem thinner), 7.7 over 0.12 of
+    the height, so the ink is worn down by 4 on each side (to 16 wide). A pen already thin enough,
+    a blot under two pens long and one digit alone (one blob no wider than a digit) are left as they are."""
+    from app.reading.number_pictures import pen_width, thinned_ink
+
+    ink = np.zeros((140, 200), np.float32)
+    ink[20:120, 30:54] = ink[20:120, 100:124] = 1.0   # two bars: "11"
+    assert pen_width([ink > 0.5]) == pytest.approx(2 * 2 * 2400 / (2 * 244))
+    thin = thinned_ink(ink, 100)
+    assert thin.shape == ink.shape and (thin[70] > 0).sum() == 2 * 16 and thin[70, 34:50].all()
+    assert (thin[:, 40] > 0).sum() == 100 - 2 * 4
+    fine = np.zeros_like(ink)
+    fine[20:120, 30:40] = fine[20:120, 100:110] = 1.0
+    assert thinned_ink(fine, 100) is fine
+    blot = np.zeros_like(ink)
+    blot[20:60, 30:70] = 1.0
+    assert thinned_ink(blot, 40) is blot
+    alone = np.zeros_like(ink)
+    alone[20:120, 30:54] = 1.0
+    assert thinned_ink(alone, 100) is alone
+
+
 def test_a_speck_among_digits_is_left_out_and_a_speck_alone_is_still_said(model):
     """A pen's tap or a decimal point between digits is no digit of the number, from strokes and from
     a picture; drawn alone it is still answered (it is all there is)."""
