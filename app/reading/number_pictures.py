@@ -303,7 +303,12 @@ def _candidates(blobs: list[_Blob], bounds: list[Boundary], height: int) -> list
 
 
 def _area_and_outline(solid: np.ndarray) -> tuple[int, int]:
-    return int(solid.sum()), int((solid & ~ndimage.binary_erosion(solid)).sum())
+    """Pixels of solid ink, and those of them on its outline (beside a pixel without ink, up, down,
+    left or right: what ``ndimage.binary_erosion`` takes away, a tenth of its time on a number)."""
+    p = np.pad(solid, 1)
+    inner = p[1:-1, 1:-1] & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+    area = int(np.count_nonzero(solid))
+    return area, area - int(np.count_nonzero(inner))
 
 
 def pen_width(solids: list[np.ndarray]) -> float:
