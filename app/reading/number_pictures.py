@@ -41,6 +41,7 @@ SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths 
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
+FEW_CROPS = 4             # a blob's crops for this few pairs are cut one by one (the chosen digits, read exactly)
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 
 
@@ -115,6 +116,8 @@ class _Blob:
         and the box's first column and row (of the shrunk picture); an empty crop when there is no ink.
         All at once (most candidates lie within one blob): in each row the ink from the left line's
         first column to the right line's, whose first and last inked columns are known."""
+        if len(pairs) <= FEW_CROPS and self._rows is None:
+            return [self._crop(left, right) for left, right in pairs]
         h, w = self.ink.shape
         if self._rows is None:   # per row: inked pixels before each column, the next and the last inked one
             inked, columns = self.ink > 0, np.arange(w)
@@ -143,6 +146,21 @@ class _Blob:
                 crop = crop * ((columns >= starts[k, t:b, None]) & (columns < ends[k, t:b, None]))
             out.append((crop, self.x0 + x0, t))
         return out
+
+    def _crop(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
+        """``crops`` of one pair, directly: cheaper for a few (the chosen digits, read exactly)."""
+        w = self.ink.shape[1]
+        inside = np.arange(w) >= self._first(left, 0)[:, None]
+        inside &= np.arange(w) < self._first(right, w)[:, None]
+        inside &= self.ink > 0
+        rows, columns = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+        if not len(rows):
+            return np.zeros((0, 0), np.float32), self.x0 + w, 0
+        t, b, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(columns[0]), int(columns[-1]) + 1
+        crop = self.ink[t:b, x0:x1]
+        if (left is not None and left[1]) or (right is not None and right[1]):   # slanted: mask it
+            crop = crop * inside[t:b, x0:x1]
+        return crop, self.x0 + x0, t
 
     def _first(self, line: tuple[float, float] | None, edge: int) -> np.ndarray:
         """Per row, the first column right of a cut line (``edge`` for the blob's edge)."""
