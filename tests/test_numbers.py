@@ -10,7 +10,7 @@ import pytest
 from fixtures import run_command
 
 from app.reading.drawing_files import DrawingFileError, load_drawing
-from app.reading.number_pictures import read_picture
+from app.reading.number_pictures import ink_as_read, read_picture
 from app.reading.numbers import drawing_picture, read_strokes
 from app.reading.predictor import Predictor
 from app.reading.strokes import Drawing, Stroke
@@ -135,16 +135,16 @@ def test_small_digits_written_with_a_broad_pen_are_read_thinned(model, digits, h
     assert first[1] <= min(y for _, y in drawn) - 11.5 and first[3] >= max(y for _, y in drawn) + 11.5   # (pen 24)
 
 
-def test_thinned_by_hand():
-    """Writing 100 high: the pen as read is at most 12 (24 -> 12, 6 stays 6); writing 20 high: at
-    most the thinnest brush, 6, not 2.4; a mark under two pens long is a dot, not thinned."""
-    from app.reading.strokes import thinned
+def test_pen_as_read_by_hand():
+    """Writing 100 high: the pen as read is at most 12 and at least 8 (24 -> 12, 6 -> 8); writing 20
+    high: at most the thinnest brush, 6, not 2.4; a mark under two pens long is a dot, left be."""
+    from app.reading.strokes import pen_as_read
 
-    tall = [Stroke(24.0, [(0.0, 0.0), (0.0, 100.0)]), Stroke(6.0, [(10.0, 50.0)])]
-    assert [s.width for s in thinned(tall)] == [12.0, 6.0] and thinned(tall)[0].points == tall[0].points
-    assert [s.width for s in thinned([Stroke(10.0, [(0.0, 0.0), (5.0, 20.0)])])] == [6.0]
+    tall = [Stroke(24.0, [(0.0, 0.0), (0.0, 100.0)]), Stroke(6.0, [(10.0, 50.0)]), Stroke(10.0, [(20.0, 50.0)])]
+    assert [s.width for s in pen_as_read(tall)] == [12.0, 8.0, 10.0] and pen_as_read(tall)[0].points == tall[0].points
+    assert [s.width for s in pen_as_read([Stroke(10.0, [(0.0, 0.0), (5.0, 20.0)])])] == [6.0]
     dot = [Stroke(24.0, [(0.0, 0.0), (5.0, 20.0)])]   # under two pens long: a blob, left be
-    assert thinned(dot) == dot and thinned([]) == []
+    assert pen_as_read(dot) == dot and pen_as_read([]) == []
 
 
 @pytest.mark.parametrize("digits, height, text", [((UNIT[1], UNIT[3], UNIT[7], UNIT[4]), 50, "1374"),
@@ -157,28 +157,68 @@ def test_a_picture_of_small_digits_written_with_a_broad_pen_is_read_thinned(mode
     assert read_picture(model, picture, ink_is_bright=False).text == text
 
 
-def test_thinned_ink_by_hand():
+def test_ink_as_read_by_hand():
     """Bars 100 pixels high drawn 24 wide: the pen is measured as twice the area over the outline,
     2 * 2400 / 244 = 19.7 (a bar's ends count: short bold strokes seem thinner), 7.7 over 0.12 of
-    the height, so the ink is worn down by 4 on each side (to 16 wide). A pen already thin enough,
-    a blot under two pens long and one digit alone (one blob no wider than a digit) are left as they are."""
-    from app.reading.number_pictures import pen_width, thinned_ink
+    the height, so the ink is worn down by 4 on each side (to 16 wide). Bars drawn 2 wide (a pen
+    measured 2) are grown by 3 on each side, to 8: 0.08 of the height. A pen between, a blot under
+    two pens long and one bold digit alone (one blob no wider than a digit) are left as they are."""
+    from app.reading.number_pictures import pen_width
 
     ink = np.zeros((140, 200), np.float32)
     ink[20:120, 30:54] = ink[20:120, 100:124] = 1.0   # two bars: "11"
     assert pen_width([ink > 0.5]) == pytest.approx(2 * 2 * 2400 / (2 * 244))
-    thin = thinned_ink(ink, 100)
+    thin = ink_as_read(ink, 100)
     assert thin.shape == ink.shape and (thin[70] > 0).sum() == 2 * 16 and thin[70, 34:50].all()
     assert (thin[:, 40] > 0).sum() == 100 - 2 * 4
     fine = np.zeros_like(ink)
-    fine[20:120, 30:40] = fine[20:120, 100:110] = 1.0
-    assert thinned_ink(fine, 100) is fine
+    fine[20:120, 30:32] = fine[20:120, 100:102] = 1.0
+    grown = ink_as_read(fine, 100)
+    assert (grown[70] > 0).sum() == 2 * 8 and grown[70, 27:35].all() and (grown[:, 31] > 0).sum() == 100 + 2 * 3
+    between = np.zeros_like(ink)
+    between[20:120, 30:40] = between[20:120, 100:110] = 1.0
+    assert ink_as_read(between, 100) is between
     blot = np.zeros_like(ink)
     blot[20:60, 30:70] = 1.0
-    assert thinned_ink(blot, 40) is blot
+    assert ink_as_read(blot, 40) is blot
     alone = np.zeros_like(ink)
     alone[20:120, 30:54] = 1.0
-    assert thinned_ink(alone, 100) is alone
+    assert ink_as_read(alone, 100) is alone
+
+
+def test_by_disk_is_grey_dilation_and_erosion_by_a_disk():
+    """The fast disk filter gives scipy's values exactly, at the edges too."""
+    from scipy import ndimage
+
+    from app.reading.number_pictures import _by_disk
+
+    rng = np.random.default_rng(0)
+    ink = (rng.random((40, 70)) > 0.8) * rng.random((40, 70)).astype(np.float32)
+    ink[0, :], ink[:, -1] = 1.0, 0.7
+    for radius in (1, 2, 5):
+        yy, xx = np.ogrid[-radius:radius + 1, -radius:radius + 1]
+        disk = xx * xx + yy * yy <= radius * radius + radius
+        assert np.array_equal(_by_disk(ink, radius, True), ndimage.grey_dilation(ink, footprint=disk))
+        assert np.array_equal(_by_disk(ink, radius, False), ndimage.grey_erosion(ink, footprint=disk))
+
+
+def test_large_digits_written_with_a_fine_pen_are_read_with_the_pen_as_read(model, pendigits_file):
+    """300 digits of the held-out writers, 200 units high, drawn 4 wide (hairlines once shrunk to the
+    network's 20 pixels): from strokes and from pictures 99.3 % read right (98.3 and 98.7 % before the
+    pen was grown to 0.08 of their height)."""
+    from app.pen import pendigits
+
+    held = set(json.loads((SHIPPED / "model.json").read_text())["metadata"]["pen"]["held_out_writers"])
+    digits = [d for d in pendigits.read_unipen(pendigits_file) if d.writer in held]
+    chosen = [digits[int(i)] for i in np.random.default_rng(5).choice(len(digits), 300, replace=False)]
+
+    def drawn(digit) -> list[Stroke]:
+        points = np.concatenate([np.asarray(s, float) for s in digit.strokes])
+        lo, scale = points.min(axis=0), 200.0 / max(np.ptp(points[:, 1]), 1e-6)
+        return [Stroke(4.0, [(40 + (x - lo[0]) * scale, 40 + (y - lo[1]) * scale) for x, y in s]) for s in digit.strokes]
+
+    assert np.mean([read_strokes(model, drawn(d)).text == str(d.label) for d in chosen]) >= 0.99
+    assert np.mean([read_picture(model, drawing_picture(drawn(d)), ink_is_bright=False).text == str(d.label) for d in chosen]) >= 0.99
 
 
 def test_a_speck_among_digits_is_left_out_and_a_speck_alone_is_still_said(model):

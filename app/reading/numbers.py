@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 
 from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, prepare_drawing, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed, to_mnist
-from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, thinned
+from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, pen_as_read
 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes)
 SPLIT_PENALTY = math.log(0.97)   # each extra digit must be worth it: a tie reads as fewer digits
@@ -346,7 +346,7 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     keys = {k: _memo_key(pieces[k[0]:k[1]]) for k, cost in geometry.items() if cost is not None}
     geometry.update(zip(keys, (np.array([geometry[k] for k in keys]) + _shortness(boxes, list(keys), height)).tolist()))
     new = [k for k in keys if keys[k] not in memo]
-    preps = [_fast_input(thinned(pieces[i:j])) for i, j in new]   # (each with the pen as read)
+    preps = [_fast_input(pen_as_read(pieces[i:j])) for i, j in new]   # (each with the pen as read)
     outputs = model.predict_proba(np.stack([p.image for p in preps])) if new else []
     for k, p, o in zip(new, preps, outputs):
         memo[keys[k]] = None if p.empty else o   # a candidate without ink can never be a digit
@@ -417,7 +417,7 @@ def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dic
     """(input, output) of the pieces ``group`` drawn exactly as on the canvas (None without ink), remembered."""
     key = ("canvas", height, _memo_key([pieces[k] for k in group]))
     if key not in memo:
-        prep = _canvas_input(thinned([pieces[k] for k in group]), height)
+        prep = _canvas_input(pen_as_read([pieces[k] for k in group]), height)
         memo[key] = None if prep.empty else (prep, model.predict_proba(prep.image[None])[0])
     return memo[key]
 

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from app.reading.preprocess import Preprocessed, to_mnist
-from app.reading.strokes import Drawing, thinned
+from app.reading.strokes import Drawing, pen_as_read
 
 UNSURE_BELOW = 0.60     # top probability under this: unsure
 TIE_MARGIN = 0.30       # top two closer than this: unsure, and both are named
@@ -98,10 +98,10 @@ class Predictor:
 
     def read_drawing(self, drawing: Drawing) -> Reading:
         """Classify a canvas drawing, preprocessed by ``prepare_drawing``, its strokes drawn with the
-        pen as read (``thinned``), as the number reader reads one digit."""
+        pen as read (``pen_as_read``), as the number reader reads one digit."""
         start = time.perf_counter()
         if drawing.strokes and drawing.picture is None:
-            drawing = Drawing.from_strokes(thinned(drawing.strokes), drawing.size, drawing.width)
+            drawing = Drawing.from_strokes(pen_as_read(drawing.strokes), drawing.size, drawing.width)
         return self._classify(prepare_drawing(drawing), start)
 
     def read(self, picture: np.ndarray, ink_is_bright: bool = True) -> Reading:
