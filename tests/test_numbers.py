@@ -163,7 +163,7 @@ def test_ink_as_read_by_hand():
     the height, so the ink is worn down by 4 on each side (to 16 wide). Bars drawn 2 wide (a pen
     measured 2) are grown by 3 on each side, to 8: 0.08 of the height. A pen between, a blot under
     two pens long and one bold digit alone (one blob no wider than a digit) are left as they are."""
-    from app.reading.number_pictures import pen_width
+    from app.reading.ink_pen import pen_width
 
     ink = np.zeros((140, 200), np.float32)
     ink[20:120, 30:54] = ink[20:120, 100:124] = 1.0   # two bars: "11"
@@ -190,7 +190,7 @@ def test_by_disk_is_grey_dilation_and_erosion_by_a_disk():
     """The fast disk filter gives scipy's values exactly, at the edges too."""
     from scipy import ndimage
 
-    from app.reading.number_pictures import _by_disk
+    from app.reading.ink_pen import by_disk
 
     rng = np.random.default_rng(0)
     ink = (rng.random((40, 70)) > 0.8) * rng.random((40, 70)).astype(np.float32)
@@ -198,8 +198,8 @@ def test_by_disk_is_grey_dilation_and_erosion_by_a_disk():
     for radius in (1, 2, 5):
         yy, xx = np.ogrid[-radius:radius + 1, -radius:radius + 1]
         disk = xx * xx + yy * yy <= radius * radius + radius
-        assert np.array_equal(_by_disk(ink, radius, True), ndimage.grey_dilation(ink, footprint=disk))
-        assert np.array_equal(_by_disk(ink, radius, False), ndimage.grey_erosion(ink, footprint=disk))
+        assert np.array_equal(by_disk(ink, radius, True), ndimage.grey_dilation(ink, footprint=disk))
+        assert np.array_equal(by_disk(ink, radius, False), ndimage.grey_erosion(ink, footprint=disk))
 
 
 def test_large_digits_written_with_a_fine_pen_are_read_with_the_pen_as_read(model, pendigits_file):

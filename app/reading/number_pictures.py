@@ -21,8 +21,9 @@ import numpy as np
 from scipy import ndimage
 
 from app.reading.fast_input import fast_mnist
+from app.reading.ink_pen import by_disk, pen_width
 from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit, short_cost, without_specks
-from app.reading.preprocess import ink_map, to_mnist
+from app.reading.preprocess import ink_map, on_square, to_mnist
 from app.reading.strokes import BOLDEST, THINNEST
 
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
@@ -320,21 +321,6 @@ def _candidates(blobs: list[_Blob], bounds: list[Boundary], height: int) -> list
     return keys
 
 
-def _area_and_outline(solid: np.ndarray) -> tuple[int, int]:
-    """Pixels of solid ink, and those of them on its outline (beside a pixel without ink, up, down,
-    left or right: what ``ndimage.binary_erosion`` takes away, a tenth of its time on a number)."""
-    p = np.pad(solid, 1)
-    inner = p[1:-1, 1:-1] & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
-    area = int(np.count_nonzero(solid))
-    return area, area - int(np.count_nonzero(inner))
-
-
-def pen_width(solids: list[np.ndarray]) -> float:
-    """The pen's width in pictures' solid ink (pixels): for strokes, twice their area over their outline."""
-    area, outline = np.sum([_area_and_outline(solid) for solid in solids], axis=0) if solids else (0, 0)
-    return 2 * float(area) / max(int(outline), 1)
-
-
 def _readable(crops: list[np.ndarray], pairs: list[tuple[Boundary, Boundary]], smallest: float) -> list[int]:
     """Which candidates may be a digit: those with ink, a blob whole or a piece cut off one at least
     ``smallest`` long."""
@@ -431,7 +417,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
         exact_blobs = [_Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
-    preps = [to_mnist(_centre(crop, max(*crop.shape, int(0.5 * ink.shape[0]))), ink_is_bright=True) for crop, _ in crops]
+    preps = [to_mnist(on_square(crop, max(*crop.shape, int(0.5 * ink.shape[0]))), ink_is_bright=True) for crop, _ in crops]
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
     # ...and judged as the window judges a drawing when alone.
     alone = len(preps) == 1 and len(found) == 1
@@ -441,46 +427,17 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
 
 def ink_as_read(ink: np.ndarray, height: float) -> np.ndarray:
     """An ink map with the pen as read, as ``strokes.pen_as_read`` draws strokes: ink whose pen is
-    wider than ``BOLDEST`` of the writing's ``height`` worn down (eroded by a disk) to about that, and
-    ink finer than ``THINNEST`` of it grown (dilated) to about that. A small number written bold is
-    blots that touch, which the network seldom saw and the cuts seldom part (held-out numbers of 2-8
-    digits drawn 18 wide, 84 high: 52 % read right, 66 % thinned; 126 high: 74 %, 81 %); a large one
-    written with a fine pen is hairlines, fainter than any MNIST stroke once shrunk to 20 pixels.
-    Left as they are: a dot or blot (under two pens high and wide), and one bold digit alone (one blob
-    no wider than a digit): MNIST's digits are that bold (a tenth of them a pen over 0.18 of their
-    height), and a picture of one digit reads as it always did."""
+    wider than ``BOLDEST`` of the writing's ``height`` worn down by a disk to about that (a small
+    number written bold is blots that touch), ink finer than ``THINNEST`` grown to about that (a
+    large one written with a fine pen is hairlines once shrunk to 20 pixels; docs/app.md has the
+    figures). Left as they are: a dot or blot (under two pens high and wide), and one bold digit
+    alone (one blob no wider than a digit): MNIST's digits are that bold, and read as they always did."""
     solid = ink > 0.5
     pen = pen_width([solid])
     wear, grow = int(round((pen - BOLDEST * height) / 2)), int(round((THINNEST * height - pen) / 2))
-    if (wear < 1 and grow < 1) or not pen:
-        return ink
     columns = np.flatnonzero(solid.any(axis=0))
-    width = columns[-1] - columns[0] + 1
-    if max(height, width) < 2 * pen or (wear >= 1 and width <= PICTURE_DIGIT_WIDTH * height and len(_blobs(ink)) == 1):
+    width = columns[-1] - columns[0] + 1 if len(columns) else 0
+    if (wear < 1 and grow < 1) or max(height, width) < 2 * pen or not pen or (
+            wear >= 1 and width <= PICTURE_DIGIT_WIDTH * height and len(_blobs(ink)) == 1):
         return ink
-    return _by_disk(ink, max(wear, grow), grow >= 1)
-
-
-def _by_disk(ink: np.ndarray, radius: int, grow: bool) -> np.ndarray:
-    """``ndimage.grey_dilation`` (``grow``) or ``grey_erosion`` of ``ink`` by a disk, the same values
-    in a seventh of the time: the disk is a horizontal run of pixels per row offset, and a run is a
-    1-D filter, shared by the rows of one length."""
-    h, w = ink.shape
-    padded = np.pad(ink, radius, mode="symmetric")   # (scipy's "reflect" at the edges)
-    filter1d, pick = (ndimage.maximum_filter1d, np.maximum) if grow else (ndimage.minimum_filter1d, np.minimum)
-    out, runs = ink.copy(), {}
-    for dy in range(-radius, radius + 1):
-        half = math.isqrt(radius * radius + radius - dy * dy)   # the disk's row dy: |dx| <= half
-        if half not in runs:
-            runs[half] = filter1d(padded, 2 * half + 1, axis=1)
-        pick(out, runs[half][radius + dy:radius + dy + h, radius:radius + w], out=out)
-    return out
-
-
-def _centre(crop: np.ndarray, side: int) -> np.ndarray:
-    """``crop`` on a square of ``side`` (at least as large): the size of the ink relative to the
-    picture then says, as for a drawing, whether it is a digit or a speck."""
-    out = np.zeros((max(side, crop.shape[0]), max(side, crop.shape[1])), np.float32)
-    y, x = (out.shape[0] - crop.shape[0]) // 2, (out.shape[1] - crop.shape[1]) // 2
-    out[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
-    return out
+    return by_disk(ink, max(wear, grow), grow >= 1)

@@ -150,3 +150,12 @@ def to_mnist(grey: np.ndarray, ink_is_bright: bool | None = None) -> Preprocesse
     field = np.roll(field, (dy, dx), axis=(0, 1))
     np.clip(field, 0, 1, out=field)
     return Preprocessed(field, (int(top), int(left), int(bottom), int(right)), grey.shape)
+
+
+def on_square(crop: np.ndarray, side: int) -> np.ndarray:
+    """``crop`` on a square of ``side`` (at least as large): the size of the ink relative to the
+    picture then says, as for a drawing, whether it is a digit or a speck."""
+    out = np.zeros((max(side, crop.shape[0]), max(side, crop.shape[1])), np.float32)
+    y, x = (out.shape[0] - crop.shape[0]) // 2, (out.shape[1] - crop.shape[1]) // 2
+    out[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
+    return out
