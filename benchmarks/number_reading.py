@@ -7,7 +7,9 @@ trained on, read from their strokes (as the window and drawing files give them) 
 Prints exact-number accuracy by length (2-10 digits), per-digit accuracy (numbers whose digit
 count was read right), and the time per number, for strokes and for pictures, on one core; and for
 strokes again with a fifth of the digits of two or more strokes finished after the number is written
-(``--late``: a 5's bar, a 7's cross added last, as people do).
+(``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number accuracy for half of
+the numbers written again small with a broad pen (84 high, 18 wide) and large with a fine one (200
+high, 4 wide).
 """
 from __future__ import annotations
 
@@ -87,6 +89,10 @@ def main() -> int:
               f"strokes, {args.late:.0%} of digits finished last": measure(model, late, "strokes"),
               "pictures": measure(model, numbers, "pictures"),
               "window (re-read after each stroke)": window_times(model, numbers)}
+    for height, pen in ((84, 18), (200, 4)):   # small and bold, large and fine: read with the pen as read
+        again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t in numbers[:args.count // 2]]
+        result[f"{len(again)} written {height} high, pen {pen}"] = {
+            how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     print(json.dumps(result, indent=1))
     return 0
 

@@ -560,6 +560,18 @@ def test_a_number_slanted_back_stays_on_the_canvas():
         assert min(x for s in strokes for x, _ in s.points) >= strokes[0].width - 1e-9
 
 
+def test_a_number_written_again_with_another_pen_by_hand():
+    """``with_pen``: the strokes scaled to the height asked (of their points), the pen set, the top
+    left a pen from the edge, the writing centred on the canvas's 280 when there is room."""
+    from app.reading.synthetic_numbers import with_pen
+
+    strokes = [Stroke(10.0, [(50.0, 100.0), (60.0, 150.0)]), Stroke(12.0, [(80.0, 100.0), (70.0, 120.0)])]
+    again = with_pen(strokes, 200.0, 4.0)
+    assert [s.width for s in again] == [4.0, 4.0]
+    assert again[0].points == [(4.0, 40.0), (44.0, 240.0)] and again[1].points == [(124.0, 40.0), (84.0, 120.0)]
+    assert with_pen(strokes, 300.0, 18.0)[0].points[0] == (18.0, 18.0)
+
+
 def test_numbers_of_held_out_writers_read_end_to_end(model, pendigits_file):
     """The floor on real pen digits of writers the shipped model never trained on: synthetic numbers of
     2-5 digits from their strokes, their strokes with half the digits finished last, and their pictures.

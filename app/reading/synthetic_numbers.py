@@ -1,7 +1,8 @@
 """Synthetic whole numbers, composed from pen-written digits, to train and check the number reader
 on (never a test set of real numbers): 2 to 10 digits, random gaps from overlapping to wide, a
 baseline that drifts, size and slant that vary, one brush width per number, as a person writes;
-and, if asked, some digits finished after the number is written (a 5's bar or a 7's cross added last).
+and, if asked, some digits finished after the number is written (a 5's bar or a 7's cross added last),
+or a number written again at another size with another pen (small and bold, large and fine).
 
 A number is its strokes in canvas units (280 high, any width, y down), and its digits' labels.
 """
@@ -68,3 +69,12 @@ def finished_late(strokes: list[Stroke], counts: list[int], share: float, rng: n
     firsts = np.cumsum([0, *counts[:-1]])
     late = [int(first + count - 1) for first, count in zip(firsts, counts) if count > 1 and rng.random() < share]
     return [s for k, s in enumerate(strokes) if k not in late] + [strokes[k] for k in late]
+
+
+def with_pen(strokes: list[Stroke], height: float, pen: float) -> list[Stroke]:
+    """The number ``strokes`` write, scaled to be ``height`` high (its ink's middles), with a pen
+    ``pen`` wide, its top left a pen from the canvas's edge (and centred on a canvas of 280)."""
+    xs, ys = ([p[k] for s in strokes for p in s.points] for k in (0, 1))
+    scale, top = height / max(max(ys) - min(ys), 1e-6), max(pen, (LOGICAL_SIZE - height) / 2)
+    return [Stroke(float(pen), [((x - min(xs)) * scale + pen, (y - min(ys)) * scale + top) for x, y in s.points])
+            for s in strokes]
