@@ -526,15 +526,17 @@ def test_a_photo_of_a_number_reads_as_its_small_copy_and_boxes_are_in_its_pixels
 def test_the_rising_links_of_a_joined_stroke_are_never_a_digit_alone():
     """A "111" in one zigzag: its pieces are three downstrokes and two links rising between them.
     A link alone is a slanted line, which reads as a 1; it can only be part of a digit (a flag)."""
-    from app.reading.numbers import _connector, _group_cost, _pieces
+    from app.reading.numbers import _boxes, _connector, _group_cost, _pieces
 
     strokes = write(ZIGZAG_111)
     pieces, owners = _pieces(strokes, 280.0)
     assert len(pieces) == 5
     assert [_connector(pieces, owners, k) for k in range(5)] == [False, True, False, True, False]
-    assert _group_cost(pieces, owners, 1, 2, 280.0) is None and _group_cost(pieces, owners, 1, 3, 280.0) is not None
+    boxes = _boxes(pieces)
+    assert _group_cost(pieces, owners, 1, 2, 280.0, boxes) is None and _group_cost(pieces, owners, 1, 3, 280.0, boxes) is not None
     rising = [Stroke(18.0, [(30.0, 210.0), (90.0, 60.0)])]   # a stroke of its own that rises: may be a 1
-    assert _group_cost(*_pieces(rising, 280.0), 0, 1, 280.0) == 0.0
+    pieces, owners = _pieces(rising, 280.0)
+    assert _group_cost(pieces, owners, 0, 1, 280.0, _boxes(pieces)) == 0.0
 
 
 def test_finished_late_moves_the_last_stroke_of_some_digits_to_the_end_by_hand():

@@ -90,9 +90,10 @@ def stroke_candidates(strokes: list[Stroke], digit_of: list[int]) -> list[tuple[
     height = strokes_reader._writing_height(strokes)
     pieces, owners = strokes_reader._pieces(strokes, height)
     lengths = [_length(piece) for piece in pieces]
+    boxes = strokes_reader._boxes(pieces)   # (each piece's, once)
     out = []
     for i, j in strokes_reader._runs(owners):
-        if strokes_reader._group_cost(pieces, owners, i, j, height) is None:
+        if strokes_reader._group_cost(pieces, owners, i, j, height, boxes) is None:
             continue
         digits = {digit_of[owners[p]] for p in range(i, j)}
         prep = strokes_reader._fast_input(pieces[i:j])

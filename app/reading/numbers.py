@@ -221,15 +221,15 @@ def _run_boxes(boxes: np.ndarray, runs: list[tuple[int, int]]) -> np.ndarray:
 
 
 def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height: float,
-                boxes: np.ndarray | None = None) -> float | None:
+                boxes: np.ndarray) -> float | None:
     """What geometry says of pieces i..j-1 as one digit, as a log cost (0 for one piece), or None when
     they cannot be one: far wider than the writing is high, or with a wide gap between them in x.
     A digit's separate strokes overlap in x (a 4's two strokes, a 5's bar, a crossed 7), where two
     digits side by side do not: a stroke that overlaps the others little costs ``MERGE_COST``.
-    (``boxes``: all pieces' boxes, when the caller has them.)"""
+    (``boxes``: all pieces' boxes, ``_boxes``.)"""
     if j - i == 1:
         return None if _connector(pieces, owners, i) else 0.0
-    mine = _boxes(pieces[i:j]) if boxes is None else boxes[i:j]
+    mine = boxes[i:j]
     if mine[:, 2].max() - mine[:, 0].min() > MAX_DIGIT_WIDTH * height and owners[i] != owners[j - 1]:
         return None   # (one stroke whole is always a candidate: a flat 0 is still a 0)
     spans = sorted(zip(mine[:, 0].tolist(), mine[:, 2].tolist(), owners[i:j]))

@@ -44,8 +44,8 @@ def compose(digits: list, rng: np.random.Generator, height: float = LOGICAL_SIZE
         text += str(digit.label)
     # Slanted back, the first digit's top may lie left of the canvas: moved right, a picture of the
     # number does not cut it off (the pen's width stays free on the left, as for an upright number).
-    shift = max(0.0, brush - min(x for s in strokes for x, _ in s.points))
-    return [Stroke(s.width, [(x + shift, y) for x, y in s.points]) for s in strokes] if shift else strokes, text
+    shift = max(0.0, brush - min(px for s in strokes for px, _ in s.points))
+    return [Stroke(s.width, [(px + shift, py) for px, py in s.points]) for s in strokes] if shift else strokes, text
 
 
 def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10),
@@ -74,7 +74,8 @@ def finished_late(strokes: list[Stroke], counts: list[int], share: float, rng: n
 def with_pen(strokes: list[Stroke], height: float, pen: float) -> list[Stroke]:
     """The number ``strokes`` write, scaled to be ``height`` high (its ink's middles), with a pen
     ``pen`` wide, its top left a pen from the canvas's edge (and centred on a canvas of 280)."""
-    xs, ys = ([p[k] for s in strokes for p in s.points] for k in (0, 1))
-    scale, top = height / max(max(ys) - min(ys), 1e-6), max(pen, (LOGICAL_SIZE - height) / 2)
-    return [Stroke(float(pen), [((x - min(xs)) * scale + pen, (y - min(ys)) * scale + top) for x, y in s.points])
+    points = np.array([p for s in strokes for p in s.points], float)
+    (left, low), high = points.min(axis=0).tolist(), float(points[:, 1].max())
+    scale, top = height / max(high - low, 1e-6), max(pen, (LOGICAL_SIZE - height) / 2)
+    return [Stroke(float(pen), [((x - left) * scale + pen, (y - low) * scale + top) for x, y in s.points])
             for s in strokes]
