@@ -2,14 +2,15 @@
 searched first, and numpy imports Python's own ``numbers``): synthetic numbers from the pen digits of writers the model never
 trained on, read from their strokes (as the window and drawing files give them) and from pictures.
 
-    .venv/bin/python benchmarks/number_reading.py --pen pendigits-train.unipen [--model default] [--count 300]
+    .venv/bin/python benchmarks/number_reading.py --pen pendigits-train.unipen [--mnist mnist.npz] [--model default] [--count 300]
 
 Prints exact-number accuracy by length (2-10 digits), per-digit accuracy (numbers whose digit
 count was read right), and the time per number, for strokes and for pictures, on one core; and for
 strokes again with a fifth of the digits of two or more strokes finished after the number is written
 (``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number accuracy for half of
 the numbers written again small with a broad pen (84 high, 18 wide) and large with a fine one (200
-high, 4 wide).
+high, 4 wide). With ``--mnist``, numbers of as many MNIST test digits (other writers, another
+collection: scanned with a bold pen, never trained on) are read as pictures too.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from app.data.mnist_source import read_source  # noqa: E402
 from app.models.model_store import load  # noqa: E402
 from app.pen import pendigits  # noqa: E402
 from app.reading import synthetic_numbers  # noqa: E402
@@ -38,7 +40,8 @@ def measure(model, numbers, how: str) -> dict:
     by_length: dict[int, list[bool]] = {}
     digit_hits, digits, times = 0, 0, []
     for strokes, text in numbers:
-        picture = synthetic_numbers.picture(strokes) if how == "pictures" else None   # drawn before the clock starts
+        # Drawn before the clock starts (numbers of digit pictures are pictures already).
+        picture = strokes if isinstance(strokes, np.ndarray) else synthetic_numbers.picture(strokes) if how == "pictures" else None
         start = time.perf_counter()
         if how == "strokes":
             read = read_strokes(model, strokes).text
@@ -54,6 +57,17 @@ def measure(model, numbers, how: str) -> dict:
             "per digit (length right)": round(digit_hits / max(digits, 1), 4),
             "ms per number median": round(1000 * float(np.median(times)), 1),
             "ms per number p99": round(1000 * float(np.percentile(times, 99)), 1)}
+
+
+def mnist_numbers(path: Path, count: int, seed: int, lengths: tuple[int, int]) -> list[tuple[np.ndarray, str]]:
+    """``count`` pictures of numbers of ``lengths[0]`` to ``lengths[1]`` MNIST test digits."""
+    mnist = read_source(path)
+    rng = np.random.default_rng([seed, 28])
+    out = []
+    for _ in range(count):
+        chosen = rng.integers(0, len(mnist["y_test"]), int(rng.integers(lengths[0], lengths[1] + 1)))
+        out.append(synthetic_numbers.from_pictures(list(mnist["x_test"][chosen]), list(mnist["y_test"][chosen]), rng))
+    return out
 
 
 def window_times(model, numbers) -> dict:
@@ -76,6 +90,7 @@ def main() -> int:
     p.add_argument("--count", type=int, default=300)
     p.add_argument("--lengths", default="2,10", help="fewest and most digits (default 2,10)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--mnist", type=Path, help="mnist.npz: also numbers of its test digits, as pictures")
     p.add_argument("--late", type=float, default=0.2, help="share of digits of 2+ strokes finished last (default 0.2)")
     args = p.parse_args()
     model = load(args.model)
@@ -93,6 +108,9 @@ def main() -> int:
         again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t in numbers[:args.count // 2]]
         result[f"{len(again)} written {height} high, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
+    if args.mnist:
+        result["pictures of MNIST test digits"] = measure(model, mnist_numbers(args.mnist, args.count, args.seed, (lo, hi)),
+                                                          "pictures")
     print(json.dumps(result, indent=1))
     return 0
 

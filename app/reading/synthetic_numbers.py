@@ -4,11 +4,15 @@ baseline that drifts, size and slant that vary, one brush width per number, as a
 and, if asked, some digits finished after the number is written (a 5's bar or a 7's cross added last),
 or a number written again at another size with another pen (small and bold, large and fine).
 
-A number is its strokes in canvas units (280 high, any width, y down), and its digits' labels.
+A number is its strokes in canvas units (280 high, any width, y down), and its digits' labels; or,
+composed from digit pictures (MNIST's, which have no strokes: ``from_pictures``), a picture.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from scipy import ndimage
 
 from app.reading.numbers import drawing_picture as picture  # noqa: F401  (the benchmarks draw numbers with it)
 from app.reading.strokes import LOGICAL_SIZE, Stroke
@@ -26,15 +30,7 @@ def compose(digits: list, rng: np.random.Generator, height: float = LOGICAL_SIZE
         points = [np.asarray(s, float) for s in digit.strokes]
         allp = np.concatenate(points)
         lo, hi = allp.min(axis=0), allp.max(axis=0)
-        scale = size * rng.uniform(0.9, 1.1) / max(hi[1] - lo[1], 1e-6)
-        width = (hi[0] - lo[0]) * scale
-        if width > 1.2 * size:   # a digit written very wide (some 1s are a flat dash): keep it digit-shaped
-            scale *= 1.2 * size / width
-            width = 1.2 * size
-        # Gaps from touching and overlapping (negative) to wide, in units of the digit's height.
-        gap = rng.choice([rng.uniform(-0.12, 0.0), rng.uniform(0.0, 0.1), rng.uniform(0.1, 0.45)], p=[0.2, 0.3, 0.5])
-        left = x + (gap * size if text else 0.0)
-        baseline += rng.normal(0, 0.03 * size)
+        scale, width, left, baseline = _place(hi - lo, size, x, baseline, bool(text), rng)
         for s in points:
             p = (s - lo) * scale
             p[:, 0] -= slant * (p[:, 1] - (hi[1] - lo[1]) * scale)   # slant about the baseline
@@ -46,6 +42,53 @@ def compose(digits: list, rng: np.random.Generator, height: float = LOGICAL_SIZE
     # number does not cut it off (the pen's width stays free on the left, as for an upright number).
     shift = max(0.0, brush - min(px for s in strokes for px, _ in s.points))
     return [Stroke(s.width, [(px + shift, py) for px, py in s.points]) for s in strokes] if shift else strokes, text
+
+
+def _place(extent: np.ndarray, size: float, x: float, baseline: float, after: bool,
+           rng: np.random.Generator) -> tuple[float, float, float, float]:
+    """Where the next digit of a number goes, its ink ``extent`` (width, height) wide and high: its
+    scale, width, left edge and baseline, the last digit having ended at ``x`` on ``baseline``."""
+    scale = size * rng.uniform(0.9, 1.1) / max(extent[1], 1e-6)
+    width = extent[0] * scale
+    if width > 1.2 * size:   # a digit written very wide (some 1s are a flat dash): keep it digit-shaped
+        scale *= 1.2 * size / width
+        width = 1.2 * size
+    # Gaps from touching and overlapping (negative) to wide, in units of the digit's height.
+    gap = rng.choice([rng.uniform(-0.12, 0.0), rng.uniform(0.0, 0.1), rng.uniform(0.1, 0.45)], p=[0.2, 0.3, 0.5])
+    return scale, width, x + (gap * size if after else 0.0), baseline + rng.normal(0, 0.03 * size)
+
+
+def from_pictures(images: list[np.ndarray], labels: list[int], rng: np.random.Generator,
+                  height: int = LOGICAL_SIZE) -> tuple[np.ndarray, str]:
+    """A picture (dark ink on light, 0..1, ``height`` high) of a number written with digit pictures
+    (bright ink on dark, as MNIST's: each cropped to its ink), laid out as ``compose`` lays out
+    strokes: one size and slant per number, the same gaps and drifting baseline. The pen is each
+    picture's own, scaled with it (MNIST's is bold: about a sixth of a digit's height)."""
+    size = rng.uniform(0.45, 0.7) * height
+    slant = rng.uniform(-0.25, 0.25)
+    x, baseline, placed, text = 0.0, height * 0.5 + size * 0.5, [], ""
+    for image, label in zip(images, labels):
+        ink = np.asarray(image, np.float32) / max(float(np.max(image)), 1e-6)
+        rows, columns = np.flatnonzero((ink > 0.1).any(axis=1)), np.flatnonzero((ink > 0.1).any(axis=0))
+        ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+        scale, width, left, baseline = _place(np.array(ink.shape[::-1], float), size, x, baseline, bool(text), rng)
+        tall = ink.shape[0] * scale
+        # Scaled and slanted about the baseline, as compose slants strokes: output (r, c) of the patch,
+        # whose column 0 is ``shift`` right of the digit's left edge, is input (r, c + shift + slant (r - tall)) / scale.
+        shift = min(0.0, slant * tall)
+        shape = (math.ceil(tall) + 1, math.ceil(width + abs(slant) * tall) + 1)
+        patch = ndimage.affine_transform(ink, [[1 / scale, 0], [slant / scale, 1 / scale]],
+                                         offset=(0, (shift - slant * tall) / scale), output_shape=shape, order=1)
+        placed.append((patch, int(round(baseline - tall)), int(round(left + shift))))
+        x = left + width
+        text += str(int(label))
+    margin = 8 - min(column for _, _, column in placed)   # (a number slanted back starts left of 0)
+    canvas = np.zeros((height, margin + max(column + p.shape[1] for p, _, column in placed) + 8), np.float32)
+    for patch, top, column in placed:
+        t, c = max(top, 0), column + margin
+        part = patch[t - top:max(0, min(patch.shape[0], height - top))]
+        np.maximum(canvas[t:t + len(part), c:c + part.shape[1]], part, out=canvas[t:t + len(part), c:c + part.shape[1]])
+    return 1.0 - np.clip(canvas, 0, 1), text
 
 
 def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10),
