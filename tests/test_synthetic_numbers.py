@@ -45,6 +45,11 @@ def test_a_number_of_digit_pictures_by_hand():
             assert bar[1].start < ring[1].start
 
 
+def test_a_digit_picture_without_ink_is_said():
+    with pytest.raises(ValueError, match="digit picture 1 .a 7. has no ink"):
+        from_pictures([_bar_and_ring()[0], np.zeros((28, 28), np.uint8)], [1, 7], np.random.default_rng(0))
+
+
 def test_numbers_of_mnist_test_digits_read_end_to_end(mnist):
     """The floor on another collection: pictures of 2-5 MNIST test digits (scanned, written with a bold
     pen by writers whose digits the readers were never tuned on). (benchmarks/number_reading.py

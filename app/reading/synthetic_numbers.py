@@ -67,14 +67,17 @@ def from_pictures(images: list[np.ndarray], labels: list[int], rng: np.random.Ge
     size = rng.uniform(0.45, 0.7) * height
     slant = rng.uniform(-0.25, 0.25)
     x, baseline, placed, text = 0.0, height * 0.5 + size * 0.5, [], ""
-    for image, label in zip(images, labels):
+    for k, (image, label) in enumerate(zip(images, labels)):
         ink = np.asarray(image, np.float32) / max(float(np.max(image)), 1e-6)
         rows, columns = np.flatnonzero((ink > 0.1).any(axis=1)), np.flatnonzero((ink > 0.1).any(axis=0))
+        if not len(rows):
+            raise ValueError(f"digit picture {k} (a {label}) has no ink")
         ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
         scale, width, left, baseline = _place(np.array(ink.shape[::-1], float), size, x, baseline, bool(text), rng)
         tall = ink.shape[0] * scale
-        # Scaled and slanted about the baseline, as compose slants strokes: output (r, c) of the patch,
-        # whose column 0 is ``shift`` right of the digit's left edge, is input (r, c + shift + slant (r - tall)) / scale.
+        # Scaled and slanted about the baseline, as compose slants strokes: the patch's pixel (r, c) is the
+        # picture's ((r, c + shift + slant (r - tall)) / scale), its column 0 at the digit's left edge + shift
+        # (shift < 0: a back slant reaches left of that edge).
         shift = min(0.0, slant * tall)
         shape = (math.ceil(tall) + 1, math.ceil(width + abs(slant) * tall) + 1)
         patch = ndimage.affine_transform(ink, [[1 / scale, 0], [slant / scale, 1 / scale]],
