@@ -173,3 +173,74 @@ def test_a_run_trains_on_the_candidates_and_polishes_on_its_share_of_them_from_a
     none = prepare_data(TrainConfig(**{**config.to_json(), "number_candidates": 0}), cache, progress=False,
                         log=lambda *a: None)
     assert "numbers" not in none.metadata and len(none.y) == len(run.y) - numbers["train_images"]
+
+
+def _digit_pictures():
+    """Two MNIST-like digit pictures: a "1" (a bar) and a "0" (a ring), bright ink on black."""
+    bar = np.zeros((28, 28), np.uint8)
+    bar[4:24, 12:16] = 255
+    yy, xx = np.mgrid[:28, :28]
+    radius = np.hypot((yy - 14) / 10, (xx - 14) / 7)
+    return np.stack([bar, np.where((radius > 0.7) & (radius < 1.0), 255, 0).astype(np.uint8)]), np.array([1, 0], np.uint8)
+
+
+def test_numbers_of_digit_pictures_give_their_digits_whole_and_parts_as_not_a_digit():
+    """``mine_pictures``: numbers written with digit pictures (MNIST's have no strokes), cut as the
+    picture reader cuts them; each digit's own picture says whose ink a candidate holds."""
+    images, labels = _digit_pictures()
+    x, y, kinds = nc.mine_pictures(images, labels, 6, 0, 0)
+    assert x.dtype == np.uint8 and x.shape[1:] == (28, 28) and len(x) == len(y) == len(kinds)
+    assert set(np.unique(y[kinds == nc.WHOLE_DIGIT])) == {0, 1}
+    assert (y[kinds != nc.WHOLE_DIGIT] == NOT_A_DIGIT).all() and (kinds == nc.PARTS_OF_TWO).any()
+    assert (kinds != nc.WHOLE_DIGIT).sum() <= nc.NOT_DIGITS_PER_DIGIT * (kinds == nc.WHOLE_DIGIT).sum()
+    again = nc.mine_pictures(images, labels, 6, 0, 0)
+    assert np.array_equal(again[0], x) and np.array_equal(again[1], y)
+
+
+def test_the_digit_pictures_cache_is_the_same_for_any_number_of_workers_and_reused(tmp_path):
+    images, labels = _digit_pictures()
+    said = []
+    one = nc.build_picture_candidate_cache(images, labels, "two.npz", "ab" * 32, 4, seed=1, cache_dir=tmp_path / "a",
+                                           progress=False, workers=1, log=said.append)
+    two = nc.build_picture_candidate_cache(images, labels, "two.npz", "ab" * 32, 4, seed=1, cache_dir=tmp_path / "b",
+                                           progress=False, workers=2, log=said.append)
+    assert one.path.name.startswith("digit-numbers-") and np.array_equal(one.x, two.x) and np.array_equal(one.y, two.y)
+    said.clear()
+    again = nc.build_picture_candidate_cache(images, labels, "two.npz", "ab" * 32, 4, seed=1, cache_dir=tmp_path / "a",
+                                             progress=False, workers=1, log=said.append)
+    assert not said and again.path == one.path
+    other = nc.build_picture_candidate_cache(images[:1], labels[:1], "two.npz", "ab" * 32, 4, seed=1,
+                                             cache_dir=tmp_path / "a", progress=False, workers=1, log=said.append)
+    assert other.path != one.path   # other pictures, another cache
+
+
+def test_a_run_trains_on_candidates_of_numbers_of_its_own_training_digits(pen_file, tmp_path, monkeypatch):
+    """``mnist_number_candidates``: numbers of the run's MNIST training originals (none of the validation
+    ones) cut into candidates, after the pen numbers' ones; the polish's share is taken from both."""
+    from fixtures import make_arrays
+
+    from app.models import run_data
+    from app.models.run_data import prepare_data
+    from app.models.train_config import ConfigError, TrainConfig
+
+    given = []
+    build = run_data.build_picture_candidate_cache
+    monkeypatch.setattr(run_data, "build_picture_candidate_cache",
+                        lambda images, *a, **k: given.append(images) or build(images, *a, **k))
+    source, cache = tmp_path / "digits.npz", tmp_path / "cache"
+    np.savez(source, **make_arrays(n_train=200, n_test=20))
+    config = TrainConfig(name="n", source=str(source), copies=0, validation=20, pen_copies=1, pen_source=str(pen_file),
+                         pen_validation_writers=1, generated=20, negative_copies=0, number_candidates=4,
+                         mnist_number_candidates=3)
+    run = prepare_data(config, cache, progress=False, log=lambda *a: None)
+    pen, mnist = run.metadata["numbers"], run.metadata["mnist numbers"]
+    assert mnist["numbers"] == 3 and mnist["train_images"] > 0 and mnist["whole digits"] > 0
+    assert len(given[0]) == 200 - 20   # the training originals, none of the 20 held out for validation
+    assert len(run.x) == len(run.y) and (run.y[len(run.y) - mnist["train_images"]:] <= NOT_A_DIGIT).all()
+    candidates = pen["train_images"] + mnist["train_images"]
+    assert (run.plain_rows >= len(run.y) - candidates).sum() == pen["polish_images"] > 0
+    pen_only = prepare_data(TrainConfig(**{**config.to_json(), "mnist_number_candidates": 0}), cache, progress=False,
+                            log=lambda *a: None)
+    assert "mnist numbers" not in pen_only.metadata and len(pen_only.y) == len(run.y) - mnist["train_images"]
+    with pytest.raises(ConfigError, match="MNIST's digits"):
+        TrainConfig(name="n", dataset="fashion", mnist_number_candidates=3)

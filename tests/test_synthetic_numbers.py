@@ -45,6 +45,19 @@ def test_a_number_of_digit_pictures_by_hand():
             assert bar[1].start < ring[1].start
 
 
+def test_a_number_drawn_digit_by_digit_is_the_number_drawn_whole():
+    """``lay_out_pictures``: each digit drawn alone lies where it lies in the whole (whose ink is whose)."""
+    from app.reading.synthetic_numbers import lay_out_pictures
+
+    draw, text = lay_out_pictures(_bar_and_ring(), [1, 0], np.random.default_rng(3))
+    bar, ring, both = draw([0]), draw([1]), draw([0, 1])
+    assert text == "10" and bar.shape == ring.shape == both.shape
+    assert np.array_equal(both, np.minimum(bar, ring)) and (bar < 0.5).any() and (ring < 0.5).any()
+    assert np.flatnonzero((bar < 0.5).any(axis=0)).mean() < np.flatnonzero((ring < 0.5).any(axis=0)).mean()
+    again, _ = from_pictures(_bar_and_ring(), [1, 0], np.random.default_rng(3))
+    assert np.array_equal(again, both)
+
+
 def test_a_digit_picture_without_ink_is_said():
     with pytest.raises(ValueError, match="digit picture 1 .a 7. has no ink"):
         from_pictures([_bar_and_ring()[0], np.zeros((28, 28), np.uint8)], [1, 7], np.random.default_rng(0))

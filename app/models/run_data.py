@@ -18,7 +18,7 @@ from app.data.mnist_cache import build_cache
 from app.models.train_config import ConfigError, TrainConfig
 from app.paths import CACHE_DIR
 from app.pen.negatives import build_negative_cache, letters_source
-from app.pen.number_candidates import build_candidate_cache
+from app.pen.number_candidates import build_candidate_cache, build_picture_candidate_cache
 from app.pen.pen_data import build_pen_cache, pen_source
 from app.pixels import to_unit_float32
 from app.resources import require_memory
@@ -72,7 +72,9 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
     pen, pen_train, pen_val, held = _pen_rows(config, cache_dir, progress, log)
     neg, neg_train, neg_val, neg_held = _negative_rows(config, cache_dir, progress, log)
     numbers = _number_rows(config, held, cache_dir, progress, log) if neg is not None else None
-    number_rows = len(numbers.y) if numbers is not None else 0
+    pictured = _pictured_number_rows(config, dataset, train_idx, cache_dir, progress, log) if neg is not None else None
+    number_sets = [found for found in (numbers, pictured) if found is not None]
+    number_rows = sum(len(found.y) for found in number_sets)
     # One float32 array for everything trained on, filled in place from the uint8 caches: the
     # whole cache as float32 and then a selection of it would hold two float copies at once.
     rows = len(train_idx) + len(pen_train) + len(neg_train) + number_rows
@@ -100,9 +102,11 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
                                  "letters": neg.meta["counts"]["letters"], "generated": neg.meta["counts"]["generated"],
                                  "copies": config.negative_copies, "train_images": int(len(neg_train)),
                                  "validation_images": int(len(neg_val)), "held_out_writers": neg_held}
-    if numbers is not None:
-        to_unit_float32(numbers.x, out=x[rows - number_rows:])
-        y = np.concatenate([y, np.asarray(numbers.y)])
+    at = rows - number_rows
+    for found in number_sets:
+        to_unit_float32(found.x, out=x[at:at + len(found.y)])
+        y = np.concatenate([y, np.asarray(found.y)])
+        at += len(found.y)
     if config.personal:
         x, y = _with_personal(x, y, config.copies, params, config.seed, log)
     metadata["data"]["train_images"] = len(x)
@@ -121,8 +125,8 @@ def prepare_data(config: TrainConfig, cache_dir: Path = CACHE_DIR, progress: boo
         offset += len(pen_train)
     if neg is not None:
         plain.append(offset + np.flatnonzero(neg_train < len(neg.y) // (config.negative_copies + 1)))
-    if numbers is not None:
-        plain.append(rows - number_rows + _number_polish(config, numbers, sum(len(p) for p in plain), metadata))
+    if number_sets:
+        plain.append(rows - number_rows + _number_polish(config, numbers, pictured, sum(len(p) for p in plain), metadata))
     return RunData(x, y, validation, pen_validation, (dataset.float32("x_test"), np.asarray(dataset.y_test)), metadata,
                    negative_validation, np.concatenate(plain))
 
@@ -166,15 +170,30 @@ def _number_rows(config: TrainConfig, held: list[int], cache_dir: Path, progress
                                  progress=progress, log=log)
 
 
-def _number_polish(config: TrainConfig, numbers, others: int, metadata: dict) -> np.ndarray:
-    """The number candidates the polish takes besides the ``others`` plain pictures (they are all
-    plain: read as they are): ``number_polish_share`` of the polish, at random; said in ``metadata``."""
-    share = config.number_polish_share
-    wanted = min(len(numbers.y), int(round(share / (1 - share) * others)))
-    chosen = np.sort(np.random.default_rng([config.seed, 41]).permutation(len(numbers.y))[:wanted])
-    metadata["numbers"] = {"cache": numbers.path.name, "numbers": numbers.meta["counts"]["numbers"],
-                           "train_images": len(numbers.y), "polish_images": int(wanted),
-                           **{k: numbers.meta["counts"][k] for k in ("whole digits", "pieces", "parts of two")}}
+def _pictured_number_rows(config: TrainConfig, dataset, train_idx: np.ndarray, cache_dir: Path, progress: bool, log):
+    """The picture reader's candidates cut from numbers written with MNIST's training originals (none of
+    the validation ones), all trained on; None with ``mnist_number_candidates`` 0."""
+    if not config.mnist_number_candidates:
+        return None
+    originals = np.sort(train_idx[train_idx < dataset.meta["counts"]["originals"]])
+    return build_picture_candidate_cache(np.asarray(dataset.x_train[originals]), np.asarray(dataset.y_train[originals]),
+                                         dataset.path.name, dataset.meta["source_sha256"], config.mnist_number_candidates,
+                                         config.seed, cache_dir, progress=progress, log=log)
+
+
+def _number_polish(config: TrainConfig, numbers, pictured, others: int, metadata: dict) -> np.ndarray:
+    """The number candidates (of pen numbers, then of MNIST numbers) the polish takes besides the
+    ``others`` plain pictures (they are all plain: read as they are): ``number_polish_share`` of the
+    polish, at random from both; said in ``metadata`` (``polish_images``: of both, with the first)."""
+    share, total = config.number_polish_share, sum(len(found.y) for found in (numbers, pictured) if found is not None)
+    wanted = min(total, int(round(share / (1 - share) * others)))
+    chosen = np.sort(np.random.default_rng([config.seed, 41]).permutation(total)[:wanted])
+    for key, found in (("numbers", numbers), ("mnist numbers", pictured)):
+        if found is not None:
+            metadata[key] = {"cache": found.path.name, "numbers": found.meta["counts"]["numbers"],
+                             "train_images": len(found.y),
+                             **{k: found.meta["counts"][k] for k in ("whole digits", "pieces", "parts of two")}}
+    metadata["numbers" if numbers is not None else "mnist numbers"]["polish_images"] = int(wanted)
     return chosen
 
 

@@ -59,6 +59,7 @@ class TrainConfig:
     letters_validation_writers: int = 4
     number_candidates: int = 1500     # numbers cut into what the number readers read (app/pen/number_candidates.py)
     number_polish_share: float = 0.25   # of the polish's pictures that are those candidates
+    mnist_number_candidates: int = 0  # numbers of MNIST training digits cut likewise (their pictures' candidates)
     workers: int | str = "auto"   # processes sharing each batch (network/parallel.py); changes speed, not results
 
     def __post_init__(self) -> None:
@@ -77,10 +78,12 @@ class TrainConfig:
                                ("pen_copies", 0, 1000), ("pen_validation_writers", 0, 1000),
                                ("negative_copies", 0, 100), ("generated", 0, 1_000_000),
                                ("letters_validation_writers", 0, 1000), ("polish_epochs", 0, 100),
-                               ("number_candidates", 0, 1_000_000)):
+                               ("number_candidates", 0, 1_000_000), ("mnist_number_candidates", 0, 1_000_000)):
             value = getattr(self, key)
             if type(value) is not int or not low <= value <= high:
                 raise ConfigError(f"{key} must be a whole number from {low} to {high}, got {value!r}")
+        if self.mnist_number_candidates and self.dataset != "mnist":
+            raise ConfigError(f"mnist_number_candidates: numbers are written with MNIST's digits, not {self.dataset}'s")
         if self.workers != "auto" and (type(self.workers) is not int or not 1 <= self.workers <= 64):
             raise ConfigError(f'workers must be "auto" or a whole number from 1 to 64, got {self.workers!r}')
         self.layer_sizes()

@@ -27,8 +27,11 @@ the same for any number of them.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
+import hashlib
 import os
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +48,7 @@ from app.reading import numbers as strokes_reader
 from app.reading.fast_input import fast_mnist
 from app.reading.preprocess import ink_map
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke
-from app.reading.synthetic_numbers import compose
+from app.reading.synthetic_numbers import compose, lay_out_pictures
 from app.signals import worker_start
 from app.words import plural
 
@@ -121,9 +124,18 @@ def picture_candidates(strokes: list[Stroke], digit_of: list[int], digits: int) 
     """(28x28 input, digit of it or None, what it holds) of each candidate the picture reader may read
     in the number's picture; each digit drawn alone says which of the ink is its."""
     width = int(np.ceil(max(x for s in strokes for x, _ in s.points) + max(s.width for s in strokes) + 4))
-    def ink_of(chosen: list[Stroke]) -> np.ndarray:
-        return ink_map(Drawing.from_strokes(chosen, size=LOGICAL_SIZE, width=width).array(), ink_is_bright=True)
-    found, blobs, height, smallest = pictures._ready(ink_of(strokes))
+
+    def ink_of(chosen: Iterable[int]) -> np.ndarray:
+        wanted = set(chosen)
+        drawn = [s for s, d in zip(strokes, digit_of) if d in wanted]
+        return ink_map(Drawing.from_strokes(drawn, size=LOGICAL_SIZE, width=width).array(), ink_is_bright=True)
+    return candidates_in_picture(ink_of, digits)
+
+
+def candidates_in_picture(ink_of: Callable[[Iterable[int]], np.ndarray], digits: int) -> list[tuple[np.ndarray, int, int]]:
+    """``picture_candidates`` of a number's picture that ``ink_of`` draws as an ink map, of any of its
+    ``digits`` (their indices): all of them, and each alone."""
+    found, blobs, height, smallest = pictures._ready(ink_of(range(digits)))
     if not blobs:
         return []
     everywhere = {index: [(-np.inf, np.inf)] for index in range(len(blobs))}   # slanted cuts in every blob
@@ -135,7 +147,7 @@ def picture_candidates(strokes: list[Stroke], digit_of: list[int], digits: int) 
         return []
     owned, totals = np.zeros((len(inked), digits)), np.zeros(digits)
     for q in range(digits):   # the same cuts through the ink of digit q alone
-        alone = ink_of([s for s, d in zip(strokes, digit_of) if d == q])
+        alone = ink_of([q])
         mine = [pictures._Blob(alone, lo, hi, mask, blobs[0].k) for lo, hi, mask in found]
         totals[q] = sum(float(blob.ink.sum()) for blob in mine)
         owned[:, q] = [float(crop.sum()) for crop, _ in pictures._crops(mine, [pairs[k] for k in inked])]
@@ -151,22 +163,44 @@ def mine(digits: list[PenDigit], count: int, seed: int, chunk: int) -> tuple[np.
     """The kept candidates of ``count`` numbers (task ``chunk`` of a run): 28x28 uint8 pictures,
     labels (a digit or ``NOT_A_DIGIT``) and what each holds."""
     rng = np.random.default_rng([seed, 31, chunk])
-    images, labels, kinds = [], [], []
+    kept = []
     for _ in range(count):
         used = [digits[int(i)] for i in rng.integers(0, len(digits), int(rng.integers(LENGTHS[0], LENGTHS[1] + 1)))]
         strokes, _ = compose(used, rng)
         digit_of = [q for q, digit in enumerate(used) for _ in digit.strokes]
         for found in (stroke_candidates(strokes, digit_of), picture_candidates(strokes, digit_of, len(used))):
-            whole = [(image, used[q].label, kind) for image, q, kind in found if kind == WHOLE_DIGIT]
-            others = [(image, NOT_A_DIGIT, kind) for image, _, kind in found if kind != WHOLE_DIGIT]
-            keep = rng.permutation(len(others))[:NOT_DIGITS_PER_DIGIT * len(whole)]
-            for image, label, kind in whole + [others[k] for k in sorted(keep)]:
-                images.append(np.clip(np.rint(image * 255), 0, 255).astype(np.uint8))
-                labels.append(label)
-                kinds.append(kind)
-    if not images:
+            kept += _kept(found, [digit.label for digit in used], rng)
+    return _stacked(kept)
+
+
+def mine_pictures(images: np.ndarray, labels: np.ndarray, count: int, seed: int,
+                  chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``mine`` for numbers of digit pictures (MNIST's, ``synthetic_numbers.lay_out_pictures``):
+    the candidates of their pictures (they have no strokes)."""
+    rng = np.random.default_rng([seed, 37, chunk])
+    kept = []
+    for _ in range(count):
+        chosen = rng.integers(0, len(labels), int(rng.integers(LENGTHS[0], LENGTHS[1] + 1)))
+        draw, text = lay_out_pictures(list(images[chosen]), list(labels[chosen]), rng)
+        found = candidates_in_picture(lambda digits, draw=draw: ink_map(draw(digits), ink_is_bright=False), len(text))
+        kept += _kept(found, [int(c) for c in text], rng)
+    return _stacked(kept)
+
+
+def _kept(found: list[tuple[np.ndarray, int, int]], digits: list[int], rng: np.random.Generator) -> list[tuple]:
+    """Of one reader's candidates in a number of ``digits``: every whole digit, and at most
+    ``NOT_DIGITS_PER_DIGIT`` times as many others at random, as (uint8 picture, label, what it holds)."""
+    whole = [(image, digits[q], kind) for image, q, kind in found if kind == WHOLE_DIGIT]
+    others = [(image, NOT_A_DIGIT, kind) for image, _, kind in found if kind != WHOLE_DIGIT]
+    keep = rng.permutation(len(others))[:NOT_DIGITS_PER_DIGIT * len(whole)]
+    return [(np.clip(np.rint(image * 255), 0, 255).astype(np.uint8), label, kind)
+            for image, label, kind in whole + [others[k] for k in sorted(keep)]]
+
+
+def _stacked(kept: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not kept:
         return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.uint8)
-    return np.stack(images), np.array(labels, np.uint8), np.array(kinds, np.uint8)
+    return np.stack([k[0] for k in kept]), np.array([k[1] for k in kept], np.uint8), np.array([k[2] for k in kept], np.uint8)
 
 
 # ---------------------------------------------------------------------------
@@ -179,25 +213,50 @@ def build_candidate_cache(pen_file: Path, held_writers: list[int], numbers: int,
     """The kept candidates of ``numbers`` numbers written with the pen digits of ``pen_file`` whose
     writers are not ``held_writers``; reused from the cache if intact. ``writers`` is -1 throughout
     (a number has several digits' writers); ``meta["counts"]`` says what the candidates hold."""
-    if not 1 <= numbers <= 1_000_000:
-        raise ValueError(f"number candidates: numbers must be 1-1000000, got {numbers}")
-    cache_dir = Path(cache_dir if cache_dir is not None else CACHE_DIR)
     spec = {"pen": sha256_of(pen_file), "held_writers": sorted(int(w) for w in held_writers), "numbers": numbers,
             "seed": seed, "version": CANDIDATES_VERSION, "render_version": RENDER_VERSION}
-    folder = keyed_folder(cache_dir, "numbers", spec)
+
+    def task():
+        held = set(spec["held_writers"])
+        digits = [d for d in read_unipen(pen_file) if d.writer not in held]
+        if not digits:
+            raise DataError(f"{pen_file}: no pen digits of writers other than the held-out ones {spec['held_writers']}")
+        return functools.partial(mine, digits)
+    return _cached("numbers", spec, str(pen_file), spec["pen"], task, "the pen digits of the training writers",
+                   cache_dir, progress, workers, log)
+
+
+def build_picture_candidate_cache(images: np.ndarray, labels: np.ndarray, source: str, source_sha256: str,
+                                  numbers: int, seed: int = 0, cache_dir: Path | None = None, progress: bool = True,
+                                  workers: int | None = None, log=print) -> PenData:
+    """``build_candidate_cache`` for numbers of digit pictures: ``images`` (uint8, bright ink on dark)
+    and their ``labels``, MNIST's training originals that are not held out for validation."""
+    chosen = hashlib.sha256(np.ascontiguousarray(images).tobytes() + np.asarray(labels, np.uint8).tobytes()).hexdigest()
+    spec = {"digits": source_sha256, "pictures": chosen, "numbers": numbers, "seed": seed,
+            "version": CANDIDATES_VERSION}
+    return _cached("digit-numbers", spec, source, source_sha256,
+                   lambda: functools.partial(mine_pictures, np.asarray(images), np.asarray(labels, np.uint8)),
+                   f"{len(labels):,} digit pictures", cache_dir, progress, workers, log)
+
+
+def _cached(kind: str, spec: dict, source: str, source_sha256: str, task, written_with: str, cache_dir: Path | None,
+            progress: bool, workers: int | None, log) -> PenData:
+    """The candidates of ``spec["numbers"]`` numbers, mined by ``task()(count, seed, chunk)`` in a pool,
+    in the cache folder of ``kind`` and ``spec``; reused from it if intact."""
+    numbers, seed = spec["numbers"], spec["seed"]
+    if not 1 <= numbers <= 1_000_000:
+        raise ValueError(f"number candidates: numbers must be 1-1000000, got {numbers}")
+    folder = keyed_folder(Path(cache_dir if cache_dir is not None else CACHE_DIR), kind, spec)
     found = intact_cache(folder, log=log)
     if found is not None:
         return found
     start = time.perf_counter()
-    held = set(spec["held_writers"])
-    digits = [d for d in read_unipen(pen_file) if d.writer not in held]
-    if not digits:
-        raise DataError(f"{pen_file}: no pen digits of writers other than the held-out ones {sorted(held)}")
-    log(f"cutting {numbers:,} numbers written with the pen digits of the training writers into the candidates the "
-        "number readers read, once for these settings")
-    x, y, kinds = _mine_all(digits, numbers, seed, progress, workers)
-    meta = {"format_version": CACHE_FORMAT_VERSION, "dataset": "numbers", "source": str(pen_file),
-            "source_sha256": spec["pen"], "params": spec, "copies": 0, "seed": seed,
+    mine_chunk = task()
+    log(f"cutting {numbers:,} numbers written with {written_with} into the candidates the number readers read, "
+        "once for these settings")
+    x, y, kinds = _mine_all(mine_chunk, numbers, seed, progress, workers)
+    meta = {"format_version": CACHE_FORMAT_VERSION, "dataset": kind, "source": source,
+            "source_sha256": source_sha256, "params": spec, "copies": 0, "seed": seed,
             "counts": {"digits": len(y), "train": len(y), "writers": 0, "numbers": numbers,
                        "whole digits": int((kinds == WHOLE_DIGIT).sum()), "pieces": int((kinds == A_PIECE).sum()),
                        "parts of two": int((kinds == PARTS_OF_TWO).sum())},
@@ -209,7 +268,7 @@ def build_candidate_cache(pen_file: Path, held_writers: list[int], numbers: int,
     return PenData(**arrays, meta=meta, path=folder)
 
 
-def _mine_all(digits: list[PenDigit], numbers: int, seed: int, progress: bool, workers: int | None):
+def _mine_all(mine_chunk, numbers: int, seed: int, progress: bool, workers: int | None):
     tasks = [(k, min(CHUNK, numbers - start)) for k, start in enumerate(range(0, numbers, CHUNK))]
     results: dict[int, tuple] = {}
     bar = None
@@ -220,14 +279,14 @@ def _mine_all(digits: list[PenDigit], numbers: int, seed: int, progress: bool, w
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for k, count in tasks:
-            results[k] = mine(digits, count, seed, k)
+            results[k] = mine_chunk(count, seed, k)
             if bar is not None:
                 bar.update(count)
     else:
         # As for rendering: workers ignore Ctrl-C, the main process stops the pool.
         pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=worker_start)
         try:
-            futures = {pool.submit(mine, digits, count, seed, k): (k, count) for k, count in tasks}
+            futures = {pool.submit(mine_chunk, count, seed, k): (k, count) for k, count in tasks}
             for future in concurrent.futures.as_completed(futures):
                 k, count = futures[future]
                 results[k] = future.result()

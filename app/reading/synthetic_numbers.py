@@ -10,6 +10,7 @@ composed from digit pictures (MNIST's, which have no strokes: ``from_pictures``)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from scipy import ndimage
@@ -64,6 +65,15 @@ def from_pictures(images: list[np.ndarray], labels: list[int], rng: np.random.Ge
     (bright ink on dark, as MNIST's: each cropped to its ink), laid out as ``compose`` lays out
     strokes: one size and slant per number, the same gaps and drifting baseline. The pen is each
     picture's own, scaled with it (MNIST's is bold: about a sixth of a digit's height)."""
+    draw, text = lay_out_pictures(images, labels, rng, height)
+    return draw(range(len(text))), text
+
+
+def lay_out_pictures(images: list[np.ndarray], labels: list[int], rng: np.random.Generator,
+                     height: int = LOGICAL_SIZE) -> tuple[Callable[[Iterable[int]], np.ndarray], str]:
+    """``from_pictures``'s number, as a function drawing the picture of any of its digits (their
+    indices) where they lie in the number (whose ink is whose, for the candidates ``train`` learns),
+    and its text."""
     size = rng.uniform(0.45, 0.7) * height
     slant = rng.uniform(-0.25, 0.25)
     x, baseline, placed, text = 0.0, height * 0.5 + size * 0.5, [], ""
@@ -86,12 +96,17 @@ def from_pictures(images: list[np.ndarray], labels: list[int], rng: np.random.Ge
         x = left + width
         text += str(int(label))
     margin = 8 - min(column for _, _, column in placed)   # (a number slanted back starts left of 0)
-    canvas = np.zeros((height, margin + max(column + p.shape[1] for p, _, column in placed) + 8), np.float32)
-    for patch, top, column in placed:
-        t, c = max(top, 0), column + margin
-        part = patch[t - top:max(0, min(patch.shape[0], height - top))]
-        np.maximum(canvas[t:t + len(part), c:c + part.shape[1]], part, out=canvas[t:t + len(part), c:c + part.shape[1]])
-    return 1.0 - np.clip(canvas, 0, 1), text
+    width = margin + max(column + p.shape[1] for p, _, column in placed) + 8
+
+    def draw(digits: Iterable[int]) -> np.ndarray:
+        canvas = np.zeros((height, width), np.float32)
+        for patch, top, column in (placed[k] for k in digits):
+            t, c = max(top, 0), column + margin
+            part = patch[t - top:max(0, min(patch.shape[0], height - top))]
+            view = canvas[t:t + len(part), c:c + part.shape[1]]
+            np.maximum(view, part, out=view)
+        return 1.0 - np.clip(canvas, 0, 1)
+    return draw, text
 
 
 def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10),
