@@ -8,7 +8,9 @@ a wrong cutting wins. These are those candidates, with the answer the network sh
 
 - **Numbers**: composed as ``app/reading/synthetic_numbers.py`` composes them (2 to 6 digits,
   touching, overlapping or apart), from the pen digits of the training writers only: the held-out
-  writers' numbers are what measures the readers.
+  writers' numbers are what measures the readers. And, if asked (``--mnist-number-candidates``),
+  numbers of MNIST's training originals laid out alike (``mine_pictures``): pictures only, as they
+  have no strokes; each digit's own picture says whose ink is whose.
 - **Candidates**: every run of pieces the stroke reader reads, and every stretch of ink between two
   cut lines the picture reader may read (vertical and slanted cuts in every blob: which of them it
   reads depends on what a network finds unsure, and none is asked here).
@@ -21,8 +23,8 @@ a wrong cutting wins. These are those candidates, with the answer the network sh
 - **Kept**: every whole digit, and at most ``NOT_DIGITS_PER_DIGIT`` times as many not-digits of each
   reader, at random.
 
-Cached like the pen digits (``cache/numbers-<key>/``), made by a pool of processes; the result is
-the same for any number of them.
+Cached like the pen digits (``cache/numbers-<key>/``, ``cache/digit-numbers-<key>/``), made by a pool
+of processes; the result is the same for any number of them.
 """
 from __future__ import annotations
 
