@@ -12,7 +12,7 @@ from fixtures import run_command
 from app.reading.drawing_files import DrawingFileError, load_drawing
 from app.reading.number_pictures import ink_as_read, read_picture
 from app.reading.numbers import drawing_picture, read_strokes
-from app.reading.predictor import Predictor
+from app.reading.predictor import Predictor, prepare_drawing
 from app.reading.strokes import Drawing, Stroke
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,6 +268,20 @@ def test_one_digit_drawn_alone_reads_exactly_as_the_window_reads_it(model):
         assert number.digits[0].reading.digit == window.digit
         assert np.allclose(number.digits[0].reading.probabilities, window.probabilities, atol=1e-6)
         assert number.digits[0].reading.message == window.message
+
+
+def test_only_a_digit_s_box_is_prepared_the_same_input_as_the_whole_canvas():
+    """The chosen digits are drawn on the canvas as it draws them, and only their box prepared: the
+    same input, box and size relative to the canvas (a speck stays one) as the whole canvas gives."""
+    from app.reading.numbers import _canvas_input
+
+    for unit, x, y in ((UNIT[2], 80, 0), (CROSSED_7, 33.3, 17.6), (UNIT[0], 10, -0.4), (UNIT[4], 150.5, 0)):
+        group = [Stroke(s.width, [(px + x, py + y) for px, py in s.points]) for s in write(unit)]
+        whole, own = prepare_drawing(Drawing.from_strokes(group)), _canvas_input(group, 280)
+        assert np.array_equal(own.image, whole.image) and own.bbox == whole.bbox
+        assert own.source_size == whole.source_size == (280, 280)
+    dot = Drawing.from_strokes([Stroke(18.0, [(100.0, 100.0)])])
+    assert prepare_drawing(dot, (80, 80, 130, 120)).relative_size == prepare_drawing(dot).relative_size < 0.1
 
 
 def test_a_picture_of_touching_digits(model):

@@ -61,8 +61,9 @@ PIECE_WIDTH = MIN_WIDTH[3]   # of its height at least, as a generated piece: a n
 NOT_DIGITS_PER_DIGIT = 2     # not-digits kept per whole digit, for each reader
 LENGTHS = (2, 6)             # digits per number
 CHUNK = 50                   # numbers per task handed to a worker process
-CANDIDATES_VERSION = 3       # bump when what a candidate is, or its label, changes: old caches are then unused
-                             # (2: a rising link of a joined stroke is no candidate alone)
+CANDIDATES_VERSION = 4       # bump when what a candidate is, or its label, changes: old caches are then unused
+                             # (2: a rising link of a joined stroke is no candidate alone; 4: stroke candidates
+                             # made inputs by fast_mnist, as the reader now makes them)
 WHOLE_DIGIT, A_PIECE, PARTS_OF_TWO = 0, 1, 2   # what a candidate holds
 
 
@@ -96,23 +97,22 @@ def stroke_candidates(strokes: list[Stroke], digit_of: list[int]) -> list[tuple[
     pieces, owners = strokes_reader._pieces(strokes, height)
     lengths = [_length(piece) for piece in pieces]
     boxes = strokes_reader._boxes(pieces)   # (each piece's, once)
+    runs = [(i, j) for i, j in strokes_reader._runs(owners)
+            if strokes_reader._group_cost(pieces, owners, i, j, height, boxes) is not None]
+    crops = [strokes_reader.fast_crop(pieces[i:j]) for i, j in runs]
+    inked = [(run, crop) for run, crop in zip(runs, crops) if crop.size]
     out = []
-    for i, j in strokes_reader._runs(owners):
-        if strokes_reader._group_cost(pieces, owners, i, j, height, boxes) is None:
-            continue
+    for (i, j), image in zip([run for run, _ in inked], fast_mnist([crop for _, crop in inked])):
         digits = {digit_of[owners[p]] for p in range(i, j)}
-        prep = strokes_reader._fast_input(pieces[i:j])
-        if prep.empty:
-            continue
         if len(digits) > 1:
-            out.append((prep.image, None, PARTS_OF_TWO))
+            out.append((image, None, PARTS_OF_TWO))
             continue
         q = digits.pop()
         its = [p for p in range(len(pieces)) if digit_of[owners[p]] == q]
         if its == list(range(i, j)):
-            out.append((prep.image, q, WHOLE_DIGIT))
-        elif sum(lengths[i:j]) <= PIECE * sum(lengths[p] for p in its) and _wide(prep.image > 0.2):
-            out.append((prep.image, None, A_PIECE))
+            out.append((image, q, WHOLE_DIGIT))
+        elif sum(lengths[i:j]) <= PIECE * sum(lengths[p] for p in its) and _wide(image > 0.2):
+            out.append((image, None, A_PIECE))
     return out
 
 

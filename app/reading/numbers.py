@@ -24,8 +24,9 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
+from app.reading.fast_input import fast_mnist
 from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, prepare_drawing, reject_threshold, unsure_threshold
-from app.reading.preprocess import Preprocessed, to_mnist
+from app.reading.preprocess import Preprocessed
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, pen_as_read
 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes)
@@ -254,10 +255,11 @@ def _connector(pieces: list[Stroke], owners: list[int], k: int) -> bool:
     return ys[0] - ys[-1] > CONNECTOR_RISE * (max(ys) - min(ys))
 
 
-def _fast_input(group: list[Stroke]) -> Preprocessed:
-    """A candidate's network input, drawn small: the group's box scaled to ``STROKES_FAST_SIDE``
-    pixels, pen width scaled alike, so ``to_mnist``'s box filter sees about what it sees of the
-    canvas drawing (the chosen digits are drawn again exactly, for the answer)."""
+def fast_crop(group: list[Stroke]) -> np.ndarray:
+    """A candidate drawn small, cropped to its ink (empty without ink): the group's box scaled to
+    ``STROKES_FAST_SIDE`` pixels, pen width scaled alike, so the box filter of ``fast_mnist`` sees about
+    what ``to_mnist`` sees of the canvas drawing (the chosen digits are drawn again exactly, for the
+    answer). Many are made network inputs together: ``fast_mnist``."""
     lo, hi = _span(group)
     scale = STROKES_FAST_SIDE / max(float((hi - lo).max()), 1e-6)
     size = np.ceil((hi - lo) * scale).astype(int) + 1
@@ -273,7 +275,11 @@ def _fast_input(group: list[Stroke]) -> Preprocessed:
             draw.line(xy, fill=255, width=max(1, round(2 * r)))
         for x, y in xy:   # round joins and caps
             draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
-    return to_mnist(np.asarray(image, np.float32) / 255, ink_is_bright=True)
+    ink = np.asarray(image, np.float32) / 255
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows):
+        return np.zeros((0, 0), np.float32)
+    return ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
 
 
 def drawing_picture(strokes: list[Stroke], height: int = LOGICAL_SIZE) -> np.ndarray:
@@ -288,7 +294,8 @@ def _canvas_input(group: list[Stroke], height: int) -> Preprocessed:
     """A digit's network input drawn exactly as the canvas draws it: one digit drawn alone reads as the
     window reads it. Drawn on a square canvas of the drawing's height, where it is; a digit beyond
     that square (further right, or lower on a canvas zoomed out) is moved by whole units, which
-    changes nothing else."""
+    changes nothing else. Only its box is box-filtered and prepared (a tenth of the canvas's pixels,
+    the same input: there is no other ink)."""
     lo, hi = _span(group)
     if lo.min() >= 0 and hi.max() <= height:
         size, dx, dy = height, 0, 0
@@ -296,7 +303,11 @@ def _canvas_input(group: list[Stroke], height: int) -> Preprocessed:
         size = max(height, int(math.ceil((hi - lo).max())) + 4)
         dx, dy = int(math.floor(lo[0])) - 2, (int(math.floor(lo[1])) - 2 if lo[1] < 0 or hi[1] > size else 0)
     shifted = [Stroke(s.width, [(x - dx, y - dy) for x, y in s.points]) for s in group]
-    return prepare_drawing(Drawing.from_strokes(shifted, size=size))
+    drawing = Drawing.from_strokes(shifted, size=size)
+    box = (max(0, int(math.floor(lo[0])) - dx - 2), max(0, int(math.floor(lo[1])) - dy - 2),
+           min(size, int(math.ceil(hi[0])) - dx + 2), min(size, int(math.ceil(hi[1])) - dy + 2))
+    prep = prepare_drawing(drawing, box)
+    return prep
 
 
 def _writing_order(strokes: list[Stroke]) -> list[int]:
@@ -346,10 +357,11 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     keys = {k: _memo_key(pieces[k[0]:k[1]]) for k, cost in geometry.items() if cost is not None}
     geometry.update(zip(keys, (np.array([geometry[k] for k in keys]) + _shortness(boxes, list(keys), height)).tolist()))
     new = [k for k in keys if keys[k] not in memo]
-    preps = [_fast_input(pen_as_read(pieces[i:j])) for i, j in new]   # (each with the pen as read)
-    outputs = model.predict_proba(np.stack([p.image for p in preps])) if new else []
-    for k, p, o in zip(new, preps, outputs):
-        memo[keys[k]] = None if p.empty else o   # a candidate without ink can never be a digit
+    crops = [fast_crop(pen_as_read(pieces[i:j])) for i, j in new]   # (each with the pen as read)
+    inked = [k for k, crop in zip(new, crops) if crop.size]
+    outputs = model.predict_proba(fast_mnist([crop for crop in crops if crop.size])) if inked else []
+    memo.update({keys[k]: None for k in new})   # a candidate without ink can never be a digit
+    memo.update(zip([keys[k] for k in inked], outputs))
     return {k: -1e9 if memo[keys[k]] is None else float(_scores(memo[keys[k]])) + geometry[k] for k in keys}
 
 

@@ -86,10 +86,18 @@ class Reading:
         return np.append(self.probabilities * (1 - self.not_digit), self.not_digit).astype(np.float32)
 
 
-def prepare_drawing(drawing: Drawing) -> Preprocessed:
+def prepare_drawing(drawing: Drawing, box: tuple[int, int, int, int] | None = None) -> Preprocessed:
     """What the network sees of a canvas drawing: the one path from strokes to the 28x28 input,
-    used by the window and by the pen-digit renderer that makes training pictures."""
-    return to_mnist(drawing.array(), ink_is_bright=True)
+    used by the window and by the pen-digit renderer that makes training pictures. ``box`` (left, top,
+    right, bottom, whole units) holding all of its ink: only those pixels prepared, the same input."""
+    if box is None:
+        return to_mnist(drawing.array(), ink_is_bright=True)
+    prep = to_mnist(drawing.array(box), ink_is_bright=True)
+    if prep.bbox is not None:
+        top, left, bottom, right = prep.bbox
+        prep.bbox = (top + box[1], left + box[0], bottom + box[1], right + box[0])
+    prep.source_size = (drawing.size, drawing.width)
+    return prep
 
 
 class Predictor:

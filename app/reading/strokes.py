@@ -173,9 +173,13 @@ class Drawing:
             return self.image()
         return self._image.resize((width, side), Image.BOX)
 
-    def array(self) -> np.ndarray:
-        """The drawing as float32 in 0..1, bright ink on black."""
-        return np.asarray(self.image(), dtype=np.float32) / 255
+    def array(self, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """The drawing as float32 in 0..1, bright ink on black; or only its pixels within ``box`` (left,
+        top, right, bottom, whole units): the same values, the rest never box-filtered."""
+        if box is None:
+            return np.asarray(self.image(), dtype=np.float32) / 255
+        region = self._image.crop(tuple(v * SUPERSAMPLE for v in box))
+        return np.asarray(region.reduce(SUPERSAMPLE) if SUPERSAMPLE > 1 else region, dtype=np.float32) / 255
 
     def strokes_json(self) -> list[dict]:
         return [s.to_json() for s in self.strokes]
