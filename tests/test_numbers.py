@@ -11,8 +11,9 @@ from fixtures import run_command
 
 from app.reading.drawing_files import DrawingFileError, load_drawing
 from app.reading.number_pictures import ink_as_read, read_picture
-from app.reading.numbers import drawing_picture, read_strokes
+from app.reading.numbers import read_strokes
 from app.reading.predictor import Predictor, prepare_drawing
+from app.reading.stroke_inputs import drawing_picture
 from app.reading.strokes import Drawing, Stroke
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,11 +274,11 @@ def test_one_digit_drawn_alone_reads_exactly_as_the_window_reads_it(model):
 def test_only_a_digit_s_box_is_prepared_the_same_input_as_the_whole_canvas():
     """The chosen digits are drawn on the canvas as it draws them, and only their box prepared: the
     same input, box and size relative to the canvas (a speck stays one) as the whole canvas gives."""
-    from app.reading.numbers import _canvas_input
+    from app.reading.stroke_inputs import canvas_input
 
     for unit, x, y in ((UNIT[2], 80, 0), (CROSSED_7, 33.3, 17.6), (UNIT[0], 10, -0.4), (UNIT[4], 150.5, 0)):
         group = [Stroke(s.width, [(px + x, py + y) for px, py in s.points]) for s in write(unit)]
-        whole, own = prepare_drawing(Drawing.from_strokes(group)), _canvas_input(group, 280)
+        whole, own = prepare_drawing(Drawing.from_strokes(group)), canvas_input(group, 280)
         assert np.array_equal(own.image, whole.image) and own.bbox == whole.bbox
         assert own.source_size == whole.source_size == (280, 280)
     dot = Drawing.from_strokes([Stroke(18.0, [(100.0, 100.0)])])

@@ -49,6 +49,7 @@ from app.reading import number_pictures as pictures
 from app.reading import numbers as strokes_reader
 from app.reading.fast_input import fast_mnist
 from app.reading.preprocess import ink_map
+from app.reading.stroke_inputs import fast_crop
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke
 from app.reading.synthetic_numbers import compose, lay_out_pictures
 from app.signals import worker_start
@@ -99,7 +100,7 @@ def stroke_candidates(strokes: list[Stroke], digit_of: list[int]) -> list[tuple[
     boxes = strokes_reader._boxes(pieces)   # (each piece's, once)
     runs = [(i, j) for i, j in strokes_reader._runs(owners)
             if strokes_reader._group_cost(pieces, owners, i, j, height, boxes) is not None]
-    crops = [strokes_reader.fast_crop(pieces[i:j]) for i, j in runs]
+    crops = [fast_crop(pieces[i:j]) for i, j in runs]
     inked = [(run, crop) for run, crop in zip(runs, crops) if crop.size]
     out = []
     for (i, j), image in zip([run for run, _ in inked], fast_mnist([crop for _, crop in inked])):

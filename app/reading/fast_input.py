@@ -1,7 +1,8 @@
-"""A picture's candidate digits as network inputs, drawn small and fast: ``to_mnist`` approximately.
+"""Candidate digits as network inputs, drawn small and fast: ``to_mnist`` approximately.
 
 Reading a number's picture reads hundreds of candidates (``app/reading/number_pictures.py``), each a
-crop of ink between two cuts; drawing each with ``to_mnist`` would cost more than the network does.
+crop of ink between two cuts, and a drawing's reader tens after each stroke (each drawn small:
+``app/reading/stroke_inputs.py``); drawing each with ``to_mnist`` would cost more than the network does.
 Here crops of about one size are resized together by exact area averages (a batch of small matrix
 products), and placed by their centres of mass as ``to_mnist`` places them.
 """

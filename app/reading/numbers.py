@@ -22,12 +22,12 @@ import dataclasses
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from app.reading.fast_input import fast_mnist
-from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, prepare_drawing, reject_threshold, unsure_threshold
+from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
-from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, pen_as_read
+from app.reading.stroke_inputs import canvas_input, fast_crop, span
+from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes)
 SPLIT_PENALTY = math.log(0.97)   # each extra digit must be worth it: a tie reads as fewer digits
@@ -49,8 +49,6 @@ STRAY_OVER = 0.5          # a mark read as no digit lying this much over a digit
 SPECK_SIDE = 0.2          # a mark read as no digit, among digits, no larger than this is a speck, left out
 MEMO_SIZE = 4000          # candidates remembered between readings (at most some MB)
 FAST_SIDE = 56            # pixels: a picture's writing, shrunk to read its candidates
-STROKES_FAST_SIDE = 112   # pixels: a stroke candidate's box when drawn small to be read (at 56 the
-                          # network saw it too coarsely: 4s of two strokes read as "not a digit")
 
 
 @dataclasses.dataclass
@@ -201,15 +199,9 @@ def _cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
 
 
-def _span(group: list[Stroke]) -> tuple[np.ndarray, np.ndarray]:
-    points = np.array([p for s in group for p in s.points], float)
-    pad = max(s.width for s in group) / 2
-    return points.min(axis=0) - pad, points.max(axis=0) + pad
-
-
 def _boxes(pieces: list[Stroke]) -> np.ndarray:
     """Each piece's box, its pen included: (pieces, 4) as left, top, right, bottom."""
-    return np.array([np.concatenate(_span([p])) for p in pieces], float).reshape(-1, 4)
+    return np.array([np.concatenate(span([p])) for p in pieces], float).reshape(-1, 4)
 
 
 def _run_boxes(boxes: np.ndarray, runs: list[tuple[int, int]]) -> np.ndarray:
@@ -253,61 +245,6 @@ def _connector(pieces: list[Stroke], owners: list[int], k: int) -> bool:
         return False
     ys = [y for _, y in pieces[k].points]
     return ys[0] - ys[-1] > CONNECTOR_RISE * (max(ys) - min(ys))
-
-
-def fast_crop(group: list[Stroke]) -> np.ndarray:
-    """A candidate drawn small, cropped to its ink (empty without ink): the group's box scaled to
-    ``STROKES_FAST_SIDE`` pixels, pen width scaled alike, so the box filter of ``fast_mnist`` sees about
-    what ``to_mnist`` sees of the canvas drawing (the chosen digits are drawn again exactly, for the
-    answer). Many are made network inputs together: ``fast_mnist``."""
-    lo, hi = _span(group)
-    scale = STROKES_FAST_SIDE / max(float((hi - lo).max()), 1e-6)
-    size = np.ceil((hi - lo) * scale).astype(int) + 1
-    image = Image.new("L", (int(size[0]), int(size[1])), 0)
-    draw = ImageDraw.Draw(image)
-    for s in group:
-        r = s.width * scale / 2
-        points = (np.asarray(s.points, float) - lo) * scale
-        # Points closer than a pixel change nothing drawn at this size: skip them.
-        keep = np.concatenate([[True], np.hypot(*np.diff(points, axis=0).T) >= 1.0])
-        xy = [tuple(p) for p in points[keep]]
-        if len(xy) > 1:
-            draw.line(xy, fill=255, width=max(1, round(2 * r)))
-        for x, y in xy:   # round joins and caps
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
-    ink = np.asarray(image, np.float32) / 255
-    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if not len(rows):
-        return np.zeros((0, 0), np.float32)
-    return ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
-
-
-def drawing_picture(strokes: list[Stroke], height: int = LOGICAL_SIZE) -> np.ndarray:
-    """Strokes drawn as the canvas draws them, as a dark-on-light greyscale picture (0..1) ``height``
-    high and as wide as the writing, one pixel a canvas unit."""
-    right = max(x for s in strokes for x, _ in s.points) + max(s.width for s in strokes)
-    drawing = Drawing.from_strokes(strokes, size=int(math.ceil(max(right + 4, height))))
-    return 1.0 - drawing.array()[:height]
-
-
-def _canvas_input(group: list[Stroke], height: int) -> Preprocessed:
-    """A digit's network input drawn exactly as the canvas draws it: one digit drawn alone reads as the
-    window reads it. Drawn on a square canvas of the drawing's height, where it is; a digit beyond
-    that square (further right, or lower on a canvas zoomed out) is moved by whole units, which
-    changes nothing else. Only its box is box-filtered and prepared (a tenth of the canvas's pixels,
-    the same input: there is no other ink)."""
-    lo, hi = _span(group)
-    if lo.min() >= 0 and hi.max() <= height:
-        size, dx, dy = height, 0, 0
-    else:
-        size = max(height, int(math.ceil((hi - lo).max())) + 4)
-        dx, dy = int(math.floor(lo[0])) - 2, (int(math.floor(lo[1])) - 2 if lo[1] < 0 or hi[1] > size else 0)
-    shifted = [Stroke(s.width, [(x - dx, y - dy) for x, y in s.points]) for s in group]
-    drawing = Drawing.from_strokes(shifted, size=size)
-    box = (max(0, int(math.floor(lo[0])) - dx - 2), max(0, int(math.floor(lo[1])) - dy - 2),
-           min(size, int(math.ceil(hi[0])) - dx + 2), min(size, int(math.ceil(hi[1])) - dy + 2))
-    prep = prepare_drawing(drawing, box)
-    return prep
 
 
 def _writing_order(strokes: list[Stroke]) -> list[int]:
@@ -418,7 +355,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     for group in groups:
         prep, output = _exact(model, pieces, group, height, memo)
         reading = judge_digit(model, prep, output, alone=len(groups) == 1)
-        lo, hi = _span([pieces[k] for k in group])
+        lo, hi = span([pieces[k] for k in group])
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
         digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group}))))
     digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right
@@ -429,7 +366,7 @@ def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dic
     """(input, output) of the pieces ``group`` drawn exactly as on the canvas (None without ink), remembered."""
     key = ("canvas", height, _memo_key([pieces[k] for k in group]))
     if key not in memo:
-        prep = _canvas_input(pen_as_read([pieces[k] for k in group]), height)
+        prep = canvas_input(pen_as_read([pieces[k] for k in group]), height)
         memo[key] = None if prep.empty else (prep, model.predict_proba(prep.image[None])[0])
     return memo[key]
 
@@ -447,9 +384,9 @@ def _attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshol
     while changed and len(groups) > 1:
         changed = False
         for stray in [g for g in groups if digit_outputs(read(g)[1])[1] >= threshold]:
-            lo, hi = _span([pieces[k] for k in stray])
+            lo, hi = span([pieces[k] for k in stray])
             overlaps = [(min(hi[0], b[1][0]) - max(lo[0], b[0][0]), g) for g in groups if g is not stray
-                        for b in [_span([pieces[k] for k in g])]]
+                        for b in [span([pieces[k] for k in g])]]
             overlap, host = max(overlaps, key=lambda t: t[0])
             if overlap < STRAY_OVER * (hi[0] - lo[0]):
                 continue

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from scipy import ndimage
 
-from app.reading.numbers import drawing_picture as picture  # noqa: F401  (the benchmarks draw numbers with it)
+from app.reading.stroke_inputs import drawing_picture as picture  # noqa: F401  (the benchmarks draw numbers with it)
 from app.reading.strokes import LOGICAL_SIZE, Stroke
 
 
