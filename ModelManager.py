@@ -260,7 +260,7 @@ def _add_train(t: argparse.ArgumentParser) -> None:
                    help="share of the polish's pictures that are those candidates (default %(default)s)")
     t.add_argument("--mnist-number-candidates", type=int, default=d.mnist_number_candidates, metavar="NUMBERS",
                    help="numbers written with MNIST's training digits, cut likewise into what the picture reader "
-                        "reads (default %(default)s: none)")
+                        "reads (default %(default)s; 0 = none; MNIST runs only)")
     t.add_argument("--letters-source", type=Path, metavar="FILE",
                    help="the UNIPEN letters and symbols file (unipen-letters-train.unipen; see docs/data.md)")
     t.add_argument("--resume", metavar="NAME", help="continue the interrupted run NAME")

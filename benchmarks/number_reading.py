@@ -10,7 +10,9 @@ strokes again with a fifth of the digits of two or more strokes finished after t
 (``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number accuracy for half of
 the numbers written again small with a broad pen (84 high, 18 wide) and large with a fine one (200
 high, 4 wide). With ``--mnist``, numbers of as many MNIST test digits (other writers, another
-collection: scanned with a bold pen, never trained on) are read as pictures too.
+collection: scanned with a bold pen, never trained on) are read as pictures too; with
+``--mnist-digits validation``, of the 5000 training originals ``train`` holds out for validation
+instead (never trained on either, and no test set: what to choose between models on).
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ import numpy as np  # noqa: E402
 
 from app.data.mnist_source import read_source  # noqa: E402
 from app.models.model_store import load  # noqa: E402
+from app.models.run_data import split_validation  # noqa: E402
+from app.models.train_config import TrainConfig  # noqa: E402
 from app.pen import pendigits  # noqa: E402
 from app.reading import synthetic_numbers  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
@@ -59,14 +63,22 @@ def measure(model, numbers, how: str) -> dict:
             "ms per number p99": round(1000 * float(np.percentile(times, 99)), 1)}
 
 
-def mnist_numbers(path: Path, count: int, seed: int, lengths: tuple[int, int]) -> list[tuple[np.ndarray, str]]:
-    """``count`` pictures of numbers of ``lengths[0]`` to ``lengths[1]`` MNIST test digits."""
+def mnist_numbers(path: Path, count: int, seed: int, lengths: tuple[int, int],
+                  digits: str = "test") -> list[tuple[np.ndarray, str]]:
+    """``count`` pictures of numbers of ``lengths[0]`` to ``lengths[1]`` MNIST test digits, or of the
+    5000 training originals ``train`` holds out for validation (``digits="validation"``: never trained
+    on, and no test set: what a choice between models may be made on)."""
     mnist = read_source(path)
+    if digits == "validation":
+        _, pool = split_validation(len(mnist["y_train"]), 0, TrainConfig.validation, TrainConfig.seed)
+        images, labels = mnist["x_train"], mnist["y_train"]
+    else:
+        pool, images, labels = np.arange(len(mnist["y_test"])), mnist["x_test"], mnist["y_test"]
     rng = np.random.default_rng([seed, 28])
     out = []
     for _ in range(count):
-        chosen = rng.integers(0, len(mnist["y_test"]), int(rng.integers(lengths[0], lengths[1] + 1)))
-        out.append(synthetic_numbers.from_pictures(list(mnist["x_test"][chosen]), list(mnist["y_test"][chosen]), rng))
+        chosen = pool[rng.integers(0, len(pool), int(rng.integers(lengths[0], lengths[1] + 1)))]
+        out.append(synthetic_numbers.from_pictures(list(images[chosen]), list(labels[chosen]), rng))
     return out
 
 
@@ -91,6 +103,8 @@ def main() -> int:
     p.add_argument("--lengths", default="2,10", help="fewest and most digits (default 2,10)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--mnist", type=Path, help="mnist.npz: also numbers of its test digits, as pictures")
+    p.add_argument("--mnist-digits", choices=("test", "validation"), default="test",
+                   help="numbers of MNIST's test digits, or of the training originals train holds out (default test)")
     p.add_argument("--late", type=float, default=0.2, help="share of digits of 2+ strokes finished last (default 0.2)")
     args = p.parse_args()
     model = load(args.model)
@@ -109,8 +123,8 @@ def main() -> int:
         result[f"{len(again)} written {height} high, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     if args.mnist:
-        result["pictures of MNIST test digits"] = measure(model, mnist_numbers(args.mnist, args.count, args.seed, (lo, hi)),
-                                                          "pictures")
+        result[f"pictures of MNIST {args.mnist_digits} digits"] = measure(
+            model, mnist_numbers(args.mnist, args.count, args.seed, (lo, hi), args.mnist_digits), "pictures")
     print(json.dumps(result, indent=1))
     return 0
 

@@ -172,8 +172,9 @@ def _number_rows(config: TrainConfig, held: list[int], cache_dir: Path, progress
 
 def _pictured_number_rows(config: TrainConfig, dataset, train_idx: np.ndarray, cache_dir: Path, progress: bool, log):
     """The picture reader's candidates cut from numbers written with MNIST's training originals (none of
-    the validation ones), all trained on; None with ``mnist_number_candidates`` 0."""
-    if not config.mnist_number_candidates:
+    the validation ones), all trained on; None with ``mnist_number_candidates`` 0, and for another
+    dataset than MNIST (Fashion-MNIST's pictures are no digits to write numbers with)."""
+    if not config.mnist_number_candidates or config.dataset != "mnist":
         return None
     originals = np.sort(train_idx[train_idx < dataset.meta["counts"]["originals"]])
     return build_picture_candidate_cache(np.asarray(dataset.x_train[originals]), np.asarray(dataset.y_train[originals]),

@@ -59,7 +59,7 @@ class TrainConfig:
     letters_validation_writers: int = 4
     number_candidates: int = 1500     # numbers cut into what the number readers read (app/pen/number_candidates.py)
     number_polish_share: float = 0.25   # of the polish's pictures that are those candidates
-    mnist_number_candidates: int = 0  # numbers of MNIST training digits cut likewise (their pictures' candidates)
+    mnist_number_candidates: int = 1500   # numbers of MNIST training digits cut likewise (their pictures' candidates; MNIST runs only)
     workers: int | str = "auto"   # processes sharing each batch (network/parallel.py); changes speed, not results
 
     def __post_init__(self) -> None:
@@ -82,8 +82,6 @@ class TrainConfig:
             value = getattr(self, key)
             if type(value) is not int or not low <= value <= high:
                 raise ConfigError(f"{key} must be a whole number from {low} to {high}, got {value!r}")
-        if self.mnist_number_candidates and self.dataset != "mnist":
-            raise ConfigError(f"mnist_number_candidates: numbers are written with MNIST's digits, not {self.dataset}'s")
         if self.workers != "auto" and (type(self.workers) is not int or not 1 <= self.workers <= 64):
             raise ConfigError(f'workers must be "auto" or a whole number from 1 to 64, got {self.workers!r}')
         self.layer_sizes()

@@ -119,10 +119,12 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> li
 
 
 def without_specks(digits: list[DigitOfNumber], height: float) -> list[DigitOfNumber]:
-    """A number's digits without its specks: marks read as "not a digit" whose box is no larger than
+    """A number's digits without its specks: marks read as "not a digit", or as likelier no digit than
+    a digit (a dot may be read "not sure: maybe not a digit"), whose box is no larger than
     ``SPECK_SIDE`` of the writing's ``height`` (a pen's tap, a decimal point); the number is the
     digits. A speck alone, or among specks only, is still said."""
-    kept = [d for d in digits if not (d.reading.rejected and max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < SPECK_SIDE * height)]
+    kept = [d for d in digits if not ((d.reading.rejected or d.reading.not_digit >= 0.5)
+                                      and max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < SPECK_SIDE * height)]
     return kept or digits
 
 
