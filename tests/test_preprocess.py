@@ -85,3 +85,16 @@ def test_files_of_every_kind(tmp_path):
         load_image(tmp_path / "notes.txt")
     with pytest.raises(ImageError, match="no such file"):
         load_image(tmp_path / "missing.png")
+
+
+def test_a_crop_on_a_square_is_prepared_as_the_square_itself():
+    """``on_square`` prepares only the crop: the same input, box and size as the padded square gives."""
+    from app.reading.preprocess import on_square
+
+    crop = np.zeros((40, 18), np.float32)
+    crop[2:38, 7:11], crop[5:9, 3:15] = 1.0, 0.6
+    padded = np.zeros((100, 100), np.float32)
+    padded[30:70, 41:59] = crop
+    whole, own = to_mnist(padded, ink_is_bright=True), on_square(crop, 100)
+    assert np.array_equal(own.image, whole.image) and own.bbox == whole.bbox
+    assert own.source_size == (100, 100) and own.relative_size == whole.relative_size

@@ -23,7 +23,7 @@ from scipy import ndimage
 from app.reading.fast_input import fast_mnist
 from app.reading.ink_pen import by_disk, pen_width
 from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit, short_cost, without_specks
-from app.reading.preprocess import ink_map, on_square, to_mnist
+from app.reading.preprocess import ink_map, on_square
 from app.reading.strokes import BOLDEST, THINNEST
 
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
@@ -151,15 +151,21 @@ class _Blob:
     def _crop(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
         """``crops`` of one pair, directly: cheaper for a few (the chosen digits, read exactly)."""
         w = self.ink.shape[1]
-        inside = np.arange(w) >= self._first(left, 0)[:, None]
-        inside &= np.arange(w) < self._first(right, w)[:, None]
-        inside &= self.ink > 0
+        slanted = (left is not None and left[1]) or (right is not None and right[1])
+        if slanted:
+            inside = np.arange(w) >= self._first(left, 0)[:, None]
+            inside &= np.arange(w) < self._first(right, w)[:, None]
+            inside &= self.ink > 0
+            start = 0
+        else:   # the columns between two vertical lines: no mask of the whole blob needed
+            start = int(self._first(left, 0)[0]) if left is not None else 0
+            inside = self.ink[:, start:int(self._first(right, w)[0]) if right is not None else w] > 0
         rows, columns = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
         if not len(rows):
             return np.zeros((0, 0), np.float32), self.x0 + w, 0
-        t, b, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(columns[0]), int(columns[-1]) + 1
+        t, b, x0, x1 = int(rows[0]), int(rows[-1]) + 1, start + int(columns[0]), start + int(columns[-1]) + 1
         crop = self.ink[t:b, x0:x1]
-        if (left is not None and left[1]) or (right is not None and right[1]):   # slanted: mask it
+        if slanted:   # mask it
             crop = crop * inside[t:b, x0:x1]
         return crop, self.x0 + x0, t
 
@@ -417,7 +423,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
         exact_blobs = [_Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
-    preps = [to_mnist(on_square(crop, max(*crop.shape, int(0.5 * ink.shape[0]))), ink_is_bright=True) for crop, _ in crops]
+    preps = [on_square(crop, max(*crop.shape, int(0.5 * ink.shape[0]))) for crop, _ in crops]
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
     # ...and judged as the window judges a drawing when alone.
     alone = len(preps) == 1 and len(found) == 1

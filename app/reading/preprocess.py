@@ -152,10 +152,15 @@ def to_mnist(grey: np.ndarray, ink_is_bright: bool | None = None) -> Preprocesse
     return Preprocessed(field, (int(top), int(left), int(bottom), int(right)), grey.shape)
 
 
-def on_square(crop: np.ndarray, side: int) -> np.ndarray:
-    """``crop`` on a square of ``side`` (at least as large): the size of the ink relative to the
-    picture then says, as for a drawing, whether it is a digit or a speck."""
-    out = np.zeros((max(side, crop.shape[0]), max(side, crop.shape[1])), np.float32)
-    y, x = (out.shape[0] - crop.shape[0]) // 2, (out.shape[1] - crop.shape[1]) // 2
-    out[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
-    return out
+def on_square(crop: np.ndarray, side: int) -> Preprocessed:
+    """``to_mnist`` of a crop of bright ink as if it lay in the middle of a square of ``side`` (at least
+    as large): the size of the ink relative to the picture then says, as for a drawing, whether it is
+    a digit or a speck. Only the crop is prepared (the square around it holds no ink)."""
+    prep = to_mnist(crop, ink_is_bright=True)
+    square = (max(side, crop.shape[0]), max(side, crop.shape[1]))
+    y, x = (square[0] - crop.shape[0]) // 2, (square[1] - crop.shape[1]) // 2
+    if prep.bbox is not None:
+        top, left, bottom, right = prep.bbox
+        prep.bbox = (top + y, left + x, bottom + y, right + x)
+    prep.source_size = square
+    return prep
