@@ -7,7 +7,11 @@ Needs a display (DISPLAY, e.g. Xvfb). Measures:
 - read: rasterise + preprocess + predict for one motion event (the measured part of the 15 ms budget);
 - event to screen: a synthetic <B1-Motion> event on the real canvas until the display is updated;
 - network view: one update of Tools > Network view (explanation, saliency, grids, receptive
-  fields, redrawn widgets), run for every motion event of the same strokes.
+  fields, redrawn widgets), run for every motion event of the same strokes;
+- with ``--pen pendigits-train.unipen``: a ten-digit number written on the canvas (synthetic numbers of
+  the pen writers the default model never saw, every other point of each stroke a motion event): each
+  event until the whole number is read again and the display updated (the issue's "stroke change to
+  screen"), the canvas zoomed out so the number fits.
 """
 from __future__ import annotations
 
@@ -84,6 +88,41 @@ def latencies(model_name: str, models_dir: Path) -> tuple[list[float], list[floa
     return read, screen
 
 
+def number_latencies(models_dir: Path, pen: Path, count: int = 10) -> list[float]:
+    """Each motion event of ``count`` ten-digit numbers until the number is read again and shown."""
+    import tkinter as tk
+
+    from app.gui.window import DigitApp
+    from app.models.model_store import load
+    from app.pen import pendigits
+    from app.reading import synthetic_numbers
+
+    held = set(load("default", models_dir).metadata["pen"]["held_out_writers"])
+    digits = [d for d in pendigits.read_unipen(pen) if d.writer in held]
+    root = tk.Tk()
+    app = DigitApp(root, models_dir)
+    root.geometry("1400x700")   # a wide window: the number fits at a zoom the canvas allows
+    root.update()
+    canvas, times = app.canvas.widget, []
+    for strokes, _ in synthetic_numbers.numbers(digits, count, 5, (10, 10)):
+        right = max(x for s in strokes for x, _ in s.points) + 40
+        app.canvas.widen(max(1.0, right / app.drawing.width * app.canvas.zoom))
+        root.update()
+        for stroke in strokes:
+            pts = [(x * app.canvas.scale, y * app.canvas.scale) for x, y in stroke.points[::2]]
+            canvas.event_generate("<ButtonPress-1>", x=int(pts[0][0]), y=int(pts[0][1]))
+            for x, y in pts[1:]:
+                t = time.perf_counter()
+                canvas.event_generate("<B1-Motion>", x=int(x), y=int(y), state=0x100)
+                app.predict_now()
+                root.update_idletasks()
+                times.append(time.perf_counter() - t)
+            canvas.event_generate("<ButtonRelease-1>", x=int(pts[-1][0]), y=int(pts[-1][1]))
+        app.clear()
+    app.quit()
+    return times
+
+
 def view_updates(models_dir: Path) -> list[float]:
     import tkinter as tk
 
@@ -115,7 +154,10 @@ def main() -> None:
     p.add_argument("--model", default="default")
     p.add_argument("--models-dir", type=Path, default=ROOT / "saved_models")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--pen", type=Path, help="pendigits-train.unipen: also ten-digit numbers written on the canvas")
     args = p.parse_args()
+    # The windows opened here keep their settings (size, brush) in a file of their own, not the user's.
+    os.environ["DIGITS_SETTINGS"] = str(Path(tempfile.mkdtemp()) / "settings.json")
     read, screen = latencies(args.model, args.models_dir)
     result = {
         "startup_seconds": round(startup_seconds(args.models_dir), 3),
@@ -126,6 +168,10 @@ def main() -> None:
     view = view_updates(args.models_dir)
     result["network_view_update_ms"] = {"median": round(float(np.median(view)) * 1e3, 2),
                                         "p99": round(float(np.percentile(view, 99)) * 1e3, 2)}
+    if args.pen:
+        number = number_latencies(args.models_dir, args.pen)
+        result["ten_digit_number_event_to_screen_ms"] = {"median": round(float(np.median(number)) * 1e3, 2),
+                                                         "p99": round(float(np.percentile(number, 99)) * 1e3, 2)}
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
 
 

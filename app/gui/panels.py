@@ -58,16 +58,31 @@ class DrawingCanvas:
         self._cancel_widen()
         self._drawing_stroke = True
         self.drawing.begin(*self._logical(event), width=float(self.brush.get()))
-        self.refresh()
+        self._show_live()
         self.on_change(final=False)
 
     def _move(self, event) -> None:
         if not self._drawing_stroke:  # e.g. the canvas was cleared mid-stroke: start a new one
             self._press(event)
             return
+        before = self.drawing.version
         self.drawing.extend(*self._logical(event))
-        self.refresh()
-        self.on_change(final=False)
+        if self.drawing.version != before:   # (a motion within the same canvas unit adds nothing)
+            self._show_live()
+            self.on_change(final=False)
+
+    def _show_live(self) -> None:
+        """The stroke being drawn, its newest segment drawn as a line over the raster (cheap for every
+        motion event: the raster of a wide, zoomed-out canvas is millions of pixels to scale); the
+        raster shows it, antialiased, when the stroke ends."""
+        stroke, s = self.drawing.strokes[-1], self.scale
+        r = stroke.width * s / 2
+        (x0, y0), (x1, y1) = stroke.points[-2:] if len(stroke.points) > 1 else stroke.points * 2
+        if len(stroke.points) == 1:
+            self.widget.create_oval(x0 * s - r, y0 * s - r, x0 * s + r, y0 * s + r, fill="white", width=0, tags="live")
+        else:
+            self.widget.create_line(x0 * s, y0 * s, x1 * s, y1 * s, fill="white", width=2 * r, capstyle="round",
+                                    tags="live")
 
     def _release(self, event) -> None:
         if self._drawing_stroke:
@@ -123,6 +138,7 @@ class DrawingCanvas:
         width = max(1, round(self.drawing.width * self.scale))
         self._photo = ImageTk.PhotoImage(self.drawing.display_image(height, width))
         self.widget.itemconfigure(self._item, image=self._photo)
+        self.widget.delete("live")   # the raster shows the whole drawing now
 
     def show_boxes(self, boxes: list[tuple[int, int, int, int]], selected: int | None) -> None:
         """Each digit's box, faint over the ink; the selected one brighter (none for one digit)."""
