@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from app.reading.preprocess import Preprocessed, to_mnist
+from app.reading.preprocess import Preprocessed, to_mnist, within
 from app.reading.strokes import Drawing, pen_as_read
 
 UNSURE_BELOW = 0.60     # top probability under this: unsure
@@ -92,12 +92,7 @@ def prepare_drawing(drawing: Drawing, box: tuple[int, int, int, int] | None = No
     right, bottom, whole units) holding all of its ink: only those pixels prepared, the same input."""
     if box is None:
         return to_mnist(drawing.array(), ink_is_bright=True)
-    prep = to_mnist(drawing.array(box), ink_is_bright=True)
-    if prep.bbox is not None:
-        top, left, bottom, right = prep.bbox
-        prep.bbox = (top + box[1], left + box[0], bottom + box[1], right + box[0])
-    prep.source_size = (drawing.size, drawing.width)
-    return prep
+    return within(to_mnist(drawing.array(box), ink_is_bright=True), box[1], box[0], (drawing.size, drawing.width))
 
 
 class Predictor:

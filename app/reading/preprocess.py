@@ -156,11 +156,16 @@ def on_square(crop: np.ndarray, side: int) -> Preprocessed:
     """``to_mnist`` of a crop of bright ink as if it lay in the middle of a square of ``side`` (at least
     as large): the size of the ink relative to the picture then says, as for a drawing, whether it is
     a digit or a speck. Only the crop is prepared (the square around it holds no ink)."""
-    prep = to_mnist(crop, ink_is_bright=True)
     square = (max(side, crop.shape[0]), max(side, crop.shape[1]))
-    y, x = (square[0] - crop.shape[0]) // 2, (square[1] - crop.shape[1]) // 2
+    return within(to_mnist(crop, ink_is_bright=True), (square[0] - crop.shape[0]) // 2,
+                  (square[1] - crop.shape[1]) // 2, square)
+
+
+def within(prep: Preprocessed, top: int, left: int, size: tuple[int, int]) -> Preprocessed:
+    """``prep`` of a part of a larger picture that holds all of its ink (the part's top left at
+    ``top``, ``left``; the picture ``size`` high and wide): as the whole picture's would be."""
     if prep.bbox is not None:
-        top, left, bottom, right = prep.bbox
-        prep.bbox = (top + y, left + x, bottom + y, right + x)
-    prep.source_size = square
+        t, l, b, r = prep.bbox
+        prep.bbox = (t + top, l + left, b + top, r + left)
+    prep.source_size = size
     return prep
