@@ -88,7 +88,7 @@ def latencies(model_name: str, models_dir: Path) -> tuple[list[float], list[floa
     return read, screen
 
 
-def number_latencies(models_dir: Path, pen: Path, count: int = 10) -> list[float]:
+def number_latencies(model_name: str, models_dir: Path, pen: Path, count: int = 10) -> list[float]:
     """Each motion event of ``count`` ten-digit numbers until the number is read again and shown."""
     import tkinter as tk
 
@@ -97,7 +97,7 @@ def number_latencies(models_dir: Path, pen: Path, count: int = 10) -> list[float
     from app.pen import pendigits
     from app.reading import synthetic_numbers
 
-    held = set(load("default", models_dir).metadata["pen"]["held_out_writers"])
+    held = set(load(model_name, models_dir).metadata["pen"]["held_out_writers"])
     digits = [d for d in pendigits.read_unipen(pen) if d.writer in held]
     root = tk.Tk()
     app = DigitApp(root, models_dir)
@@ -169,7 +169,7 @@ def main() -> None:
     result["network_view_update_ms"] = {"median": round(float(np.median(view)) * 1e3, 2),
                                         "p99": round(float(np.percentile(view, 99)) * 1e3, 2)}
     if args.pen:
-        number = number_latencies(args.models_dir, args.pen)
+        number = number_latencies(args.model, args.models_dir, args.pen)
         result["ten_digit_number_event_to_screen_ms"] = {"median": round(float(np.median(number)) * 1e3, 2),
                                                          "p99": round(float(np.percentile(number, 99)) * 1e3, 2)}
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))

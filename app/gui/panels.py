@@ -77,10 +77,11 @@ class DrawingCanvas:
         raster shows it, antialiased, when the stroke ends."""
         stroke, s = self.drawing.strokes[-1], self.scale
         r = stroke.width * s / 2
-        (x0, y0), (x1, y1) = stroke.points[-2:] if len(stroke.points) > 1 else stroke.points * 2
-        if len(stroke.points) == 1:
-            self.widget.create_oval(x0 * s - r, y0 * s - r, x0 * s + r, y0 * s + r, fill="white", width=0, tags="live")
+        if len(stroke.points) == 1:   # the pen just put down: a dot
+            (x, y), = stroke.points
+            self.widget.create_oval(x * s - r, y * s - r, x * s + r, y * s + r, fill="white", width=0, tags="live")
         else:
+            (x0, y0), (x1, y1) = stroke.points[-2:]
             self.widget.create_line(x0 * s, y0 * s, x1 * s, y1 * s, fill="white", width=2 * r, capstyle="round",
                                     tags="live")
 
