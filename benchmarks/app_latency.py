@@ -104,7 +104,7 @@ def number_latencies(model_name: str, models_dir: Path, pen: Path, count: int = 
     root.geometry("1400x700")   # a wide window: the number fits at a zoom the canvas allows
     root.update()
     canvas, times = app.canvas.widget, []
-    for strokes, _ in synthetic_numbers.numbers(digits, count, 5, (10, 10)):
+    for strokes, *_ in synthetic_numbers.numbers(digits, count, 5, (10, 10)):
         right = max(x for s in strokes for x, _ in s.points) + 40
         app.canvas.widen(max(1.0, right / app.drawing.width * app.canvas.zoom))
         root.update()

@@ -4,9 +4,10 @@ trained on, read from their strokes (as the window and drawing files give them) 
 
     .venv/bin/python benchmarks/number_reading.py --pen pendigits-train.unipen [--mnist mnist.npz] [--model default] [--count 300]
 
-Prints exact-number accuracy by length (2-10 digits), per-digit accuracy (numbers whose digit
-count was read right), and the time per number, for strokes and for pictures, on one core; and for
-strokes again with a fifth of the digits of two or more strokes finished after the number is written
+Prints exact-number accuracy by length (2-10 digits) and of numbers whose neighbouring digits' ink
+meets (touching or crossing: what a picture's cuts must part) or not, per-digit accuracy (numbers
+whose digit count was read right), and the time per number, for strokes and for pictures, on one
+core; and for strokes again with a fifth of the digits of two or more strokes finished after the number is written
 (``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number accuracy for half of
 the numbers written again small with a broad pen (84 high, 18 wide) and large with a fine one (200
 high, 4 wide). With ``--mnist``, numbers of as many MNIST test digits (other writers, another
@@ -42,8 +43,10 @@ from app.reading.numbers import read_strokes  # noqa: E402
 
 def measure(model, numbers, how: str) -> dict:
     by_length: dict[int, list[bool]] = {}
+    by_ink: dict[str, list[bool]] = {}   # pen numbers: neighbours' ink apart, or meeting
     digit_hits, digits, times = 0, 0, []
-    for strokes, text in numbers:
+    for number in numbers:
+        strokes, text = number[0], number[1]
         # Drawn before the clock starts (numbers of digit pictures are pictures already).
         picture = strokes if isinstance(strokes, np.ndarray) else synthetic_numbers.picture(strokes) if how == "pictures" else None
         start = time.perf_counter()
@@ -53,14 +56,19 @@ def measure(model, numbers, how: str) -> dict:
             read = read_picture(model, picture, ink_is_bright=False).text
         times.append(time.perf_counter() - start)
         by_length.setdefault(len(text), []).append(read == text)
+        if isinstance(number, synthetic_numbers.Number):
+            meet = synthetic_numbers.neighbours_meet(number)
+            by_ink.setdefault("digits touch or cross" if meet else "digits apart", []).append(read == text)
         if len(read) == len(text):
             digit_hits += sum(a == b for a, b in zip(read, text))
             digits += len(text)
-    return {"exact": float(np.mean([ok for oks in by_length.values() for ok in oks])),
-            "exact by length": {n: round(float(np.mean(v)), 3) for n, v in sorted(by_length.items())},
-            "per digit (length right)": round(digit_hits / max(digits, 1), 4),
-            "ms per number median": round(1000 * float(np.median(times)), 1),
-            "ms per number p99": round(1000 * float(np.percentile(times, 99)), 1)}
+    result = {"exact": float(np.mean([ok for oks in by_length.values() for ok in oks])),
+              "exact by length": {n: round(float(np.mean(v)), 3) for n, v in sorted(by_length.items())}}
+    if by_ink:
+        result["exact by ink"] = {k: f"{np.mean(v):.3f} of {len(v)}" for k, v in sorted(by_ink.items())}
+    return result | {"per digit (length right)": round(digit_hits / max(digits, 1), 4),
+                     "ms per number median": round(1000 * float(np.median(times)), 1),
+                     "ms per number p99": round(1000 * float(np.percentile(times, 99)), 1)}
 
 
 def mnist_numbers(path: Path, count: int, seed: int, lengths: tuple[int, int],
@@ -85,7 +93,7 @@ def mnist_numbers(path: Path, count: int, seed: int, lengths: tuple[int, int],
 def window_times(model, numbers) -> dict:
     """As in the window: the number re-read after every stroke, what was read before remembered."""
     times = []
-    for strokes, _ in numbers:
+    for strokes, *_ in numbers:
         memo: dict = {}
         for k in range(1, len(strokes) + 1):
             start = time.perf_counter()
@@ -119,7 +127,7 @@ def main() -> int:
               "pictures": measure(model, numbers, "pictures"),
               "window (re-read after each stroke)": window_times(model, numbers)}
     for height, pen in ((84, 18), (200, 4)):   # small and bold, large and fine: read with the pen as read
-        again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t in numbers[:args.count // 2]]
+        again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t, _ in numbers[:args.count // 2]]
         result[f"{len(again)} written {height} high, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     if args.mnist:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
@@ -109,8 +110,14 @@ def lay_out_pictures(images: list[np.ndarray], labels: list[int], rng: np.random
     return draw, text
 
 
+class Number(NamedTuple):
+    strokes: list[Stroke]
+    text: str
+    counts: list[int]   # each digit's strokes, in the order they are written (before any finished late)
+
+
 def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10),
-            late: float = 0.0) -> list[tuple[list[Stroke], str]]:
+            late: float = 0.0) -> list[Number]:
     """``count`` numbers of ``lengths[0]`` to ``lengths[1]`` digits, each digit drawn from ``digits``;
     with ``late`` > 0, that share of the digits of more than one stroke is finished last (the same
     numbers as with ``late`` 0, in another writing order)."""
@@ -120,8 +127,17 @@ def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 
         n = int(rng.integers(lengths[0], lengths[1] + 1))
         chosen = [digits[int(i)] for i in rng.integers(0, len(digits), n)]
         strokes, text = compose(chosen, rng)
-        out.append((finished_late(strokes, [len(d.strokes) for d in chosen], late, late_rng) if late else strokes, text))
+        counts = [len(d.strokes) for d in chosen]
+        out.append(Number(finished_late(strokes, counts, late, late_rng) if late else strokes, text, counts))
     return out
+
+
+def neighbours_meet(number: Number) -> bool:
+    """Whether two neighbouring digits of a number (written in order, none finished late) share ink,
+    touching or crossing, as the canvas draws them: what a picture's reader must cut apart."""
+    firsts = np.cumsum([0, *number.counts])
+    inks = [picture(number.strokes[a:b]) < 0.65 for a, b in zip(firsts[:-1], firsts[1:])]   # (all from x = 0)
+    return any(bool((a[:, :b.shape[1]] & b[:, :a.shape[1]]).any()) for a, b in zip(inks, inks[1:]))
 
 
 def finished_late(strokes: list[Stroke], counts: list[int], share: float, rng: np.random.Generator) -> list[Stroke]:
