@@ -10,6 +10,7 @@ import pytest
 from fixtures import run_command
 
 from app.reading.drawing_files import DrawingFileError, load_drawing
+from app.reading.ink_blobs import Blob, find_blobs
 from app.reading.number_pictures import ink_as_read, read_picture
 from app.reading.numbers import read_strokes
 from app.reading.predictor import Predictor, prepare_drawing
@@ -305,8 +306,8 @@ def test_a_piece_much_shorter_than_its_blob_costs_by_hand():
     ink = np.zeros((100, 200), np.float32)
     ink[10:90, 20:30] = 1
     ink[60:90, 30:120] = 1
-    (lo, hi, mask), = pictures._blobs(ink)
-    blobs = [pictures._Blob(ink, lo, hi, mask, 1)]
+    (lo, hi, mask), = find_blobs(ink)
+    blobs = [Blob(ink, lo, hi, mask, 1)]
     edge, cut, end = (0, None), (0, (60.0, 0.0)), (1, None)
     (_, left), (_, right), (_, whole) = pictures._crops(blobs, [(edge, cut), (cut, end), (edge, end)])
     assert right[1::2] == (60, 90) and left[1::2] == (10, 90)
@@ -338,10 +339,29 @@ def test_a_picture_of_slanted_touching_digits_is_cut_along_the_slant(model, monk
 
     picture = drawing_picture(lean(write(*(UNIT[d] for d in digits), gap=gap, brush=20), slant))
     text = "".join(map(str, digits))
-    assert len(number_pictures._blobs(number_pictures.ink_map(picture, False))) == 1   # they touch
+    assert len(find_blobs(number_pictures.ink_map(picture, False))) == 1   # they touch
     assert read_picture(model, picture, ink_is_bright=False).text == text
     monkeypatch.setattr(number_pictures, "SLANTS", ())   # with vertical cuts alone, neither
     assert read_picture(model, picture, ink_is_bright=False).text != text
+
+
+def test_the_second_reading_reads_new_candidates_around_the_unsure_digits_only(model, monkeypatch):
+    """Read again with slanted lines, a candidate not read before lies between new lines, blob edges
+    or the first reading's boundaries: never between a new line and another of the first's cut lines."""
+    from app.reading import number_pictures
+
+    picture = drawing_picture(lean(write(UNIT[0], UNIT[3], UNIT[0], UNIT[3], gap=-0.12, brush=20), 0.2))
+    readings, read_pairs, crops = [], [], number_pictures._crops
+    monkeypatch.setattr(number_pictures, "_crops", lambda blobs, pairs: (read_pairs.append(list(pairs)), crops(blobs, pairs))[1])
+    best = number_pictures._best_reading
+    monkeypatch.setattr(number_pictures, "_best_reading", lambda *args: readings.append(best(*args)) or readings[-1])
+    assert read_picture(model, picture, ink_is_bright=False).text == "0303"
+    assert len(readings) == 2   # (it was read again)
+    blobs = number_pictures._ready(number_pictures.ink_as_read(number_pictures.ink_map(picture, False), 150))[1]
+    first_lines = {bound for bound in number_pictures._boundaries(blobs, {}) if bound[1] is not None}
+    chosen = {bound for a, b, _ in readings[0] for bound in (a, b)}
+    others = first_lines - chosen
+    assert others and read_pairs[1] and all(not ({a, b} & others) for a, b in read_pairs[1])
 
 
 def test_a_long_scribble_costs_work_in_proportion_to_its_length(model, monkeypatch):
@@ -381,13 +401,12 @@ def test_bits_no_wider_than_the_pen_are_no_digits(model, shape, box, status, dig
 
 
 def test_cut_lines_by_hand():
-    from app.reading.number_pictures import _Blob
 
     # A "U": two bars joined at the bottom; the thinnest columns are the bridge's.
     ink = np.zeros((10, 12), np.float32)
     ink[:, 2:4] = ink[:, 8:10] = 1
     ink[9, 2:10] = 1
-    blob = _Blob(ink, 0, 12, ink > 0, 1)
+    blob = Blob(ink, 0, 12, ink > 0, 1)
     # Its profile is 10 10 1 1 1 1 10 10 over columns 2..9; cuts keep 2 columns from the ends and more
     # than 2 from each other: before column 4 and before column 7 (a line's ink right of it: x >= c).
     assert blob.cut_lines((0.0,)) == [(3.5, 0.0), (6.5, 0.0)]
@@ -396,7 +415,7 @@ def test_cut_lines_by_hand():
     (crop, x, top), = blob.crops([(None, (3.5, 0.0))])          # the left bar and its foot
     assert (x, top, crop.shape) == (2, 0, (10, 2))
     # A line leaning right keeps more of the top row to the left: x + s (y - middle) >= c.
-    square = _Blob(np.ones((5, 5), np.float32), 0, 5, np.ones((5, 5), bool), 1)
+    square = Blob(np.ones((5, 5), np.float32), 0, 5, np.ones((5, 5), bool), 1)
     right = square.right_of((2.0, 0.5))
     assert right[0].tolist() == [False, False, False, True, True]
     assert right[2].tolist() == [False, False, True, True, True]
@@ -422,8 +441,18 @@ def test_cut_lines_by_hand():
     # Shrunk twice: each pixel the mean of a 2 x 2 block, blocks from the picture's own edges.
     wide = np.zeros((4, 6), np.float32)
     wide[:, 3:5] = 1
-    half = _Blob(wide, 3, 5, wide[:, 3:5] > 0, 2)
+    half = Blob(wide, 3, 5, wide[:, 3:5] > 0, 2)
     assert half.x0 == 1 and np.allclose(half.ink, [[0.5, 0.5], [0.5, 0.5]])
+    # Where each row's ink right of a line begins is worked out, not searched: the same columns.
+    rng = np.random.default_rng(0)
+    for k in (1, 3):
+        picture = np.zeros((40, 100), np.float32)
+        picture[5:35, 31:77] = 1
+        blob = Blob(picture, 31, 77, picture[:, 31:77] > 0, k)
+        for c, slant in zip(rng.uniform(20, 90, 200).round(1), rng.choice([0.0, -0.25, 0.25, 0.4, 1.0], 200)):
+            right = blob.right_of((float(c), float(slant)))
+            searched = np.where(right.any(axis=1), right.argmax(axis=1), right.shape[1])
+            assert np.array_equal(blob._first((float(c), float(slant)), 0), searched), (k, c, slant)
 
 
 def test_a_picture_of_one_digit_reads_exactly_as_predict_reads_it(model):
@@ -519,8 +548,8 @@ def test_a_photo_of_a_number_reads_as_its_small_copy_and_boxes_are_in_its_pixels
     from app.reading import number_pictures
 
     seen = []
-    blobs = number_pictures._blobs
-    monkeypatch.setattr(number_pictures, "_blobs", lambda ink: seen.append(ink.shape) or blobs(ink))
+    blobs = number_pictures.find_blobs
+    monkeypatch.setattr(number_pictures, "find_blobs", lambda ink: seen.append(ink.shape) or blobs(ink))
 
     small = drawing_picture(write(UNIT[3], UNIT[4], UNIT[7]))
     big = np.asarray(Image.fromarray((small * 255).astype(np.uint8)).resize((small.shape[1] * 6, small.shape[0] * 6),

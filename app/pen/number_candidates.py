@@ -48,6 +48,7 @@ from app.pen.pendigits import NOT_A_DIGIT, PenDigit, read_unipen
 from app.reading import number_pictures as pictures
 from app.reading import numbers as strokes_reader
 from app.reading.fast_input import fast_mnist
+from app.reading.ink_blobs import Blob
 from app.reading.preprocess import ink_map
 from app.reading.stroke_inputs import fast_crop
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke
@@ -151,7 +152,7 @@ def candidates_in_picture(ink_of: Callable[[Iterable[int]], np.ndarray], digits:
     owned, totals = np.zeros((len(inked), digits)), np.zeros(digits)
     for q in range(digits):   # the same cuts through the ink of digit q alone
         alone = ink_of([q])
-        mine = [pictures._Blob(alone, lo, hi, mask, blobs[0].k) for lo, hi, mask in found]
+        mine = [Blob(alone, lo, hi, mask, blobs[0].k) for lo, hi, mask in found]
         totals[q] = sum(float(blob.ink.sum()) for blob in mine)
         owned[:, q] = [float(crop.sum()) for crop, _ in pictures._crops(mine, [pairs[k] for k in inked])]
     labels = [_label(owned[n], totals, _wide(crops[k] > 0.35)) for n, k in enumerate(inked)]

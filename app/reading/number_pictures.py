@@ -11,221 +11,33 @@ from the picture shrunk so the writing is about ``FAST_SIDE`` high); the dynamic
 Cuts are first vertical. Where a digit of that reading is unsure, the blob is read again with
 slanted cuts near it as well: slanted writing that touches is rarely parted by a vertical line,
 and which slant parts it is left to the recognition (a slant guessed from the ink alone parts it
-no better).
+no better). The reading changes there only: a new candidate lies between new cut lines, blob
+edges or the first reading's boundaries.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from scipy import ndimage
 
 from app.reading.fast_input import fast_mnist
+from app.reading.ink_blobs import Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
 from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit, short_cost, without_specks
 from app.reading.preprocess import ink_map, on_square
 from app.reading.strokes import BOLDEST, THINNEST
 
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
-OVERLAP = 0.5             # blobs overlapping this much of the narrower's width are one digit's
-SPECK = 0.02              # ink blobs under this share of the largest are specks, not pieces
-CUT_ASPECT = 0.8          # a blob wider than this times its height may be touching digits: cut it
-CUTS_PER_HEIGHT = 6.0     # cut lines per slant: at most this many per the blob's height of width,
-CUT_SPACING = 0.1         # this far apart at least (of its height): the recognition chooses among them
 SLANTS = (-0.25, 0.25)    # slanted cut lines (x moves this much per unit of y) where a reading is unsure,
 UNSURE_CUT = 0.99         # that is where a chosen candidate's score is below this,
 SLANT_REACH = 0.1         # within this (of the writing's height) of it,
 MOST_UNSURE = 2           # for the unsurest two at most: reading more costs time and gained nothing
 UNSURE_CUT_ASPECT = 0.4   # (there cut blobs wider than this times their height too: two 1s that touch)
-SAME_CUT = 0.02           # two cut lines that part a blob's ink alike (but for this share of it) are one
 SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths long to be a digit
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
-FEW_CROPS = 4             # a blob's crops for this few pairs are cut one by one (the chosen digits, read exactly)
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
-
-
-def _merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[float, float, list]]:
-    """(left, right, members) spans, sorted by centre, with neighbours that overlap by more than
-    ``OVERLAP`` of the narrower one's width merged: one digit's blobs (a 5's bar, a broken 4)."""
-    merged: list = []
-    for lo, hi, members in sorted(spans, key=lambda t: (t[0] + t[1]) / 2):
-        if merged:
-            plo, phi, pmembers = merged[-1]
-            if min(hi, phi) - max(lo, plo) > OVERLAP * min(hi - lo, phi - plo):
-                merged[-1] = (min(lo, plo), max(hi, phi), pmembers + members)
-                continue
-        merged.append((lo, hi, members))
-    return merged
-
-
-def _blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
-    """Connected blobs of ink, as (left, right, mask of columns left..right); specks dropped; blobs
-    overlapping much in x merged. Masks cover their columns only: a long number's picture is wide."""
-    labels, count = ndimage.label(ink > 0.35, structure=np.ones((3, 3)))
-    if not count:
-        return []
-    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-    keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * sizes.max()]
-    slices = ndimage.find_objects(labels)
-    spans = [(slices[k - 1][1].start, slices[k - 1][1].stop, [k]) for k in keep]
-    return [(lo, hi, labels[:, lo:hi] == members[0] if len(members) == 1 else np.isin(labels[:, lo:hi], members))
-            for lo, hi, members in _merge_overlapping(spans)]
-
-
-class _Blob:
-    """A blob's ink, shrunk ``k`` times (k x k blocks averaged, aligned to the picture), and its cut
-    lines. A cut line (c, s) is where x + s (y - the blob's middle row) = c, in the picture's pixels;
-    the ink right of it is what it leaves to the next digit."""
-
-    def __init__(self, ink: np.ndarray, lo: int, hi: int, mask: np.ndarray, k: int):
-        self.lo, self.hi, self.k = lo, hi, k
-        rows = np.flatnonzero(mask.any(axis=1))
-        self.top, self.bottom = int(rows[0]), int(rows[-1])
-        self.middle = (self.top + self.bottom) / 2
-        self.full = np.where(mask, ink[:, lo:hi], 0).astype(np.float32)
-        self.x0, self.ink = (lo, self.full) if k == 1 else (lo // k, self._shrunk(self.full, lo, k))
-        # Each shrunk pixel's centre, in the picture's pixels.
-        self.ys = (np.arange(self.ink.shape[0])[:, None] + 0.5) * k - 0.5
-        self.xs = (self.x0 + np.arange(self.ink.shape[1])[None, :] + 0.5) * k - 0.5
-        self._right: dict = {}
-        self._lines: dict = {}   # cut lines found, by slants and aspect
-        self._pixels = None   # the ink's pixels (rows, columns, strengths), for the cut lines
-        self._rows = None     # per row, where the ink is: for crops
-
-    @staticmethod
-    def _shrunk(blob: np.ndarray, lo: int, k: int) -> np.ndarray:
-        left = lo - (lo // k) * k   # whole blocks from the picture's own block edges
-        h, w = -(-blob.shape[0] // k) * k, -(-(left + blob.shape[1]) // k) * k
-        padded = np.zeros((h, w), np.float32)
-        padded[:blob.shape[0], left:left + blob.shape[1]] = blob
-        return padded.reshape(h // k, k, w // k, k).mean(axis=(1, 3))
-
-    @property
-    def height(self) -> int:
-        return self.bottom - self.top + 1
-
-    def right_of(self, line: tuple[float, float]) -> np.ndarray:
-        """Which of the (shrunk) ink lies right of a cut line."""
-        if line not in self._right:
-            self._right[line] = self.xs + line[1] * (self.ys - self.middle) >= line[0]
-        return self._right[line]
-
-    def crops(self, pairs: list[tuple]) -> list[tuple[np.ndarray, int, int]]:
-        """For each pair of cut lines (None: the blob's edge), the ink between them cropped to its box,
-        and the box's first column and row (of the shrunk picture); an empty crop when there is no ink.
-        All at once (most candidates lie within one blob): in each row the ink from the left line's
-        first column to the right line's, whose first and last inked columns are known."""
-        if len(pairs) <= FEW_CROPS and self._rows is None:
-            return [self._crop(left, right) for left, right in pairs]
-        h, w = self.ink.shape
-        if self._rows is None:   # per row: inked pixels before each column, the next and the last inked one
-            inked, columns = self.ink > 0, np.arange(w)
-            before = np.zeros((h, w + 1), np.int32)
-            np.cumsum(inked, axis=1, out=before[:, 1:])
-            following = np.minimum.accumulate(np.where(inked, columns, w)[:, ::-1], axis=1)[:, ::-1]
-            self._rows = (before, np.concatenate([following, np.full((h, 1), w)], axis=1),
-                          np.maximum.accumulate(np.where(inked, columns, -1), axis=1))
-        before, following, latest = self._rows
-        starts = np.stack([self._first(a, 0) for a, _ in pairs])   # (pairs, rows): the first column in,
-        ends = np.stack([self._first(b, w) for _, b in pairs])     # and the first one out
-        rows = np.arange(h)
-        has = before[rows, ends] > before[rows, starts]
-        top, bottom = has.argmax(axis=1), h - has[:, ::-1].argmax(axis=1)
-        c0 = np.where(has, following[rows, starts], w).min(axis=1)
-        c1 = np.where(has, latest[rows, ends - 1], -1).max(axis=1) + 1
-        out = []
-        for k, (left, right) in enumerate(pairs):
-            if c0[k] >= c1[k]:
-                out.append((np.zeros((0, 0), np.float32), self.x0 + int(c0[k]), 0))
-                continue
-            t, b, x0, x1 = int(top[k]), int(bottom[k]), int(c0[k]), int(c1[k])
-            crop = self.ink[t:b, x0:x1]
-            if (left is not None and left[1]) or (right is not None and right[1]):   # slanted: mask it
-                columns = np.arange(x0, x1)
-                crop = crop * ((columns >= starts[k, t:b, None]) & (columns < ends[k, t:b, None]))
-            out.append((crop, self.x0 + x0, t))
-        return out
-
-    def _crop(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
-        """``crops`` of one pair, directly: cheaper for a few (the chosen digits, read exactly)."""
-        w = self.ink.shape[1]
-        slanted = (left is not None and left[1]) or (right is not None and right[1])
-        if slanted:
-            inside = np.arange(w) >= self._first(left, 0)[:, None]
-            inside &= np.arange(w) < self._first(right, w)[:, None]
-            inside &= self.ink > 0
-            start = 0
-        else:   # the columns between two vertical lines: no mask of the whole blob needed
-            start = int(self._first(left, 0)[0]) if left is not None else 0
-            inside = self.ink[:, start:int(self._first(right, w)[0]) if right is not None else w] > 0
-        rows, columns = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
-        if not len(rows):
-            return np.zeros((0, 0), np.float32), self.x0 + w, 0
-        t, b, x0, x1 = int(rows[0]), int(rows[-1]) + 1, start + int(columns[0]), start + int(columns[-1]) + 1
-        crop = self.ink[t:b, x0:x1]
-        if slanted:   # mask it
-            crop = crop * inside[t:b, x0:x1]
-        return crop, self.x0 + x0, t
-
-    def _first(self, line: tuple[float, float] | None, edge: int) -> np.ndarray:
-        """Per row, the first column right of a cut line (``edge`` for the blob's edge)."""
-        if line is None:
-            return np.full(self.ink.shape[0], edge)
-        if ("first", line) not in self._right:
-            right = self.right_of(line)
-            self._right["first", line] = np.where(right.any(axis=1), right.argmax(axis=1), right.shape[1])
-        return self._right["first", line]
-
-    def span(self, line: tuple[float, float]) -> tuple[float, float]:
-        """The columns a cut line crosses within the blob's rows."""
-        reach = abs(line[1]) * (self.bottom - self.top) / 2
-        return line[0] - reach, line[0] + reach
-
-    def cut_lines(self, slants: tuple[float, ...], aspect: float = CUT_ASPECT) -> list[tuple[float, float]]:
-        """Cut lines at each slant: the lowest points of the ink's profile along that slant, at most
-        ``CUTS_PER_HEIGHT`` per height of width, ``CUT_SPACING`` apart; the thinnest first. None in
-        a blob narrower than ``aspect`` times its height."""
-        if self.hi - self.lo <= aspect * self.height:
-            return []
-        if (slants, aspect) not in self._lines:   # (the second pass asks again)
-            self._lines[slants, aspect] = self._cut_lines(slants)
-        return self._lines[slants, aspect]
-
-    def _cut_lines(self, slants: tuple[float, ...]) -> list[tuple[float, float]]:
-        if self._pixels is None:
-            ys, xs = np.nonzero(self.full)
-            self._pixels = ys, xs, self.full[ys, xs]
-        ys, xs, weights = self._pixels
-        margin = max(2, int(CUT_SPACING * self.height))
-        lines = []
-        for slant in slants:
-            u = xs + self.lo + slant * (ys - self.middle)
-            start = int(np.floor(u.min()))
-            profile = np.bincount(np.round(u - start).astype(int), weights=weights)
-            if len(profile) <= 2 * margin:
-                continue
-            inner = profile[margin:len(profile) - margin]
-            before, after = profile[margin - 1:len(profile) - margin - 1], profile[margin + 1:len(profile) - margin + 1]
-            minima = margin + np.flatnonzero((inner <= before) & (inner <= after))
-            chosen: list[int] = []
-            for c in minima[np.argsort(profile[minima], kind="stable")].tolist():   # the lowest few, apart
-                if all(abs(c - d) > margin for d in chosen):
-                    chosen.append(c)
-                if len(chosen) >= CUTS_PER_HEIGHT * (self.hi - self.lo) / self.height:
-                    break
-            lines += [(float(profile[c]), abs(slant), start + c - 0.5, slant) for c in chosen]
-        return [(c, s) for _, _, c, s in sorted(lines)]
-
-    def distinct(self, lines: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        """``lines`` without those that part the ink as one before them does."""
-        total, kept = float(self.ink.sum()), []
-        for line in lines:
-            right = self.right_of(line)
-            if all(float(self.ink[right != self.right_of(other)].sum()) > SAME_CUT * total for other in kept):
-                kept.append(line)
-        return kept
 
 
 # A boundary between two digits: (blob, cut line), or (blob, None) for the left edge of a blob (the
@@ -242,7 +54,7 @@ def _parts(a: Boundary, b: Boundary) -> list[tuple[int, tuple | None, tuple | No
 def _crops(blobs: list, pairs: list[tuple[Boundary, Boundary]]) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
     """The ink between each pair of boundaries cropped to its box, and that box (left, top, right,
     bottom) in the picture; an empty crop when there is no ink. Each blob's parts are cropped together
-    (``_Blob.crops``), and a candidate over several blobs is its parts' crops laid over each other."""
+    (``Blob.crops``), and a candidate over several blobs is its parts' crops laid over each other."""
     wanted: dict[int, dict] = {}   # blob -> the pairs of its cut lines wanted
     for a, b in pairs:
         for index, left, right in _parts(a, b):
@@ -270,7 +82,7 @@ def _crops(blobs: list, pairs: list[tuple[Boundary, Boundary]]) -> list[tuple[np
     return out
 
 
-def _boundaries(blobs: list[_Blob], slanted: dict[int, list[tuple[float, float]]]) -> list[Boundary]:
+def _boundaries(blobs: list[Blob], slanted: dict[int, list[tuple[float, float]]]) -> list[Boundary]:
     """Every blob's left edge and its cut lines, left to right: vertical ones, and slanted ones
     within the spans ``slanted`` gives for a blob."""
     bounds: list[Boundary] = []
@@ -289,7 +101,7 @@ def _whole(a: Boundary, b: Boundary) -> bool:
     return a[1] is None and b == (a[0] + 1, None)
 
 
-def _edge(blobs: list[_Blob], bound: Boundary, side: int) -> float:
+def _edge(blobs: list[Blob], bound: Boundary, side: int) -> float:
     """The leftmost (side 0) or rightmost (1) column of a boundary."""
     index, line = bound
     if line is None:
@@ -297,7 +109,7 @@ def _edge(blobs: list[_Blob], bound: Boundary, side: int) -> float:
     return blobs[index].span(line)[side]
 
 
-def _candidates(blobs: list[_Blob], bounds: list[Boundary], height: int) -> list[tuple[int, int]]:
+def _candidates(blobs: list[Blob], bounds: list[Boundary], height: int) -> list[tuple[int, int]]:
     """Pairs of boundaries whose ink between could be one digit: a whole blob, or ink of at most
     ``DIGIT_BLOBS`` blobs no wider than ``PICTURE_DIGIT_WIDTH`` times the writing's height (each
     boundary with the ``MAX_FOLLOWING`` after it, all pairs judged at once)."""
@@ -333,14 +145,21 @@ def _readable(crops: list[np.ndarray], pairs: list[tuple[Boundary, Boundary]], s
     return [k for k, crop in enumerate(crops) if crop.size and (max(crop.shape) >= smallest or _whole(*pairs[k]))]
 
 
-def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores: dict,
-                  smallest: float) -> list[tuple[Boundary, Boundary, float]]:
+def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: dict,
+                  smallest: float, first: list | None = None) -> list[tuple[Boundary, Boundary, float]]:
     """The best cutting of the blobs into digits with the cut lines ``_boundaries`` gives: each
     candidate read small and fast, with what its height says (``_shortness``; ``scores``, by
     boundaries, keeps what was read already). A piece cut off a blob shorter than ``smallest`` is
-    no digit."""
+    no digit. Read again with slanted lines after a ``first`` reading, a candidate not read before
+    lies between new lines, blob edges or that reading's boundaries: the reading changes around its
+    unsure digits (a new line paired with each other line of a wide blob cost time and read no better)."""
     bounds = _boundaries(blobs, slanted)
     keys = _candidates(blobs, bounds, height)
+    if first is not None:
+        old = {bound for bound in _boundaries(blobs, {}) if bound[1] is not None} - {
+            bound for a, b, _ in first for bound in (a, b)}   # the first reading's other cut lines
+        keys = [(i, j) for i, j in keys if (bounds[i], bounds[j]) in scores
+                or not ({bounds[i], bounds[j]} & old)]
     new = [(bounds[i], bounds[j]) for i, j in keys if (bounds[i], bounds[j]) not in scores]
     cropped = _crops(blobs, new)
     crops = [crop for crop, _ in cropped]
@@ -354,7 +173,7 @@ def _best_reading(model, blobs: list[_Blob], height: int, slanted: dict, scores:
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
 
-def _shortness(blobs: list[_Blob], pairs: list[tuple[Boundary, Boundary]], boxes: list[tuple]) -> np.ndarray:
+def _shortness(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]], boxes: list[tuple]) -> np.ndarray:
     """``short_cost`` of each piece cut off blobs (between a pair of boundaries, its box), against
     their height: a digit cut out of touching digits is about as tall as they are, a piece of one
     often is not. A blob whole costs nothing (a small digit alone is still a digit)."""
@@ -367,7 +186,7 @@ def _shortness(blobs: list[_Blob], pairs: list[tuple[Boundary, Boundary]], boxes
     return np.where(whole, 0.0, short_cost(heights / tall))
 
 
-def _unsure_spans(blobs: list[_Blob], reading: list, height: int) -> dict[int, list[tuple[float, float]]]:
+def _unsure_spans(blobs: list[Blob], reading: list, height: int) -> dict[int, list[tuple[float, float]]]:
     """Where the reading has its unsurest digits: their blobs, and their columns widened by
     ``SLANT_REACH``."""
     spans: dict[int, list[tuple[float, float]]] = {}
@@ -382,16 +201,16 @@ def _unsure_spans(blobs: list[_Blob], reading: list, height: int) -> dict[int, l
     return spans
 
 
-def _ready(ink: np.ndarray) -> tuple[list, list[_Blob], int, float]:
-    """An ink map's blobs (as ``_blobs`` finds them, and ready to be cut and read small), the
+def _ready(ink: np.ndarray) -> tuple[list, list[Blob], int, float]:
+    """An ink map's blobs (as ``find_blobs`` finds them, and ready to be cut and read small), the
     writing's height, and the shortest piece cut off a blob that may be a digit."""
     rows = np.flatnonzero((ink > 0.35).any(axis=1))
     height = rows[-1] - rows[0] + 1 if len(rows) else 1
-    found = _blobs(ink)
+    found = find_blobs(ink)
     # Candidates are read from the picture shrunk so the writing is about FAST_SIDE high (the
     # network sees 20 pixels of it); the chosen ones again from the picture itself.
     shrink = max(1, int(height // FAST_SIDE))
-    blobs = [_Blob(ink, lo, hi, mask, shrink) for lo, hi, mask in found]
+    blobs = [Blob(ink, lo, hi, mask, shrink) for lo, hi, mask in found]
     # A cut-off piece hardly longer than the pen is wide is a fragment, never a digit: a square bit
     # of a dash reads as a 1 (a blob whole is always read: a dot, a dash are said so).
     return found, blobs, int(height), SMALLEST_PIECE * pen_width([blob.ink > 0.5 for blob in blobs])
@@ -408,7 +227,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     # network sees 20 pixels of a digit, and the work grows with the pixels (a phone's 12 MP: 1.4 s).
     factor = max(1, int((rows[-1] - rows[0] + 1) // READ_HEIGHT)) if len(rows) else 1
     if factor > 1:
-        ink = _Blob._shrunk(ink, 0, factor)
+        ink = Blob.shrunk(ink, 0, factor)
         rows = np.flatnonzero((ink > 0.35).any(axis=1))
     ink = ink_as_read(ink, rows[-1] - rows[0] + 1 if len(rows) else 0)   # (the pen as the window's strokes are read)
     found, blobs, height, smallest = _ready(ink)
@@ -416,11 +235,11 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     reading = _best_reading(model, blobs, height, {}, scores, smallest)
     unsure = _unsure_spans(blobs, reading, height)
     if unsure:
-        reading = _best_reading(model, blobs, height, unsure, scores, smallest)
+        reading = _best_reading(model, blobs, height, unsure, scores, smallest, reading)
     exact_blobs = blobs
     if blobs and blobs[0].k > 1:   # (only the blobs the reading uses: a long number's are many)
         used = {index for a, b, _ in reading for index, _, _ in _parts(a, b)}
-        exact_blobs = [_Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
+        exact_blobs = [Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
     preps = [on_square(crop, max(*crop.shape, int(0.5 * ink.shape[0]))) for crop, _ in crops]
@@ -444,6 +263,6 @@ def ink_as_read(ink: np.ndarray, height: float) -> np.ndarray:
     columns = np.flatnonzero(solid.any(axis=0))
     width = columns[-1] - columns[0] + 1 if len(columns) else 0
     if (wear < 1 and grow < 1) or max(height, width) < 2 * pen or not pen or (
-            wear >= 1 and width <= PICTURE_DIGIT_WIDTH * height and len(_blobs(ink)) == 1):
+            wear >= 1 and width <= PICTURE_DIGIT_WIDTH * height and len(find_blobs(ink)) == 1):
         return ink
     return by_disk(ink, max(wear, grow), grow >= 1)

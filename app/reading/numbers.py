@@ -98,17 +98,20 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> li
     best: dict[tuple[int, int], float] = {}
     back: dict[tuple[int, int], tuple[int, int] | None] = {}
     ending: dict[int, list[tuple[int, int]]] = {}   # the runs scored so far, by the piece they end at
+    top: dict[int, tuple[float, tuple[int, int]]] = {}   # the best of them and its total (nothing between)
     for i, j in sorted(scores, key=lambda k: (k[1], k[0])):
-        ending.setdefault(j, [])
         if i == 0:
             best[(i, j)], back[(i, j)] = scores[(i, j)], None
-            ending[j].append((i, j))
-            continue
-        options = [(best[h] + (between(h, (i, j)) if between else 0.0), h) for h in ending.get(i, ())]
-        if options:
-            value, previous = max(options)
-            best[(i, j)], back[(i, j)] = value + scores[(i, j)] + SPLIT_PENALTY, previous
-            ending[j].append((i, j))
+        else:
+            if between is None:   # (a picture's hundreds of runs: the best ending at i is known)
+                option = top.get(i)
+            else:
+                option = max(((best[h] + between(h, (i, j)), h) for h in ending.get(i, ())), default=None)
+            if option is None:
+                continue
+            best[(i, j)], back[(i, j)] = option[0] + scores[(i, j)] + SPLIT_PENALTY, option[1]
+        ending.setdefault(j, []).append((i, j))
+        top[j] = max(top.get(j, (best[(i, j)], (i, j))), (best[(i, j)], (i, j)))
     ends = [key for key in best if key[1] == n]
     path: list[tuple[int, int]] = []
     key = max(ends, key=best.__getitem__) if ends else None

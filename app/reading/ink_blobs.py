@@ -1,0 +1,214 @@
+"""Ink blobs of a picture and the straight lines that may cut them: what ``number_pictures`` reads.
+
+The ink falls into blobs (connected ink; a digit's pieces that overlap much in x are one blob). A
+blob wider than a digit may be touching digits: it is cut along straight lines where its ink is thin
+(the lowest points of its ink's profile along a slant), and the ink between two lines is cropped,
+many pairs at once (a number's picture has hundreds of candidates).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+OVERLAP = 0.5             # blobs overlapping this much of the narrower's width are one digit's
+SPECK = 0.02              # ink blobs under this share of the largest are specks, not pieces
+CUT_ASPECT = 0.8          # a blob wider than this times its height may be touching digits: cut it
+CUTS_PER_HEIGHT = 6.0     # cut lines per slant: at most this many per the blob's height of width,
+CUT_SPACING = 0.1         # this far apart at least (of its height): the recognition chooses among them
+SAME_CUT = 0.02           # two cut lines that part a blob's ink alike (but for this share of it) are one
+FEW_CROPS = 4             # a blob's crops for this few pairs are cut one by one (the chosen digits, read exactly)
+
+
+def merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[float, float, list]]:
+    """(left, right, members) spans, sorted by centre, with neighbours that overlap by more than
+    ``OVERLAP`` of the narrower one's width merged: one digit's blobs (a 5's bar, a broken 4)."""
+    merged: list = []
+    for lo, hi, members in sorted(spans, key=lambda t: (t[0] + t[1]) / 2):
+        if merged:
+            plo, phi, pmembers = merged[-1]
+            if min(hi, phi) - max(lo, plo) > OVERLAP * min(hi - lo, phi - plo):
+                merged[-1] = (min(lo, plo), max(hi, phi), pmembers + members)
+                continue
+        merged.append((lo, hi, members))
+    return merged
+
+
+def find_blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """Connected blobs of ink, as (left, right, mask of columns left..right); specks dropped; blobs
+    overlapping much in x merged. Masks cover their columns only: a long number's picture is wide."""
+    labels, count = ndimage.label(ink > 0.35, structure=np.ones((3, 3)))
+    if not count:
+        return []
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * sizes.max()]
+    slices = ndimage.find_objects(labels)
+    spans = [(slices[k - 1][1].start, slices[k - 1][1].stop, [k]) for k in keep]
+    return [(lo, hi, labels[:, lo:hi] == members[0] if len(members) == 1 else np.isin(labels[:, lo:hi], members))
+            for lo, hi, members in merge_overlapping(spans)]
+
+
+class Blob:
+    """A blob's ink, shrunk ``k`` times (k x k blocks averaged, aligned to the picture), and its cut
+    lines. A cut line (c, s) is where x + s (y - the blob's middle row) = c, in the picture's pixels;
+    the ink right of it is what it leaves to the next digit."""
+
+    def __init__(self, ink: np.ndarray, lo: int, hi: int, mask: np.ndarray, k: int):
+        self.lo, self.hi, self.k = lo, hi, k
+        rows = np.flatnonzero(mask.any(axis=1))
+        self.top, self.bottom = int(rows[0]), int(rows[-1])
+        self.middle = (self.top + self.bottom) / 2
+        self.full = np.where(mask, ink[:, lo:hi], 0).astype(np.float32)
+        self.x0, self.ink = (lo, self.full) if k == 1 else (lo // k, self.shrunk(self.full, lo, k))
+        # Each shrunk pixel's centre, in the picture's pixels.
+        self.ys = (np.arange(self.ink.shape[0])[:, None] + 0.5) * k - 0.5
+        self.xs = (self.x0 + np.arange(self.ink.shape[1])[None, :] + 0.5) * k - 0.5
+        self._firsts: dict = {}  # per cut line, each row's first column right of it
+        self._lines: dict = {}   # cut lines found, by slants and aspect
+        self._pixels = None   # the ink's pixels (rows, columns, strengths), for the cut lines
+        self._rows = None     # per row, where the ink is: for crops
+
+    @staticmethod
+    def shrunk(blob: np.ndarray, lo: int, k: int) -> np.ndarray:
+        """``blob`` (its first column the picture's ``lo``) shrunk ``k`` times: k x k blocks averaged,
+        aligned to the picture's own block edges."""
+        left = lo - (lo // k) * k   # whole blocks from the picture's own block edges
+        h, w = -(-blob.shape[0] // k) * k, -(-(left + blob.shape[1]) // k) * k
+        padded = np.zeros((h, w), np.float32)
+        padded[:blob.shape[0], left:left + blob.shape[1]] = blob
+        return padded.reshape(h // k, k, w // k, k).mean(axis=(1, 3))
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top + 1
+
+    def right_of(self, line: tuple[float, float]) -> np.ndarray:
+        """Which of the (shrunk) ink lies right of a cut line: the definition (``_first`` works it
+        out row by row, cheaper; the tests hold it to this)."""
+        return self.xs + line[1] * (self.ys - self.middle) >= line[0]
+
+    def crops(self, pairs: list[tuple]) -> list[tuple[np.ndarray, int, int]]:
+        """For each pair of cut lines (None: the blob's edge), the ink between them cropped to its box,
+        and the box's first column and row (of the shrunk picture); an empty crop when there is no ink.
+        All at once (most candidates lie within one blob): in each row the ink from the left line's
+        first column to the right line's, whose first and last inked columns are known."""
+        if len(pairs) <= FEW_CROPS and self._rows is None:
+            return [self._crop(left, right) for left, right in pairs]
+        h, w = self.ink.shape
+        if self._rows is None:   # per row: inked pixels before each column, the next and the last inked one
+            inked, columns = self.ink > 0, np.arange(w)
+            before = np.zeros((h, w + 1), np.int32)
+            np.cumsum(inked, axis=1, out=before[:, 1:])
+            following = np.minimum.accumulate(np.where(inked, columns, w)[:, ::-1], axis=1)[:, ::-1]
+            self._rows = (before, np.concatenate([following, np.full((h, 1), w)], axis=1),
+                          np.maximum.accumulate(np.where(inked, columns, -1), axis=1))
+        before, following, latest = self._rows
+        # Each line's first columns once (None: the left edge, column 0; the right edge is the last row, w).
+        lines = {line: k for k, line in enumerate(dict.fromkeys(line for pair in pairs for line in pair))}
+        firsts = np.stack([self._first(line, 0) for line in lines] + [np.full(h, w)])
+        starts = firsts[[lines[a] for a, _ in pairs]]                                # (pairs, rows): the first column in,
+        ends = firsts[[lines[b] if b is not None else -1 for _, b in pairs]]         # and the first one out
+        rows = np.arange(h)
+        has = before[rows, ends] > before[rows, starts]
+        top, bottom = has.argmax(axis=1), h - has[:, ::-1].argmax(axis=1)
+        c0 = np.where(has, following[rows, starts], w).min(axis=1)
+        c1 = np.where(has, latest[rows, ends - 1], -1).max(axis=1) + 1
+        out = []
+        for k, (left, right) in enumerate(pairs):
+            if c0[k] >= c1[k]:
+                out.append((np.zeros((0, 0), np.float32), self.x0 + int(c0[k]), 0))
+                continue
+            t, b, x0, x1 = int(top[k]), int(bottom[k]), int(c0[k]), int(c1[k])
+            crop = self.ink[t:b, x0:x1]
+            if (left is not None and left[1]) or (right is not None and right[1]):   # slanted: mask it
+                columns = np.arange(x0, x1)
+                crop = crop * ((columns >= starts[k, t:b, None]) & (columns < ends[k, t:b, None]))
+            out.append((crop, self.x0 + x0, t))
+        return out
+
+    def _crop(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
+        """``crops`` of one pair, directly: cheaper for a few (the chosen digits, read exactly)."""
+        w = self.ink.shape[1]
+        slanted = (left is not None and left[1]) or (right is not None and right[1])
+        if slanted:
+            inside = np.arange(w) >= self._first(left, 0)[:, None]
+            inside &= np.arange(w) < self._first(right, w)[:, None]
+            inside &= self.ink > 0
+            start = 0
+        else:   # the columns between two vertical lines: no mask of the whole blob needed
+            start = int(self._first(left, 0)[0]) if left is not None else 0
+            inside = self.ink[:, start:int(self._first(right, w)[0]) if right is not None else w] > 0
+        rows, columns = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+        if not len(rows):
+            return np.zeros((0, 0), np.float32), self.x0 + w, 0
+        t, b, x0, x1 = int(rows[0]), int(rows[-1]) + 1, start + int(columns[0]), start + int(columns[-1]) + 1
+        crop = self.ink[t:b, x0:x1]
+        if slanted:   # mask it
+            crop = crop * inside[t:b, x0:x1]
+        return crop, self.x0 + x0, t
+
+    def _first(self, line: tuple[float, float] | None, edge: int) -> np.ndarray:
+        """Per row, the first column right of a cut line (``edge`` for the blob's edge)."""
+        if line is None:
+            return np.full(self.ink.shape[0], edge)
+        if line not in self._firsts:   # worked out per row (right_of's test, without its mask)
+            c, w, xs = line[0], self.ink.shape[1], self.xs[0]
+            offset = line[1] * (self.ys[:, 0] - self.middle)
+            first = np.clip(np.ceil((c - offset + 0.5) / self.k - 0.5 - self.x0), 0, w).astype(np.int64)
+            first -= (first > 0) & (xs[np.maximum(first - 1, 0)] + offset >= c)   # (rounding: at most a column off)
+            first += (first < w) & (xs[np.minimum(first, w - 1)] + offset < c)
+            self._firsts[line] = first
+        return self._firsts[line]
+
+    def span(self, line: tuple[float, float]) -> tuple[float, float]:
+        """The columns a cut line crosses within the blob's rows."""
+        reach = abs(line[1]) * (self.bottom - self.top) / 2
+        return line[0] - reach, line[0] + reach
+
+    def cut_lines(self, slants: tuple[float, ...], aspect: float = CUT_ASPECT) -> list[tuple[float, float]]:
+        """Cut lines at each slant: the lowest points of the ink's profile along that slant, at most
+        ``CUTS_PER_HEIGHT`` per height of width, ``CUT_SPACING`` apart; the thinnest first. None in
+        a blob narrower than ``aspect`` times its height."""
+        if self.hi - self.lo <= aspect * self.height:
+            return []
+        if (slants, aspect) not in self._lines:   # (the second pass asks again)
+            self._lines[slants, aspect] = self._cut_lines(slants)
+        return self._lines[slants, aspect]
+
+    def _cut_lines(self, slants: tuple[float, ...]) -> list[tuple[float, float]]:
+        if self._pixels is None:
+            ys, xs = np.nonzero(self.full)
+            self._pixels = ys, xs, self.full[ys, xs]
+        ys, xs, weights = self._pixels
+        margin = max(2, int(CUT_SPACING * self.height))
+        lines = []
+        for slant in slants:
+            u = xs + self.lo + slant * (ys - self.middle)
+            start = int(np.floor(u.min()))
+            profile = np.bincount(np.round(u - start).astype(int), weights=weights)
+            if len(profile) <= 2 * margin:
+                continue
+            inner = profile[margin:len(profile) - margin]
+            before, after = profile[margin - 1:len(profile) - margin - 1], profile[margin + 1:len(profile) - margin + 1]
+            minima = margin + np.flatnonzero((inner <= before) & (inner <= after))
+            chosen: list[int] = []
+            for c in minima[np.argsort(profile[minima], kind="stable")].tolist():   # the lowest few, apart
+                if all(abs(c - d) > margin for d in chosen):
+                    chosen.append(c)
+                if len(chosen) >= CUTS_PER_HEIGHT * (self.hi - self.lo) / self.height:
+                    break
+            lines += [(float(profile[c]), abs(slant), start + c - 0.5, slant) for c in chosen]
+        return [(c, s) for _, _, c, s in sorted(lines)]
+
+    def distinct(self, lines: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        """``lines`` without those that part the ink as one before them does."""
+        # The ink two lines part differently lies, in each row, between their first columns.
+        h, w = self.ink.shape
+        before = np.zeros((h, w + 1))   # per row, the ink before each column
+        np.cumsum(self.ink, axis=1, out=before[:, 1:])
+        rows, least, kept, firsts = np.arange(h), SAME_CUT * before[:, -1].sum(), [], []
+        for line in lines:
+            first = self._first(line, 0)
+            if all(float(np.abs(before[rows, first] - before[rows, other]).sum()) > least for other in firsts):
+                kept.append(line)
+                firsts.append(first)
+        return kept
