@@ -41,11 +41,13 @@ from app.reading.number_pictures import read_picture  # noqa: E402
 from app.reading.numbers import read_strokes  # noqa: E402
 
 
-def measure(model, numbers, how: str) -> dict:
+def measure(model, numbers, how: str, meets: list[bool] | None = None) -> dict:
+    """How well ``numbers`` are read; with ``meets`` (per number, whether neighbouring digits' ink
+    meets), also of those whose ink meets and of the others."""
     by_length: dict[int, list[bool]] = {}
-    by_ink: dict[str, list[bool]] = {}   # pen numbers: neighbours' ink apart, or meeting
+    by_ink: dict[str, list[bool]] = {}
     digit_hits, digits, times = 0, 0, []
-    for number in numbers:
+    for n, number in enumerate(numbers):
         strokes, text = number[0], number[1]
         # Drawn before the clock starts (numbers of digit pictures are pictures already).
         picture = strokes if isinstance(strokes, np.ndarray) else synthetic_numbers.picture(strokes) if how == "pictures" else None
@@ -56,9 +58,8 @@ def measure(model, numbers, how: str) -> dict:
             read = read_picture(model, picture, ink_is_bright=False).text
         times.append(time.perf_counter() - start)
         by_length.setdefault(len(text), []).append(read == text)
-        if isinstance(number, synthetic_numbers.Number):
-            meet = synthetic_numbers.neighbours_meet(number)
-            by_ink.setdefault("digits touch or cross" if meet else "digits apart", []).append(read == text)
+        if meets is not None:
+            by_ink.setdefault("digits touch or cross" if meets[n] else "digits apart", []).append(read == text)
         if len(read) == len(text):
             digit_hits += sum(a == b for a, b in zip(read, text))
             digits += len(text)
@@ -121,10 +122,11 @@ def main() -> int:
     lo, hi = (int(v) for v in args.lengths.split(","))
     numbers = synthetic_numbers.numbers(digits, args.count, args.seed, (lo, hi))
     late = synthetic_numbers.numbers(digits, args.count, args.seed, (lo, hi), late=args.late)
+    meets = [synthetic_numbers.neighbours_meet(number) for number in numbers]   # (the late ones are the same numbers)
     result = {"model": args.model, "writers": sorted(held) or "all", "numbers": len(numbers),
-              "strokes": measure(model, numbers, "strokes"),
-              f"strokes, {args.late:.0%} of digits finished last": measure(model, late, "strokes"),
-              "pictures": measure(model, numbers, "pictures"),
+              "strokes": measure(model, numbers, "strokes", meets),
+              f"strokes, {args.late:.0%} of digits finished last": measure(model, late, "strokes", meets),
+              "pictures": measure(model, numbers, "pictures", meets),
               "window (re-read after each stroke)": window_times(model, numbers)}
     for height, pen in ((84, 18), (200, 4)):   # small and bold, large and fine: read with the pen as read
         again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t, _ in numbers[:args.count // 2]]

@@ -191,9 +191,11 @@ class Blob:
             before, after = profile[margin - 1:len(profile) - margin - 1], profile[margin + 1:len(profile) - margin + 1]
             minima = margin + np.flatnonzero((inner <= before) & (inner <= after))
             chosen: list[int] = []
+            taken = np.zeros(len(profile) + margin + 1, bool)   # within the margin of one chosen
             for c in minima[np.argsort(profile[minima], kind="stable")].tolist():   # the lowest few, apart
-                if all(abs(c - d) > margin for d in chosen):
+                if not taken[c]:
                     chosen.append(c)
+                    taken[c - margin:c + margin + 1] = True
                 if len(chosen) >= CUTS_PER_HEIGHT * (self.hi - self.lo) / self.height:
                     break
             lines += [(float(profile[c]), abs(slant), start + c - 0.5, slant) for c in chosen]

@@ -56,15 +56,16 @@ def _crops(blobs: list, pairs: list[tuple[Boundary, Boundary]]) -> list[tuple[np
     bottom) in the picture; an empty crop when there is no ink. Each blob's parts are cropped together
     (``Blob.crops``), and a candidate over several blobs is its parts' crops laid over each other."""
     wanted: dict[int, dict] = {}   # blob -> the pairs of its cut lines wanted
-    for a, b in pairs:
-        for index, left, right in _parts(a, b):
+    all_parts = [_parts(a, b) for a, b in pairs]
+    for parts in all_parts:
+        for index, left, right in parts:
             wanted.setdefault(index, {})[left, right] = None
     pieces = {}
     for index, lines in wanted.items():
         pieces.update(zip([(index, *line) for line in lines], blobs[index].crops(list(lines))))
     out = []
-    for a, b in pairs:
-        parts = [piece for piece in (pieces[part] for part in _parts(a, b)) if piece[0].size]
+    for (a, _), pair_parts in zip(pairs, all_parts):
+        parts = [piece for piece in (pieces[part] for part in pair_parts) if piece[0].size]
         if len(parts) == 1:   # (most candidates)
             crop, left, top = parts[0]
         elif parts:   # (blobs may overlap in x)

@@ -113,7 +113,7 @@ def lay_out_pictures(images: list[np.ndarray], labels: list[int], rng: np.random
 class Number(NamedTuple):
     strokes: list[Stroke]
     text: str
-    counts: list[int]   # each digit's strokes, in the order they are written (before any finished late)
+    counts: list[int]   # each digit's strokes (in turn, unless some are finished late)
 
 
 def numbers(digits: list, count: int, seed: int, lengths: tuple[int, int] = (2, 10),
