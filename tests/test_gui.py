@@ -29,9 +29,9 @@ def app(display, models_dir, tmp_path):
     window.close()
 
 
-def test_empty_canvas_says_draw_a_digit(app):
+def test_empty_canvas_says_write_a_digit_or_a_number(app):
     s = app.state
-    assert s["model"] == "default" and s["digit"] is None and s["message"] == "draw a digit"
+    assert s["model"] == "default" and s["digit"] is None and s["message"] == "write a digit or a number"
     assert s["title"] == "Digit recogniser"
 
 
@@ -123,7 +123,7 @@ def test_undo_clear_and_right_click(app):
     assert state["digit"] is not None  # the first stroke of the 4 is still there
     app.key("Escape")
     state = app.wait_for(lambda s: s["strokes"] == 0)
-    assert state["digit"] is None and state["message"] == "draw a digit"
+    assert state["digit"] is None and state["message"] == "write a digit or a number"
     app.draw(HAND_DRAWN[7])
     app.right_click_canvas()
     assert app.wait_for(lambda s: s["strokes"] == 0)["digit"] is None

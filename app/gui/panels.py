@@ -18,6 +18,8 @@ from app.reading.strokes import LOGICAL_SIZE, Drawing
 NOT_A_DIGIT_MARK = "\u00d7"   # shown for "not a digit": in large type, and as the label of its bar
 
 
+EMPTY_PROMPT = "write a digit or a number"   # what an empty canvas says: it reads both
+
 class DrawingCanvas:
     """The canvas: square for a digit, as wide as the window for a number. Shows the antialiased
     off-screen raster, scaled to the widget, and each digit's box when a number is written.
@@ -170,7 +172,7 @@ class PredictionPanel:
         ttk.Label(seen, text="what the network sees").grid(row=0, column=0)
         self.picture = ttk.Label(seen, relief="solid", borderwidth=1)
         self.picture.grid(row=1, column=0, pady=2)
-        self.message = ttk.Label(self.frame, text="draw a digit", font=("TkDefaultFont", 12), width=30, anchor="center")
+        self.message = ttk.Label(self.frame, text=EMPTY_PROMPT, font=("TkDefaultFont", 12), width=30, anchor="center")
         self.message.grid(row=1, column=0, columnspan=2, pady=(2, 4))
         self.bars = tk.Canvas(self.frame, width=self.BAR_WIDTH + 70, height=11 * self.ROW + 4, highlightthickness=0)
         self.bars.grid(row=2, column=0, columnspan=2)

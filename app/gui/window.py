@@ -19,7 +19,7 @@ from tkinter import messagebox, ttk
 from app.errors import AppError
 from app.files import check_output
 from app.gui.file_actions import FileActionsMixin
-from app.gui.panels import DrawingCanvas, NumberStrip, PredictionPanel, TeachPanel
+from app.gui.panels import EMPTY_PROMPT, DrawingCanvas, NumberStrip, PredictionPanel, TeachPanel
 from app.gui.state_report import window_state
 from app.gui.teaching import TeachingMixin
 from app.models.model_store import DEFAULT_MODEL, list_models, load
@@ -312,7 +312,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         digits = self.number.digits if self.number else []
         if index is None or not digits:
             self.selected = None
-            self.show(Reading(None, None, None, False, "draw a digit"))
+            self.show(Reading(None, None, None, False, EMPTY_PROMPT))
             return
         self.selected = index % len(digits)
         self.show(digits[self.selected].reading)
@@ -368,7 +368,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         if note is None and self.reading is None and self.predictor is None:
             note = NO_MODEL_HELP
         elif note is None and self.reading is None:
-            note = "draw a digit"
+            note = EMPTY_PROMPT
         with atomic_write(self.state_file, "w") as f:
             json.dump(window_state(self, note), f)
 
