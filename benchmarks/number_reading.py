@@ -7,13 +7,15 @@ trained on, read from their strokes (as the window and drawing files give them) 
 Prints exact-number accuracy by length (2-10 digits) and of numbers whose neighbouring digits' ink
 meets (touching or crossing: what a picture's cuts must part) or not, per-digit accuracy (numbers
 whose digit count was read right), and the time per number, for strokes and for pictures, on one
-core; and for strokes again with a fifth of the digits of two or more strokes finished after the number is written
-(``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number accuracy for half of
-the numbers written again small with a broad pen (84 high, 18 wide) and large with a fine one (200
-high, 4 wide). With ``--mnist``, numbers of as many MNIST test digits (other writers, another
-collection: scanned with a bold pen, never trained on) are read as pictures too; with
-``--mnist-digits validation``, of the 5000 training originals ``train`` holds out for validation
-instead (never trained on either, and no test set: what to choose between models on).
+core; and for strokes again with a fifth of the digits of two or more strokes finished after the
+number is written (``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number
+accuracy for half of the numbers' strokes sampled densely (a point every half canvas unit, as a
+fast tablet or a slow hand records them), and for half written again small with a broad pen (84
+high, 18 wide) and large with a fine one (200 high, 4 wide). With ``--mnist``, numbers of as many
+MNIST test digits (other writers, another collection: scanned with a bold pen, never trained on)
+are read as pictures too; with ``--mnist-digits validation``, of the 5000 training originals
+``train`` holds out for validation instead (never trained on either, and no test set: what to
+choose between models on).
 """
 from __future__ import annotations
 
@@ -128,6 +130,8 @@ def main() -> int:
               f"strokes, {args.late:.0%} of digits finished last": measure(model, late, "strokes", meets),
               "pictures": measure(model, numbers, "pictures", meets),
               "window (re-read after each stroke)": window_times(model, numbers)}
+    dense = [(synthetic_numbers.resampled(s, 0.5), t) for s, t, _ in numbers[:args.count // 2]]
+    result[f"{len(dense)} sampled densely (a point every half unit), strokes"] = measure(model, dense, "strokes")["exact"]
     for height, pen in ((84, 18), (200, 4)):   # small and bold, large and fine: read with the pen as read
         again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t, _ in numbers[:args.count // 2]]
         result[f"{len(again)} written {height} high, pen {pen}"] = {

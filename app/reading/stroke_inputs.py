@@ -37,8 +37,12 @@ def fast_crop(group: list[Stroke]) -> np.ndarray:
     for s in group:
         r = s.width * scale / 2
         points = (np.asarray(s.points, float) - lo) * scale
-        # Points closer than a pixel change nothing drawn at this size: skip them.
-        keep = np.concatenate([[True], np.hypot(*np.diff(points, axis=0).T) >= 1.0])
+        # Points closer than a pixel change nothing drawn at this size: the line goes through one
+        # point per pixel of its length, and its last (a tablet sampling fast puts many in each pixel:
+        # skipping each point within a pixel of the one before left such a stroke a dot).
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+        keep = np.concatenate([[True], np.floor(along[1:]) > np.floor(along[:-1])])
+        keep[-1] = True
         xy = [tuple(p) for p in points[keep]]
         if len(xy) > 1:
             draw.line(xy, fill=255, width=max(1, round(2 * r)))

@@ -156,3 +156,16 @@ def with_pen(strokes: list[Stroke], height: float, pen: float) -> list[Stroke]:
     scale, top = height / max(high - low, 1e-6), max(pen, (LOGICAL_SIZE - height) / 2)
     return [Stroke(float(pen), [((x - left) * scale + pen, (y - low) * scale + top) for x, y in s.points])
             for s in strokes]
+
+
+def resampled(strokes: list[Stroke], step: float) -> list[Stroke]:
+    """``strokes`` with a point every ``step`` canvas units or less along each segment: the same lines
+    as a tablet sampling faster records them (its own points kept)."""
+    out = []
+    for s in strokes:
+        points = [s.points[0]]
+        for (ax, ay), (bx, by) in zip(s.points, s.points[1:]):
+            n = max(1, math.ceil(math.hypot(bx - ax, by - ay) / step))
+            points += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
+        out.append(Stroke(s.width, points))
+    return out
