@@ -59,15 +59,17 @@ class AppWindow:
         return self.drag([[(x0 + side * margin + x * span, y0 + side * margin + y * span) for x, y in stroke]
                           for stroke in strokes], pause)
 
-    def drag(self, strokes, pause: float = 0.0) -> dict:
-        """Drag the mouse along each stroke (screen pixels)."""
+    def drag(self, strokes, pause: float = 0.0, every_pixel: bool = False) -> dict:
+        """Drag the mouse along each stroke (screen pixels): four motion events a segment, or one
+        every pixel (``every_pixel``: a slow hand, or a tablet, gives a point every pixel or so)."""
         before = self.state["strokes"]
         for stroke in strokes:
             points = [(round(x), round(y)) for x, y in stroke]
             xdo("mousemove", str(points[0][0]), str(points[0][1]))
             xdo("mousedown", "1")
             for (ax, ay), (bx, by) in zip(points, points[1:]):
-                for t in (0.25, 0.5, 0.75, 1.0):  # intermediate motion events, as a real hand makes
+                steps = max(4, round(max(abs(bx - ax), abs(by - ay)))) if every_pixel else 4
+                for t in (k / steps for k in range(1, steps + 1)):  # intermediate motion events, as a real hand makes
                     xdo("mousemove", str(round(ax + (bx - ax) * t)), str(round(ay + (by - ay) * t)))
                     time.sleep(pause)
             xdo("mouseup", "1")
@@ -80,13 +82,13 @@ class AppWindow:
         xdo("windowfocus", "--sync", self.window)
         xdo("key", *keys)
 
-    def write(self, digits: list, size: float = 0.35, gap: float = 0.15, late: tuple = ()) -> dict:
+    def write(self, digits: list, size: float = 0.35, gap: float = 0.15, late: tuple = (), every_pixel: bool = False) -> dict:
         """Write a number as a person does: each digit (a list of unit-square strokes, drawn 0.7 as
         wide as high) beside the one before, on the same line and of the same size as the first,
         ``size`` of the canvas's height high at first and ``gap`` of a digit's height apart. The
         canvas zooms out as the writing nears its right edge; the hand follows what it sees. The
         strokes ``late`` names ((digit, stroke) pairs) are left out, and added once the number is
-        written, where they belong: a 4's stem, a 7's cross added last."""
+        written, where they belong: a 4's stem, a 7's cross added last. ``every_pixel``: see ``drag``."""
         first = None   # the first digit's top and height, in canvas units
         placed = []    # each digit's left, top and height, in canvas units
         for number, strokes in enumerate(digits):
@@ -102,14 +104,14 @@ class AppWindow:
                 left = x0 + max(d["box"][2] for d in self.state["digits"]) * scale + gap * height
                 top = y0 + first[0] * scale
             placed.append(((left - x0) / scale, (top - y0) / scale, height / scale))
-            self._pen([stroke for k, stroke in enumerate(strokes) if (number, k) not in late], placed[-1])
+            self._pen([stroke for k, stroke in enumerate(strokes) if (number, k) not in late], placed[-1], every_pixel)
             time.sleep(0.8)   # as a hand pauses between digits: the canvas may zoom out meanwhile
         for number, k in late:
-            self._pen([digits[number][k]], placed[number])
+            self._pen([digits[number][k]], placed[number], every_pixel)
             time.sleep(0.8)
         return self.wait_for(lambda s: not s["drawing"])
 
-    def _pen(self, strokes: list, place: tuple[float, float, float]) -> None:
+    def _pen(self, strokes: list, place: tuple[float, float, float], every_pixel: bool = False) -> None:
         """Draw unit-square strokes at ``place`` (left, top, height in canvas units), at a hand's pace
         (3 ms between motion events): as fast as xdotool can, a loaded machine's Tk merges the motion
         events it has not handled yet, and a 3 kept only some of its corners (CI read "1374017" as
@@ -119,7 +121,8 @@ class AppWindow:
         scale = side / (280 * self.state["zoom"])
         left, top, height = (x0 + place[0] * scale, y0 + place[1] * scale, place[2] * scale)
         if strokes:
-            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes], pause=0.003)
+            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes],
+                      pause=0.003, every_pixel=every_pixel)
 
     def right_click_canvas(self) -> None:
         x0, y0, side = self.state["canvas"][:3]
