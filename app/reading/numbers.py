@@ -37,7 +37,8 @@ JOINED_TURNS = 3          # or one that turns up or down this often (narrow digi
 TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
 MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
 MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
-CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone
+CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone:
+LINK_COST = math.log(0.5)  # part of a digit (a 1's flag), or left out of the number, which costs this (log)
 STACKED_FREE = 0.5        # two digits side by side overlap at most this much of the wider one's width;
 STACKED_COST = 25.0       # more costs this per unit (log): strokes over each other are one mark
 MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
@@ -245,7 +246,7 @@ def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height:
 def _connector(pieces: list[Stroke], owners: list[int], k: int) -> bool:
     """Whether piece k is the pen's way up from one digit's foot to the next one's top in a joined
     stroke (a "111" in one zigzag): a middle part of a cut stroke that rises. Alone it is a slanted
-    line, which reads as a 1; it is only ever part of a digit (a 1's flag), never one."""
+    line, which reads as a 1; it is part of a digit (a 1's flag) or a link left out, never a digit."""
     if not (0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]):
         return False
     ys = [y for _, y in pieces[k].points]
@@ -350,10 +351,14 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     pieces, owners, writing_height = _reading_pieces(strokes)   # (height: the canvas's)
     boxes = _boxes(pieces)
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes)
+    # A link between digits written without lifting the pen may be left out (it is no digit, and as
+    # part of one it spoils it: "17" in one stroke read "1?").
+    links = {(k, k + 1) for k in range(len(pieces)) if _connector(pieces, owners, k)}
+    scores.update(dict.fromkeys(links, LINK_COST))
     spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
     path = _best_path(len(pieces), scores, lambda a, b: _stacked(spans[a], spans[b]))
     threshold, unsure_from = reject_threshold(model), unsure_threshold(model)   # (for the strays)
-    groups = [list(range(i, j)) for i, j in path]
+    groups = [list(range(i, j)) for i, j in path if (i, j) not in links]
     groups = [g for g in groups if _exact(model, pieces, g, height, memo) is not None]
     groups = _attach_strays(groups, lambda g: _exact(model, pieces, g, height, memo), pieces, threshold, unsure_from)
     digits = []
