@@ -10,7 +10,8 @@ whose digit count was read right), and the time per number, for strokes and for 
 core; and for strokes again with a fifth of the digits of two or more strokes finished after the
 number is written (``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number
 accuracy for half of the numbers' strokes sampled densely (a point every half canvas unit, as a
-fast tablet or a slow hand records them), and for half written again small with a broad pen (84
+fast tablet or a slow hand records them), with half the joins people make written without lifting
+the pen (``synthetic_numbers.joined``), and for half written again small with a broad pen (84
 high, 18 wide) and large with a fine one (200 high, 4 wide). With ``--mnist``, numbers of as many
 MNIST test digits (other writers, another collection: scanned with a bold pen, never trained on)
 are read as pictures too; with ``--mnist-digits validation``, of the 5000 training originals
@@ -132,6 +133,10 @@ def main() -> int:
               "window (re-read after each stroke)": window_times(model, numbers)}
     dense = [(synthetic_numbers.resampled(s, 0.5), t) for s, t, _ in numbers[:args.count // 2]]
     result[f"{len(dense)} sampled densely (a point every half unit), strokes"] = measure(model, dense, "strokes")["exact"]
+    rng = np.random.default_rng([args.seed, 2])
+    joined = [(synthetic_numbers.joined(number, 0.5, rng), number.text) for number in numbers[:args.count // 2]]
+    result[f"{len(joined)} with half the joins people make written in one stroke, strokes"] = measure(
+        model, joined, "strokes")["exact"]
     for height, pen in ((84, 18), (200, 4)):   # small and bold, large and fine: read with the pen as read
         again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t, _ in numbers[:args.count // 2]]
         result[f"{len(again)} written {height} high, pen {pen}"] = {

@@ -677,6 +677,20 @@ def test_resampled_by_hand():
     assert np.allclose(again.points, [(0, 0), (10 / 3, 0), (20 / 3, 0), (10, 0), (10, 2)])
 
 
+def test_joined_by_hand():
+    """``synthetic_numbers.joined``: a digit's last stroke runs on into the next digit's first where the
+    pen goes on to the right, under 0.8 of the writing's height; never back to the left, nor far."""
+    from app.reading.synthetic_numbers import Number, joined
+
+    one, seven, bar = [(10.0, 100.0), (10.0, 0.0)], [(40.0, 5.0), (100.0, 5.0), (70.0, 100.0)], [(50.0, 50.0), (90.0, 50.0)]
+    number = Number([Stroke(18.0, one), Stroke(18.0, seven), Stroke(18.0, bar)], "17", [1, 2])
+    assert [s.points for s in joined(number, 1.0, np.random.default_rng(0))] == [one + seven, bar]
+    assert [s.points for s in joined(number, 0.0, np.random.default_rng(0))] == [one, seven, bar]
+    far = Number([Stroke(18.0, one), Stroke(18.0, [(x + 100, y) for x, y in seven])], "17", [1, 1])
+    back = Number([Stroke(18.0, one), Stroke(18.0, [(x - 35, y) for x, y in seven])], "17", [1, 1])
+    assert len(joined(far, 1.0, np.random.default_rng(0))) == len(joined(back, 1.0, np.random.default_rng(0))) == 2
+
+
 def test_a_number_written_again_with_another_pen_by_hand():
     """``with_pen``: the strokes scaled to the height asked (of their points), the pen set, the top
     left a pen from the edge, the writing centred on the canvas's 280 when there is room."""

@@ -19,6 +19,8 @@ from scipy import ndimage
 from app.reading.stroke_inputs import drawing_picture as picture  # noqa: F401  (the benchmarks draw numbers with it)
 from app.reading.strokes import LOGICAL_SIZE, Stroke
 
+JOIN_REACH = 0.8   # of the writing's height: the farthest a pen goes on from one digit to the next
+
 
 def compose(digits: list, rng: np.random.Generator, height: float = LOGICAL_SIZE) -> tuple[list[Stroke], str]:
     """The strokes of a number written with ``digits`` (objects with ``label`` and ``strokes``, each
@@ -168,4 +170,21 @@ def resampled(strokes: list[Stroke], step: float) -> list[Stroke]:
             n = max(1, math.ceil(math.hypot(bx - ax, by - ay) / step))
             points += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
         out.append(Stroke(s.width, points))
+    return out
+
+
+def joined(number: Number, share: float, rng: np.random.Generator) -> list[Stroke]:
+    """The strokes of ``number`` (written in turn) with ``share`` of the joins people make written
+    without lifting the pen: a digit's last stroke runs on into the next digit's first where the pen
+    would go on to the right, under ``JOIN_REACH`` of the digits' height (a "17" in one stroke)."""
+    firsts = np.cumsum([0, *number.counts])
+    digits = [list(number.strokes[a:b]) for a, b in zip(firsts[:-1], firsts[1:])]
+    reach = JOIN_REACH * np.ptp([y for s in number.strokes for _, y in s.points])
+    out = digits[0]
+    for digit in digits[1:]:
+        (ax, ay), (bx, by) = out[-1].points[-1], digit[0].points[0]
+        if bx > ax and math.hypot(bx - ax, by - ay) < reach and rng.random() < share:
+            out[-1] = Stroke(out[-1].width, out[-1].points + digit[0].points)
+            digit = digit[1:]
+        out = out + digit
     return out
