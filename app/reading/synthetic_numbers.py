@@ -2,9 +2,11 @@
 on (never a test set of real numbers): 2 to 10 digits, random gaps from overlapping to wide, a
 baseline that drifts, size and slant that vary, one brush width per number, as a person writes;
 and, if asked, some digits finished after the number is written (a 5's bar or a 7's cross added last),
-or a number written again at another size with another pen (small and bold, large and fine).
+or a number written again at another size with another pen (small and bold, large and fine),
+sampled more densely (a fast tablet), or with some digits joined (written without lifting the pen).
 
-A number is its strokes in canvas units (280 high, any width, y down), and its digits' labels; or,
+A number is its strokes in canvas units (280 high, any width, y down), its text and each digit's
+stroke count (whose ink is whose: ``neighbours_meet``); or,
 composed from digit pictures (MNIST's, which have no strokes: ``from_pictures``), a picture.
 """
 from __future__ import annotations
