@@ -112,7 +112,8 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> li
                 continue
             best[(i, j)], back[(i, j)] = option[0] + scores[(i, j)] + SPLIT_PENALTY, option[1]
         ending.setdefault(j, []).append((i, j))
-        top[j] = max(top.get(j, (best[(i, j)], (i, j))), (best[(i, j)], (i, j)))
+        if between is None:
+            top[j] = max(top.get(j, (best[(i, j)], (i, j))), (best[(i, j)], (i, j)))
     ends = [key for key in best if key[1] == n]
     path: list[tuple[int, int]] = []
     key = max(ends, key=best.__getitem__) if ends else None
