@@ -50,8 +50,7 @@ def measure(model, numbers, how: str, meets: list[bool] | None = None) -> dict:
     by_length: dict[int, list[bool]] = {}
     by_ink: dict[str, list[bool]] = {}
     digit_hits, digits, times = 0, 0, []
-    for n, number in enumerate(numbers):
-        strokes, text = number[0], number[1]
+    for n, (strokes, text, *_) in enumerate(numbers):   # (synthetic_numbers.Number, or picture and text)
         # Drawn before the clock starts (numbers of digit pictures are pictures already).
         picture = strokes if isinstance(strokes, np.ndarray) else synthetic_numbers.picture(strokes) if how == "pictures" else None
         start = time.perf_counter()

@@ -16,9 +16,8 @@ from app.reading.predictor import Reading
 from app.reading.strokes import LOGICAL_SIZE, Drawing
 
 NOT_A_DIGIT_MARK = "\u00d7"   # shown for "not a digit": in large type, and as the label of its bar
-
-
 EMPTY_PROMPT = "write a digit or a number"   # what an empty canvas says: it reads both
+
 
 class DrawingCanvas:
     """The canvas: square for a digit, as wide as the window for a number. Shows the antialiased
