@@ -108,13 +108,38 @@ def joined(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> Str
     ([joined(UNIT[1][0][1:], UNIT[7][0])], "17"),   # a 1's stem, up to the 7's bar and down
     ([joined(UNIT[7][0], UNIT[1][0])], "71"),
     ([joined(UNIT[1][0][1:], UNIT[4][0]), write(UNIT[4], x=20 + 90 * 1.35)[1]], "14"),   # the 4's stem apart
+    ([joined(UNIT[2][0], UNIT[2][0])], "22"),   # the first 2's base runs on, rising, into the second
+    ([joined(UNIT[2][0], UNIT[0][0], UNIT[0][0], gap=0.1)], "200"),   # the links reach over the 0s
 ])
 def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes, text):
     """The pen's way up from one digit's foot to the next one's top is no digit; attached to one it
     spoilt it ("17" in one stroke read "1?"). Left out, it costs ``LINK_COST``: numbers of the
     held-out writers with half their natural joins made (the pen going on to the right, under 0.8 of
-    a digit's height) read 83.3 -> 87.0 %, with every one 72.0 -> 76.3 %, numbers without joins alike."""
+    a digit's height) read 83.3 -> 87.0 %, with every one 72.0 -> 76.3 %, numbers without joins alike.
+    A 2's level base is cut where it ends as well as where it begins ("22" read "72": the base and
+    the link were one piece), and a link lying over the digit it rises to costs nothing ("200" with
+    close 0s read "700")."""
     assert read_strokes(model, strokes).text == text
+
+
+def test_where_a_joined_stroke_is_cut_by_hand():
+    """A stroke of joined digits is cut at its tops and bottoms, at both ends of a level one, and
+    at its corners (where a link runs flat into the next digit there is no top or bottom)."""
+    from app.reading.joined_strokes import corners, cut_joined, flat_ends, y_turns
+
+    zigzag = np.array([(0, 0), (0, 10), (5, 0), (5, 10)], float)
+    assert y_turns(zigzag[:, 1], 1.0) == [1, 2]
+    seven = np.array([(x, 0.0) for x in range(0, 11)] + [(10.0 - 0.5 * y, y) for y in range(1, 11)])   # 117 degrees
+    assert corners(seven, 2.0) == [10]
+    assert corners(np.array([(x, 0.0) for x in range(21)]), 2.0) == []   # straight: none
+    assert corners(seven, 2.0, least=135.0) == []   # none sharper than 135 degrees
+    two = np.array([(0, 3), (2, 0), (4, 3), (0, 10), (2, 10), (4, 10), (8, 2)], float)   # a 2, base level, run on up
+    assert y_turns(two[:, 1], 1.5) == [1, 3] and flat_ends(two, [1, 3], 10.0) == [5]
+    narrow = Stroke(1.0, [(0.0, 0.0), (0.0, 10.0)])
+    assert cut_joined(narrow, 10.0) == [narrow]   # a digit's own stroke stays whole
+    pieces = cut_joined(Stroke(1.0, [tuple(p) for p in two]), 8.0)   # (wider than a digit)
+    assert [len(p.points) for p in pieces] == [2, 3, 3, 2]   # cut at the top, the base's two ends
+    assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 10.0)) == 3   # (no wider: at its turns only)
 
 
 def test_a_bar_written_after_the_next_digit_joins_the_digit_it_lies_on(model):

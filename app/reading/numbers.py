@@ -7,7 +7,7 @@ candidate's best digit share, which a piece of a digit or two digits squeezed to
 not-a-digit output (``app/pen/negatives.py`` teaches exactly those), with what geometry says.
 
 - Strokes (the window, drawing files): the pieces are the strokes in the order they were written,
-  a stroke that runs on into the next digit cut at its tops and bottoms. Writing order, not
+  a stroke that runs on into the next digit cut at its tops, bottoms and corners. Writing order, not
   position, groups them, so digits that overlap in x still come apart; a digit's own strokes
   overlap in x, and two strokes lying over each other (an X) are one mark, not two digits.
 - Pictures (``app/reading/number_pictures.py``): blobs of ink, left to right, wide ones cut along
@@ -24,17 +24,16 @@ import math
 import numpy as np
 
 from app.reading.fast_input import fast_mnist
+from app.reading.joined_strokes import cut_joined
 from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
 from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
 
-MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes)
+MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes),
+MAX_PARTS = 6             # and parts of strokes cut where digits may be joined (a 2's body and base)
 SPLIT_PENALTY = math.log(0.97)   # each extra digit must be worth it: a tie reads as fewer digits
 # Strokes; lengths in units of the writing's height
-JOINED_WIDTH = 0.7        # a stroke wider than this may be digits written without lifting the pen
-JOINED_TURNS = 3          # or one that turns up or down this often (narrow digits joined, a "111")
-TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
 MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
 MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
 CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone:
@@ -87,8 +86,8 @@ class NumberReading:
         return "unsure" if any(d.reading.unsure for d in self.digits) else "read"
 
 
-def _segments(n: int) -> list[tuple[int, int]]:
-    return [(i, j) for i in range(n) for j in range(i + 1, min(n, i + MAX_PIECES) + 1)]
+def _segments(n: int, most: int = MAX_PIECES) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(n) for j in range(i + 1, min(n, i + most) + 1)]
 
 
 def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> list[tuple[int, int]]:
@@ -176,36 +175,6 @@ def _writing_height(strokes: list[Stroke]) -> float:
     return max(ys) - min(ys) + float(np.median([s.width for s in strokes]))
 
 
-def _turns(ys: np.ndarray, least: float) -> list[int]:
-    """Where a path turns in y (its tops and bottoms), ignoring wiggles smaller than ``least``."""
-    turns: list[int] = []
-    low = high = extreme = 0
-    going = 0   # 1 while y grows (the pen goes down), -1 while it shrinks, 0 until it has moved
-    for k in range(1, len(ys)):
-        if not going:
-            low, high = (k if ys[k] < ys[low] else low), (k if ys[k] > ys[high] else high)
-            if ys[high] - ys[low] > least:
-                going, extreme = (1, high) if high > low else (-1, low)
-        elif going * (ys[k] - ys[extreme]) > 0:
-            extreme = k
-        elif abs(ys[k] - ys[extreme]) > least:
-            turns.append(extreme)
-            going, extreme = -going, k
-    return turns
-
-
-def _cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
-    """A stroke much wider than the writing is high (a looped "00", cursive digits) cut at each of its
-    tops and bottoms: the reader then groups the parts into digits as it groups strokes. Other
-    strokes (a 7's or 5's bar is wide but short) are kept whole."""
-    points = np.asarray(stroke.points, float)
-    turns = [k for k in _turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
-    if np.ptp(points[:, 0]) + stroke.width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS:
-        return [stroke]
-    edges = [0, *turns, len(points) - 1]
-    return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
-
-
 def _boxes(pieces: list[Stroke]) -> np.ndarray:
     """Each piece's box, its pen included: (pieces, 4) as left, top, right, bottom."""
     return np.array([np.concatenate(span([p])) for p in pieces], float).reshape(-1, 4)
@@ -286,7 +255,7 @@ def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[in
     """The strokes in writing order, joined ones cut at their turns, and the stroke each piece is of."""
     pieces, owners = [], []
     for index, stroke in enumerate(strokes):
-        parts = _cut_joined(stroke, height)
+        parts = cut_joined(stroke, height)
         pieces += parts
         owners += [index] * len(parts)
     return pieces, owners
@@ -295,8 +264,8 @@ def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[in
 def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict,
                       boxes: np.ndarray) -> dict:
     """Each candidate digit's score: how well the network reads it plus what geometry says.
-    Candidates are runs of up to MAX_PIECES pieces, and of up to MAX_PIECES whole strokes (a stroke
-    cut in many parts is still one candidate whole); ``boxes``: each piece's (``_boxes``)."""
+    Candidates are the runs ``_runs`` gives (a stroke cut in many parts is still one candidate
+    whole); ``boxes``: each piece's (``_boxes``)."""
     geometry = {(i, j): _group_cost(pieces, owners, i, j, height, boxes) for i, j in _runs(owners)}
     keys = {k: _memo_key(pieces[k[0]:k[1]]) for k, cost in geometry.items() if cost is not None}
     geometry.update(zip(keys, (np.array([geometry[k] for k in keys]) + _shortness(boxes, list(keys), height)).tolist()))
@@ -325,10 +294,14 @@ def _shortness(boxes: np.ndarray, runs: list[tuple[int, int]], height: float) ->
 
 
 def _runs(owners: list[int]) -> list[tuple[int, int]]:
-    """The runs of pieces that may be one digit, (first, past the last): up to ``MAX_PIECES`` pieces,
-    and up to ``MAX_PIECES`` whole strokes (``owners`` says whose stroke each piece is)."""
+    """The runs of pieces that may be one digit, (first, past the last): up to ``MAX_PARTS`` pieces
+    of up to ``MAX_PIECES`` strokes, and up to ``MAX_PIECES`` whole strokes (``owners`` says whose
+    stroke each piece is)."""
     starts = [k for k in range(len(owners)) if k == 0 or owners[k] != owners[k - 1]] + [len(owners)]
-    return sorted(set(_segments(len(owners))) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)})
+    # (a stroke's pieces are neighbours: the strokes a run spans are its owner changes, plus one)
+    changes = np.concatenate([[0], np.cumsum(np.diff(owners) != 0)]) if owners else np.zeros(0, int)
+    parts = [(i, j) for i, j in _segments(len(owners), MAX_PARTS) if changes[j - 1] - changes[i] < MAX_PIECES]
+    return sorted(set(parts) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)})
 
 
 def _memo_key(group: list[Stroke]) -> tuple:
@@ -338,9 +311,10 @@ def _memo_key(group: list[Stroke]) -> tuple:
 def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo: dict | None = None) -> NumberReading:
     """The number written with ``strokes`` on a canvas ``height`` units high (any width).
 
-    Pieces are the strokes in the order they were written (a joined stroke cut at its turns); every
-    run of one to ``MAX_PIECES`` pieces is a candidate digit. Writing order, not position, says
-    which strokes make one digit, so neighbours that overlap in x still come apart. ``memo`` (a
+    Pieces are the strokes in the order they were written (a joined stroke cut at its turns and
+    corners, ``joined_strokes``); every run of up to ``MAX_PIECES`` strokes (``MAX_PARTS`` pieces) is
+    a candidate digit. Writing order, not position, says which strokes make one digit, so
+    neighbours that overlap in x still come apart. ``memo`` (a
     dict the caller keeps) remembers what the network said of each candidate: the window re-reads
     a growing drawing after every stroke and then only reads the new candidates."""
     strokes = [s for s in strokes if s.points]
@@ -353,11 +327,13 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     boxes = _boxes(pieces)
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes)
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
-    # part of one it spoils it: "17" in one stroke read "1?").
+    # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
+    # which costs nothing (a rising link spans the next digit's left side).
     links = {(k, k + 1) for k in range(len(pieces)) if _connector(pieces, owners, k)}
     scores.update(dict.fromkeys(links, LINK_COST))
     spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
-    path = _best_path(len(pieces), scores, lambda a, b: _stacked(spans[a], spans[b]))
+    path = _best_path(len(pieces), scores,
+                      lambda a, b: 0.0 if a in links or b in links else _stacked(spans[a], spans[b]))
     threshold, unsure_from = reject_threshold(model), unsure_threshold(model)   # (for the strays)
     groups = [list(range(i, j)) for i, j in path if (i, j) not in links]
     groups = [g for g in groups if _exact(model, pieces, g, height, memo) is not None]
