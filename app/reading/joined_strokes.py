@@ -23,7 +23,8 @@ WIDE_JOINED = 0.9         # one wider than this (likelier digits than a wide dig
 CORNER = 90.0             # where it turns more than this (degrees)
 CORNER_REACH = 0.08       # from this far before to this far after (shorter wiggles are no corner);
 FLAT = 0.04               # and at both ends of a top or bottom that runs on level (within this) for
-FLAT_LONG = 0.15          # more than this (a 2's base, run on into the next digit)
+FLAT_LONG = 0.15          # more than this (a 2's base, run on into the next digit),
+SHORTEST_PART = 0.1       # where no part shorter than this is made (a stub and a link read as a 1)
 
 
 def y_turns(ys: np.ndarray, least: float) -> list[int]:
@@ -84,15 +85,19 @@ def flat_ends(points: np.ndarray, turns: list[int], height: float) -> list[int]:
 def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     """A stroke that may be digits written without lifting the pen (wider than ``JOINED_WIDTH`` of
     the writing's ``height``, or turning up and down ``JOINED_TURNS`` times) cut at its tops and
-    bottoms; wider than ``WIDE_JOINED``, also at both ends of a level one and at its corners. Other
-    strokes (a 7's or 5's bar is wide but short) are kept whole."""
+    bottoms; wider than ``WIDE_JOINED``, also at both ends of a level one and at its corners, but
+    for those that would leave a part shorter than ``SHORTEST_PART``. Other strokes (a 7's or 5's bar
+    is wide but short) are kept whole."""
     points = np.asarray(stroke.points, float)
     turns = [k for k in y_turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
     if np.ptp(points[:, 0]) + stroke.width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS:
         return [stroke]
-    cuts = set(turns)
+    cuts = list(turns)
     # (cut so in any stroke over JOINED_WIDTH, a wide 0 or 2 in more parts, the window's p99 was x1.8)
     if np.ptp(points[:, 0]) + stroke.width > WIDE_JOINED * height:
-        cuts |= set(flat_ends(points, turns, height)) | set(corners(points, CORNER_REACH * height))
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+        for k in flat_ends(points, turns, height) + corners(points, CORNER_REACH * height):
+            if all(abs(along[k] - along[other]) > SHORTEST_PART * height for other in [0, len(points) - 1, *cuts]):
+                cuts.append(k)
     edges = [0, *sorted(k for k in cuts if 0 < k < len(points) - 1), len(points) - 1]
     return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
