@@ -47,8 +47,9 @@ def y_turns(ys: np.ndarray, least: float) -> list[int]:
 
 def corners(points: np.ndarray, reach: float, least: float = CORNER) -> list[int]:
     """Where a path (n, 2) turns by more than ``least`` degrees, its direction measured over ``reach``
-    of its length before and after each point: the sharpest first, each a ``reach`` apart from the
-    next at least (a rounded turn is one corner, not several). None within ``reach`` of its ends."""
+    of its length before and after each point: the sharpest first, each more than twice ``reach``
+    along the path from a sharper one (a rounded turn is one corner, not several). None within
+    ``reach`` of its ends."""
     along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
     if along[-1] < 3 * reach:
         return []

@@ -252,7 +252,7 @@ def _reading_pieces(strokes: list[Stroke]) -> tuple[list[Stroke], list[int], flo
 
 
 def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[int]]:
-    """The strokes in writing order, joined ones cut at their turns, and the stroke each piece is of."""
+    """The strokes in writing order, joined ones cut (``cut_joined``), and the stroke each piece is of."""
     pieces, owners = [], []
     for index, stroke in enumerate(strokes):
         parts = cut_joined(stroke, height)
@@ -314,9 +314,9 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     Pieces are the strokes in the order they were written (a joined stroke cut at its turns and
     corners, ``joined_strokes``); every run of up to ``MAX_PIECES`` strokes (``MAX_PARTS`` pieces) is
     a candidate digit. Writing order, not position, says which strokes make one digit, so
-    neighbours that overlap in x still come apart. ``memo`` (a
-    dict the caller keeps) remembers what the network said of each candidate: the window re-reads
-    a growing drawing after every stroke and then only reads the new candidates."""
+    neighbours that overlap in x still come apart. ``memo`` (a dict the caller keeps) remembers
+    what the network said of each candidate: the window re-reads a growing drawing after every
+    stroke and then only reads the new candidates."""
     strokes = [s for s in strokes if s.points]
     if not strokes:
         return NumberReading([])
