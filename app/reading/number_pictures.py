@@ -3,7 +3,8 @@
 The ink falls into blobs, left to right; a wide blob (touching digits) is cut along straight lines
 where its ink is thin, and the ink between any two cut lines (or blob edges) that could be one digit
 is a candidate (a piece much shorter than the blobs it is cut from costs: it is likelier a piece of
-a digit than one). Hundreds of candidates are read, so they are drawn small and fast (``fast_mnist``,
+a digit than one; so does a 1 between two cut lines: it is likelier the pen's way between two
+digits written without lifting it). Hundreds of candidates are read, so they are drawn small and fast (``fast_mnist``,
 from the picture shrunk so the writing is about ``FAST_SIDE`` high); the dynamic programme of
 ``numbers`` chooses the best reading of the whole, and the chosen digits are read again exactly
 (``to_mnist``), so a picture of one digit reads as it always did.
@@ -24,6 +25,7 @@ from app.reading.fast_input import fast_mnist
 from app.reading.ink_blobs import Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
 from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit, short_cost, without_specks
+from app.reading.predictor import digit_outputs
 from app.reading.preprocess import ink_map, on_square
 from app.reading.strokes import BOLDEST, THINNEST
 
@@ -38,6 +40,7 @@ DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a bro
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
+MIDDLE_ONE = math.log(0.5)   # what reading a 1 between two cut lines costs (log)
 
 
 # A boundary between two digits: (blob, cut line), or (blob, None) for the left edge of a blob (the
@@ -169,7 +172,11 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
     if inked:
         short = _shortness(blobs, [new[k] for k in inked], [cropped[k][1] for k in inked])
-        scores.update(zip([new[k] for k in inked], (_scores(outputs) + short).tolist()))
+        # A 1 cut out of a blob's middle (cut on both sides) is likelier the pen's way from one digit
+        # to the next or a piece of a stroke than a 1 touching both its neighbours.
+        middle = np.array([new[k][0][1] is not None and new[k][1][1] is not None for k in inked])
+        ones = middle & (digit_outputs(outputs)[0].argmax(axis=1) == 1)
+        scores.update(zip([new[k] for k in inked], (_scores(outputs) + short + MIDDLE_ONE * ones).tolist()))
     path = _best_path(len(bounds) - 1, {(i, j): scores[(bounds[i], bounds[j])] for i, j in keys})
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
