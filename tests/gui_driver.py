@@ -104,14 +104,14 @@ class AppWindow:
                 left = x0 + max(d["box"][2] for d in self.state["digits"]) * scale + gap * height
                 top = y0 + first[0] * scale
             placed.append(((left - x0) / scale, (top - y0) / scale, height / scale))
-            self._pen([stroke for k, stroke in enumerate(strokes) if (number, k) not in late], placed[-1], every_pixel)
+            self.pen([stroke for k, stroke in enumerate(strokes) if (number, k) not in late], placed[-1], every_pixel)
             time.sleep(0.8)   # as a hand pauses between digits: the canvas may zoom out meanwhile
         for number, k in late:
-            self._pen([digits[number][k]], placed[number], every_pixel)
+            self.pen([digits[number][k]], placed[number], every_pixel)
             time.sleep(0.8)
         return self.wait_for(lambda s: not s["drawing"])
 
-    def _pen(self, strokes: list, place: tuple[float, float, float], every_pixel: bool = False) -> None:
+    def pen(self, strokes: list, place: tuple[float, float, float], every_pixel: bool = False) -> None:
         """Draw unit-square strokes at ``place`` (left, top, height in canvas units), at a hand's pace
         (3 ms between motion events): as fast as xdotool can, a loaded machine's Tk merges the motion
         events it has not handled yet, and a 3 kept only some of its corners (CI read "1374017" as

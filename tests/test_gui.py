@@ -83,6 +83,18 @@ def test_a_number_written_slowly_reads_as_one_written_quickly(app):
     assert state["text"] == "7413" and [d["strokes"] for d in state["digits"]] == [[0], [1, 2], [3], [4]], state
 
 
+def test_two_digits_written_without_lifting_the_pen(app, tmp_path):
+    """A "22" in one stroke (the first 2's base runs on up into the second), then a 4 in two
+    strokes: the window reads 224, both 2s of the first stroke (which read "72" before a level
+    base was cut at both its ends)."""
+    two = [(0.1, 0.25), (0.35, 0.02), (0.7, 0.05), (0.85, 0.3), (0.6, 0.6), (0.1, 1.0), (0.95, 1.0)]
+    app.pen([two + [(x + 1.4, y) for x, y in two]], (28.0, 90.0, 100.0))
+    app.pen(HAND_DRAWN[4], (28.0 + 0.7 * 100.0 * 2.6, 90.0, 100.0))
+    state = app.wait_for(lambda s: not s["drawing"] and s["strokes"] == 3)
+    assert state["text"] == "224" and [d["strokes"] for d in state["digits"]] == [[0], [0], [1, 2]], state
+    app.screenshot(tmp_path / "joined.png")
+
+
 def test_a_digit_finished_after_the_number_is_one_digit(app, tmp_path):
     """The 4's stem, added once 147 is written: the window still reads 147, and the 4 is its two
     strokes (the first and the last written)."""
