@@ -109,6 +109,8 @@ def joined(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> Str
     ([joined(UNIT[7][0], UNIT[1][0])], "71"),
     ([joined(UNIT[1][0][1:], UNIT[4][0]), write(UNIT[4], x=20 + 90 * 1.35)[1]], "14"),   # the 4's stem apart
     ([joined(UNIT[2][0], UNIT[2][0])], "22"),   # the first 2's base runs on, rising, into the second
+    ([Stroke(18.0, [(30.0, 60.0), (30.0, 210.0), (95.0, 60.0), (95.0, 210.0)])], "11"),   # narrow zigzags
+    ([Stroke(18.0, [(40.0, 60.0), (40.0, 210.0), (60.0, 60.0), (110.0, 60.0), (70.0, 210.0)])], "17"),
     ([joined(UNIT[2][0], UNIT[0][0], UNIT[0][0], gap=0.1)], "200"),   # the links reach over the 0s
 ])
 def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes, text):
@@ -118,7 +120,8 @@ def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes,
     a digit's height) read 83.3 -> 87.0 %, with every one 72.0 -> 76.3 %, numbers without joins alike.
     A 2's level base is cut where it ends as well as where it begins ("22" read "72": the base and
     the link were one piece), and a link lying over the digit it rises to costs nothing ("200" with
-    close 0s read "700")."""
+    close 0s read "700"). A stroke no wider than a digit that goes down, all the way up and down again
+    is two digits joined ("11" read "", not a digit; "17" alike)."""
     assert read_strokes(model, strokes).text == text
 
 

@@ -2,12 +2,12 @@
 ``app/reading/numbers.py`` groups the parts into digits as it groups strokes.
 
 A stroke much wider than the writing is high (a looped "00", cursive digits), or one that turns up
-and down often (a "111" in one zigzag), may be digits joined. It is cut at its tops and bottoms (a
-pen going from one digit's foot up to the next one's top turns there; a level one at both its
-ends: a 2's base runs on into the next digit) and, wider than a digit is, at its corners (the pen
-turns sharply where a digit ends and the link to the next begins: a link that runs flat, from an
-8's top into a 2's, makes no top or bottom). Cutting too often costs little but time: the parts are
-put together again by recognition.
+and down often (a "111" in one zigzag, or a "11": down, all the way up, down), may be digits joined.
+It is cut at its tops and bottoms (a pen going from one digit's foot up to the next one's top turns
+there; a level one at both its ends: a 2's base runs on into the next digit) and, wider than a digit
+is, at its corners (the pen turns sharply where a digit ends and the link to the next begins: a link
+that runs flat, from an 8's top into a 2's, makes no top or bottom). Cutting too often costs little
+but time: the parts are put together again by recognition.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from app.reading.strokes import Stroke
 
 # Lengths in units of the writing's height
 JOINED_WIDTH = 0.7        # a stroke wider than this may be digits written without lifting the pen
-JOINED_TURNS = 3          # or one that turns up or down this often (narrow digits joined, a "111")
+JOINED_TURNS = 3          # or one that turns up or down this often (narrow digits joined, a "111"),
+ZIGZAG_RISE = 0.75        # or twice, down, up more than this of its height and down again (a "11")
 TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
 WIDE_JOINED = 0.9         # one wider than this (likelier digits than a wide digit) also at its corners,
 CORNER = 90.0             # where it turns more than this (degrees)
@@ -85,13 +86,16 @@ def flat_ends(points: np.ndarray, turns: list[int], height: float) -> list[int]:
 
 def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     """A stroke that may be digits written without lifting the pen (wider than ``JOINED_WIDTH`` of
-    the writing's ``height``, or turning up and down ``JOINED_TURNS`` times) cut at its tops and
+    the writing's ``height``, turning up and down ``JOINED_TURNS`` times, or a zigzag: down, up
+    ``ZIGZAG_RISE`` of its height and down again) cut at its tops and
     bottoms; wider than ``WIDE_JOINED``, also at both ends of a level one and at its corners, but
     for those that would leave a part shorter than ``SHORTEST_PART``. Other strokes (a 7's or 5's bar
     is wide but short) are kept whole."""
     points = np.asarray(stroke.points, float)
     turns = [k for k in y_turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
-    if np.ptp(points[:, 0]) + stroke.width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS:
+    # (a digit's own two turns rise less between them: a 6's loop, half its height)
+    zigzag = len(turns) == 2 and points[turns[0], 1] - points[turns[1], 1] > ZIGZAG_RISE * np.ptp(points[:, 1])
+    if np.ptp(points[:, 0]) + stroke.width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS and not zigzag:
         return [stroke]
     cuts = list(turns)
     # (cut so in any stroke over JOINED_WIDTH, a wide 0 or 2 in more parts, the window's p99 was x1.8)
