@@ -111,18 +111,20 @@ class AppWindow:
             time.sleep(0.8)
         return self.wait_for(lambda s: not s["drawing"])
 
-    def pen(self, strokes: list, place: tuple[float, float, float], every_pixel: bool = False) -> None:
+    def pen(self, strokes: list, place: tuple[float, float, float], every_pixel: bool = False,
+            pause: float = 0.003) -> None:
         """Draw unit-square strokes at ``place`` (left, top, height in canvas units), at a hand's pace
-        (3 ms between motion events): as fast as xdotool can, a loaded machine's Tk merges the motion
-        events it has not handled yet, and a 3 kept only some of its corners (CI read "1374017" as
-        "1774017" once; either model reads a 3 with a fifth of its points as a 7 now and then)."""
+        (``pause``, 3 ms, between motion events): as fast as xdotool can, a loaded machine's Tk merges
+        the motion events it has not handled yet, and a 3 kept only some of its corners (CI read
+        "1374017" as "1774017" once; either model reads a 3 with a fifth of its points as a 7 now and
+        then)."""
         self.state = self.read_state() or self.state
         x0, y0, side = self.state["canvas"][:3]
         scale = side / (280 * self.state["zoom"])
         left, top, height = (x0 + place[0] * scale, y0 + place[1] * scale, place[2] * scale)
         if strokes:
             self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes],
-                      pause=0.003, every_pixel=every_pixel)
+                      pause=pause, every_pixel=every_pixel)
 
     def right_click_canvas(self) -> None:
         x0, y0, side = self.state["canvas"][:3]
