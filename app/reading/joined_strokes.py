@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.reading.strokes import Stroke
+from app.reading.strokes import Stroke, arc_lengths
 
 # Lengths in units of the writing's height
 JOINED_WIDTH = 0.7        # a stroke wider than this may be digits written without lifting the pen
@@ -51,7 +51,7 @@ def corners(points: np.ndarray, reach: float, least: float = CORNER) -> list[int
     of its length before and after each point: the sharpest first, each more than twice ``reach``
     along the path from a sharper one (a rounded turn is one corner, not several). None within
     ``reach`` of its ends."""
-    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    along = arc_lengths(points)
     if along[-1] < 3 * reach:
         return []
     last = len(points) - 1
@@ -100,7 +100,7 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     cuts = list(turns)
     # (cut so in any stroke over JOINED_WIDTH, a wide 0 or 2 in more parts, the window's p99 was x1.8)
     if np.ptp(points[:, 0]) + stroke.width > WIDE_JOINED * height:
-        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+        along = arc_lengths(points)
         for k in flat_ends(points, turns, height) + corners(points, CORNER_REACH * height):
             if all(abs(along[k] - along[other]) > SHORTEST_PART * height for other in [0, len(points) - 1, *cuts]):
                 cuts.append(k)

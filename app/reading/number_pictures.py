@@ -4,10 +4,10 @@ The ink falls into blobs, left to right; a wide blob (touching digits) is cut al
 where its ink is thin, and the ink between any two cut lines (or blob edges) that could be one digit
 is a candidate (a piece much shorter than the blobs it is cut from costs: it is likelier a piece of
 a digit than one; so does a 1 between two cut lines: it is likelier the pen's way between two
-digits written without lifting it). Hundreds of candidates are read, so they are drawn small and fast (``fast_mnist``,
-from the picture shrunk so the writing is about ``FAST_SIDE`` high); the dynamic programme of
-``numbers`` chooses the best reading of the whole, and the chosen digits are read again exactly
-(``to_mnist``), so a picture of one digit reads as it always did.
+digits written without lifting it). Hundreds of candidates are read, so they are drawn small and
+fast (``fast_mnist``, from the picture shrunk so the writing is about ``FAST_SIDE`` high); the
+dynamic programme of ``numbers`` chooses the best reading of the whole, and the chosen digits are
+read again exactly (``to_mnist``), so a picture of one digit reads as it always did.
 
 Cuts are first vertical. Where a digit of that reading is unsure, the blob is read again with
 slanted cuts near it as well: slanted writing that touches is rarely parted by a vertical line,

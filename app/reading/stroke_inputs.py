@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from app.reading.predictor import prepare_drawing
 from app.reading.preprocess import Preprocessed
-from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke
+from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, arc_lengths
 
 STROKES_FAST_SIDE = 112   # pixels: a stroke candidate's box when drawn small to be read (at 56 the
                           # network saw it too coarsely: 4s of two strokes read as "not a digit")
@@ -40,7 +40,7 @@ def fast_crop(group: list[Stroke]) -> np.ndarray:
         # Points closer than a pixel change nothing drawn at this size: the line goes through one
         # point per pixel of its length, and its last (a tablet sampling fast puts many in each pixel:
         # skipping each point within a pixel of the one before left such a stroke a dot).
-        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+        along = arc_lengths(points)
         keep = np.concatenate([[True], np.floor(along[1:]) > np.floor(along[:-1])])
         keep[-1] = True
         xy = [tuple(p) for p in points[keep]]

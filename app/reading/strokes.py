@@ -34,6 +34,11 @@ MAX_POINTS = 100_000      # in one drawing: a minute of drawing at the mouse's e
 MAX_COORDINATE = 100_000  # canvas units
 
 
+def arc_lengths(points: np.ndarray) -> np.ndarray:
+    """How far along its path each point of a stroke, (n, 2), lies from the first."""
+    return np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+
+
 def pen_as_read(strokes: list[Stroke]) -> list[Stroke]:
     """The strokes of a digit as the network reads them: the pen no wider than ``BOLDEST`` of their
     height (but never thinned under the thinnest brush) and no thinner than ``THINNEST`` of it; a dot
