@@ -30,6 +30,9 @@ UNIT = {
     7: [[(0.05, 0.05), (0.95, 0.05), (0.4, 1.0)]],
 }
 CROSSED_7 = UNIT[7] + [[(0.35, 0.55), (0.85, 0.5)]]
+# A 4 whose arm curves down into a low bar, then its stem: the arm alone reads as a sure 2.
+FOUR_LOW_BAR = [[(0.45, 0.0), (0.48, 0.22), (0.35, 0.59), (0.12, 0.77), (0.0, 0.84), (0.23, 0.85), (0.63, 0.87), (1.0, 0.85)],
+                [(0.85, 0.38), (0.71, 0.3), (0.71, 0.4), (0.77, 0.6), (0.85, 0.86), (0.87, 1.0)]]
 LOOPED_00 = [[(x, y) for x, y in UNIT[0][0]] + [(1.15 + x, y) for x, y in UNIT[0][0]]]   # one stroke
 ONE_THEN_0 = [[(0.1, 0.0), (0.1, 1.0), (0.3, 0.2)] + [(0.35 + 0.8 * x, y) for x, y in UNIT[0][0]]]
 ZIGZAG_111 = [[(0.1, 0.0), (0.1, 1.0), (0.45, 0.0), (0.45, 1.0), (0.8, 0.0), (0.8, 1.0)]]
@@ -66,6 +69,10 @@ def write(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> list
     ("111 in one zigzag stroke", write(ZIGZAG_111), "111"),
     ("digits that overlap in x", write(UNIT[2], UNIT[3], UNIT[0], UNIT[7], gap=-0.12), "2307"),
     ("a 4 in two strokes between other digits", write(UNIT[2], UNIT[4], UNIT[1], gap=0.05), "241"),
+    # (read "21", "212" and "121" before a foot raised above the baseline cost)
+    ("a 4 whose arm reads as a 2 alone", write(FOUR_LOW_BAR), "4"),
+    ("42, the 4's arm reading as a 2 alone", write(FOUR_LOW_BAR, UNIT[2], gap=0.2), "42"),
+    ("14, the 4's arm reading as a 2 alone", write(UNIT[1], FOUR_LOW_BAR, gap=0.05), "14"),
 ])
 def test_hand_made_stroke_sets(model, name, strokes, text):
     assert read_strokes(model, strokes).text == text, name
@@ -419,6 +426,23 @@ def test_a_run_of_strokes_much_shorter_than_the_writing_around_it_costs_by_hand(
     costs = _shortness(boxes, [(1, 2), (0, 2), (2, 3), (3, 4)], 100.0)
     assert costs[0] == pytest.approx(-2.3077, abs=1e-4)
     assert list(costs[1:]) == [0.0, 0.0, 0.0]   # (the last as tall as the writing around it: itself)
+
+
+def test_a_run_of_strokes_whose_foot_is_raised_above_the_baseline_around_it_costs_by_hand():
+    """Boxes (left, top, right, bottom), writing 100 high: a 4's arm and bar (foot at 70), its stem
+    and the next digit (feet at 100). The arm alone: the other pieces' median foot 100, raised 0.3
+    of the height: 5 * (0.3 - 0.05) = 1.25 (log; 0.7 high: not short). The stem, the whole 4 and the
+    next digit stand on the line: nothing. A 9 written below the line (foot 130) moves the median
+    foot of the three others near the 1 beside it not at all: neither costs; alone, a digit is its
+    own baseline."""
+    from app.reading.numbers import _shortness
+
+    boxes = np.array([[0, 0, 60, 70], [50, 20, 70, 100], [100, 0, 160, 100]], float)
+    costs = _shortness(boxes, [(0, 1), (1, 2), (0, 2), (2, 3)], 100.0)
+    assert costs[0] == pytest.approx(-1.25) and list(costs[1:]) == [0.0, 0.0, 0.0]
+    boxes = np.array([[0, 0, 40, 100], [50, 0, 60, 100], [65, 30, 105, 130], [108, 0, 148, 100]], float)
+    assert list(_shortness(boxes, [(1, 2), (2, 3)], 100.0)) == [0.0, 0.0]
+    assert list(_shortness(boxes[:1], [(0, 1)], 100.0)) == [0.0]
 
 
 def lean(strokes: list[Stroke], slant: float, baseline: float = 210.0) -> list[Stroke]:
