@@ -53,6 +53,11 @@ def test_judge_is_honest():
     assert tie.unsure and tie.message == "not sure: 1 or 4"
     dot = judge(np.array([0.99] + [0.001] * 9), x, relative_size=0.04)
     assert dot.unsure and "too small" in dot.message
+    # (a dot the network says is no digit is still too small to read: "draw it larger" helps)
+    dot = judge(np.array([0.01] + [0.0] * 9 + [0.99]), x, relative_size=0.04, threshold=0.9)
+    assert dot.unsure and not dot.rejected and "too small" in dot.message and dot.not_digit == pytest.approx(0.99)
+    big = judge(np.array([0.01] + [0.0] * 9 + [0.99]), x, threshold=0.9)
+    assert big.rejected and big.message.startswith("not a digit")
     dash = judge(np.array([0.99] + [0.001] * 9), x, aspect=4.0)
     assert dash.unsure and "does not look like a digit" in dash.message
 

@@ -57,9 +57,9 @@ class TrainConfig:
     generated: int = 5000             # generated marks (scribbles, hatching, two digits, pieces of digits)
     letters_source: str | None = None   # the UNIPEN letters file (app/pen/negatives.py)
     letters_validation_writers: int = 4
-    number_candidates: int = 1500     # numbers cut into what the number readers read (app/pen/number_candidates.py)
+    number_candidates: int = 3000     # numbers cut into what the number readers read (app/pen/number_candidates.py)
     number_polish_share: float = 0.25   # of the polish's pictures that are those candidates
-    mnist_number_candidates: int = 1500   # numbers of MNIST training digits cut likewise (their pictures' candidates; MNIST runs only)
+    mnist_number_candidates: int = 3000   # numbers of MNIST training digits cut likewise (their pictures' candidates; MNIST runs only)
     workers: int | str = "auto"   # processes sharing each batch (network/parallel.py); changes speed, not results
 
     def __post_init__(self) -> None:

@@ -136,7 +136,9 @@ def judge(output: np.ndarray, network_input: np.ndarray, relative_size: float = 
     reading = _judge_digits(proba, network_input, relative_size, seconds, aspect)
     reading.not_digit = other
     shares = proba * (1 - other)
-    if other >= threshold:
+    # A mark too small to read is said so, whatever the network says of it: a dot is likelier no digit
+    # than a digit to it, and "draw it larger" is what helps.
+    if other >= threshold and relative_size >= MIN_RELATIVE_SIZE:
         guesses = ", ".join(f"{d} {shares[d]:.0%}" for d in np.argsort(proba)[::-1][:2])
         reading.rejected, reading.unsure = True, True
         reading.message = f"not a digit (best guesses: {guesses})"
