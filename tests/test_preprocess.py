@@ -98,3 +98,58 @@ def test_a_crop_on_a_square_is_prepared_as_the_square_itself():
     whole, own = to_mnist(padded, ink_is_bright=True), on_square(crop, 100)
     assert np.array_equal(own.image, whole.image) and own.bbox == whole.bbox
     assert own.source_size == (100, 100) and own.relative_size == whole.relative_size
+
+
+# Photos: paper lit unevenly (``paper_map``)
+
+def _lit(picture: np.ndarray, falloff: float, ink: float = 0.12) -> np.ndarray:
+    """A dark-on-light ``picture`` (0..1) photographed with light falling off to the right by
+    ``falloff`` (and a little downwards): paper and ink both darken, as a photo's do."""
+    h, w = picture.shape
+    rows, columns = np.mgrid[0:h, 0:w]
+    light = 0.95 - falloff * columns / w - 0.1 * rows / h
+    return light * picture + ink * light * (1 - picture)
+
+
+def test_the_paper_level_of_a_picture_by_hand():
+    """Paper at 0.9 on the left, in a shadow at 0.5 on the right, the two a soft edge apart (a third of
+    the width), no ink: the level is found where it lies, and nothing is ink. With one level for the
+    whole picture (the median of its border), the shadow was ink. (A shadow's sharp edge would read as
+    a faint line: the level is spread over a block's width.)"""
+    from app.reading.preprocess import ink_map, paper_map
+
+    paper = np.repeat(np.interp(np.arange(480), [0, 160, 320, 479], [0.9, 0.9, 0.5, 0.5])[None, :], 240, axis=0)
+    level = paper_map(paper.astype(np.float32), light=True)
+    assert level[:, :100] == pytest.approx(0.9, abs=0.01) and level[:, 380:] == pytest.approx(0.5, abs=0.01)
+    assert np.abs(level - paper).max() < 0.08   # (a block's lightest twentieth, on a slope)
+    assert not ink_map(paper).any()
+    old = 0.7 - paper   # one level, the border's median
+    assert (old / old.max() >= 0.25).mean() > 0.3
+    # Evenly lit paper, a small picture (a digit alone, MNIST's 28x28), the canvas: one level, as always.
+    noisy = 0.9 + 0.04 * np.random.default_rng(0).random((300, 300))
+    assert paper_map(noisy, light=True) is None and paper_map(np.full((28, 28), 0.5), light=True) is None
+
+
+def test_even_paper_is_read_as_it_always_was():
+    """A drawing on evenly lit paper gives exactly the ink of one paper level (the border's median)."""
+    from app.reading.preprocess import INK_THRESHOLD, ink_map
+
+    grey = np.asarray(draw_digit(DIGIT_STROKES[7], size=400), np.float32) / 255 * 0.8 + 0.1
+    ink = np.maximum(0.9 - grey, 0)
+    ink /= ink.max()
+    ink[ink < INK_THRESHOLD] = 0
+    assert np.array_equal(ink_map(grey), ink)
+
+
+@pytest.mark.parametrize("digit", [0, 1, 7])
+@pytest.mark.parametrize("width", [18, 60])
+def test_a_digit_photographed_in_uneven_light_is_read_as_its_scan(digit, width):
+    """Light falling off across the page: the shaded paper is no ink, and ink in the shade is ink (with
+    one paper level, the shaded third of the page was read as ink). A marker's bold strokes too."""
+    scan = np.asarray(draw_digit(DIGIT_STROKES[digit], size=400, width=width), np.float32) / 255
+    expected = to_mnist(scan)
+    photo = to_mnist(_lit(scan, 0.5))
+    assert photo.bbox == pytest.approx(expected.bbox, abs=4)
+    assert np.abs(photo.image - expected.image).mean() < 0.03
+    light_ink = to_mnist(1 - _lit(scan, 0.5))   # chalk on a dark board, lit unevenly
+    assert light_ink.bbox == pytest.approx(expected.bbox, abs=4)

@@ -1,0 +1,93 @@
+"""Photos in uneven light: digits and numbers read from pictures whose paper is lit unevenly, with
+the paper's level found where it lies (``preprocess.paper_map``) and, side by side, the plain way
+(one level for the whole picture, the median of its border).
+
+    .venv/bin/python benchmarks/uneven_light.py --mnist mnist.npz --pen pendigits-train.unipen [--count 200]
+
+A "photo" is a scan with the light falling off across the page (to 0.45-0.7 of its brightness at
+the far side, a little downwards too) and the ink darkening with it: MNIST test digits drawn 280
+pixels high on a 400 x 400 page (also with a marker's bold strokes), and numbers of the held-out pen
+writers (2-5 digits, ``synthetic_numbers``) with a margin, also blurred, noisy and saved as JPEG.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+from scipy import ndimage
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.models.model_store import load  # noqa: E402
+from app.pen import pendigits  # noqa: E402
+from app.reading import preprocess, synthetic_numbers  # noqa: E402
+from app.reading.number_pictures import read_picture  # noqa: E402
+
+
+def lit(page: np.ndarray, rng: np.random.Generator, ink: float = 0.12) -> np.ndarray:
+    """``page`` (dark ink on light paper, 0..1) with the light falling off across it."""
+    h, w = page.shape
+    rows, columns = np.mgrid[0:h, 0:w]
+    light = 0.95 - rng.uniform(0.25, 0.5) * columns / w - rng.uniform(0, 0.2) * rows / h
+    return light * page + ink * light * (1 - page)
+
+
+def as_jpeg(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    noisy = np.clip(page + rng.normal(0, 0.02, page.shape), 0, 1)
+    picture = Image.fromarray((noisy * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.2))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=70)
+    return np.asarray(Image.open(buffer), np.float32) / 255
+
+
+def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[np.ndarray, str]]]:
+    """Each kind of picture, with the text it holds."""
+    rng = np.random.default_rng(0)
+    kinds: dict[str, list] = {}
+    with np.load(mnist, allow_pickle=False) as data:
+        x, y = data["x_test"][:count], data["y_test"][:count]
+    for image, label in zip(x, y):
+        page = np.pad(1 - np.clip(ndimage.zoom(image.astype(np.float32) / 255, 10, order=1), 0, 1), 60,
+                      constant_values=1.0)
+        bold = ndimage.grey_erosion(page, size=(15, 15))
+        for kind, picture in (("digit, even light", page), ("digit, uneven light", lit(page, rng)),
+                              ("bold digit, even light", bold), ("bold digit, uneven light", lit(bold, rng))):
+            kinds.setdefault(kind, []).append((picture, str(label)))
+    held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
+    digits = [d for d in pendigits.read_unipen(pen) if d.writer in held] or pendigits.read_unipen(pen)   # (else all)
+    for number in synthetic_numbers.numbers(digits, count, 5, (2, 5)):
+        page = np.pad(synthetic_numbers.picture(number.strokes), 40, constant_values=1.0)
+        for kind, picture in (("number, even light", page), ("number, uneven light", lit(page, rng)),
+                              ("number, uneven light, JPEG", as_jpeg(lit(page, rng), rng))):
+            kinds.setdefault(kind, []).append((picture, number.text))
+    return kinds
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", default="default")
+    p.add_argument("--mnist", type=Path, required=True, help="a Keras-layout mnist.npz")
+    p.add_argument("--pen", type=Path, required=True, help="the UCI pen digits (UNIPEN)")
+    p.add_argument("--count", type=int, default=200, help="MNIST test digits and held-out numbers of each kind")
+    args = p.parse_args()
+    model = load(args.model)
+    kinds = pictures(args.mnist, args.pen, args.count, model)
+    found = preprocess.paper_map
+    print(f"{'pictures':30s} {'read right':>12s} {'plain way':>10s}")
+    for kind, items in kinds.items():
+        right = []
+        for paper in (found, lambda grey, light: None):   # the plain way: one paper level
+            preprocess.paper_map = paper
+            right.append(np.mean([read_picture(model, picture).text == text for picture, text in items]))
+        preprocess.paper_map = found
+        print(f"{kind:30s} {100 * right[0]:11.1f}% {100 * right[1]:9.1f}%   ({len(items)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
