@@ -49,7 +49,7 @@ ADDED = {
     "benchmarks/train_speed.py": ["--quick", "--rounds", "1"],
     "benchmarks/optimizer_passes.py": ["--size", "20000"],
     "benchmarks/pen_render_speed.py": ["--copies", "1"],
-    "benchmarks/uneven_light.py": ["--count", "10"],
+    "benchmarks/photos.py": ["--count", "10"],
 }
 DROPPED = {"--torch"}          # PyTorch is not a dependency: the benchmarks time it only when it is there
 WINDOW_FLAGS = {"--preview"}   # opens a window: started on a private Xvfb, it must still be up after a few seconds

@@ -7,7 +7,7 @@ from fixtures import DIGIT_STROKES, draw_digit
 from PIL import Image
 from scipy import ndimage
 
-from app.reading.preprocess import ImageError, load_image, to_mnist
+from app.reading.preprocess import ImageError, ink_map, load_image, to_mnist
 
 
 def prep(im: Image.Image) -> np.ndarray:
@@ -116,7 +116,8 @@ def test_the_paper_level_of_a_picture_by_hand():
     the width), no ink: the level is found where it lies, and nothing is ink. With one level for the
     whole picture (the median of its border), the shadow was ink. (A shadow's sharp edge would read as
     a faint line: the level is spread over a block's width.)"""
-    from app.reading.preprocess import ink_map, paper_map
+    from app.reading.paper import paper_map
+    from app.reading.preprocess import ink_map
 
     paper = np.repeat(np.interp(np.arange(480), [0, 160, 320, 479], [0.9, 0.9, 0.5, 0.5])[None, :], 240, axis=0)
     level = paper_map(paper.astype(np.float32), light=True)
@@ -153,3 +154,62 @@ def test_a_digit_photographed_in_uneven_light_is_read_as_its_scan(digit, width):
     assert np.abs(photo.image - expected.image).mean() < 0.03
     light_ink = to_mnist(1 - _lit(scan, 0.5))   # chalk on a dark board, lit unevenly
     assert light_ink.bbox == pytest.approx(expected.bbox, abs=4)
+
+
+# Photos: a sheet lying on a desk (``on_the_page``)
+
+def test_the_smallest_rectangle_around_pixels_by_hand():
+    """A 100 x 200 block of pixels: itself. Turned 30 degrees: about the same (the axis-aligned box
+    around it is far larger: 187 x 223)."""
+    from app.reading.paper import smallest_rectangle
+
+    block = np.zeros((300, 400), bool)
+    block[100:200, 100:300] = True
+    assert smallest_rectangle(block) == (20000.0, (100.0, 200.0))
+    turned = ndimage.rotate(block.astype(float), 30, reshape=True, order=0) > 0.5
+    area, (short, long) = smallest_rectangle(turned)
+    assert short == pytest.approx(100, abs=3) and long == pytest.approx(200, abs=3) and area < 1.05 * 20000
+
+
+def test_a_sheet_on_a_desk_by_hand():
+    """A sheet (0.9) lying on a desk (0.2), a stroke written on it (0.1): around the sheet is made paper
+    (the middle's level, 0.9), the sheet's edge too (2 % of its shorter side: 4 pixels); the stroke is
+    kept. The same sheet turned 20 degrees likewise. Read as one level, the desk was paper and the
+    sheet a blot of ink."""
+    from app.reading.paper import on_the_page
+
+    photo = np.full((300, 400), 0.2, np.float32)
+    photo[50:250, 60:340] = 0.9
+    photo[140:150, 100:300] = 0.1
+    page = on_the_page(photo)
+    assert np.all(page[:54] == np.float32(0.9)) and np.all(page[:, :64] == np.float32(0.9))
+    assert np.array_equal(page[54:246, 64:336], photo[54:246, 64:336])
+    assert ink_map(photo).astype(bool).sum() == ink_map(page).astype(bool).sum() == 10 * 200
+    turned = ndimage.rotate(photo, 20, reshape=True, order=1, cval=0.2)
+    assert 0.9 * 2000 < np.count_nonzero(ink_map(turned) > 0.5) < 1.1 * 2000
+
+
+@pytest.mark.parametrize("picture", ["bold light digit", "light blot", "light bar", "scan", "blank sheet"])
+def test_what_is_no_sheet_on_a_desk_is_read_as_always(picture):
+    """Light ink on a dark ground, however bold: a round blot with a dark mark in it is no rectangle, a
+    bar-shaped one is, but the mark in it (its counter) is no writing, too wide beside it; a scan (its
+    edge as light as its middle), a sheet with nothing on it: left as they are."""
+    from app.reading.paper import on_the_page
+
+    rows, columns = np.mgrid[0:280, 0:280]
+    if picture == "light blot":
+        grey = ((rows - 140) ** 2 / 120 ** 2 + (columns - 140) ** 2 / 100 ** 2 < 1).astype(np.float32)
+        grey[130:150, 130:150] = 0.0
+    elif picture == "light bar":
+        grey = np.zeros((280, 280), np.float32)
+        grey[20:260, 70:210] = 1.0
+        grey[100:180, 120:160] = 0.0
+    elif picture == "scan":
+        grey = np.asarray(draw_digit(DIGIT_STROKES[0], size=400, width=30), np.float32) / 255
+    elif picture == "blank sheet":
+        grey = np.full((300, 400), 0.2, np.float32)
+        grey[50:250, 60:340] = 0.9
+    else:
+        grey = np.asarray(draw_digit(DIGIT_STROKES[0], width=90 if picture.startswith("bold") else 30,
+                                     dark_on_light=False), np.float32) / 255
+    assert on_the_page(grey) is grey

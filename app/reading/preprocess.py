@@ -7,7 +7,8 @@ in the middle. Light ink on a dark background, values 0..1. We do the same:
 
 1. greyscale (transparent pixels count as paper); decide which of ink and paper is darker from
    the border, and invert dark-on-light pictures so ink is bright;
-2. subtract the paper level (where a photo's paper is lit unevenly, its level where it lies) and
+2. subtract the paper level (in a photo, ``app/reading/paper.py``: of the sheet, not the desk it
+   lies on; where it is lit unevenly, its level where it lies) and
    scale so the ink's brightest part is 1; faint marks, paper texture and shadows under 25 % of
    that are dropped;
 3. crop to the ink's bounding box; scale its longer side to 20 pixels with a box filter (an exact
@@ -26,16 +27,14 @@ from scipy import ndimage
 
 from app.errors import AppError
 from app.files import regular_file
+from app.reading.paper import on_the_page, paper_map
 
 BOX = 20                 # MNIST's box for the longer side
 FIELD = 28
 MNIST_CENTRE = 14.0      # measured: the mean centre of mass of MNIST digits is (13.99, 14.00)
 INK_THRESHOLD = 0.25     # fraction of the ink's contrast under which a pixel counts as paper
 MIN_CONTRAST = 0.08      # below this, in 0..1 units, the picture has no ink at all
-EVEN_PAPER = 0.1         # paper whose level varies less than this over the picture is evenly lit,
-PAPER_BLOCKS = 8         # else its level is found in blocks, about this many to the picture's longer side,
-PAPER_BLOCK_PIXELS = 24  # and at least this many pixels on a side; there ink differs from its paper by
-MIN_SHADE = 0.2          # at least this (a share of the paper's level, or 0..1 for light ink), or there is none
+MIN_SHADE = 0.2          # ink differs from unevenly lit paper by at least this (a share of its level), or there is none
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo of a digit is plenty; larger is refused before decoding
 MAX_FILE_BYTES = 64 << 20
 
@@ -106,16 +105,18 @@ def load_image(path: str | Path) -> np.ndarray:
 def ink_map(grey: np.ndarray, ink_is_bright: bool | None = None) -> np.ndarray:
     """Ink strength 0..1 (bright ink on black), whatever the polarity of the picture.
 
-    The paper's level is the median of the border, unless ``ink_is_bright`` says it is black. Where
-    the paper is unevenly lit (a photo: light falling off to one side), its level is taken where it
-    lies (``paper_map``), and dark ink is measured against it as a share of it: ink in the shade is
-    as dark a share of its paper as ink in the light.
+    The paper's level is the median of the border, unless ``ink_is_bright`` says it is black. In a
+    photo of a sheet lying on something darker, the paper is the sheet's (``on_the_page``). Where the
+    paper is unevenly lit (light falling off to one side), its level is taken where it lies
+    (``paper_map``), and dark ink is measured against it as a share of it: ink in the shade is as
+    dark a share of its paper as ink in the light.
     """
     grey = np.asarray(grey, dtype=np.float32)
     if ink_is_bright:
         paper: float | np.ndarray = 0.0
         light = False
     else:
+        grey = on_the_page(grey)   # (a photo of a sheet lying on a desk: the desk is no ink)
         paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
         light = paper > 0.5
         local = paper_map(grey, light)
@@ -135,29 +136,6 @@ def ink_map(grey: np.ndarray, ink_is_bright: bool | None = None) -> np.ndarray:
     ink /= peak
     ink[ink < INK_THRESHOLD] = 0
     return ink.astype(np.float32, copy=False)
-
-
-def paper_map(grey: np.ndarray, light: bool) -> np.ndarray | None:
-    """The paper's level at each pixel of an unevenly lit picture, or None when it is even (within
-    ``EVEN_PAPER``: a scan, a drawing, a screenshot, read as they always were). The picture is cut
-    into blocks ``PAPER_BLOCKS`` to its longer side (``PAPER_BLOCK_PIXELS`` at least: larger than a
-    pen is wide, so a block holds paper); a block's paper is its lightest twentieth (darkest, for light
-    ink on dark paper), a block of ink alone is outvoted by its neighbours (a median of three by
-    three), and the levels are spread smoothly over the pixels."""
-    h, w = grey.shape
-    side = max(PAPER_BLOCK_PIXELS, -(-max(h, w) // PAPER_BLOCKS))
-    if h < 2 * side and w < 2 * side:
-        return None   # (a small picture, a digit alone: no room to tell paper from light)
-    rows, columns = -(-h // side), -(-w // side)
-    padded = np.pad(grey, ((0, rows * side - h), (0, columns * side - w)), mode="edge")
-    step = max(1, side // 24)   # (some 24 x 24 pixels of each block tell its paper as well as all)
-    blocks = padded.reshape(rows, side, columns, side)[:, ::step, :, ::step]
-    levels = np.percentile(blocks.transpose(0, 2, 1, 3).reshape(rows, columns, -1), 95 if light else 5, axis=2)
-    levels = ndimage.median_filter(levels, size=3, mode="nearest")
-    if float(levels.max() - levels.min()) < EVEN_PAPER:
-        return None
-    spread = np.repeat(np.repeat(levels, side, axis=0), side, axis=1)[:h, :w].astype(np.float32)
-    return ndimage.uniform_filter(spread, size=side, mode="nearest")
 
 
 def to_mnist(grey: np.ndarray, ink_is_bright: bool | None = None) -> Preprocessed:

@@ -1,13 +1,15 @@
-"""Photos in uneven light: digits and numbers read from pictures whose paper is lit unevenly, with
-the paper's level found where it lies (``preprocess.paper_map``) and, side by side, the plain way
-(one level for the whole picture, the median of its border).
+"""Photos: digits and numbers read from pictures of paper as a phone takes them, with the paper found
+as ``app/reading/paper.py`` finds it and, side by side, the plain way (one paper level for the whole
+picture, the median of its border, as a scan's).
 
-    .venv/bin/python benchmarks/uneven_light.py --mnist mnist.npz --pen pendigits-train.unipen [--count 200]
+    .venv/bin/python benchmarks/photos.py --mnist mnist.npz --pen pendigits-train.unipen [--count 200]
 
-A "photo" is a scan with the light falling off across the page (to 0.45-0.7 of its brightness at
-the far side, a little downwards too) and the ink darkening with it: MNIST test digits drawn 280
-pixels high on a 400 x 400 page (also with a marker's bold strokes), and numbers of the held-out pen
-writers (2-5 digits, ``synthetic_numbers``) with a margin, also blurred, noisy and saved as JPEG.
+The pages: MNIST test digits drawn 280 pixels high on a 400 x 400 page (also with a marker's bold
+strokes), and numbers of the held-out pen writers (2-5 digits, ``synthetic_numbers``) with a margin.
+Photographed: the light falling off across the page (to 0.45-0.7 of its brightness at the far
+side, a little downwards too) and the ink darkening with it; the number's also blurred, noisy and
+saved as JPEG; and the page lying on a darker desk (0.15-0.45, with a grain), turned up to 10
+degrees, in even light and in uneven (the desk darkening with the page).
 """
 from __future__ import annotations
 
@@ -37,6 +39,17 @@ def lit(page: np.ndarray, rng: np.random.Generator, ink: float = 0.12) -> np.nda
     return light * page + ink * light * (1 - page)
 
 
+def on_a_desk(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``page`` lying on a darker desk, with some wood grain, the photo turned a little."""
+    h, w = page.shape
+    level, grow = rng.uniform(0.15, 0.45), rng.uniform(1.3, 1.6)
+    height, width = int(h * grow), int(w * grow)
+    desk = level + rng.normal(0, 0.03, (height, width)) + 0.06 * np.sin(np.arange(width) / rng.uniform(5, 15))[None, :]
+    top, left = (height - h) // 2 + int(rng.integers(-10, 11)), (width - w) // 2 + int(rng.integers(-10, 11))
+    desk[top:top + h, left:left + w] = 0.9 * page
+    return ndimage.rotate(desk.astype(np.float32), rng.uniform(-10, 10), reshape=False, order=1, cval=level)
+
+
 def as_jpeg(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     noisy = np.clip(page + rng.normal(0, 0.02, page.shape), 0, 1)
     picture = Image.fromarray((noisy * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.2))
@@ -56,6 +69,7 @@ def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[
                       constant_values=1.0)
         bold = ndimage.grey_erosion(page, size=(15, 15))
         for kind, picture in (("digit, even light", page), ("digit, uneven light", lit(page, rng)),
+                              ("digit, on a desk", on_a_desk(page, rng)),
                               ("bold digit, even light", bold), ("bold digit, uneven light", lit(bold, rng))):
             kinds.setdefault(kind, []).append((picture, str(label)))
     held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
@@ -63,7 +77,9 @@ def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[
     for number in synthetic_numbers.numbers(digits, count, 5, (2, 5)):
         page = np.pad(synthetic_numbers.picture(number.strokes), 40, constant_values=1.0)
         for kind, picture in (("number, even light", page), ("number, uneven light", lit(page, rng)),
-                              ("number, uneven light, JPEG", as_jpeg(lit(page, rng), rng))):
+                              ("number, uneven light, JPEG", as_jpeg(lit(page, rng), rng)),
+                              ("number, on a desk", on_a_desk(page, rng)),
+                              ("number, on a desk, uneven light", lit(on_a_desk(page, rng), rng))):
             kinds.setdefault(kind, []).append((picture, number.text))
     return kinds
 
@@ -77,15 +93,15 @@ def main() -> int:
     args = p.parse_args()
     model = load(args.model)
     kinds = pictures(args.mnist, args.pen, args.count, model)
-    found = preprocess.paper_map
-    print(f"{'pictures':30s} {'read right':>12s} {'plain way':>10s}")
+    found = preprocess.paper_map, preprocess.on_the_page
+    plain = (lambda grey, light: None), (lambda grey: grey)   # one paper level, the border's median
+    print(f"{'pictures':34s} {'read right':>12s} {'plain way':>10s}")
     for kind, items in kinds.items():
         right = []
-        for paper in (found, lambda grey, light: None):   # the plain way: one paper level
-            preprocess.paper_map = paper
+        for preprocess.paper_map, preprocess.on_the_page in (found, plain):
             right.append(np.mean([read_picture(model, picture).text == text for picture, text in items]))
-        preprocess.paper_map = found
-        print(f"{kind:30s} {100 * right[0]:11.1f}% {100 * right[1]:9.1f}%   ({len(items)})")
+        preprocess.paper_map, preprocess.on_the_page = found
+        print(f"{kind:34s} {100 * right[0]:11.1f}% {100 * right[1]:9.1f}%   ({len(items)})")
     return 0
 
 

@@ -1,0 +1,98 @@
+"""The paper in a picture, for ``preprocess.ink_map``: a photo's is rarely the even sheet of a scan.
+
+- ``on_the_page``: a photo of a sheet lying on a desk, the desk darker than the paper all round the
+  picture's edge. Read as it was, the desk was the paper and the sheet one blot of ink.
+- ``paper_map``: paper lit unevenly (light falling off to one side): its level where it lies.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
+
+from app.reading.ink_pen import pen_width
+
+PAGE_CONTRAST = 0.25      # a sheet is this much lighter than what it lies on (0..1),
+PAGE_SHARE = 0.25         # and covers more than this share of the picture
+SQUARE = 0.9              # and of the smallest rectangle around it (a sheet, turned any way), and what is written on
+THIN_WRITING = 0.15       # it is thin: its strokes narrower than this share of the sheet's shorter side;
+PAGE_MARGIN = 0.02        # its edge (this share of its shorter side, a shadow, a curl) is left out too
+EVEN_PAPER = 0.1          # paper whose level varies less than this over the picture is evenly lit,
+PAPER_BLOCKS = 8          # else its level is found in blocks, about this many to the picture's longer side,
+PAPER_BLOCK_PIXELS = 24   # and at least this many pixels on a side
+
+
+def on_the_page(grey: np.ndarray) -> np.ndarray:
+    """``grey`` (0..1) with what lies around the sheet in a photo of one made paper: a desk, darker all
+    round the picture's edge by ``PAGE_CONTRAST`` than the middle of the picture (a photo centres the
+    sheet). The sheet is the largest region lighter than halfway between, holes (the writing) filled:
+    over ``PAGE_SHARE`` of the picture and ``SQUARE`` of the smallest rectangle around it (a sheet is
+    a rectangle, turned any way), the writing on it thin (``THIN_WRITING``): a bold light digit on a
+    dark ground, filled in, is neither. Its edge (``PAGE_MARGIN``: a shadow, a curl) is left out too.
+    Any other picture is as it was: a scan, a drawing, light ink on a dark ground."""
+    h, w = grey.shape
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    around, paper = float(np.median(border)), float(np.median(grey[h // 4:h - h // 4, w // 4:w - w // 4]))
+    if paper - around < PAGE_CONTRAST:
+        return grey
+    bright = grey > around + (paper - around) / 3   # (nearer the desk: paper in the shade is still paper)
+    labels, count = ndimage.label(bright)
+    if not count:
+        return grey
+    sheet = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
+    area = np.count_nonzero(sheet)
+    if area <= PAGE_SHARE * grey.size:
+        return grey
+    box_area, (short, _) = smallest_rectangle(sheet)
+    if area < SQUARE * box_area:
+        return grey
+    # What lies on a sheet is writing, thin beside the sheet; a light digit's counters (a bold 0 or 8
+    # on a dark ground, filled in: a light region, nearly a rectangle) are wide beside the digit.
+    writing = pen_width([sheet & ~bright])   # (a 0's or 8's inside is sheet, its ink not)
+    if not 0 < writing <= THIN_WRITING * short:   # (nothing written: nothing to read)
+        return grey
+    sheet = ndimage.binary_erosion(sheet, iterations=max(1, int(PAGE_MARGIN * short)))
+    return np.where(sheet, grey, np.float32(paper)).astype(np.float32, copy=False)
+
+
+def smallest_rectangle(mask: np.ndarray) -> tuple[float, tuple[float, float]]:
+    """The area and sides (shorter first) of the smallest rectangle, turned any way, around a mask's
+    pixels: one of its sides lies along an edge of their convex hull (rotating calipers)."""
+    inner = ndimage.binary_erosion(mask)
+    ys, xs = np.nonzero(mask & ~inner)   # (the outline holds the hull)
+    points = np.column_stack([xs, ys]).astype(float)
+    try:
+        hull = points[ConvexHull(points).vertices]
+    except QhullError:   # (a line of pixels)
+        return float(np.count_nonzero(mask)), (1.0, float(np.count_nonzero(mask)))
+    edges = np.roll(hull, -1, axis=0) - hull
+    best = (np.inf, (0.0, 0.0))
+    for angle in np.unique(np.mod(np.arctan2(edges[:, 1], edges[:, 0]), np.pi / 2)):
+        c, s_ = np.cos(angle), np.sin(angle)
+        turned = hull @ np.array([[c, -s_], [s_, c]])
+        sides = np.ptp(turned, axis=0) + 1   # (pixels, not points: each is a unit wide)
+        best = min(best, (float(sides[0] * sides[1]), tuple(sorted(sides.tolist()))))
+    return best
+
+
+def paper_map(grey: np.ndarray, light: bool) -> np.ndarray | None:
+    """The paper's level at each pixel of an unevenly lit picture, or None when it is even (within
+    ``EVEN_PAPER``: a scan, a drawing, a screenshot, read as they always were). The picture is cut
+    into blocks ``PAPER_BLOCKS`` to its longer side (``PAPER_BLOCK_PIXELS`` at least: larger than a
+    pen is wide, so a block holds paper); a block's paper is its lightest twentieth (darkest, for light
+    ink on dark paper), a block of ink alone is outvoted by its neighbours (a median of three by
+    three), and the levels are spread smoothly over the pixels."""
+    h, w = grey.shape
+    side = max(PAPER_BLOCK_PIXELS, -(-max(h, w) // PAPER_BLOCKS))
+    if h < 2 * side and w < 2 * side:
+        return None   # (a small picture, a digit alone: no room to tell paper from light)
+    rows, columns = -(-h // side), -(-w // side)
+    padded = np.pad(grey, ((0, rows * side - h), (0, columns * side - w)), mode="edge")
+    step = max(1, side // 24)   # (some 24 x 24 pixels of each block tell its paper as well as all)
+    blocks = padded.reshape(rows, side, columns, side)[:, ::step, :, ::step]
+    levels = np.percentile(blocks.transpose(0, 2, 1, 3).reshape(rows, columns, -1), 95 if light else 5, axis=2)
+    levels = ndimage.median_filter(levels, size=3, mode="nearest")
+    if float(levels.max() - levels.min()) < EVEN_PAPER:
+        return None
+    spread = np.repeat(np.repeat(levels, side, axis=0), side, axis=1)[:h, :w].astype(np.float32)
+    return ndimage.uniform_filter(spread, size=side, mode="nearest")
