@@ -8,8 +8,8 @@ The pages: MNIST test digits drawn 280 pixels high on a 400 x 400 page (also wit
 strokes), and numbers of the held-out pen writers (2-5 digits, ``synthetic_numbers``) with a margin.
 Photographed: the light falling off across the page (to 0.45-0.7 of its brightness at the far
 side, a little downwards too) and the ink darkening with it; the number's also blurred, noisy and
-saved as JPEG; and the page lying on a darker desk (0.15-0.45, with a grain), turned up to 10
-degrees, in even light and in uneven (the desk darkening with the page).
+saved as JPEG; the page lying on a darker desk (0.15-0.45, with a grain), turned up to 10
+degrees, in even light and in uneven (the desk darkening with the page); and ruled paper.
 """
 from __future__ import annotations
 
@@ -50,6 +50,16 @@ def on_a_desk(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return ndimage.rotate(desk.astype(np.float32), rng.uniform(-10, 10), reshape=False, order=1, cval=level)
 
 
+def ruled(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``page`` written on ruled paper: lines 1-3 pixels thick, 0.3-0.6 dark, 90-150 apart, turned up
+    to 3 degrees, with a margin left and right past the writing."""
+    page = np.pad(page, ((0, 0), (60, 60)), constant_values=1.0)
+    rows, columns = np.mgrid[0:page.shape[0], 0:page.shape[1]]
+    spacing = rng.uniform(90, 150)
+    on_line = np.mod(rows - np.tan(np.radians(rng.uniform(-3, 3))) * columns - rng.uniform(0, spacing), spacing)
+    return np.minimum(page, np.where(on_line < rng.integers(1, 4), rng.uniform(0.3, 0.6), 1.0)).astype(np.float32)
+
+
 def as_jpeg(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     noisy = np.clip(page + rng.normal(0, 0.02, page.shape), 0, 1)
     picture = Image.fromarray((noisy * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.2))
@@ -69,7 +79,7 @@ def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[
                       constant_values=1.0)
         bold = ndimage.grey_erosion(page, size=(15, 15))
         for kind, picture in (("digit, even light", page), ("digit, uneven light", lit(page, rng)),
-                              ("digit, on a desk", on_a_desk(page, rng)),
+                              ("digit, on a desk", on_a_desk(page, rng)), ("digit, ruled paper", ruled(page, rng)),
                               ("bold digit, even light", bold), ("bold digit, uneven light", lit(bold, rng))):
             kinds.setdefault(kind, []).append((picture, str(label)))
     held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
@@ -78,7 +88,7 @@ def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[
         page = np.pad(synthetic_numbers.picture(number.strokes), 40, constant_values=1.0)
         for kind, picture in (("number, even light", page), ("number, uneven light", lit(page, rng)),
                               ("number, uneven light, JPEG", as_jpeg(lit(page, rng), rng)),
-                              ("number, on a desk", on_a_desk(page, rng)),
+                              ("number, on a desk", on_a_desk(page, rng)), ("number, ruled paper", ruled(page, rng)),
                               ("number, on a desk, uneven light", lit(on_a_desk(page, rng), rng))):
             kinds.setdefault(kind, []).append((picture, number.text))
     return kinds
@@ -93,14 +103,14 @@ def main() -> int:
     args = p.parse_args()
     model = load(args.model)
     kinds = pictures(args.mnist, args.pen, args.count, model)
-    found = preprocess.paper_map, preprocess.on_the_page
-    plain = (lambda grey, light: None), (lambda grey: grey)   # one paper level, the border's median
+    found = preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines
+    plain = (lambda grey, light: None), (lambda grey: grey), (lambda ink: ink)   # one paper level, as a scan's
     print(f"{'pictures':34s} {'read right':>12s} {'plain way':>10s}")
     for kind, items in kinds.items():
         right = []
-        for preprocess.paper_map, preprocess.on_the_page in (found, plain):
+        for preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines in (found, plain):
             right.append(np.mean([read_picture(model, picture).text == text for picture, text in items]))
-        preprocess.paper_map, preprocess.on_the_page = found
+        preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines = found
         print(f"{kind:34s} {100 * right[0]:11.1f}% {100 * right[1]:9.1f}%   ({len(items)})")
     return 0
 

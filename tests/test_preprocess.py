@@ -213,3 +213,53 @@ def test_what_is_no_sheet_on_a_desk_is_read_as_always(picture):
         grey = np.asarray(draw_digit(DIGIT_STROKES[0], width=90 if picture.startswith("bold") else 30,
                                      dark_on_light=False), np.float32) / 255
     assert on_the_page(grey) is grey
+
+
+# Ruled paper (``without_ruled_lines``)
+
+def _ruled(picture: np.ndarray, spacing: int, level: float, thick: int, degrees: float) -> np.ndarray:
+    """``picture`` (dark on light) on ruled paper: lines ``thick`` pixels, ``spacing`` apart, turned."""
+    rows, columns = np.mgrid[0:picture.shape[0], 0:picture.shape[1]]
+    on_line = np.mod(rows - np.tan(np.radians(degrees)) * columns, spacing) < thick
+    return np.minimum(picture, np.where(on_line, level, 1.0)).astype(np.float32)
+
+
+def test_ruled_lines_by_hand():
+    """Two lines 2 pixels thick, level, across a 300 x 600 picture; a stroke (rows 40-160, columns
+    290-300) crosses the lower one at row 100. The lines go, but where the stroke crosses: its ink is
+    all kept, nothing else is. Turned 3 degrees, likewise."""
+    from app.reading.paper import without_ruled_lines
+
+    ink = np.zeros((300, 600), np.float32)
+    ink[20:22, :] = ink[100:102, :] = 0.6
+    ink[40:160, 290:300] = 1.0
+    kept = without_ruled_lines(ink)
+    assert np.array_equal(kept[40:160, 290:300], ink[40:160, 290:300])
+    assert np.count_nonzero(kept) == 120 * 10
+    picture = _ruled(1 - np.pad(ink[40:160, 290:300], ((40, 140), (290, 300))), 80, 0.4, 2, 3)
+    solid = ink_map(picture) > 0.35
+    assert solid[40:160, 290:300].mean() > 0.95 and np.count_nonzero(solid) < 1.1 * 1200
+
+
+def test_long_strokes_that_are_writing_are_no_ruled_lines():
+    """A 2 whose top and base span the picture, a dash under a digit that does not reach past it: kept,
+    as is the writing of any picture without ruled lines."""
+    from app.reading.paper import without_ruled_lines
+
+    two = np.zeros((200, 300), np.float32)
+    two[10:14, 10:290] = two[186:190, 10:290] = 1.0
+    for k in range(10, 290):
+        two[int(14 + (k - 10) * 172 / 280), 290 - k + 10 - 4:290 - k + 10] = 1.0
+    assert without_ruled_lines(two) is two
+    scan = 1 - np.asarray(draw_digit(DIGIT_STROKES[7], size=400), np.float32) / 255
+    scan[380:384, 110:290] = 1.0   # underlined, within the digit's width (102..298)
+    assert without_ruled_lines(scan) is scan
+
+
+@pytest.mark.parametrize("level, thick, degrees", [(0.5, 3, 0.0), (0.3, 2, -3.0), (0.6, 1, 2.5)])
+def test_a_digit_on_ruled_paper_is_read_as_its_scan(level, thick, degrees):
+    scan = np.asarray(draw_digit(DIGIT_STROKES[7], size=400), np.float32) / 255
+    expected = to_mnist(scan)
+    ruled = to_mnist(_ruled(scan, 90, level, thick, degrees))
+    assert ruled.bbox == pytest.approx(expected.bbox, abs=6)
+    assert np.abs(ruled.image - expected.image).mean() < 0.03

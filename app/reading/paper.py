@@ -3,6 +3,7 @@
 - ``on_the_page``: a photo of a sheet lying on a desk, the desk darker than the paper all round the
   picture's edge. Read as it was, the desk was the paper and the sheet one blot of ink.
 - ``paper_map``: paper lit unevenly (light falling off to one side): its level where it lies.
+- ``without_ruled_lines``: a notebook's ruled lines, which are ink to the reader, taken out.
 """
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ PAGE_MARGIN = 0.02        # its edge (this share of its shorter side, a shadow, 
 EVEN_PAPER = 0.1          # paper whose level varies less than this over the picture is evenly lit,
 PAPER_BLOCKS = 8          # else its level is found in blocks, about this many to the picture's longer side,
 PAPER_BLOCK_PIXELS = 24   # and at least this many pixels on a side
+RULED_TURN = 6.0          # ruled paper's lines: within this of level (degrees, looked at every
+RULED_STEP = 0.5          # this many, then finer), each over
+RULED_LENGTH = 0.8        # this share of the ink's width and reaching past the writing on both sides by
+RULED_BEYOND = 0.05       # this share of it; in a picture of ink at least
+RULED_SMALLEST = 100      # this many pixels wide (a digit alone, MNIST's 28 x 28, has no lines)
+RULED_THIN = 0.03         # a line is thinner than this share of the picture's height
 
 
 def on_the_page(grey: np.ndarray) -> np.ndarray:
@@ -96,3 +103,93 @@ def paper_map(grey: np.ndarray, light: bool) -> np.ndarray | None:
         return None
     spread = np.repeat(np.repeat(levels, side, axis=0), side, axis=1)[:h, :w].astype(np.float32)
     return ndimage.uniform_filter(spread, size=side, mode="nearest")
+
+
+def without_ruled_lines(ink: np.ndarray) -> np.ndarray:
+    """An ink map (0..1, ink bright) without the lines of ruled paper: straight lines within
+    ``RULED_TURN`` degrees of level, each over ``RULED_LENGTH`` of the ink's width and reaching past the
+    writing on both sides (by ``RULED_BEYOND`` of that width: a 2's top and base are the writing).
+    Only the lines go: where a stroke crosses one, the ink above or below it keeps the line's pixels
+    there. Any other ink map as it is."""
+    solid = ink > 0.35
+    columns = np.flatnonzero(solid.any(axis=0))
+    if not len(columns):
+        return ink
+    left, right = int(columns[0]), int(columns[-1])
+    width = right - left + 1
+    # (lines run through every column the ink spans: a number with a gap between two digits has none)
+    if width < RULED_SMALLEST or len(columns) < RULED_LENGTH * width:
+        return ink
+    # The lines reach past the writing on both sides: there, the ink is thin lines.
+    margin = max(1, int(RULED_BEYOND * width))
+    thinnest = RULED_THIN * ink.shape[0] + margin * np.tan(np.radians(RULED_TURN)) + 2
+    for edge in (solid[:, left:left + margin], solid[:, right + 1 - margin:right + 1]):
+        rows = np.concatenate([[False], edge.any(axis=1), [False]])
+        starts, ends = np.flatnonzero(rows[1:] & ~rows[:-1]), np.flatnonzero(~rows[1:] & rows[:-1])
+        if not len(starts) or (ends - starts).max() > thinnest:
+            return ink
+    ys, xs = np.nonzero(solid)
+    angle = _slant(ys, xs - left, width)
+    offsets = np.round(ys - np.tan(angle) * (xs - left)).astype(np.int64)
+    low = int(offsets.min())
+    offsets -= low
+    bands = _lines(offsets, xs - left, width, low, angle, ink.shape[0])
+    on_line = np.zeros(len(xs), bool)
+    for a, b in bands:
+        on_line |= (offsets >= a - 1) & (offsets <= b + 1)
+    writing = xs[~on_line]
+    if not bands or (len(writing) and min(writing.min() - left, right - writing.max()) < RULED_BEYOND * width):
+        return ink
+    out = ink.copy()
+    h = ink.shape[0]
+    for a, b in bands:
+        mine = on_line & (offsets >= a - 1) & (offsets <= b + 1)
+        # A stroke crossing the line has ink just above or below it (beyond its thickness): kept there.
+        line_y = np.round(a - 1 + low + np.tan(angle) * (xs[mine] - left)).astype(np.int64)
+        above, below = line_y - 2, line_y + (b - a + 3) + 1   # (beyond the picture's edge: no ink)
+        crossed = (above >= 0) & solid[np.clip(above, 0, h - 1), xs[mine]]
+        crossed |= (below < h) & solid[np.clip(below, 0, h - 1), xs[mine]]
+        out[ys[mine][~crossed], xs[mine][~crossed]] = 0.0
+    return out
+
+
+def _slant(ys: np.ndarray, xs: np.ndarray, width: int) -> float:
+    """The slant (radians) of the longest straight lines in the ink (pixels ys, xs from its left edge),
+    every ``RULED_STEP`` degrees within ``RULED_TURN`` of level, then a tenth of a degree about the
+    best: a line hundreds of pixels long drifts a pixel over its length at that."""
+    def peak(angle: float) -> tuple[int, int]:
+        """The most columns with ink along any two neighbouring lines of this slant (a ruled line is
+        long, a digit's bar, however bold, is not), then the most pixels along one (of the slants a line
+        lies within, the one it lies along)."""
+        lines = np.round(ys - np.tan(angle) * xs).astype(np.int64)
+        lines -= lines.min()
+        covered = np.zeros((int(lines.max()) + 2, width), bool)
+        covered[lines, xs] = covered[lines + 1, xs] = True
+        return int(covered.sum(axis=1).max()), int(np.bincount(lines).max())
+
+    angle = float(max(np.radians(np.arange(-RULED_TURN, RULED_TURN + 1e-9, RULED_STEP)), key=peak))
+    return float(max(angle + np.radians(np.arange(-0.4, 0.41, 0.1)), key=peak))
+
+
+def _lines(offsets: np.ndarray, xs: np.ndarray, width: int, low: int, angle: float, height: int) -> list[list[int]]:
+    """The ruled lines along a slant, as (first, last) offsets: those whose ink (at them or next to
+    them: a line a pixel off the slant over its length) covers ``RULED_LENGTH`` of the columns it
+    crosses within the picture (a line leaving it at a corner is shorter)."""
+    covered = np.zeros((int(offsets.max()) + 3, width), bool)
+    for shift in (0, 1, 2):
+        covered[offsets + shift, xs] = True
+    counts = covered.sum(axis=1)[1:]   # (row k + 1: offset k and its neighbours)
+    start = np.arange(len(counts)) + low   # (each offset's row at the ink's left edge)
+    slope = np.tan(angle)
+    if abs(slope) < 1e-9:
+        within = np.where((start >= 0) & (start < height), width, 0)
+    else:
+        ends = np.sort(np.stack([-start / slope, (height - 1 - start) / slope]), axis=0)
+        within = np.clip(np.minimum(ends[1], width - 1) - np.maximum(ends[0], 0) + 1, 0, width)
+    bands: list[list[int]] = []
+    for k in np.flatnonzero((counts >= RULED_LENGTH * within) & (within >= RULED_BEYOND * width)):
+        if bands and k == bands[-1][1] + 1:
+            bands[-1][1] = int(k)
+        else:
+            bands.append([int(k), int(k)])
+    return bands

@@ -27,7 +27,7 @@ from scipy import ndimage
 
 from app.errors import AppError
 from app.files import regular_file
-from app.reading.paper import on_the_page, paper_map
+from app.reading.paper import on_the_page, paper_map, without_ruled_lines
 
 BOX = 20                 # MNIST's box for the longer side
 FIELD = 28
@@ -135,6 +135,8 @@ def ink_map(grey: np.ndarray, ink_is_bright: bool | None = None) -> np.ndarray:
         return np.zeros_like(ink)
     ink /= peak
     ink[ink < INK_THRESHOLD] = 0
+    if not ink_is_bright:   # (the canvas has no ruled lines)
+        ink = without_ruled_lines(ink)
     return ink.astype(np.float32, copy=False)
 
 
