@@ -421,6 +421,26 @@ def test_a_number_on_ruled_paper_is_read_as_its_scan(model):
     assert read_picture(model, scan).text == read_picture(model, np.where(lines, np.minimum(scan, 0.4), scan)).text == "2074"
 
 
+def test_predict_reads_a_phone_photo_of_a_number_on_ruled_paper_lying_on_a_desk(capsys, tmp_path):
+    """All three at once, as a phone takes it, through ``predict``: a ruled sheet (soft lines 0.55
+    dark) on a grained desk, the light falling off to one side, the photo turned 4 degrees, blurred,
+    twice the size and saved as JPEG: "1742" (before: "", the desk the paper and the sheet a blot)."""
+    from PIL import Image, ImageFilter
+
+    page = np.pad(drawing_picture(write(UNIT[1], UNIT[7], UNIT[4], UNIT[2], gap=0.25)), ((60, 60), (80, 80)),
+                  constant_values=1.0)
+    rows, columns = np.mgrid[0:page.shape[0], 0:page.shape[1]]
+    page = np.where(np.mod(rows - np.tan(np.radians(1.5)) * columns - 40, 105) < 2, np.minimum(page, 0.55), page)
+    desk = 0.3 + 0.05 * np.sin(np.arange(page.shape[1] + 300) / 6.0)[None, :] + np.zeros((page.shape[0] + 240, 1))
+    desk[120:120 + page.shape[0], 150:150 + page.shape[1]] = 0.92 * page
+    desk *= 0.95 - 0.35 * np.arange(desk.shape[1])[None, :] / desk.shape[1]
+    photo = ndimage.rotate(desk.astype(np.float32), 4, reshape=False, order=1, cval=0.24)
+    picture = Image.fromarray((np.clip(photo, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
+    picture.resize((picture.width * 2, picture.height * 2), Image.BILINEAR).convert("RGB").save(tmp_path / "photo.jpg", quality=80)
+    code, out, err = run_command(capsys, "predict", str(tmp_path / "photo.jpg"), "--json", "--models-dir", str(SHIPPED.parent))
+    assert code == 0 and json.loads(out)["text"] == "1742", (out, err)
+
+
 def test_real_digits_photographed_in_uneven_light_read_as_their_scans(model, mnist):
     """MNIST test digits, 280 high on a 400 x 400 page, photographed with the light falling off to 0.45-0.7
     of its brightness across it, or lying on a desk (0.15-0.45) and turned up to 10 degrees: read as

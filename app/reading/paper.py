@@ -27,6 +27,7 @@ RULED_LENGTH = 0.8        # this share of the ink's width and reaching past the 
 RULED_BEYOND = 0.05       # this share of it; in a picture of ink at least
 RULED_SMALLEST = 100      # this many pixels wide (a digit alone, MNIST's 28 x 28, has no lines)
 RULED_THIN = 0.03         # a line is thinner than this share of the picture's height
+RULED_SOFT = 4            # (pixels beside a line that may still be its soft edge, not writing)
 
 
 def on_the_page(grey: np.ndarray) -> np.ndarray:
@@ -111,7 +112,7 @@ def without_ruled_lines(ink: np.ndarray) -> np.ndarray:
     writing on both sides (by ``RULED_BEYOND`` of that width: a 2's top and base are the writing).
     Only the lines go: where a stroke crosses one, the ink above or below it keeps the line's pixels
     there. Any other ink map as it is."""
-    solid = ink > 0.35
+    solid = ink > 0   # (a faint line is ink too: in a digit's crop, a faint line through it misleads)
     columns = np.flatnonzero(solid.any(axis=0))
     if not len(columns):
         return ink
@@ -134,10 +135,11 @@ def without_ruled_lines(ink: np.ndarray) -> np.ndarray:
     low = int(offsets.min())
     offsets -= low
     bands = _lines(offsets, xs - left, width, low, angle, ink.shape[0])
-    on_line = np.zeros(len(xs), bool)
+    on_line, near = np.zeros(len(xs), bool), np.zeros(len(xs), bool)
     for a, b in bands:
         on_line |= (offsets >= a - 1) & (offsets <= b + 1)
-    writing = xs[~on_line]
+        near |= (offsets >= a - RULED_SOFT) & (offsets <= b + RULED_SOFT)   # (a photo's line is soft at its edges)
+    writing = xs[~near]
     if not bands or (len(writing) and min(writing.min() - left, right - writing.max()) < RULED_BEYOND * width):
         return ink
     out = ink.copy()
@@ -188,7 +190,7 @@ def _lines(offsets: np.ndarray, xs: np.ndarray, width: int, low: int, angle: flo
         within = np.clip(np.minimum(ends[1], width - 1) - np.maximum(ends[0], 0) + 1, 0, width)
     bands: list[list[int]] = []
     for k in np.flatnonzero((counts >= RULED_LENGTH * within) & (within >= RULED_BEYOND * width)):
-        if bands and k == bands[-1][1] + 1:
+        if bands and k <= bands[-1][1] + 1:
             bands[-1][1] = int(k)
         else:
             bands.append([int(k), int(k)])
