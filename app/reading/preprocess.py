@@ -8,9 +8,9 @@ in the middle. Light ink on a dark background, values 0..1. We do the same:
 1. greyscale (transparent pixels count as paper); decide which of ink and paper is darker from
    the border, and invert dark-on-light pictures so ink is bright;
 2. subtract the paper level (in a photo, ``app/reading/paper.py``: of the sheet, not the desk it
-   lies on; where it is lit unevenly, its level where it lies) and
-   scale so the ink's brightest part is 1; faint marks, paper texture and shadows under 25 % of
-   that are dropped;
+   lies on; where it is lit unevenly, its level where it lies) and scale so the ink's brightest
+   part is 1; faint marks, paper texture and shadows under 25 % of that are dropped, and so are a
+   ruled sheet's lines;
 3. crop to the ink's bounding box; scale its longer side to 20 pixels with a box filter (an exact
    area average, so thin strokes fade instead of vanishing); a tall thin 1 stays thin;
 4. paste into 28x28 and shift by whole pixels so the centre of mass lands on (14, 14), where
