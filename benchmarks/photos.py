@@ -83,7 +83,8 @@ def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[
                               ("bold digit, even light", bold), ("bold digit, uneven light", lit(bold, rng))):
             kinds.setdefault(kind, []).append((picture, str(label)))
     held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
-    digits = [d for d in pendigits.read_unipen(pen) if d.writer in held] or pendigits.read_unipen(pen)   # (else all)
+    every = pendigits.read_unipen(pen)
+    digits = [d for d in every if d.writer in held] or every   # (a file without those writers: all of it)
     for number in synthetic_numbers.numbers(digits, count, 5, (2, 5)):
         page = np.pad(synthetic_numbers.picture(number.strokes), 40, constant_values=1.0)
         for kind, picture in (("number, even light", page), ("number, uneven light", lit(page, rng)),
