@@ -2,8 +2,9 @@
 
 The ink falls into blobs (connected ink; a digit's pieces that overlap much in x are one blob). A
 blob wider than a digit may be touching digits: it is cut along straight lines where its ink is thin
-(the lowest points of its ink's profile along a slant), and the ink between two lines is cropped,
-many pairs at once (a number's picture has hundreds of candidates).
+(the lowest points of its ink's profile along a slant), or along such a line bent round the ink in
+its way (``Blob.bent``), and the ink between two lines is cropped, many pairs at once (a number's
+picture has hundreds of candidates).
 """
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ CUT_ASPECT = 0.8          # a blob wider than this times its height may be touch
 CUTS_PER_HEIGHT = 6.0     # cut lines per slant: at most this many per the blob's height of width,
 CUT_SPACING = 0.1         # this far apart at least (of its height): the recognition chooses among them
 SAME_CUT = 0.02           # two cut lines that part a blob's ink alike (but for this share of it) are one
+BEND_REACH = 0.25         # a bent cut line strays at most this far (of the blob's height) from its line,
+BEND_MOVE = 0.05          # each column it moves from one (shrunk) row to the next costs as much as this much ink,
+BEND_STRAY = 0.01         # straying costs this much per row at its reach (so a way through no ink stays on the line)
 FEW_CROPS = 4             # a blob's crops for this few pairs are cut one by one (the chosen digits, read exactly)
 
 
@@ -45,6 +49,24 @@ def find_blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     spans = [(slices[k - 1][1].start, slices[k - 1][1].stop, [k]) for k in keep]
     return [(lo, hi, labels[:, lo:hi] == members[0] if len(members) == 1 else np.isin(labels[:, lo:hi], members))
             for lo, hi, members in merge_overlapping(spans)]
+
+
+class Bend:
+    """A bent cut line's columns, one per row of its blob from the top (in the picture's pixels).
+    Compared by identity (a cut line is a key of many lookups), ordered by its columns."""
+    __slots__ = ("columns", "span")
+
+    def __init__(self, columns: np.ndarray):
+        self.columns = columns
+        self.span = float(columns.min()), float(columns.max())
+
+    def __lt__(self, other: "Bend") -> bool:
+        return self.columns.tolist() < other.columns.tolist()
+
+
+def _not_vertical(line: tuple | None) -> bool:
+    """A cut line that is slanted or bent: what lies between it and another is masked row by row."""
+    return line is not None and (bool(line[1]) or len(line) > 2)
 
 
 class Blob:
@@ -84,7 +106,7 @@ class Blob:
     def right_of(self, line: tuple[float, float]) -> np.ndarray:
         """Which of the (shrunk) ink lies right of a cut line: the definition (``_first`` works it
         out row by row, cheaper; the tests hold it to this)."""
-        return self.xs + line[1] * (self.ys - self.middle) >= line[0]
+        return self.xs >= self.boundary(line, self.ys)
 
     def crops(self, pairs: list[tuple]) -> list[tuple[np.ndarray, int, int]]:
         """For each pair of cut lines (None: the blob's edge), the ink between them cropped to its box,
@@ -119,7 +141,7 @@ class Blob:
                 continue
             t, b, x0, x1 = int(top[k]), int(bottom[k]), int(c0[k]), int(c1[k])
             crop = self.ink[t:b, x0:x1]
-            if (left is not None and left[1]) or (right is not None and right[1]):   # slanted: mask it
+            if _not_vertical(left) or _not_vertical(right):   # slanted or bent: mask it
                 columns = np.arange(x0, x1)
                 crop = crop * ((columns >= starts[k, t:b, None]) & (columns < ends[k, t:b, None]))
             out.append((crop, self.x0 + x0, t))
@@ -128,7 +150,7 @@ class Blob:
     def _crop(self, left: tuple[float, float] | None, right: tuple[float, float] | None) -> tuple[np.ndarray, int, int]:
         """``crops`` of one pair, directly: cheaper for a few (the chosen digits, read exactly)."""
         w = self.ink.shape[1]
-        slanted = (left is not None and left[1]) or (right is not None and right[1])
+        slanted = _not_vertical(left) or _not_vertical(right)
         if slanted:
             inside = np.arange(w) >= self._first(left, 0)[:, None]
             inside &= np.arange(w) < self._first(right, w)[:, None]
@@ -146,21 +168,30 @@ class Blob:
             crop = crop * inside[t:b, x0:x1]
         return crop, self.x0 + x0, t
 
-    def _first(self, line: tuple[float, float] | None, edge: int) -> np.ndarray:
+    def _first(self, line: tuple | None, edge: int) -> np.ndarray:
         """Per row, the first column right of a cut line (``edge`` for the blob's edge)."""
         if line is None:
             return np.full(self.ink.shape[0], edge)
         if line not in self._firsts:   # worked out per row (right_of's test, without its mask)
-            c, w, xs = line[0], self.ink.shape[1], self.xs[0]
-            offset = line[1] * (self.ys[:, 0] - self.middle)
-            first = np.clip(np.ceil((c - offset + 0.5) / self.k - 0.5 - self.x0), 0, w).astype(np.int64)
-            first -= (first > 0) & (xs[np.maximum(first - 1, 0)] + offset >= c)   # (rounding: at most a column off)
-            first += (first < w) & (xs[np.minimum(first, w - 1)] + offset < c)
+            w, xs = self.ink.shape[1], self.xs[0]
+            at = self.boundary(line, self.ys[:, 0])
+            first = np.clip(np.ceil((at + 0.5) / self.k - 0.5 - self.x0), 0, w).astype(np.int64)
+            first -= (first > 0) & (xs[np.maximum(first - 1, 0)] >= at)   # (rounding: at most a column off)
+            first += (first < w) & (xs[np.minimum(first, w - 1)] < at)
             self._firsts[line] = first
         return self._firsts[line]
 
+    def boundary(self, line: tuple, ys: np.ndarray) -> np.ndarray:
+        """Where a cut line crosses the rows ``ys`` (in the picture's pixels): x = c - s (y - middle)
+        for a straight one, a bent one's own columns (above and below the blob, its first and last)."""
+        if len(line) > 2:
+            return np.interp(ys, np.arange(self.top, self.top + len(line[2].columns)), line[2].columns)
+        return line[0] - line[1] * (ys - self.middle)
+
     def span(self, line: tuple[float, float]) -> tuple[float, float]:
         """The columns a cut line crosses within the blob's rows."""
+        if len(line) > 2:
+            return line[2].span
         reach = abs(line[1]) * (self.bottom - self.top) / 2
         return line[0] - reach, line[0] + reach
 
@@ -201,16 +232,56 @@ class Blob:
             lines += [(float(profile[c]), abs(slant), start + c - 0.5, slant) for c in chosen]
         return [(c, s) for _, _, c, s in sorted(lines)]
 
+    def bent(self, lines: list[tuple[float, float]]) -> list[tuple[float, float, Bend]]:
+        """Vertical cut ``lines`` bent round the ink in their way: each the path from the blob's top row
+        to its bottom one through the least ink (moving costs a little, straying a little more),
+        within ``BEND_REACH`` of its line. A stroke reaching under or over the neighbouring digit (a
+        7's bar, a 2's base, a 6's loop) is left whole where a way round it exists; where the strokes
+        cross there is none, and the path crosses where they are thinnest. All lines at once."""
+        if not lines:
+            return []
+        t, b = self.top // self.k, self.bottom // self.k + 1
+        reach = max(2, int(BEND_REACH * self.height / self.k))
+        offsets = np.arange(-reach, reach + 1)
+        # Each line's band of columns, rows t..b (shrunk): the ink, and no way outside the blob.
+        padded = np.pad(self.ink[t:b].astype(np.float64), ((0, 0), (reach, reach)), constant_values=np.inf)
+        centres = np.clip([round((c + 0.5) / self.k - 0.5 - self.x0) for c, _ in lines], 0, self.ink.shape[1] - 1)
+        cost = np.stack([padded[:, c:c + 2 * reach + 1] for c in centres]) + BEND_STRAY * np.abs(offsets) / reach
+        total = cost[:, 0].copy()   # (lines, band): the least cost of a path from the top row to each column
+        moves = np.zeros(cost.shape, np.int8)   # the way each came: from the column to its left (1), above (0), right (-1)
+        from_left, from_right = np.full_like(total, np.inf), np.full_like(total, np.inf)
+        for row in range(1, b - t):
+            np.add(total[:, :-1], BEND_MOVE, out=from_left[:, 1:])
+            np.add(total[:, 1:], BEND_MOVE, out=from_right[:, :-1])
+            best = np.minimum(total, from_left)
+            came = (from_left < total).astype(np.int8)
+            came[from_right < best] = -1
+            moves[:, row] = came
+            total = np.minimum(best, from_right) + cost[:, row]
+        path = np.empty((len(lines), b - t), np.int64)
+        at, every = total.argmin(axis=1), np.arange(len(lines))
+        for row in range(b - t - 1, -1, -1):   # back from the bottom row
+            path[:, row] = at
+            at = at - moves[every, row, at]   # (a move of m came from m columns to the left)
+        columns = (self.x0 + centres[:, None] - reach + path + 0.5) * self.k - 0.5   # in the picture's pixels
+        rows, out = self.ys[t:b, 0], []
+        for k in range(len(lines)):
+            if np.isfinite(total[k].min()):
+                per_row = np.interp(np.arange(self.top, self.bottom + 1), rows, columns[k])
+                out.append((float(per_row.mean()), 0.0, Bend(per_row)))
+        return out
+
     def distinct(self, lines: list[tuple[float, float]]) -> list[tuple[float, float]]:
         """``lines`` without those that part the ink as one before them does."""
         # The ink two lines part differently lies, in each row, between their first columns.
         h, w = self.ink.shape
         before = np.zeros((h, w + 1))   # per row, the ink before each column
         np.cumsum(self.ink, axis=1, out=before[:, 1:])
-        rows, least, kept, firsts = np.arange(h), SAME_CUT * before[:, -1].sum(), [], []
+        rows, least, kept = np.arange(h), SAME_CUT * before[:, -1].sum(), []
+        parted = np.empty((len(lines), h))   # per kept line, the ink before it in each row
         for line in lines:
-            first = self._first(line, 0)
-            if all(float(np.abs(before[rows, first] - before[rows, other]).sum()) > least for other in firsts):
+            ink_before = before[rows, self._first(line, 0)]
+            if not kept or np.abs(parted[:len(kept)] - ink_before).sum(axis=1).min() > least:
+                parted[len(kept)] = ink_before
                 kept.append(line)
-                firsts.append(first)
         return kept

@@ -12,8 +12,9 @@ read again exactly (``to_mnist``), so a picture of one digit reads as it always 
 Cuts are first vertical. Where a digit of that reading is unsure, the blob is read again with
 slanted cuts near it as well: slanted writing that touches is rarely parted by a vertical line,
 and which slant parts it is left to the recognition (a slant guessed from the ink alone parts it
-no better). The reading changes there only: a new candidate lies between new cut lines, blob
-edges or the first reading's boundaries.
+no better); and with the vertical ones bent round the ink in their way (``Blob.bent``): no
+straight line parts a 7 whose bar reaches over the next digit. The reading changes there only: a
+new candidate lies between new cut lines, blob edges or the first reading's boundaries.
 """
 from __future__ import annotations
 
@@ -93,8 +94,9 @@ def _boundaries(blobs: list[Blob], slanted: dict[int, list[tuple[float, float]]]
     for index, blob in enumerate(blobs):
         lines = blob.cut_lines((0.0,))
         if index in slanted:   # (only the lines near an unsure digit are compared: a wide blob has many)
-            near = [(c, s) for c, s in lines + blob.cut_lines((0.0, *SLANTS), UNSURE_CUT_ASPECT)
-                    if any(x0 <= c <= x1 for x0, x1 in slanted[index])]
+            near = [line for line in lines + blob.cut_lines((0.0, *SLANTS), UNSURE_CUT_ASPECT)
+                    if any(x0 <= line[0] <= x1 for x0, x1 in slanted[index])]
+            near += blob.bent([line for line in near if not line[1] and line in lines])
             lines = [line for line in lines if line not in near] + blob.distinct(near)
         bounds += [(index, None)] + [(index, line) for line in sorted(lines)]
     return bounds + [(len(blobs), None)]
@@ -129,7 +131,7 @@ def _candidates(blobs: list[Blob], bounds: list[Boundary], height: int) -> list[
     for k, (blob_index, line) in enumerate(bounds[:-1]):
         if line is not None:
             blob = blobs[blob_index]
-            at_top[k], at_bottom[k] = (line[0] - line[1] * (y - blob.middle) for y in (blob.top, blob.bottom))
+            at_top[k], at_bottom[k] = blob.boundary(line, np.array([blob.top, blob.bottom], float))
             narrowest[k], lined[k] = NARROWEST * blob.height, True
     i = np.arange(n - 1)[:, None]
     j = i + np.arange(1, MAX_FOLLOWING + 1)[None, :]
