@@ -25,7 +25,17 @@ import numpy as np
 from app.reading.fast_input import fast_mnist
 from app.reading.ink_blobs import Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
-from app.reading.numbers import FAST_SIDE, DigitOfNumber, NumberReading, _best_path, _scores, judge_digit, short_cost, without_specks
+from app.reading.numbers import (
+    FAST_SIDE,
+    SPLIT_PENALTY,
+    DigitOfNumber,
+    NumberReading,
+    _best_path,
+    _scores,
+    judge_digit,
+    short_cost,
+    without_specks,
+)
 from app.reading.predictor import digit_outputs
 from app.reading.preprocess import ink_map, on_square
 from app.reading.strokes import BOLDEST, THINNEST
@@ -40,6 +50,7 @@ SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths 
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
+WHOLE_WIDTH = 2.0         # ink no wider than this (of its height) read as several digits is read whole too
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 MIDDLE_ONE = math.log(0.5)   # what reading a 1 between two cut lines costs (log)
 
@@ -239,6 +250,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     if factor > 1:
         ink = Blob.shrunk(ink, 0, factor)
         rows = np.flatnonzero((ink > 0.35).any(axis=1))
+    plain = ink
     ink = ink_as_read(ink, rows[-1] - rows[0] + 1 if len(rows) else 0)   # (the pen as the window's strokes are read)
     found, blobs, height, smallest = _ready(ink)
     scores: dict = {}
@@ -252,12 +264,31 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
         exact_blobs = [Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
-    preps = [on_square(crop, max(*crop.shape, int(0.5 * ink.shape[0]))) for crop, _ in crops]
+    side = int(0.5 * ink.shape[0])
+    preps = [on_square(crop, max(*crop.shape, side)) for crop, _ in crops]
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
-    # ...and judged as the window judges a drawing when alone.
     alone = len(preps) == 1 and len(found) == 1
+    whole = _all_ink(plain) if len(preps) > 1 else None
+    if whole is not None:   # ...or all the ink as one digit, if that reads better
+        prep = on_square(whole[0], max(*whole[0].shape, side))
+        output = model.predict_proba(prep.image[None])
+        if _scores(output)[0] >= _scores(exact).sum() + SPLIT_PENALTY * (len(preps) - 1):
+            crops, preps, exact, alone = [whole], [prep], output, True
+    # ...and judged as the window judges a drawing when alone.
     return NumberReading(without_specks([DigitOfNumber(judge_digit(model, prep, output, alone), tuple(v * factor for v in box))
                                          for (_, box), prep, output in zip(crops, preps, exact)], height * factor))
+
+
+def _all_ink(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """All the ink of a picture cropped to its box, and the box (left, top, right, bottom), when it is
+    no wider than ``WHOLE_WIDTH`` times its height: what may be one digit, though read as several (an
+    odd or broken digit whose pieces each read as a sure digit; a wide 0 in faint pieces). Wider ink
+    never reads better as one digit: reading it costs time for nothing."""
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows) or columns[-1] - columns[0] + 1 > WHOLE_WIDTH * (rows[-1] - rows[0] + 1):
+        return None
+    top, bottom, left, right = rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
+    return ink[top:bottom, left:right], (int(left), int(top), int(right), int(bottom))
 
 
 def ink_as_read(ink: np.ndarray, height: float) -> np.ndarray:
