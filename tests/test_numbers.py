@@ -328,6 +328,34 @@ def test_a_speck_among_digits_is_left_out_and_a_speck_alone_is_still_said(model)
     assert [d.strokes for d in read_strokes(model, [one, dot, two, three]).digits] == [(0,), (2,), (3,)]
 
 
+COMMA = [[(0.5, 0.9), (0.45, 1.1)]]   # a short tick below the line
+
+
+@pytest.mark.parametrize("digits, text", [
+    ((UNIT[1], COMMA, UNIT[2], UNIT[3], UNIT[4]), "1234"),   # its comma was read as a sure 0: "10234"
+    ((UNIT[2], UNIT[0], COMMA), "20"),
+    ((UNIT[1], COMMA, UNIT[1]), "11"),
+])
+@pytest.mark.parametrize("height", [100, 150, 200])
+def test_a_comma_among_digits_is_left_out(model, digits, text, height):
+    strokes = write(*digits, height=height, gap=0.3)
+    assert read_strokes(model, strokes).text == text
+    assert read_picture(model, drawing_picture(strokes), ink_is_bright=False).text == text
+
+
+def test_below_the_line_by_hand():
+    from app.reading.numbers import DigitOfNumber, _below_the_line
+
+    def mark(box):
+        return DigitOfNumber(None, box)
+
+    digits = [mark((0, 0, 60, 100)), mark((80, 10, 140, 110)), mark((160, 0, 220, 100))]   # middles 50, 60, 50
+    assert _below_the_line(mark((145, 70, 160, 105)), digits)          # a comma: below 50, 35 high
+    assert not _below_the_line(mark((145, 40, 160, 75)), digits)       # reaches above the middle
+    assert not _below_the_line(mark((145, 55, 190, 100)), digits)      # 45 wide: a digit written small and low
+    assert not _below_the_line(mark((145, 55, 160, 100)), digits)      # 45 high
+
+
 def test_a_scribble_among_digits_is_still_said(model):
     """Only a mark that lies over a digit and makes it a confident digit joins it."""
     hatch = [[(0.1 + 0.2 * k, 0.9), (0.2 + 0.2 * k, 0.1)] for k in range(4)] + [[(0.0, 0.5), (1.0, 0.45)]]

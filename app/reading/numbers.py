@@ -127,11 +127,24 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> li
 def without_specks(digits: list[DigitOfNumber], height: float) -> list[DigitOfNumber]:
     """A number's digits without its specks: marks read as "not a digit", or as likelier no digit than
     a digit (a dot may be read "not sure: maybe not a digit"), whose box is no larger than
-    ``SPECK_SIDE`` of the writing's ``height`` (a pen's tap, a decimal point); the number is the
+    ``SPECK_SIDE`` of the writing's ``height`` (a pen's tap, a decimal point), and small marks below
+    the line among digits however they read (``_below_the_line``: a comma); the number is the
     digits. A speck alone, or among specks only, is still said."""
     kept = [d for d in digits if not ((d.reading.rejected or d.reading.not_digit >= 0.5)
                                       and max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < SPECK_SIDE * height)]
+    if len(kept) > 1:   # (and a comma among digits)
+        kept = [d for d in kept if not _below_the_line(d, [o for o in kept if o is not d])] or kept
     return kept or digits
+
+
+def _below_the_line(mark: DigitOfNumber, others: list[DigitOfNumber]) -> bool:
+    """A mark that lies wholly below the middle of the other digits and is smaller than 0.4 of their
+    height each way: a comma or a low dot among digits ("1,234"), which the network, seeing it scaled
+    up, may read as a sure 0 or 1. Digits stand on the line and reach up to the others' tops; a digit
+    written small and low is wider than that (an MNIST 5 lying low in a number is kept)."""
+    middle = float(np.median([(o.box[1] + o.box[3]) / 2 for o in others]))
+    tall = float(np.median([o.box[3] - o.box[1] for o in others]))
+    return mark.box[1] > middle and max(mark.box[2] - mark.box[0], mark.box[3] - mark.box[1]) < 0.4 * tall
 
 
 def _stacked(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
