@@ -16,7 +16,8 @@ high, 18 wide) and large with a fine one (200 high, 4 wide). With ``--mnist``, n
 MNIST test digits (other writers, another collection: scanned with a bold pen, never trained on)
 are read as pictures too; with ``--mnist-digits validation``, of the 5000 training originals
 ``train`` holds out for validation instead (never trained on either, and no test set: what to
-choose between models on).
+choose between models on); with ``--lone N`` as well, the first N of those digits each read alone,
+as its own 28 x 28 picture (as ``predict`` reads a picture of one digit).
 """
 from __future__ import annotations
 
@@ -74,23 +75,39 @@ def measure(model, numbers, how: str, meets: list[bool] | None = None) -> dict:
                      "ms per number p99": round(1000 * float(np.percentile(times, 99)), 1)}
 
 
+def mnist_digits(path: Path, digits: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(indices of the digits to use, images, labels): MNIST's test digits, or the 5000 training
+    originals ``train`` holds out for validation (``digits="validation"``)."""
+    mnist = read_source(path)
+    if digits == "validation":
+        _, pool = split_validation(len(mnist["y_train"]), 0, TrainConfig.validation, TrainConfig.seed)
+        return pool, mnist["x_train"], mnist["y_train"]
+    return np.arange(len(mnist["y_test"])), mnist["x_test"], mnist["y_test"]
+
+
 def mnist_numbers(path: Path, count: int, seed: int, lengths: tuple[int, int],
                   digits: str = "test") -> list[tuple[np.ndarray, str]]:
     """``count`` pictures of numbers of ``lengths[0]`` to ``lengths[1]`` MNIST test digits, or of the
     5000 training originals ``train`` holds out for validation (``digits="validation"``: never trained
     on, and no test set: what a choice between models may be made on)."""
-    mnist = read_source(path)
-    if digits == "validation":
-        _, pool = split_validation(len(mnist["y_train"]), 0, TrainConfig.validation, TrainConfig.seed)
-        images, labels = mnist["x_train"], mnist["y_train"]
-    else:
-        pool, images, labels = np.arange(len(mnist["y_test"])), mnist["x_test"], mnist["y_test"]
+    pool, images, labels = mnist_digits(path, digits)
     rng = np.random.default_rng([seed, 28])
     out = []
     for _ in range(count):
         chosen = pool[rng.integers(0, len(pool), int(rng.integers(lengths[0], lengths[1] + 1)))]
         out.append(synthetic_numbers.from_pictures(list(images[chosen]), list(labels[chosen]), rng))
     return out
+
+
+def lone_digits(model, path: Path, count: int, digits: str = "test") -> dict:
+    """The first ``count`` MNIST test digits (or validation originals), each read alone as its own 28 x 28
+    picture, as ``predict`` reads a picture file: how many read exactly, and how many as several digits
+    (an odd digit's pieces each read as a sure digit)."""
+    pool, images, labels = mnist_digits(path, digits)
+    texts = [read_picture(model, 255 - images[k].astype(np.float32)).text for k in pool[:count]]
+    labels = labels[pool[:count]]
+    return {"digits": len(texts), "read exactly": round(float(np.mean([t == str(v) for t, v in zip(texts, labels)])), 4),
+            "read as several digits": int(sum(len(t) > 1 for t in texts))}
 
 
 def window_times(model, numbers) -> dict:
@@ -116,8 +133,12 @@ def main() -> int:
     p.add_argument("--mnist", type=Path, help="mnist.npz: also numbers of its test digits, as pictures")
     p.add_argument("--mnist-digits", choices=("test", "validation"), default="test",
                    help="numbers of MNIST's test digits, or of the training originals train holds out (default test)")
+    p.add_argument("--lone", type=int, default=0,
+                   help="with --mnist: also read this many of those digits alone, each its own 28 x 28 picture")
     p.add_argument("--late", type=float, default=0.2, help="share of digits of 2+ strokes finished last (default 0.2)")
     args = p.parse_args()
+    if args.lone < 0 or (args.lone and not args.mnist):
+        p.error(f"--lone {args.lone}: a number of digits, 0 or more, and with --mnist")
     model = load(args.model)
     held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
     digits = [d for d in pendigits.read_unipen(args.pen) if not held or d.writer in held]
@@ -143,6 +164,9 @@ def main() -> int:
     if args.mnist:
         result[f"pictures of MNIST {args.mnist_digits} digits"] = measure(
             model, mnist_numbers(args.mnist, args.count, args.seed, (lo, hi), args.mnist_digits), "pictures")
+    if args.mnist and args.lone:
+        result[f"MNIST {args.mnist_digits} digits alone, as 28 x 28 pictures"] = lone_digits(
+            model, args.mnist, args.lone, args.mnist_digits)
     print(json.dumps(result, indent=1))
     return 0
 
