@@ -85,12 +85,12 @@ def mnist_digits(path: Path, digits: str) -> tuple[np.ndarray, np.ndarray, np.nd
     return np.arange(len(mnist["y_test"])), mnist["x_test"], mnist["y_test"]
 
 
-def mnist_numbers(path: Path, count: int, seed: int, lengths: tuple[int, int],
-                  digits: str = "test") -> list[tuple[np.ndarray, str]]:
-    """``count`` pictures of numbers of ``lengths[0]`` to ``lengths[1]`` MNIST test digits, or of the
-    5000 training originals ``train`` holds out for validation (``digits="validation"``: never trained
-    on, and no test set: what a choice between models may be made on)."""
-    pool, images, labels = mnist_digits(path, digits)
+def mnist_numbers(chosen: tuple[np.ndarray, np.ndarray, np.ndarray], count: int, seed: int,
+                  lengths: tuple[int, int]) -> list[tuple[np.ndarray, str]]:
+    """``count`` pictures of numbers of ``lengths[0]`` to ``lengths[1]`` of the ``chosen`` MNIST digits
+    (``mnist_digits``: the test digits, or the validation originals: never trained on, and no test
+    set: what a choice between models may be made on)."""
+    pool, images, labels = chosen
     rng = np.random.default_rng([seed, 28])
     out = []
     for _ in range(count):
@@ -99,11 +99,11 @@ def mnist_numbers(path: Path, count: int, seed: int, lengths: tuple[int, int],
     return out
 
 
-def lone_digits(model, path: Path, count: int, digits: str = "test") -> dict:
-    """The first ``count`` MNIST test digits (or validation originals), each read alone as its own 28 x 28
-    picture, as ``predict`` reads a picture file: how many read exactly, and how many as several digits
-    (an odd digit's pieces each read as a sure digit)."""
-    pool, images, labels = mnist_digits(path, digits)
+def lone_digits(model, chosen: tuple[np.ndarray, np.ndarray, np.ndarray], count: int) -> dict:
+    """The first ``count`` of the ``chosen`` MNIST digits (``mnist_digits``), each read alone as its own
+    28 x 28 picture, as ``predict`` reads a picture file: how many read exactly, and how many as several
+    digits (an odd digit's pieces each read as a sure digit)."""
+    pool, images, labels = chosen
     texts = [read_picture(model, 255 - images[k].astype(np.float32)).text for k in pool[:count]]
     labels = labels[pool[:count]]
     return {"digits": len(texts), "read exactly": round(float(np.mean([t == str(v) for t, v in zip(texts, labels)])), 4),
@@ -162,11 +162,11 @@ def main() -> int:
         result[f"{len(again)} written {height} high, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     if args.mnist:
+        chosen = mnist_digits(args.mnist, args.mnist_digits)   # (read once: the numbers and the digits alone)
         result[f"pictures of MNIST {args.mnist_digits} digits"] = measure(
-            model, mnist_numbers(args.mnist, args.count, args.seed, (lo, hi), args.mnist_digits), "pictures")
-    if args.mnist and args.lone:
-        result[f"MNIST {args.mnist_digits} digits alone, as 28 x 28 pictures"] = lone_digits(
-            model, args.mnist, args.lone, args.mnist_digits)
+            model, mnist_numbers(chosen, args.count, args.seed, (lo, hi)), "pictures")
+        if args.lone:
+            result[f"MNIST {args.mnist_digits} digits alone, as 28 x 28 pictures"] = lone_digits(model, chosen, args.lone)
     print(json.dumps(result, indent=1))
     return 0
 
