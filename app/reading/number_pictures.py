@@ -4,7 +4,8 @@ The ink falls into blobs, left to right; a wide blob (touching digits) is cut al
 where its ink is thin, and the ink between any two cut lines (or blob edges) that could be one digit
 is a candidate (a piece much shorter than the blobs it is cut from costs: it is likelier a piece of
 a digit than one; so does a 1 between two cut lines: it is likelier the pen's way between two
-digits written without lifting it). Hundreds of candidates are read, so they are drawn small and
+digits written without lifting it; and so does parting a blob no wider than a digit: an odd digit's
+pieces may each read as a sure digit). Hundreds of candidates are read, so they are drawn small and
 fast (``fast_mnist``, from the picture shrunk so the writing is about ``FAST_SIDE`` high); the
 dynamic programme of ``numbers`` chooses the best reading of the whole, and the chosen digits are
 read again exactly (``to_mnist``), so a picture of one digit reads as it always did.
@@ -23,7 +24,7 @@ import math
 import numpy as np
 
 from app.reading.fast_input import fast_mnist
-from app.reading.ink_blobs import Blob, find_blobs
+from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
 from app.reading.numbers import (
     FAST_SIDE,
@@ -53,6 +54,7 @@ MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far f
 WHOLE_WIDTH = 2.0         # ink no wider than this (of its height) read as several digits is read whole too
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 MIDDLE_ONE = math.log(0.5)   # what reading a 1 between two cut lines costs (log)
+NARROW_CUT = math.log(0.3)   # what parting a blob no wider than a digit (CUT_ASPECT of its height) costs (log)
 
 
 # A boundary between two digits: (blob, cut line), or (blob, None) for the left edge of a blob (the
@@ -189,7 +191,8 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
         # to the next or a piece of a stroke than a 1 touching both its neighbours.
         middle = np.array([new[k][0][1] is not None and new[k][1][1] is not None for k in inked])
         ones = middle & (digit_outputs(outputs)[0].argmax(axis=1) == 1)
-        scores.update(zip([new[k] for k in inked], (_scores(outputs) + short + MIDDLE_ONE * ones).tolist()))
+        parted = _parts_narrow(blobs, [new[k] for k in inked])
+        scores.update(zip([new[k] for k in inked], (_scores(outputs) + short + MIDDLE_ONE * ones + NARROW_CUT * parted).tolist()))
     path = _best_path(len(bounds) - 1, {(i, j): scores[(bounds[i], bounds[j])] for i, j in keys})
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
@@ -205,6 +208,15 @@ def _shortness(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]], boxes:
     heights = np.array([box[3] - box[1] for box in boxes], float)
     whole = np.array([_whole(a, b) for a, b in pairs], bool)
     return np.where(whole, 0.0, short_cost(heights / tall))
+
+
+def _parts_narrow(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]]) -> np.ndarray:
+    """Which candidates end at a cut line of a blob no wider than ``CUT_ASPECT`` of its height (each
+    parting of it counted once, by the digit left of it): such a blob is likelier one digit than two,
+    but an odd one's pieces may each read as a sure digit (a 4's arm and stem as "11", a narrow 8 as
+    "12"); only the unsure second reading cuts it at all (two 1s that touch, a 1 touching a 6)."""
+    return np.array([b[1] is not None and blobs[b[0]].hi - blobs[b[0]].lo <= CUT_ASPECT * blobs[b[0]].height
+                     for _, b in pairs], bool)
 
 
 def _unsure_spans(blobs: list[Blob], reading: list, height: int) -> dict[int, list[tuple[float, float]]]:
