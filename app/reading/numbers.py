@@ -38,6 +38,8 @@ MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
 MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
 CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone:
 LINK_COST = math.log(0.5)  # part of a digit (a 1's flag), or left out of the number, which costs this (log)
+TWO_SURE = math.log(0.3)  # strokes that part into two sure digits (each above SURE_PART) cost this as one
+SURE_PART = math.log(0.99)
 STACKED_FREE = 0.5        # two digits side by side overlap at most this much of the wider one's width;
 STACKED_COST = 25.0       # more costs this per unit (log): strokes over each other are one mark
 MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
@@ -328,6 +330,19 @@ def _runs(owners: list[int]) -> list[tuple[int, int]]:
     return sorted(set(parts) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)})
 
 
+def _two_sure(scores: dict[tuple[int, int], float], owners: list[int]) -> dict[tuple[int, int], float]:
+    """``scores`` with a run of strokes that parts into two runs, each read as a sure digit (``SURE_PART``,
+    what its height and foot say included), costing ``TWO_SURE`` more as one digit. A 1 written close
+    over a neighbour's side reads with it as that neighbour, sure of it (an 8 with a stroke down its
+    side is still an 8: "814" read "84"); a digit's own strokes seldom each read as a sure digit (a
+    4's arm stands raised, a 5's bar and a 7's cross are short). Parts of one joined stroke are left
+    as they are."""
+    costs = {(i, j): TWO_SURE for i, j in scores if owners[i] != owners[j - 1] and any(
+        owners[m] != owners[m - 1] and scores.get((i, m), -math.inf) >= SURE_PART
+        and scores.get((m, j), -math.inf) >= SURE_PART for m in range(i + 1, j))}
+    return {key: score + costs.get(key, 0.0) for key, score in scores.items()}
+
+
 def _memo_key(group: list[Stroke]) -> tuple:
     return tuple((p.width, tuple(p.points)) for p in group)
 
@@ -353,6 +368,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
+    scores = _two_sure(scores, owners)
     links = {(k, k + 1) for k in range(len(pieces)) if _connector(pieces, owners, k)}
     scores.update(dict.fromkeys(links, LINK_COST))
     spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
