@@ -33,6 +33,7 @@ from app.reading.numbers import (
     NumberReading,
     _best_path,
     _scores,
+    _two_sure,
     judge_digit,
     short_cost,
     without_specks,
@@ -193,7 +194,10 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
         ones = middle & (digit_outputs(outputs)[0].argmax(axis=1) == 1)
         parted = _parts_narrow(blobs, [new[k] for k in inked])
         scores.update(zip([new[k] for k in inked], (_scores(outputs) + short + MIDDLE_ONE * ones + NARROW_CUT * parted).tolist()))
-    path = _best_path(len(bounds) - 1, {(i, j): scores[(bounds[i], bounds[j])] for i, j in keys})
+    # Blobs apart that read as two sure digits are seldom one (a 1 beside a 3 read with it as a 3).
+    table = _two_sure({(i, j): scores[(bounds[i], bounds[j])] for i, j in keys},
+                      lambda i, j: [m for m in range(i + 1, j) if bounds[m][1] is None])
+    path = _best_path(len(bounds) - 1, table)
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -330,16 +331,17 @@ def _runs(owners: list[int]) -> list[tuple[int, int]]:
     return sorted(set(parts) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)})
 
 
-def _two_sure(scores: dict[tuple[int, int], float], owners: list[int]) -> dict[tuple[int, int], float]:
-    """``scores`` with a run of strokes that parts into two runs, each read as a sure digit (``SURE_PART``,
-    what its height and foot say included), costing ``TWO_SURE`` more as one digit. A 1 written close
-    over a neighbour's side reads with it as that neighbour, sure of it (an 8 with a stroke down its
-    side is still an 8: "814" read "84"); a digit's own strokes seldom each read as a sure digit (a
-    4's arm stands raised, a 5's bar and a 7's cross are short). Parts of one joined stroke are left
-    as they are."""
-    costs = {(i, j): TWO_SURE for i, j in scores if owners[i] != owners[j - 1] and any(
-        owners[m] != owners[m - 1] and scores.get((i, m), -math.inf) >= SURE_PART
-        and scores.get((m, j), -math.inf) >= SURE_PART for m in range(i + 1, j))}
+def _two_sure(scores: dict[tuple[int, int], float],
+              splits: Callable[[int, int], Iterable[int]]) -> dict[tuple[int, int], float]:
+    """``scores`` (of runs i..j-1) with a run that parts, at one of ``splits(i, j)``, into two runs
+    each read as a sure digit (``SURE_PART``, what geometry says included; as scored before any such
+    cost) costing ``TWO_SURE`` more as one digit. A 1 written close over a neighbour's side reads
+    with it as that neighbour, sure of it (an 8 with a stroke down its side is still an 8: "814" read
+    "84"); a digit's own strokes or pieces seldom each read as a sure digit (a 4's arm stands raised,
+    a 5's bar and a 7's cross are short)."""
+    costs = {(i, j): TWO_SURE for i, j in scores if any(
+        scores.get((i, m), -math.inf) >= SURE_PART and scores.get((m, j), -math.inf) >= SURE_PART
+        for m in splits(i, j))}
     return {key: score + costs.get(key, 0.0) for key, score in scores.items()}
 
 
@@ -368,7 +370,8 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
-    scores = _two_sure(scores, owners)
+    # (parted between strokes: a joined stroke's parts are put together by the links above)
+    scores = _two_sure(scores, lambda i, j: [m for m in range(i + 1, j) if owners[m] != owners[m - 1]])
     links = {(k, k + 1) for k in range(len(pieces)) if _connector(pieces, owners, k)}
     scores.update(dict.fromkeys(links, LINK_COST))
     spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
