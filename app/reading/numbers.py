@@ -39,8 +39,8 @@ MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
 MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
 CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone:
 LINK_COST = math.log(0.5)  # part of a digit (a 1's flag), or left out of the number, which costs this (log)
-TWO_SURE = math.log(0.3)  # strokes that part into two sure digits (each above SURE_PART) cost this as one
-SURE_PART = math.log(0.99)
+TWO_SURE = math.log(0.3)  # strokes (or a picture's blobs) that part into two sure digits, each scoring
+SURE_PART = math.log(0.99)  # at least this, cost this more read as one digit (log)
 STACKED_FREE = 0.5        # two digits side by side overlap at most this much of the wider one's width;
 STACKED_COST = 25.0       # more costs this per unit (log): strokes over each other are one mark
 MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
@@ -367,11 +367,12 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     pieces, owners, writing_height = _reading_pieces(strokes)   # (height: the canvas's)
     boxes = _boxes(pieces)
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes)
+    # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
+    # cuts and the links below are for).
+    scores = _two_sure(scores, lambda i, j: [m for m in range(i + 1, j) if owners[m] != owners[m - 1]])
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
-    # (parted between strokes: a joined stroke's parts are put together by the links above)
-    scores = _two_sure(scores, lambda i, j: [m for m in range(i + 1, j) if owners[m] != owners[m - 1]])
     links = {(k, k + 1) for k in range(len(pieces)) if _connector(pieces, owners, k)}
     scores.update(dict.fromkeys(links, LINK_COST))
     spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
