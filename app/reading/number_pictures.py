@@ -19,6 +19,7 @@ new candidate lies between new cut lines, blob edges or the first reading's boun
 """
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -195,8 +196,9 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
         parted = _parts_narrow(blobs, [new[k] for k in inked])
         scores.update(zip([new[k] for k in inked], (_scores(outputs) + short + MIDDLE_ONE * ones + NARROW_CUT * parted).tolist()))
     # Blobs apart that read as two sure digits are seldom one (a 1 beside a 3 read with it as a 3).
+    edges = [m for m, (_, line) in enumerate(bounds) if line is None]   # (blob edges, in order)
     table = _two_sure({(i, j): scores[(bounds[i], bounds[j])] for i, j in keys},
-                      lambda i, j: [m for m in range(i + 1, j) if bounds[m][1] is None])
+                      lambda i, j: edges[bisect.bisect_right(edges, i):bisect.bisect_left(edges, j)])
     path = _best_path(len(bounds) - 1, table)
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 

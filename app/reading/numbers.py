@@ -18,6 +18,7 @@ always did.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 from collections.abc import Callable, Iterable
@@ -369,7 +370,8 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
     # cuts and the links below are for).
-    scores = _two_sure(scores, lambda i, j: [m for m in range(i + 1, j) if owners[m] != owners[m - 1]])
+    changes = [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]   # (in order)
+    scores = _two_sure(scores, lambda i, j: changes[bisect.bisect_right(changes, i):bisect.bisect_left(changes, j)])
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
