@@ -631,7 +631,7 @@ def test_two_sure_digits_read_as_one_cost_by_hand():
     scores = {(0, 1): 0.0, (1, 2): 0.0, (0, 2): -0.1, (2, 3): 0.0, (3, 4): 0.0, (2, 4): -0.2,
               (1, 3): -0.3, (1, 4): -0.4}
     scores[(2, 3)] = SURE_PART - 0.01
-    between_strokes = lambda i, j: [m for m in range(i + 1, j) if owners[m] != owners[m - 1]]  # noqa: E731
+    between_strokes = [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]   # [2, 3]
     assert _two_sure(scores, between_strokes) == scores
     scores[(2, 3)] = SURE_PART
     out = _two_sure(scores, between_strokes)

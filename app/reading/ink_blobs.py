@@ -103,6 +103,10 @@ class Blob:
     def height(self) -> int:
         return self.bottom - self.top + 1
 
+    def wider_than(self, aspect: float) -> bool:
+        """Whether the blob is wider than ``aspect`` times its height."""
+        return self.hi - self.lo > aspect * self.height
+
     def right_of(self, line: tuple[float, float]) -> np.ndarray:
         """Which of the (shrunk) ink lies right of a cut line: the definition (``_first`` works it
         out row by row, cheaper; the tests hold it to this)."""
@@ -199,7 +203,7 @@ class Blob:
         """Cut lines at each slant: the lowest points of the ink's profile along that slant, at most
         ``CUTS_PER_HEIGHT`` per height of width, ``CUT_SPACING`` apart; the thinnest first. None in
         a blob narrower than ``aspect`` times its height."""
-        if self.hi - self.lo <= aspect * self.height:
+        if not self.wider_than(aspect):
             return []
         if (slants, aspect) not in self._lines:   # (the second pass asks again)
             self._lines[slants, aspect] = self._cut_lines(slants)

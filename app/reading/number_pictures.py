@@ -19,7 +19,6 @@ new candidate lies between new cut lines, blob edges or the first reading's boun
 """
 from __future__ import annotations
 
-import bisect
 import math
 
 import numpy as np
@@ -196,9 +195,8 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
         parted = _parts_narrow(blobs, [new[k] for k in inked])
         scores.update(zip([new[k] for k in inked], (_scores(outputs) + short + MIDDLE_ONE * ones + NARROW_CUT * parted).tolist()))
     # Blobs apart that read as two sure digits are seldom one (a 1 beside a 3 read with it as a 3).
-    edges = [m for m, (_, line) in enumerate(bounds) if line is None]   # (blob edges, in order)
     table = _two_sure({(i, j): scores[(bounds[i], bounds[j])] for i, j in keys},
-                      lambda i, j: edges[bisect.bisect_right(edges, i):bisect.bisect_left(edges, j)])
+                      [m for m, (_, line) in enumerate(bounds) if line is None])   # (at blob edges)
     path = _best_path(len(bounds) - 1, table)
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
@@ -221,8 +219,7 @@ def _parts_narrow(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]]) -> 
     parting of it counted once, by the digit left of it): such a blob is likelier one digit than two,
     but an odd one's pieces may each read as a sure digit (a 4's arm and stem as "11", a narrow 8 as
     "12"); only the unsure second reading cuts it at all (two 1s that touch, a 1 touching a 6)."""
-    return np.array([b[1] is not None and blobs[b[0]].hi - blobs[b[0]].lo <= CUT_ASPECT * blobs[b[0]].height
-                     for _, b in pairs], bool)
+    return np.array([b[1] is not None and not blobs[b[0]].wider_than(CUT_ASPECT) for _, b in pairs], bool)
 
 
 def _unsure_spans(blobs: list[Blob], reading: list, height: int) -> dict[int, list[tuple[float, float]]]:

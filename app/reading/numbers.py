@@ -21,7 +21,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import math
-from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -332,9 +331,8 @@ def _runs(owners: list[int]) -> list[tuple[int, int]]:
     return sorted(set(parts) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)})
 
 
-def _two_sure(scores: dict[tuple[int, int], float],
-              splits: Callable[[int, int], Iterable[int]]) -> dict[tuple[int, int], float]:
-    """``scores`` (of runs i..j-1) with a run that parts, at one of ``splits(i, j)``, into two runs
+def _two_sure(scores: dict[tuple[int, int], float], splits: list[int]) -> dict[tuple[int, int], float]:
+    """``scores`` (of runs i..j-1) with a run that parts, at one of ``splits`` (in order) inside it, into two runs
     each read as a sure digit (``SURE_PART``, what geometry says included; as scored before any such
     cost) costing ``TWO_SURE`` more as one digit. A 1 written close over a neighbour's side reads
     with it as that neighbour, sure of it (an 8 with a stroke down its side is still an 8: "814" read
@@ -342,7 +340,7 @@ def _two_sure(scores: dict[tuple[int, int], float],
     a 5's bar and a 7's cross are short)."""
     costs = {(i, j): TWO_SURE for i, j in scores if any(
         scores.get((i, m), -math.inf) >= SURE_PART and scores.get((m, j), -math.inf) >= SURE_PART
-        for m in splits(i, j))}
+        for m in splits[bisect.bisect_right(splits, i):bisect.bisect_left(splits, j)])}
     return {key: score + costs.get(key, 0.0) for key, score in scores.items()}
 
 
@@ -370,8 +368,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
     # cuts and the links below are for).
-    changes = [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]   # (in order)
-    scores = _two_sure(scores, lambda i, j: changes[bisect.bisect_right(changes, i):bisect.bisect_left(changes, j)])
+    scores = _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]])
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
