@@ -12,9 +12,10 @@ number is written (``--late``: a 5's bar, a 7's cross added last, as people do);
 accuracy for half of the numbers' strokes sampled densely (a point every half canvas unit, as a
 fast tablet or a slow hand records them), with half the joins people make written without lifting
 the pen (``synthetic_numbers.joined``), and for half written again small with a broad pen (84
-high, 18 wide) and large with a fine one (200 high, 4 wide). With ``--mnist``, numbers of as many
-MNIST test digits (other writers, another collection: scanned with a bold pen, never trained on)
-are read as pictures too; with ``--mnist-digits validation``, of the 5000 training originals
+high, 18 wide) and large with a fine one (200 high, 4 wide), and for half written on a line drifting
+uphill (``synthetic_numbers.drifting``) and turned (``turned``): read levelled (``writing_line``).
+With ``--mnist``, numbers of as many MNIST test digits (other writers, another collection: scanned
+with a bold pen, never trained on) are read as pictures too; with ``--mnist-digits validation``, of the 5000 training originals
 ``train`` holds out for validation instead (never trained on either, and no test set: what to
 choose between models on); with ``--lone N`` as well, the first N of those digits each read alone,
 as its own 28 x 28 picture (as ``predict`` reads a picture of one digit).
@@ -53,10 +54,11 @@ def measure(model, numbers, how: str, meets: list[bool] | None = None) -> dict:
     digit_hits, digits, times = 0, 0, []
     for n, (strokes, text, *_) in enumerate(numbers):   # (synthetic_numbers.Number, or picture and text)
         # Drawn before the clock starts (numbers of digit pictures are pictures already).
-        picture = strokes if isinstance(strokes, np.ndarray) else synthetic_numbers.picture(strokes) if how == "pictures" else None
+        height = None if isinstance(strokes, np.ndarray) else synthetic_numbers.canvas_height(strokes)   # (280, or a drifting line's)
+        picture = strokes if height is None else synthetic_numbers.picture(strokes, height) if how == "pictures" else None
         start = time.perf_counter()
         if how == "strokes":
-            read = read_strokes(model, strokes).text
+            read = read_strokes(model, strokes, height).text
         else:
             read = read_picture(model, picture, ink_is_bright=False).text
         times.append(time.perf_counter() - start)
@@ -161,6 +163,10 @@ def main() -> int:
         again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t, _ in numbers[:args.count // 2]]
         result[f"{len(again)} written {height} high, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
+    for name, moved in (("written 0.1 uphill (the line drifting 6 degrees)", lambda s: synthetic_numbers.drifting(s, -0.1)),
+                        ("turned 5 degrees (uphill)", lambda s: synthetic_numbers.turned(s, 5.0))):
+        again = [(moved(s), t) for s, t, _ in numbers[:args.count // 2]]
+        result[f"{len(again)} {name}"] = {how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     if args.mnist:
         chosen = mnist_digits(args.mnist, args.mnist_digits)   # (read once: the numbers and the digits alone)
         result[f"pictures of MNIST {args.mnist_digits} digits"] = measure(

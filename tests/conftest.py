@@ -53,6 +53,17 @@ def pendigits_file():
     return required_file("PENDIGITS_UNIPEN", "REQUIRE_PENDIGITS", "pendigits-train.unipen")
 
 
+@pytest.fixture(scope="module")
+def model():
+    """The shipped default model (``saved_models/default``), as the number readers use it."""
+    shipped = ROOT / "saved_models" / "default"
+    if not (shipped / "model.json").exists():
+        pytest.skip("no shipped model")
+    from network import load_model
+
+    return load_model(shipped)
+
+
 @pytest.fixture(scope="session")
 def letters_file():
     """The real UNIPEN letters and symbols, found through ``LETTERS_UNIPEN`` (``.ci/run`` sets it)."""

@@ -39,15 +39,6 @@ ONE_THEN_0 = [[(0.1, 0.0), (0.1, 1.0), (0.3, 0.2)] + [(0.35 + 0.8 * x, y) for x,
 ZIGZAG_111 = [[(0.1, 0.0), (0.1, 1.0), (0.45, 0.0), (0.45, 1.0), (0.8, 0.0), (0.8, 1.0)]]
 
 
-@pytest.fixture(scope="module")
-def model():
-    if not (SHIPPED / "model.json").exists():
-        pytest.skip("no shipped model")
-    from network import load_model
-
-    return load_model(SHIPPED)
-
-
 def write(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> list[Stroke]:
     """Strokes of ``digits`` (unit-square stroke lists) written left to right on the canvas."""
     strokes = []

@@ -41,6 +41,7 @@ from app.reading.numbers import (
 from app.reading.predictor import digit_outputs
 from app.reading.preprocess import ink_map, on_square
 from app.reading.strokes import BOLDEST, THINNEST
+from app.reading.writing_line import column_shifts, levelled_picture, picture_slope
 
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
 SLANTS = (-0.25, 0.25)    # slanted cut lines (x moves this much per unit of y) where a reading is unsure,
@@ -265,7 +266,13 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     if factor > 1:
         ink = Blob.shrunk(ink, 0, factor)
         rows = np.flatnonzero((ink > 0.35).any(axis=1))
-    plain = ink
+    plain, side = ink, int(0.5 * ink.shape[0])
+    # A long number written uphill or downhill is read levelled (``writing_line``).
+    slope = picture_slope(ink)
+    shifts = column_shifts(ink.shape[1], slope) if slope else np.zeros(ink.shape[1], np.int64)
+    if slope:
+        ink = levelled_picture(ink, shifts)
+        rows = np.flatnonzero((ink > 0.35).any(axis=1))
     ink = ink_as_read(ink, rows[-1] - rows[0] + 1 if len(rows) else 0)   # (the pen as the window's strokes are read)
     found, blobs, height, smallest = _ready(ink)
     scores: dict = {}
@@ -278,8 +285,9 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
         used = {index for a, b, _ in reading for index, _, _ in _parts(a, b)}
         exact_blobs = [Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
+    if slope:   # (each box where its digit lies in the picture)
+        crops = [(crop, _unlevelled(box, shifts)) for crop, box in crops]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
-    side = int(0.5 * ink.shape[0])
     preps = [on_square(crop, max(*crop.shape, side)) for crop, _ in crops]
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
     alone = len(preps) == 1 and len(found) == 1
@@ -292,6 +300,15 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     # ...and judged as the window judges a drawing when alone.
     return NumberReading(without_specks([DigitOfNumber(judge_digit(model, prep, output, alone), tuple(v * factor for v in box))
                                          for (_, box), prep, output in zip(crops, preps, exact)], height * factor))
+
+
+def _unlevelled(box: tuple[int, int, int, int], shifts: np.ndarray) -> tuple[int, int, int, int]:
+    """A box (left, top, right, bottom) of a picture levelled by ``shifts`` (``levelled_picture``)
+    where its ink lies in the picture: its columns moved back."""
+    left, top, right, bottom = box
+    moved = shifts[max(0, min(left, len(shifts) - 1)):max(left + 1, min(right, len(shifts)))]
+    rise = max(0, int(shifts.max(initial=0)))
+    return left, top - rise + int(moved.min()), right, bottom - rise + int(moved.max())
 
 
 def _all_ink(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:

@@ -30,6 +30,7 @@ from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, r
 from app.reading.preprocess import Preprocessed
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
 from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
+from app.reading.writing_line import sheared, strokes_slope
 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes),
 MAX_PARTS = 6             # and parts of strokes cut where digits may be joined (a 2's body and base)
@@ -363,6 +364,10 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     memo = {} if memo is None else memo
     if len(memo) > MEMO_SIZE:
         memo.clear()
+    # A long number written uphill or downhill is read levelled (``writing_line``).
+    slope = strokes_slope(strokes)
+    if slope:
+        strokes = sheared(strokes, slope)
     pieces, owners, writing_height = _reading_pieces(strokes)   # (height: the canvas's)
     boxes = _boxes(pieces)
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes)
@@ -385,7 +390,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     for group in groups:
         prep, output = _exact(model, pieces, group, height, memo)
         reading = judge_digit(model, prep, output, alone=len(groups) == 1)
-        lo, hi = span([pieces[k] for k in group])
+        lo, hi = span(sheared([pieces[k] for k in group], -slope))   # (where it lies on the canvas)
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
         digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group}))))
     digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right

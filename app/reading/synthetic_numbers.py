@@ -190,3 +190,33 @@ def joined(number: Number, share: float, rng: np.random.Generator) -> list[Strok
             digit = digit[1:]
         out = out + digit
     return out
+
+
+def drifting(strokes: list[Stroke], slope: float) -> list[Stroke]:
+    """``strokes`` written on a line that drifts: each point moved down by ``slope`` times its x (a
+    number written uphill: ``slope`` < 0; the digits stay upright), the writing's top a pen below the
+    canvas's. A long number may then reach below 280: read it on a canvas ``canvas_height`` high."""
+    moved = [Stroke(s.width, [(x, y + slope * x) for x, y in s.points]) for s in strokes]
+    return _from_the_top(moved)
+
+
+def turned(strokes: list[Stroke], degrees: float) -> list[Stroke]:
+    """``strokes`` turned by ``degrees`` (counter-clockwise as seen: a page turned as it was written
+    on, digits and line alike), the writing's top left a pen from the canvas's edges."""
+    a = math.radians(degrees)
+    moved = [Stroke(s.width, [(x * math.cos(a) + y * math.sin(a), -x * math.sin(a) + y * math.cos(a))
+                              for x, y in s.points]) for s in strokes]
+    left = min(x for s in moved for x, _ in s.points)
+    pen = max(s.width for s in moved)
+    return _from_the_top([Stroke(s.width, [(x - left + pen, y) for x, y in s.points]) for s in moved])
+
+
+def _from_the_top(strokes: list[Stroke]) -> list[Stroke]:
+    top, pen = min(y for s in strokes for _, y in s.points), max(s.width for s in strokes)
+    return [Stroke(s.width, [(x, y - top + pen) for x, y in s.points]) for s in strokes]
+
+
+def canvas_height(strokes: list[Stroke]) -> int:
+    """The canvas height (280, or more) that holds all of ``strokes``, their pen included."""
+    bottom = max(y for s in strokes for _, y in s.points) + max(s.width for s in strokes)
+    return max(LOGICAL_SIZE, int(math.ceil(bottom)))
