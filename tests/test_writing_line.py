@@ -47,7 +47,9 @@ def test_strokes_and_picture_slope_are_slope_of_their_ink():
     ys, xs = np.nonzero(ink[::3, ::3] > 0.35)   # (every third row and column)
     assert picture_slope(ink) == slope_of(xs, ys, ink[::3, ::3][ys, xs]) == pytest.approx(0.1)
     stroke = Stroke(18.0, [(0.0, 0.0), (500.0, 50.0), (1000.0, 100.0)])   # segments weigh by length
-    assert strokes_slope([stroke, Stroke(18.0, [(0.0, 40.0), (1000.0, 140.0)])]) == pytest.approx(0.1)
+    under = Stroke(18.0, [(0.0, 40.0), (1000.0, 140.0)])
+    assert strokes_slope([stroke, under, under]) == pytest.approx(0.1)
+    assert strokes_slope([stroke, under]) == 0.0   # two strokes are no line of digits (a wave, a dash)
     assert strokes_slope([Stroke(18.0, [(3.0, 4.0)])]) == 0.0 and strokes_slope([]) == 0.0
 
 

@@ -25,6 +25,7 @@ LEVEL_WIDTH = 3.5     # writing this many times as wide as its band of ink is hi
 LEVEL_SLOPE = 0.06    # when its line rises or falls at least this much per unit of width,
 STEEPEST = 0.5        # and no more than this (steeper ink is no line of digits: left as it is)
 SLOPE_STEP = 0.1      # slopes are rounded to this (the window re-reads every candidate when it changes)
+FEWEST_STROKES = 3    # fewer strokes are a mark or two, no line of digits (a wave, a long dash)
 
 
 def slope_of(xs: np.ndarray, ys: np.ndarray, weights: np.ndarray) -> float:
@@ -56,7 +57,10 @@ def _levelling(slope: float, width: float, band: float) -> float:
 
 
 def strokes_slope(strokes: list[Stroke]) -> float:
-    """``slope_of`` the strokes' ink: each segment by its length (a dot counts as one unit)."""
+    """``slope_of`` the strokes' ink: each segment by its length (a dot counts as one unit); 0.0 for
+    fewer than ``FEWEST_STROKES`` strokes."""
+    if len(strokes) < FEWEST_STROKES:
+        return 0.0
     xs, ys, weights = [], [], []
     for stroke in strokes:
         points = np.asarray(stroke.points, np.float64).reshape(-1, 2)
