@@ -13,7 +13,8 @@ accuracy for half of the numbers' strokes sampled densely (a point every half ca
 fast tablet or a slow hand records them), with half the joins people make written without lifting
 the pen (``synthetic_numbers.joined``), and for half written again small with a broad pen (84
 high, 18 wide) and large with a fine one (200 high, 4 wide), and for half written on a line drifting
-uphill (``synthetic_numbers.drifting``) and turned (``turned``): read levelled (``writing_line``).
+uphill (``synthetic_numbers.drifting``), turned (``turned``), leaning more and less (``leaning``):
+read levelled and leaned back as the network reads best (``writing_line``).
 With ``--mnist``, numbers of as many MNIST test digits (other writers, another collection: scanned
 with a bold pen, never trained on) are read as pictures too; with ``--mnist-digits validation``, of the 5000 training originals
 ``train`` holds out for validation instead (never trained on either, and no test set: what to
@@ -164,7 +165,9 @@ def main() -> int:
         result[f"{len(again)} written {height} high, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     for name, moved in (("written 0.1 uphill (the line drifting 6 degrees)", lambda s: synthetic_numbers.drifting(s, -0.1)),
-                        ("turned 5 degrees (uphill)", lambda s: synthetic_numbers.turned(s, 5.0))):
+                        ("turned 5 degrees (uphill)", lambda s: synthetic_numbers.turned(s, 5.0)),
+                        ("leaning 0.3 more", lambda s: synthetic_numbers.leaning(s, 0.3)),
+                        ("leaning 0.3 less (back)", lambda s: synthetic_numbers.leaning(s, -0.3))):
         again = [(moved(s), t) for s, t, _ in numbers[:args.count // 2]]
         result[f"{len(again)} {name}"] = {how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     if args.mnist:

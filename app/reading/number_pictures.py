@@ -41,7 +41,14 @@ from app.reading.numbers import (
 from app.reading.predictor import digit_outputs
 from app.reading.preprocess import ink_map, on_square
 from app.reading.strokes import BOLDEST, THINNEST
-from app.reading.writing_line import column_shifts, levelled_picture, picture_slope
+from app.reading.writing_line import (
+    column_shifts,
+    leaned_picture,
+    levelled_picture,
+    picture_slope,
+    picture_upright_shift,
+    row_shifts,
+)
 
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
 SLANTS = (-0.25, 0.25)    # slanted cut lines (x moves this much per unit of y) where a reading is unsure,
@@ -273,6 +280,11 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     if slope:
         ink = levelled_picture(ink, shifts)
         rows = np.flatnonzero((ink > 0.35).any(axis=1))
+    # Writing that leans far is read leaning as the network reads best: each row moved right.
+    lean = picture_upright_shift(ink)
+    moves = row_shifts(ink.shape[0], lean) if lean else np.zeros(ink.shape[0], np.int64)
+    if lean:
+        ink = leaned_picture(ink, moves)
     ink = ink_as_read(ink, rows[-1] - rows[0] + 1 if len(rows) else 0)   # (the pen as the window's strokes are read)
     found, blobs, height, smallest = _ready(ink)
     scores: dict = {}
@@ -285,7 +297,9 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
         used = {index for a, b, _ in reading for index, _, _ in _parts(a, b)}
         exact_blobs = [Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
-    if slope:   # (each box where its digit lies in the picture)
+    if lean:   # (each box where its digit lies in the picture)
+        crops = [(crop, _unleaned(crop, box, moves)) for crop, box in crops]
+    if slope:
         crops = [(crop, _unlevelled(box, shifts)) for crop, box in crops]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
     preps = [on_square(crop, max(*crop.shape, side)) for crop, _ in crops]
@@ -309,6 +323,18 @@ def _unlevelled(box: tuple[int, int, int, int], shifts: np.ndarray) -> tuple[int
     moved = shifts[max(0, min(left, len(shifts) - 1)):max(left + 1, min(right, len(shifts)))]
     rise = max(0, int(shifts.max(initial=0)))
     return left, top - rise + int(moved.min()), right, bottom - rise + int(moved.max())
+
+
+def _unleaned(crop: np.ndarray, box: tuple[int, int, int, int], moves: np.ndarray) -> tuple[int, int, int, int]:
+    """The box (left, top, right, bottom) of a digit's ``crop`` of a picture leaned back by moving rows
+    right by ``moves``, where its ink lies before: each row's ink moved back."""
+    left, top, right, bottom = box
+    rows, columns = np.nonzero(crop > 0)
+    if not len(rows):
+        return box
+    pad = max(0, -int(moves.min(initial=0)))
+    xs = left + columns - pad - moves[np.clip(top + rows, 0, len(moves) - 1)]
+    return int(xs.min()), top, int(xs.max()) + 1, bottom
 
 
 def _all_ink(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:

@@ -30,7 +30,7 @@ from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, r
 from app.reading.preprocess import Preprocessed
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
 from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
-from app.reading.writing_line import sheared, strokes_slope
+from app.reading.writing_line import leaned, sheared, strokes_slope, upright_shifts
 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes),
 MAX_PARTS = 6             # and parts of strokes cut where digits may be joined (a 2's body and base)
@@ -281,15 +281,15 @@ def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[in
 
 
 def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict,
-                      boxes: np.ndarray) -> dict:
+                      boxes: np.ndarray, leans: list[float]) -> dict:
     """Each candidate digit's score: how well the network reads it plus what geometry says.
     Candidates are the runs ``_runs`` gives (a stroke cut in many parts is still one candidate
-    whole); ``boxes``: each piece's (``_boxes``)."""
+    whole); ``boxes``: each piece's (``_boxes``); each read leaned back by ``leans`` of its last piece."""
     geometry = {(i, j): _group_cost(pieces, owners, i, j, height, boxes) for i, j in _runs(owners)}
-    keys = {k: _memo_key(pieces[k[0]:k[1]]) for k, cost in geometry.items() if cost is not None}
+    keys = {k: (leans[k[1] - 1], _memo_key(pieces[k[0]:k[1]])) for k, cost in geometry.items() if cost is not None}
     geometry.update(zip(keys, (np.array([geometry[k] for k in keys]) + _shortness(boxes, list(keys), height)).tolist()))
     new = [k for k in keys if keys[k] not in memo]
-    crops = [fast_crop(pen_as_read(pieces[i:j])) for i, j in new]   # (each with the pen as read)
+    crops = [fast_crop(pen_as_read(leaned(pieces[i:j], leans[j - 1]))) for i, j in new]   # (each with the pen as read)
     inked = [k for k, crop in zip(new, crops) if crop.size]
     outputs = model.predict_proba(fast_mnist([crop for crop in crops if crop.size])) if inked else []
     memo.update({keys[k]: None for k in new})   # a candidate without ink can never be a digit
@@ -369,8 +369,11 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     if slope:
         strokes = sheared(strokes, slope)
     pieces, owners, writing_height = _reading_pieces(strokes)   # (height: the canvas's)
-    boxes = _boxes(pieces)
-    scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes)
+    # Writing that leans far is read leaning as the network reads best (``writing_line.upright_shifts``):
+    # each candidate leaned as its last piece says, and each piece's box (what geometry sees) as its own.
+    leans = upright_shifts(pieces)
+    boxes = _boxes([leaned([piece], lean)[0] for piece, lean in zip(pieces, leans)])
+    scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes, leans)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
     # cuts and the links below are for).
     scores = _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]])
@@ -384,11 +387,11 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
                       lambda a, b: 0.0 if a in links or b in links else _stacked(spans[a], spans[b]))
     threshold, unsure_from = reject_threshold(model), unsure_threshold(model)   # (for the strays)
     groups = [list(range(i, j)) for i, j in path if (i, j) not in links]
-    groups = [g for g in groups if _exact(model, pieces, g, height, memo) is not None]
-    groups = _attach_strays(groups, lambda g: _exact(model, pieces, g, height, memo), pieces, threshold, unsure_from)
+    groups = [g for g in groups if _exact(model, pieces, g, height, memo, leans) is not None]
+    groups = _attach_strays(groups, lambda g: _exact(model, pieces, g, height, memo, leans), pieces, threshold, unsure_from)
     digits = []
     for group in groups:
-        prep, output = _exact(model, pieces, group, height, memo)
+        prep, output = _exact(model, pieces, group, height, memo, leans)
         reading = judge_digit(model, prep, output, alone=len(groups) == 1)
         lo, hi = span(sheared([pieces[k] for k in group], -slope))   # (where it lies on the canvas)
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
@@ -397,11 +400,13 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     return NumberReading(without_specks(digits, writing_height))
 
 
-def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dict):
-    """(input, output) of the pieces ``group`` drawn exactly as on the canvas (None without ink), remembered."""
-    key = ("canvas", height, _memo_key([pieces[k] for k in group]))
+def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dict, leans: list[float]):
+    """(input, output) of the pieces ``group`` drawn exactly as on the canvas (None without ink), leaned
+    back by ``leans`` of its last piece, remembered."""
+    lean = leans[max(group)]
+    key = ("canvas", height, lean, _memo_key([pieces[k] for k in group]))
     if key not in memo:
-        prep = canvas_input(pen_as_read([pieces[k] for k in group]), height)
+        prep = canvas_input(pen_as_read(leaned([pieces[k] for k in group], lean)), height)
         memo[key] = None if prep.empty else (prep, model.predict_proba(prep.image[None])[0])
     return memo[key]
 

@@ -220,3 +220,12 @@ def canvas_height(strokes: list[Stroke]) -> int:
     """The canvas height (280, or more) that holds all of ``strokes``, their pen included."""
     bottom = max(y for s in strokes for _, y in s.points) + max(s.width for s in strokes)
     return max(LOGICAL_SIZE, int(math.ceil(bottom)))
+
+
+def leaning(strokes: list[Stroke], lean: float) -> list[Stroke]:
+    """``strokes`` leaning ``lean`` more (x per unit of height: > 0 to the right, < 0 back), about the
+    writing's foot, its left a pen from the canvas's edge: a writer who leans more, or less."""
+    foot, pen = max(y for s in strokes for _, y in s.points), max(s.width for s in strokes)
+    moved = [Stroke(s.width, [(x + lean * (foot - y), y) for x, y in s.points]) for s in strokes]
+    left = min(x for s in moved for x, _ in s.points)
+    return [Stroke(s.width, [(x - left + pen, y) for x, y in s.points]) for s in moved]

@@ -1,4 +1,5 @@
-"""The line a number is written on: levelling a number written uphill or downhill before it is read.
+"""The line a number is written on and the way it leans: levelling a number written uphill or
+downhill, and leaning writing that leans far as the network reads best, before it is read.
 
 Written without a ruled line, a long number drifts up or down (a few degrees is common; ten digits
 6 degrees uphill end most of a digit's height above where they began). Read as it was, each digit
@@ -6,18 +7,24 @@ is tilted, and what the reader measures against the writing's height and baselin
 across the drift. Levelled first, the number reads as one written straight: the slope is the
 least-squares line through the ink (every bit of a stroke, or every inked pixel, by how much ink
 it is), and each point (a picture: each column) moves up or down by the slope times its x (a
-shear: upright strokes stay upright, as people keep digits upright on a drifting line).
+shear: upright strokes stay upright, as people keep digits upright on a drifting line). Only
+writing at least ``LEVEL_WIDTH`` times as wide as the ink's band is high (about four digits) is
+levelled, and only a slope of ``LEVEL_SLOPE`` or more: over two or three digits the line through
+the ink says more of the digits' shapes (a 7's bar is high, a 4's arm) than of a drift.
 
-Only writing at least ``LEVEL_WIDTH`` times as wide as the ink's band is high (about four digits)
-is levelled, and only a slope of ``LEVEL_SLOPE`` or more: over two or three digits the line
-through the ink says more of the digits' shapes (a 7's bar is high, a 4's arm) than of a drift.
-Measured on held-out pen numbers of 2-10 digits, 300 of seed 1: written 0.1 uphill (6 degrees),
-strokes read 93.3 % unlevelled, 95.7 % levelled (96.3 % written level); 0.2 uphill, 92.0 and 95.0 %
-(pictures: 76.3 and 80.0 %, 68.3 and 78.3 %; docs/app.md has the rest).
+Writers lean: the held-out pen writers about 0.15 (x per unit of y) to the right, some upright or
+back, some far forward; the network reads digits leaning 0.1-0.2 best (``UPRIGHT``). A writer's
+lean is the lean of their upright strokes (``slant_parts``: steep segments; a picture's:
+``picture_lean``, from its steep edges), and writing wider than a digit that leans otherwise is
+read leaned back into that band (each point moved across by the change times its height).
+
+Measured on held-out pen numbers of 2-10 digits (docs/app.md has the figures): 0.1 uphill, strokes
+93.3 % unlevelled, 95.7 % levelled; leaning 0.3 back, 85.2 % as written, 94.4 % leaned.
 """
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from app.reading.strokes import Stroke
 
@@ -113,10 +120,125 @@ def column_shifts(width: int, slope: float) -> np.ndarray:
 
 def levelled_picture(ink: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     """An ink map with each column moved up by ``shifts`` rows (down when negative), on a map as much
-    taller as the shifts need: nothing falls off the edge."""
+    taller as the shifts need: nothing falls off the edge. (Columns moved alike are moved together:
+    the shifts change a few dozen times across a picture.)"""
     rise, fall = max(0, int(shifts.max(initial=0))), max(0, -int(shifts.min(initial=0)))
     height, width = ink.shape
     out = np.zeros((height + rise + fall, width), ink.dtype)
-    rows = np.arange(height)[:, None] + rise - shifts[None, :]   # where each pixel goes
-    out[rows, np.arange(width)[None, :]] = ink
+    for start, stop in _runs(shifts):
+        top = rise - int(shifts[start])
+        out[top:top + height, start:stop] = ink[:, start:stop]
     return out
+
+
+def leaned_picture(ink: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """An ink map with each row moved right by ``moves`` columns (left when negative), on a map as much
+    wider as the moves need."""
+    left, right = max(0, -int(moves.min(initial=0))), max(0, int(moves.max(initial=0)))
+    height, width = ink.shape
+    out = np.zeros((height, width + left + right), ink.dtype)
+    for start, stop in _runs(moves):
+        x = left + int(moves[start])
+        out[start:stop, x:x + width] = ink[start:stop]
+    return out
+
+
+def _runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of equal neighbours in ``values``: (first, past the last)."""
+    edges = [0, *(np.flatnonzero(np.diff(values)) + 1).tolist(), len(values)]
+    return list(zip(edges[:-1], edges[1:]))
+
+UPRIGHT = (0.1, 0.2)  # the slant (x per unit of y, leaning right > 0) the network reads best: writing
+                      # leaning more or less is read leaning this much (held-out pen digits lean 0.15)
+PICTURE_UPRIGHT = (0.05, 0.25)   # a picture's lean, less sure (from its ink's edges), is changed less
+SLANT_STEP = 0.05     # slant changes are rounded to this
+SLANT_WIDTH = 1.6     # the slant is said by writing at least this many times as wide as it is high (wider than a digit)
+LEAN_ROW = 140.0      # strokes lean about this row (the canvas's middle)
+UPRIGHT_INK = 1.5     # and by upright strokes at least this many times as long as it is high together
+STEEP = 2.0           # upright strokes: segments whose height is more than this times their width (within
+                      # 27 degrees of upright: a 2's or 7's diagonal, steeper than 45, said an upright "224" leant)
+LEAN_STEP = 4         # a picture's lean is found from every this-many-th row and column
+
+
+def slant_parts(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray]:
+    """Per stroke, its steep segments' lean (minus dx/dy: > 0 leaning right) times their lengths, summed,
+    and their lengths: segments steeper than ``STEEP`` are the writing's upright strokes. (All
+    strokes' segments at once: the window asks after every stroke.)"""
+    counts = np.array([len(s.points) for s in strokes], np.int64)
+    if not counts.sum():
+        return np.zeros(len(strokes)), np.zeros(len(strokes))
+    points = np.array([p for s in strokes for p in s.points], np.float64)
+    owner = np.repeat(np.arange(len(strokes)), counts)
+    steps, mine = np.diff(points, axis=0), owner[1:] == owner[:-1]   # (no step from one stroke to the next)
+    steep = mine & (np.abs(steps[:, 1]) > STEEP * np.abs(steps[:, 0]))
+    dx, dy, who = steps[steep, 0], steps[steep, 1], owner[1:][steep]
+    length = np.hypot(dx, dy)
+    return (np.bincount(who, -length * dx / dy, len(strokes)), np.bincount(who, length, len(strokes)))
+
+
+def upright_shifts(strokes: list[Stroke]) -> list[float]:
+    """For each stroke (in writing order), how far to lean a digit ending with it (x per unit of y) so
+    the writing leans within ``UPRIGHT``: the lean of the writing up to that stroke, once that is at
+    least ``SLANT_WIDTH`` times as wide as it is high and has ``UPRIGHT_INK`` times that of upright
+    strokes (the strokes before: the lean there; a "22" has only its curves' ends), rounded to
+    ``SLANT_STEP``. A digit's lean is said by the writing around it, never by itself alone (a 7's
+    stroke leans far; a 1 leans as its writer leans); what follows never changes what came before
+    (the window remembers what it read). All 0.0 for writing narrower than that (one digit)."""
+    if not strokes:
+        return []
+    leans, lengths = slant_parts(strokes)
+    lean, length = np.cumsum(leans), np.cumsum(lengths)
+    boxes = np.array([(min(x for x, _ in s.points), min(y for _, y in s.points), max(x for x, _ in s.points),
+                       max(y for _, y in s.points), s.width) for s in strokes])
+    lo, hi = np.minimum.accumulate(boxes[:, :2]), np.maximum.accumulate(boxes[:, 2:4])
+    pen = np.maximum.accumulate(boxes[:, 4])
+    high = hi[:, 1] - lo[:, 1] + pen
+    wide = np.flatnonzero((hi[:, 0] - lo[:, 0] >= SLANT_WIDTH * high) & (length >= UPRIGHT_INK * high))
+    if not len(wide):
+        return [0.0] * len(strokes)
+    said = np.maximum(np.arange(len(strokes)), wide[0])
+    slant = lean[said] / np.maximum(length[said], 1e-9)
+    shift = slant - np.clip(slant, *UPRIGHT)
+    return (np.round(shift / SLANT_STEP) * SLANT_STEP).tolist()
+
+
+def leaned(strokes: list[Stroke], shift: float) -> list[Stroke]:
+    """``strokes`` leaned back by ``shift`` (x per unit of y): each point moved right by ``shift`` times
+    its height below the canvas's middle row (a fixed row: the same strokes are always the same points)."""
+    return [Stroke(s.width, [(x + shift * (y - LEAN_ROW), y) for x, y in s.points]) for s in strokes] if shift else strokes
+
+
+def picture_lean(ink: np.ndarray) -> float:
+    """The lean of an ink map's writing (x per unit of y, leaning right > 0), as ``slant_parts`` says
+    of strokes: from the edges of its steep strokes (where the ink changes more across x than down y,
+    each edge across its stroke: its lean is gy / gx), by how sharp they are, of every ``LEAN_STEP``-th
+    row and column smoothed a little (unsmoothed, a leaning edge's pixel steps read as upright ones:
+    the lean came out 0.4 of the strokes'; smoothed, 0.8-0.9, 0.03-0.04 from it on average)."""
+    return _lean(ndimage.gaussian_filter(ink[::LEAN_STEP, ::LEAN_STEP].astype(np.float32), 0.5))
+
+
+def _lean(smooth: np.ndarray) -> float:
+    gy, gx = np.gradient(smooth)
+    steep = np.abs(gx) > np.abs(gy)   # (not STEEP: blurred, a leaning edge's pixel steps spread its direction)
+    weights = np.hypot(gx[steep], gy[steep])
+    total = float(weights.sum())
+    return float((weights * gy[steep] / gx[steep]).sum() / total) if total > 0 else 0.0
+
+
+def picture_upright_shift(ink: np.ndarray) -> float:
+    """How far to lean an ink map's writing back (x per unit of y) so it leans within ``PICTURE_UPRIGHT``,
+    as ``upright_shifts`` says of strokes (the whole writing's lean): 0.0 for ink narrower than
+    ``SLANT_WIDTH`` times its height (one digit reads as it always did). Of every ``LEAN_STEP``-th
+    row and column (a ten-digit picture's 0.3 ms)."""
+    small = ink[::LEAN_STEP, ::LEAN_STEP].astype(np.float32)
+    rows, columns = np.flatnonzero((small > 0.35).any(axis=1)), np.flatnonzero((small > 0.35).any(axis=0))
+    if not len(rows) or columns[-1] - columns[0] + 1 < SLANT_WIDTH * (rows[-1] - rows[0] + 1):
+        return 0.0
+    lean = _lean(ndimage.gaussian_filter(small, 0.5))
+    return round((lean - min(max(lean, PICTURE_UPRIGHT[0]), PICTURE_UPRIGHT[1])) / SLANT_STEP) * SLANT_STEP
+
+
+def row_shifts(height: int, shift: float) -> np.ndarray:
+    """How many columns each of ``height`` rows moves right to lean a picture back by ``shift``, about
+    its middle row (whole columns: a row is moved, never redrawn)."""
+    return np.round(shift * (np.arange(height) - (height - 1) / 2)).astype(np.int64)
