@@ -214,11 +214,12 @@ def picture_lean(ink: np.ndarray) -> float:
     each edge across its stroke: its lean is gy / gx), by how sharp they are, of every ``LEAN_STEP``-th
     row and column smoothed a little (unsmoothed, a leaning edge's pixel steps read as upright ones:
     the lean came out 0.4 of the strokes'; smoothed, 0.8-0.9, 0.03-0.04 from it on average)."""
-    return _lean(ndimage.gaussian_filter(ink[::LEAN_STEP, ::LEAN_STEP].astype(np.float32), 0.5))
+    return _lean(ink[::LEAN_STEP, ::LEAN_STEP].astype(np.float32))
 
 
-def _lean(smooth: np.ndarray) -> float:
-    gy, gx = np.gradient(smooth)
+def _lean(small: np.ndarray) -> float:
+    """``picture_lean`` of an ink map already cut to every ``LEAN_STEP``-th row and column."""
+    gy, gx = np.gradient(ndimage.gaussian_filter(small, 0.5))
     steep = np.abs(gx) > np.abs(gy)   # (not STEEP: blurred, a leaning edge's pixel steps spread its direction)
     weights = np.hypot(gx[steep], gy[steep])
     total = float(weights.sum())
@@ -234,7 +235,7 @@ def picture_upright_shift(ink: np.ndarray) -> float:
     rows, columns = np.flatnonzero((small > 0.35).any(axis=1)), np.flatnonzero((small > 0.35).any(axis=0))
     if not len(rows) or columns[-1] - columns[0] + 1 < SLANT_WIDTH * (rows[-1] - rows[0] + 1):
         return 0.0
-    lean = _lean(ndimage.gaussian_filter(small, 0.5))
+    lean = _lean(small)
     return round((lean - min(max(lean, PICTURE_UPRIGHT[0]), PICTURE_UPRIGHT[1])) / SLANT_STEP) * SLANT_STEP
 
 
