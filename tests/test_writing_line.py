@@ -14,7 +14,7 @@ from app.reading.number_pictures import read_picture
 from app.reading.numbers import read_strokes
 from app.reading.stroke_inputs import drawing_picture
 from app.reading.strokes import Stroke
-from app.reading.writing_line import column_shifts, levelled_picture, picture_slope, sheared, slope_of, strokes_slope
+from app.reading.writing_line import centred_shifts, levelled_picture, picture_slope, sheared, slope_of, strokes_slope
 
 
 def _band(slope: float, width: float, half: float = 40.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,7 +54,7 @@ def test_strokes_and_picture_slope_are_slope_of_their_ink():
 
 
 def test_a_picture_levelled_column_by_column_by_hand():
-    shifts = column_shifts(5, 0.5)   # about the middle column: -1, 0, 0, 0, 1 (halves round to even)
+    shifts = centred_shifts(5, 0.5)   # about the middle column: -1, 0, 0, 0, 1 (halves round to even)
     assert shifts.tolist() == [-1, 0, 0, 0, 1]
     ink = np.arange(1, 16, dtype=np.float32).reshape(3, 5)
     out = levelled_picture(ink, shifts)   # a row more above and below: nothing falls off
@@ -188,7 +188,6 @@ def test_picture_lean_and_upright_shift():
     assert writing_line.picture_lean(ink) == pytest.approx(0.4, abs=0.1)
     assert writing_line.picture_upright_shift(ink) == pytest.approx(0.15, abs=0.1)   # 0.4 -> within 0.05-0.25
     assert writing_line.picture_upright_shift(1.0 - drawing_picture(_bars(0.4, 2))) == 0.0   # one digit wide
-    assert writing_line.row_shifts(5, 0.5).tolist() == [-1, 0, 0, 0, 1]
 
 
 def test_a_box_of_a_picture_leaned_back_is_where_its_ink_lies_by_hand():

@@ -42,12 +42,11 @@ from app.reading.predictor import digit_outputs
 from app.reading.preprocess import ink_map, on_square
 from app.reading.strokes import BOLDEST, THINNEST
 from app.reading.writing_line import (
-    column_shifts,
+    centred_shifts,
     leaned_picture,
     levelled_picture,
     picture_slope,
     picture_upright_shift,
-    row_shifts,
 )
 
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
@@ -276,13 +275,13 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     plain, side = ink, int(0.5 * ink.shape[0])
     # A long number written uphill or downhill is read levelled (``writing_line``).
     slope = picture_slope(ink)
-    shifts = column_shifts(ink.shape[1], slope) if slope else np.zeros(ink.shape[1], np.int64)
+    shifts = centred_shifts(ink.shape[1], slope) if slope else np.zeros(ink.shape[1], np.int64)
     if slope:
         ink = levelled_picture(ink, shifts)
         rows = np.flatnonzero((ink > 0.35).any(axis=1))
     # Writing that leans far is read leaning as the network reads best: each row moved right.
     lean = picture_upright_shift(ink)
-    moves = row_shifts(ink.shape[0], lean) if lean else np.zeros(ink.shape[0], np.int64)
+    moves = centred_shifts(ink.shape[0], lean) if lean else np.zeros(ink.shape[0], np.int64)
     if lean:
         ink = leaned_picture(ink, moves)
     ink = ink_as_read(ink, rows[-1] - rows[0] + 1 if len(rows) else 0)   # (the pen as the window's strokes are read)

@@ -34,6 +34,17 @@ STEEPEST = 0.5        # and no more than this (steeper ink is no line of digits:
 SLOPE_STEP = 0.1      # slopes are rounded to this (the window re-reads every candidate when it changes)
 FEWEST_STROKES = 3    # fewer strokes are a mark or two, no line of digits (a wave, a long dash)
 
+UPRIGHT = (0.1, 0.2)  # the slant (x per unit of y, leaning right > 0) the network reads best: writing
+                      # leaning more or less is read leaning this much (held-out pen digits lean 0.15)
+PICTURE_UPRIGHT = (0.05, 0.25)   # a picture's lean, less sure (from its ink's edges), is changed less
+SLANT_STEP = 0.05     # slant changes are rounded to this
+SLANT_WIDTH = 1.6     # the slant is said by writing at least this many times as wide as it is high (wider than a digit)
+UPRIGHT_INK = 1.5     # and by upright strokes at least this many times as long as it is high together
+STEEP = 2.0           # upright strokes: segments whose height is more than this times their width (within
+                      # 27 degrees of upright: a 2's or 7's diagonal, steeper than 45, said an upright "224" leant)
+LEAN_ROW = 140.0      # strokes lean about this row (the canvas's middle)
+LEAN_STEP = 4         # a picture's lean is found from every this-many-th row and column
+
 
 def slope_of(xs: np.ndarray, ys: np.ndarray, weights: np.ndarray) -> float:
     """The slope (y per unit of x, y down) to level ink at points ``xs``, ``ys`` weighing ``weights``:
@@ -112,10 +123,11 @@ def picture_slope(ink: np.ndarray) -> float:
     return _levelling(slope, float(inked[-1] - inked[0]), band)
 
 
-def column_shifts(width: int, slope: float) -> np.ndarray:
-    """How many rows each of ``width`` columns moves up to level a picture by ``slope`` (whole rows:
-    a column is moved, never redrawn), about its middle column."""
-    return np.round(slope * (np.arange(width) - (width - 1) / 2)).astype(np.int64)
+def centred_shifts(count: int, slope: float) -> np.ndarray:
+    """How far (whole pixels: a column or row is moved, never redrawn) each of ``count`` columns moves
+    up to level a picture by ``slope``, or each of ``count`` rows moves right to lean it back by
+    ``slope``: ``slope`` times its distance from the middle one."""
+    return np.round(slope * (np.arange(count) - (count - 1) / 2)).astype(np.int64)
 
 
 def levelled_picture(ink: np.ndarray, shifts: np.ndarray) -> np.ndarray:
@@ -148,16 +160,7 @@ def _runs(values: np.ndarray) -> list[tuple[int, int]]:
     edges = [0, *(np.flatnonzero(np.diff(values)) + 1).tolist(), len(values)]
     return list(zip(edges[:-1], edges[1:]))
 
-UPRIGHT = (0.1, 0.2)  # the slant (x per unit of y, leaning right > 0) the network reads best: writing
-                      # leaning more or less is read leaning this much (held-out pen digits lean 0.15)
-PICTURE_UPRIGHT = (0.05, 0.25)   # a picture's lean, less sure (from its ink's edges), is changed less
-SLANT_STEP = 0.05     # slant changes are rounded to this
-SLANT_WIDTH = 1.6     # the slant is said by writing at least this many times as wide as it is high (wider than a digit)
-LEAN_ROW = 140.0      # strokes lean about this row (the canvas's middle)
-UPRIGHT_INK = 1.5     # and by upright strokes at least this many times as long as it is high together
-STEEP = 2.0           # upright strokes: segments whose height is more than this times their width (within
-                      # 27 degrees of upright: a 2's or 7's diagonal, steeper than 45, said an upright "224" leant)
-LEAN_STEP = 4         # a picture's lean is found from every this-many-th row and column
+
 
 
 def slant_parts(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray]:
@@ -237,9 +240,3 @@ def picture_upright_shift(ink: np.ndarray) -> float:
         return 0.0
     lean = _lean(small)
     return round((lean - min(max(lean, PICTURE_UPRIGHT[0]), PICTURE_UPRIGHT[1])) / SLANT_STEP) * SLANT_STEP
-
-
-def row_shifts(height: int, shift: float) -> np.ndarray:
-    """How many columns each of ``height`` rows moves right to lean a picture back by ``shift``, about
-    its middle row (whole columns: a row is moved, never redrawn)."""
-    return np.round(shift * (np.arange(height) - (height - 1) / 2)).astype(np.int64)
