@@ -57,6 +57,7 @@ from app.signals import worker_start
 from app.words import plural
 
 WHOLE = 0.85                 # of a candidate's ink from one digit, and of that digit's ink: that digit
+                             # (0.75 for digits that cross, taught as digits, did not pay: docs/default-model.md)
 TWO_DIGITS = 0.25            # of each of two digits' ink: two digits' parts, not a digit
 PIECE = 0.5                  # of one digit's ink at most (and nothing else): a piece of it, not a digit
 PIECE_WIDTH = MIN_WIDTH[3]   # of its height at least, as a generated piece: a narrow piece may be a 1
