@@ -1,6 +1,7 @@
-"""Small synthetic data sets for the tests: no download, no real MNIST."""
+"""Small synthetic data sets for the tests (no download, no real MNIST), and the window in-process."""
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 
@@ -137,3 +138,20 @@ def make_letters(writers: int = 3, per_digit: int = 2, seed: int = 1) -> str:
     text = make_unipen(writers, per_digit, seed).replace(".HIERARCHY      DIGIT", ".HIERARCHY      CHARACTER")
     text = re.sub(r'\.SEGMENT DIGIT (\s*\d+) \? "(\d)"', lambda m: f'.SEGMENT CHARACTER {m[1]} ? "{chars[m[2]]}"', text)
     return re.sub(r"\.COMMENT (\d) ", lambda m: f".COMMENT {chars[m[1]]} ", text)
+
+
+@contextlib.contextmanager
+def window_in_process(models_dir):
+    """The window in this process, on Tk's own event queue: (root, app, errors), ``errors`` every
+    exception a callback raised (a test asserts it stays empty); the window destroyed after."""
+    import tkinter as tk
+
+    from app.gui.window import DigitApp
+
+    root = tk.Tk()
+    errors: list = []
+    root.report_callback_exception = lambda *exc: errors.append(exc)
+    try:
+        yield root, DigitApp(root, models_dir), errors
+    finally:
+        root.destroy()

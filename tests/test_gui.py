@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures import DIGIT_STROKES
+from fixtures import DIGIT_STROKES, window_in_process
 from gui_driver import AppWindow, click, xdo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,17 +279,11 @@ def test_rapid_drawing_resizing_and_clearing_mid_stroke_never_raise(display, mod
     import numpy as np
     from fixtures import make_arrays
 
-    from app.gui.window import DigitApp
-
     source = tmp_path / "small.npz"
     np.savez(source, **make_arrays())
     monkeypatch.setenv("DIGITS_MNIST_SOURCE", str(source))
     monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
-    root = tk.Tk()
-    errors = []
-    root.report_callback_exception = lambda *exc: errors.append(exc)
-    try:
-        app = DigitApp(root, models_dir)
+    with window_in_process(models_dir) as (root, app, errors):
         root.update()
         canvas = app.canvas.widget
         rng = np.random.default_rng(0)
@@ -317,8 +311,6 @@ def test_rapid_drawing_resizing_and_clearing_mid_stroke_never_raise(display, mod
         viewers = [w for w in root.winfo_children() if isinstance(w, tk.Toplevel)]
         assert viewers and viewers[0].title().startswith("Augmentation preview"), errors
         root.update()
-    finally:
-        root.destroy()
     assert errors == []
 
 

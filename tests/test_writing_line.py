@@ -1,17 +1,19 @@
 """A number written uphill or downhill is read levelled (``app/reading/writing_line.py``): the slope
 by hand, the picture moved column by column by hand, hand-made numbers on a slope read with their
-boxes where their digits lie, and held-out pen writers' numbers written uphill (real data)."""
+boxes where their digits lie, and held-out pen writers' numbers written uphill (real data); the
+window reading ahead by the slope the writing may take next (by hand, from memory, in the window)."""
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pytest
+from fixtures import window_in_process
 from test_numbers import SHIPPED, UNIT, write
 
 from app.reading import synthetic_numbers, writing_line
 from app.reading.number_pictures import read_picture
-from app.reading.numbers import read_strokes
+from app.reading.numbers import read_ahead, read_strokes
 from app.reading.stroke_inputs import drawing_picture
 from app.reading.strokes import Stroke
 from app.reading.writing_line import centred_shifts, levelled_picture, picture_slope, sheared, slope_of, strokes_slope
@@ -51,6 +53,23 @@ def test_strokes_and_picture_slope_are_slope_of_their_ink():
     assert strokes_slope([stroke, under, under]) == pytest.approx(0.1)
     assert strokes_slope([stroke, under]) == 0.0   # two strokes are no line of digits (a wave, a dash)
     assert strokes_slope([Stroke(18.0, [(3.0, 4.0)])]) == 0.0 and strokes_slope([]) == 0.0
+
+
+def test_slopes_ahead_by_hand():
+    """The window reads ahead by the slopes either side of the writing's line, not its own."""
+    def lines(slope: float, width: float) -> list[Stroke]:   # three strokes along y = 100 + slope x, 80 apart
+        return [Stroke(18.0, [(x, 100.0 + slope * x + dy) for x in np.arange(0.0, width + 1, 10.0)])
+                for dy in (-40.0, 0.0, 40.0)]
+    assert writing_line.slopes_ahead(lines(0.03, 1000)) == [pytest.approx(0.1)]   # level now, rising soon?
+    assert writing_line.slopes_ahead(lines(-0.03, 1000)) == [pytest.approx(-0.1)]
+    assert writing_line.slopes_ahead(lines(0.0, 1000)) == []                      # level: both sides level
+    assert writing_line.slopes_ahead(lines(0.12, 1000)) == [pytest.approx(0.2)]   # levelled by 0.1 now
+    assert writing_line.slopes_ahead(lines(0.08, 1000)) == [0.0]                  # (or by none)
+    # Writing not yet wide enough to be levelled: what it would be levelled by, once it is half as wide;
+    # none narrower (a digit or two).
+    assert strokes_slope(lines(0.1, 200)) == 0.0 and writing_line.slopes_ahead(lines(0.1, 200)) == [pytest.approx(0.1)]
+    assert writing_line.slopes_ahead(lines(0.1, 100)) == []
+    assert writing_line.slopes_ahead(lines(0.1, 1000)[:1]) == [] and writing_line.slopes_ahead([]) == []
 
 
 def test_a_picture_levelled_column_by_column_by_hand():
@@ -114,6 +133,31 @@ def test_the_window_s_memory_reads_a_drifting_number_as_a_fresh_reading_does(mod
         slopes.add(strokes_slope(strokes[:k]))
         assert again.text == fresh.text and [d.box for d in again.digits] == [d.box for d in fresh.digits]
     assert len(slopes) > 1 and again.text == "241731"
+
+
+def test_reading_ahead_reads_the_stroke_that_changes_the_slope_from_memory(model):
+    """The window reads ahead by the slopes the writing may soon be levelled by: the stroke that
+    changes the slope then reads no more candidates than any (a new slope reads every one anew), and
+    reads as a fresh reading does."""
+    strokes = synthetic_numbers.drifting(write(*SIX, height=120), -0.25)
+    height = synthetic_numbers.canvas_height(strokes)
+    k = next(k for k in range(1, len(strokes)) if strokes_slope(strokes[:k + 1]) != strokes_slope(strokes[:k]))
+    read = []
+    counting = type("Counting", (), {"predict_proba": lambda self, x: read.append(len(x)) or model.predict_proba(x),
+                                     "__getattr__": lambda self, name: getattr(model, name)})()
+    for ahead in (False, True):
+        memo = {}
+        for j in range(1, k + 1):
+            read_strokes(counting, strokes[:j], height, memo)
+            if ahead:
+                read_ahead(counting, strokes[:j], height, memo)
+        read.clear()
+        again = read_strokes(counting, strokes[:k + 1], height, memo)
+        fresh = read_strokes(model, strokes[:k + 1], height)
+        assert again.text == fresh.text and [d.box for d in again.digits] == [d.box for d in fresh.digits]
+        if not ahead:
+            unprepared = sum(read)
+    assert sum(read) < unprepared / 2
 
 
 def test_numbers_of_held_out_writers_written_uphill_read_levelled(model, pendigits_file, monkeypatch):
@@ -241,3 +285,39 @@ def test_numbers_of_held_out_writers_leaning_back_read_leaned(model, pendigits_f
     as_written = read()
     assert leaned[0] >= 0.92 and leaned[1] >= 0.75, leaned
     assert leaned[0] > as_written[0] and leaned[1] > as_written[1], (leaned, as_written)
+
+
+def test_the_window_reads_ahead_with_the_pen_lifted_and_reads_what_a_file_reads(display, models_dir, monkeypatch):
+    """In-process: after each stroke the window reads ahead (40 ms on, with the pen still lifted), a
+    stroke begun cancels it, and the number shown is what a drawing file of the strokes reads."""
+    import time
+
+    from app.gui import window
+
+    calls = []
+    monkeypatch.setattr(window, "read_ahead", lambda *args: calls.append(len(args[1])) or read_ahead(*args))
+    strokes = synthetic_numbers.drifting(write(*SIX, height=120), -0.25)
+    with window_in_process(models_dir) as (root, app, errors):
+        root.update()
+        app.canvas.widen(app.canvas.MAX_ZOOM)   # (room for six digits)
+        for _ in range(10):
+            root.update()
+            time.sleep(0.01)
+        assert app.drawing.width > max(x for s in strokes for x, _ in s.points) and app.drawing.size >= 280
+        calls.clear()
+        for k, stroke in enumerate(strokes):
+            app.drawing.begin(*stroke.points[0], stroke.width)
+            app.drawing_changed(final=False)
+            assert app._ahead is None   # (a stroke begun: nothing read ahead in its way)
+            for point in stroke.points[1:]:
+                app.drawing.extend(*point)
+            app.drawing_changed(final=True)
+            deadline = time.monotonic() + 5
+            while len(calls) < k + 1 and time.monotonic() < deadline:
+                root.update()
+                time.sleep(0.01)
+        assert calls == list(range(1, len(strokes) + 1))
+        fresh = read_strokes(app.predictor.model, app.drawing.strokes, 280)
+        assert app.number.text == fresh.text == "241731"
+        assert [d.box for d in app.number.digits] == [d.box for d in fresh.digits]
+    assert errors == []

@@ -25,7 +25,7 @@ from app.gui.teaching import TeachingMixin
 from app.models.model_store import DEFAULT_MODEL, list_models, load
 from app.paths import MODELS_DIR
 from app.reading.number_pictures import read_picture
-from app.reading.numbers import NumberReading, read_strokes
+from app.reading.numbers import NumberReading, read_ahead, read_strokes
 from app.reading.predictor import Predictor, Reading
 from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
 from app.settings import read_settings_noting, update_settings, window_settings
@@ -33,11 +33,11 @@ from app.words import command
 from network.atomic import atomic_write
 
 PREDICT_DELAY_MS = 25       # while drawing: at most one prediction per 25 ms
+READ_AHEAD_MS = 40          # after a stroke, with the pen still lifted: read ahead (``read_ahead``)
 TITLE = "Digit recogniser"
 MIN_CANVAS = 200            # pixels: the canvas never gets smaller than this
 MODELS_POLL_MS = 3000       # how often the window looks for models trained or deleted while it is open
 NO_MODEL_HELP = f"No model found.\nTrain one with:\n{command('ModelManager.py train')}"
-
 
 
 class DigitApp(TeachingMixin, FileActionsMixin):
@@ -55,6 +55,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         self.selected: int | None = None
         self._memo: dict = {}                      # what the network said of each candidate digit
         self._pending = None
+        self._ahead = None                         # the read-ahead waiting for the pen to stay lifted
         self._shown_version = -1
         self.learning = None  # the running fine-tune: {"thread", "progress", "result", "error", "name"}
         self.teach_message, self.teach_details = "", ""
@@ -273,6 +274,9 @@ class DigitApp(TeachingMixin, FileActionsMixin):
 
     # -- drawing and predicting -----------------------------------------
     def drawing_changed(self, final: bool) -> None:
+        if self._ahead is not None:   # (a stroke begun: no reading ahead in its way)
+            self.root.after_cancel(self._ahead)
+            self._ahead = None
         if final:
             self.predict_now(final=True)
         elif self._pending is None:
@@ -298,6 +302,8 @@ class DigitApp(TeachingMixin, FileActionsMixin):
             self.number = read_picture(self.predictor.model, self.drawing.array(), ink_is_bright=True)
         else:   # read as drawn on a digit's canvas, whatever the zoom; what was read before is remembered
             self.number = read_strokes(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)
+            if final:
+                self._ahead = self.root.after(READ_AHEAD_MS, self._read_ahead)
         seconds = time.perf_counter() - start
         for d in self.number.digits:
             d.reading.seconds = seconds
@@ -306,6 +312,12 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         self.selected = next((k for k, d in enumerate(self.number.digits) if last in d.strokes),
                              len(self.number.digits) - 1 if self.number.digits else None)
         self.select_digit(self.selected)
+
+    def _read_ahead(self) -> None:
+        """While the pen is lifted: read ahead by the slopes the next strokes may give (``read_ahead``)."""
+        self._ahead = None
+        if self.predictor is not None and self.drawing.source is None and self.drawing.picture is None:
+            read_ahead(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)
 
     def select_digit(self, index: int | None) -> None:
         """Show digit ``index`` of the number read (its bars, its input, what teaching labels)."""

@@ -30,7 +30,7 @@ from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, r
 from app.reading.preprocess import Preprocessed
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
 from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
-from app.reading.writing_line import leaned, sheared, strokes_slope, upright_shifts
+from app.reading.writing_line import leaned, sheared, slopes_ahead, strokes_slope, upright_shifts
 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes),
 MAX_PARTS = 6             # and parts of strokes cut where digits may be joined (a 2's body and base)
@@ -349,7 +349,15 @@ def _memo_key(group: list[Stroke]) -> tuple:
     return tuple((p.width, tuple(p.points)) for p in group)
 
 
-def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo: dict | None = None) -> NumberReading:
+def read_ahead(model, strokes: list[Stroke], height: int, memo: dict) -> None:
+    """Read ``strokes`` into ``memo`` as levelled by each slope they may soon be (``slopes_ahead``):
+    the window's work while the pen is lifted, so the stroke that changes the slope reads fast."""
+    for slope in slopes_ahead(strokes):
+        read_strokes(model, strokes, height, memo, slope)
+
+
+def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo: dict | None = None,
+                 slope: float | None = None) -> NumberReading:
     """The number written with ``strokes`` on a canvas ``height`` units high (any width).
 
     Pieces are the strokes in the order they were written (a joined stroke cut at its turns and
@@ -357,7 +365,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     a candidate digit. Writing order, not position, says which strokes make one digit, so
     neighbours that overlap in x still come apart. ``memo`` (a dict the caller keeps) remembers
     what the network said of each candidate: the window re-reads a growing drawing after every
-    stroke and then only reads the new candidates."""
+    stroke and then only reads the new candidates. ``slope``: levelled by this, not by the strokes' own."""
     strokes = [s for s in strokes if s.points]
     if not strokes:
         return NumberReading([])
@@ -365,7 +373,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     if len(memo) > MEMO_SIZE:
         memo.clear()
     # A long number written uphill or downhill is read levelled (``writing_line``).
-    slope = strokes_slope(strokes)
+    slope = strokes_slope(strokes) if slope is None else slope   # (or as ``read_ahead`` asks)
     if slope:
         strokes = sheared(strokes, slope)
     pieces, owners, writing_height = _reading_pieces(strokes)   # (height: the canvas's)

@@ -33,6 +33,8 @@ LEVEL_SLOPE = 0.06    # when its line rises or falls at least this much per unit
 STEEPEST = 0.5        # and no more than this (steeper ink is no line of digits: left as it is)
 SLOPE_STEP = 0.1      # slopes are rounded to this (the window re-reads every candidate when it changes)
 FEWEST_STROKES = 3    # fewer strokes are a mark or two, no line of digits (a wave, a long dash)
+AHEAD_WIDTH = 0.5     # the window reads ahead by the slopes near the writing's once it is this share as wide as levelled
+AHEAD_STEP = 0.4      # writing must be (by its slope once wide enough, or by a step more or less when within this of a step)
 
 UPRIGHT = (0.1, 0.2)  # the slant (x per unit of y, leaning right > 0) the network reads best: writing
                       # leaning more or less is read leaning this much (held-out pen digits lean 0.15)
@@ -79,7 +81,12 @@ def strokes_slope(strokes: list[Stroke]) -> float:
     fewer than ``FEWEST_STROKES`` strokes."""
     if len(strokes) < FEWEST_STROKES:
         return 0.0
-    xs, ys, weights = [], [], []
+    return slope_of(*_strokes_ink(strokes)) if any(s.points for s in strokes) else 0.0
+
+
+def _strokes_ink(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The strokes' ink as points and weights: each segment's middle by its length, a dot as one unit."""
+    xs, ys, weights = [np.zeros(0)], [np.zeros(0)], [np.zeros(0)]
     for stroke in strokes:
         points = np.asarray(stroke.points, np.float64).reshape(-1, 2)
         if len(points) == 1:
@@ -88,9 +95,23 @@ def strokes_slope(strokes: list[Stroke]) -> float:
             middles = (points[1:] + points[:-1]) / 2
             xs.append(middles[:, 0]), ys.append(middles[:, 1])
             weights.append(np.hypot(*np.diff(points, axis=0).T))
-    if not xs:
-        return 0.0
-    return slope_of(np.concatenate(xs), np.concatenate(ys), np.concatenate(weights))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(weights)
+
+
+def slopes_ahead(strokes: list[Stroke]) -> list[float]:
+    """The slopes other than ``strokes_slope``'s that the writing may be levelled by after a stroke or
+    two more, once it is ``AHEAD_WIDTH`` as wide as levelled writing must be: its line's slope rounded
+    (what it is levelled by once wide enough), or a step more or less where that is near. What the
+    window reads ahead while the pen is lifted: a new slope re-reads every candidate (a ten-digit
+    number's 20-30 ms), unless they were read ahead."""
+    xs, ys, weights = _strokes_ink(strokes)
+    slope = _least_squares(weights.sum(), weights @ xs, weights @ ys, weights @ (xs * xs), weights @ (xs * ys))
+    if len(strokes) < FEWEST_STROKES - 1 or slope is None or \
+            np.ptp(xs) < AHEAD_WIDTH * LEVEL_WIDTH * np.ptp(ys - slope * xs):
+        return []
+    now, wide = strokes_slope(strokes), _levelling(slope, np.inf, 0.0)   # (wide: once wide enough)
+    near = {wide} if wide != now else {_levelling(slope + side * AHEAD_STEP * SLOPE_STEP, np.inf, 0.0) for side in (-1, 1)}
+    return sorted(near - {now})
 
 
 def sheared(strokes: list[Stroke], slope: float) -> list[Stroke]:
