@@ -44,7 +44,7 @@ from app.models.train_config import TrainConfig  # noqa: E402
 from app.pen import pendigits  # noqa: E402
 from app.reading import synthetic_numbers  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
-from app.reading.numbers import read_strokes  # noqa: E402
+from app.reading.numbers import read_ahead, read_strokes  # noqa: E402
 
 
 def measure(model, numbers, how: str, meets: list[bool] | None = None) -> dict:
@@ -114,16 +114,23 @@ def lone_digits(model, chosen: tuple[np.ndarray, np.ndarray, np.ndarray], count:
 
 
 def window_times(model, numbers) -> dict:
-    """As in the window: the number re-read after every stroke, what was read before remembered."""
-    times = []
+    """As in the window: the number re-read after every stroke, what was read before remembered, and
+    read ahead after it (``read_ahead``: the window does it with the pen lifted, timed apart)."""
+    times, ahead = [], []
     for strokes, *_ in numbers:
         memo: dict = {}
+        height = synthetic_numbers.canvas_height(strokes)
         for k in range(1, len(strokes) + 1):
             start = time.perf_counter()
-            read_strokes(model, strokes[:k], memo=memo)
+            read_strokes(model, strokes[:k], height, memo)
             times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            read_ahead(model, strokes[:k], height, memo)
+            ahead.append(time.perf_counter() - start)
     return {"ms per stroke median": round(1000 * float(np.median(times)), 1),
-            "ms per stroke p99": round(1000 * float(np.percentile(times, 99)), 1)}
+            "ms per stroke p99": round(1000 * float(np.percentile(times, 99)), 1),
+            "ms reading ahead (pen lifted) median": round(1000 * float(np.median(ahead)), 1),
+            "ms reading ahead p99": round(1000 * float(np.percentile(ahead, 99)), 1)}
 
 
 def main() -> int:
@@ -170,6 +177,8 @@ def main() -> int:
                         ("leaning 0.3 less (back)", lambda s: synthetic_numbers.leaning(s, -0.3))):
         again = [(moved(s), t) for s, t, _ in numbers[:args.count // 2]]
         result[f"{len(again)} {name}"] = {how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
+        if "uphill" in name:   # (a new slope as the number grows: the window reads ahead for it)
+            result[f"{len(again)} {name}"]["window (re-read after each stroke)"] = window_times(model, again)
     if args.mnist:
         chosen = mnist_digits(args.mnist, args.mnist_digits)   # (read once: the numbers and the digits alone)
         result[f"pictures of MNIST {args.mnist_digits} digits"] = measure(
