@@ -33,8 +33,8 @@ LEVEL_SLOPE = 0.06    # when its line rises or falls at least this much per unit
 STEEPEST = 0.5        # and no more than this (steeper ink is no line of digits: left as it is)
 SLOPE_STEP = 0.1      # slopes are rounded to this (the window re-reads every candidate when it changes)
 FEWEST_STROKES = 3    # fewer strokes are a mark or two, no line of digits (a wave, a long dash)
-AHEAD_WIDTH = 0.5     # the window reads ahead by the slopes near the writing's once it is this share as wide as levelled
-AHEAD_STEP = 0.4      # writing must be (by its slope once wide enough, or by a step more or less when within this of a step)
+AHEAD_WIDTH = 0.5     # the window reads ahead (``slopes_ahead``) once writing is this share as wide as levelled writing,
+AHEAD_STEP = 0.4      # by the slope a step more or less when its line is within this of a step of rounding to it
 
 UPRIGHT = (0.1, 0.2)  # the slant (x per unit of y, leaning right > 0) the network reads best: writing
                       # leaning more or less is read leaning this much (held-out pen digits lean 0.15)
