@@ -109,7 +109,8 @@ def slopes_ahead(strokes: list[Stroke]) -> list[float]:
     if len(strokes) < FEWEST_STROKES - 1 or slope is None or \
             np.ptp(xs) < AHEAD_WIDTH * LEVEL_WIDTH * np.ptp(ys - slope * xs):
         return []
-    now, wide = strokes_slope(strokes), _levelling(slope, np.inf, 0.0)   # (wide: once wide enough)
+    now = slope_of(xs, ys, weights) if len(strokes) >= FEWEST_STROKES else 0.0   # (``strokes_slope``)
+    wide = _levelling(slope, np.inf, 0.0)   # (once wide enough)
     near = {wide} if wide != now else {_levelling(slope + side * AHEAD_STEP * SLOPE_STEP, np.inf, 0.0) for side in (-1, 1)}
     return sorted(near - {now})
 
