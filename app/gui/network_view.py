@@ -131,6 +131,8 @@ class NetworkView:
             self._pending = self.top.after(UPDATE_MS, self.update)
 
     def update(self) -> None:
+        if self._pending is not None:   # (called directly: the update waiting is this one)
+            self.top.after_cancel(self._pending)
         self._pending = None
         start = time.perf_counter()
         reading = self.reading
