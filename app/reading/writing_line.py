@@ -55,9 +55,13 @@ def slope_of(xs: np.ndarray, ys: np.ndarray, weights: np.ndarray) -> float:
     xs, ys, weights = (np.asarray(v, np.float64).ravel() for v in (xs, ys, weights))
     if len(xs) < 2:
         return 0.0
-    sums = weights.sum(), weights @ xs, weights @ ys, weights @ (xs * xs), weights @ (xs * ys)
-    slope = _least_squares(*sums)
+    slope = _least_squares(*_sums(xs, ys, weights))
     return _levelling(slope, np.ptp(xs), float(np.ptp(ys - slope * xs))) if slope is not None else 0.0
+
+
+def _sums(xs: np.ndarray, ys: np.ndarray, weights: np.ndarray) -> tuple[float, ...]:
+    """The weighted sums a least-squares line is found from: weights, w x, w y, w x x, w x y."""
+    return weights.sum(), weights @ xs, weights @ ys, weights @ (xs * xs), weights @ (xs * ys)
 
 
 def _least_squares(total: float, sx: float, sy: float, sxx: float, sxy: float) -> float | None:
@@ -105,11 +109,13 @@ def slopes_ahead(strokes: list[Stroke]) -> list[float]:
     window reads ahead while the pen is lifted: a new slope re-reads every candidate (a ten-digit
     number's 20-30 ms), unless they were read ahead."""
     xs, ys, weights = _strokes_ink(strokes)
-    slope = _least_squares(weights.sum(), weights @ xs, weights @ ys, weights @ (xs * xs), weights @ (xs * ys))
-    if len(strokes) < FEWEST_STROKES - 1 or slope is None or \
-            np.ptp(xs) < AHEAD_WIDTH * LEVEL_WIDTH * np.ptp(ys - slope * xs):
+    slope = _least_squares(*_sums(xs, ys, weights))
+    if len(strokes) < FEWEST_STROKES - 1 or slope is None:
         return []
-    now = slope_of(xs, ys, weights) if len(strokes) >= FEWEST_STROKES else 0.0   # (``strokes_slope``)
+    width, band = float(np.ptp(xs)), float(np.ptp(ys - slope * xs))
+    if width < AHEAD_WIDTH * LEVEL_WIDTH * band:
+        return []
+    now = _levelling(slope, width, band) if len(strokes) >= FEWEST_STROKES else 0.0   # (``strokes_slope``)
     wide = _levelling(slope, np.inf, 0.0)   # (once wide enough)
     near = {wide} if wide != now else {_levelling(slope + side * AHEAD_STEP * SLOPE_STEP, np.inf, 0.0) for side in (-1, 1)}
     return sorted(near - {now})
@@ -181,8 +187,6 @@ def _runs(values: np.ndarray) -> list[tuple[int, int]]:
     """The runs of equal neighbours in ``values``: (first, past the last)."""
     edges = [0, *(np.flatnonzero(np.diff(values)) + 1).tolist(), len(values)]
     return list(zip(edges[:-1], edges[1:]))
-
-
 
 
 def slant_parts(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray]:
