@@ -8,11 +8,12 @@
     python ModelManager.py list
     python ModelManager.py delete big
     python ModelManager.py finetune | personal    # your own handwriting
+    python ModelManager.py train-pairs [--model default]   # teach a model to read two crossing digits at once
 
 This file turns arguments into calls and errors into one-line messages; the work is done in the
 application core: ``app/models/training.py`` (``TrainConfig`` and the recipe), ``app/models/model_store.py``
 (names, listing, safe saving and deleting), ``app/models/evaluation.py``, ``app/models/plots.py``,
-``app/models/finetune.py`` and ``app/personal.py``. Every model is a folder ``saved_models/NAME/``
+``app/models/finetune.py``, ``app/models/pair_training.py`` and ``app/personal.py``. Every model is a folder ``saved_models/NAME/``
 holding ``model.json`` and ``weights.npz`` (see ``network/serialization.py``) plus PNG plots.
 """
 from __future__ import annotations
@@ -36,11 +37,11 @@ from app.models.finetune import learn_handwriting
 from app.models.model_store import DEFAULT_MODEL, delete_model, list_models, load, model_path
 from app.models.plots import save_confusion_png, save_mistakes_png
 from app.models.training import CHOICES, TrainConfig, TrainingInterrupted, train
-from app.paths import MODELS_DIR
+from app.paths import CACHE_DIR, MODELS_DIR
 from app.signals import stop_like_ctrl_c
 from app.words import command, plural
 
-COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal")
+COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal", "train-pairs")
 
 
 def cmd_train(args) -> int:
@@ -139,7 +140,9 @@ def cmd_explain(args) -> int:
         which = f"digit {k} of {len(inputs)}: " if len(inputs) > 1 else ""
         save_explanation_png(e, png, title=f"{which}{args.model} reads {e.top_name} ({e.probabilities[e.top]:.0%}), "
                                            f"runner-up {e.second_name}; red raises a class's score, blue lowers it")
-        print(f"{args.image}: {which}{e.top_name} ({e.probabilities[e.top]:.1%}), runner-up {e.second_name}; wrote {png}")
+        pair = number.digits[k - 1].pair if len(inputs) > 1 else ""
+        read_as = (f"read in the pair {pair} by the pair reader; the digit network alone reads it " if pair else "")
+        print(f"{args.image}: {which}{read_as}{e.top_name} ({e.probabilities[e.top]:.1%}), runner-up {e.second_name}; wrote {png}")
     return 0
 
 
@@ -180,6 +183,23 @@ def cmd_finetune(args) -> int:
         print(f"not kept: the personal model forgot too much MNIST; {args.model} is unchanged", file=sys.stderr)
         return 1
     print(f"saved as {args.name}")
+    return 0
+
+
+def cmd_train_pairs(args) -> int:
+    from app.models.pair_training import check_settings, train_pairs
+    from app.pen.negatives import letters_source
+    from app.pen.pen_data import pen_source
+
+    check_settings(args.crops, args.epochs)   # (before the pen digits are looked for, or downloaded)
+    load(args.model, args.models_dir)
+    source = pen_source(args.pen_source, CACHE_DIR, not args.quiet, flag="--pen-source")
+    letters = letters_source(args.letters_source, CACHE_DIR)
+    result = train_pairs(args.model, source, args.models_dir, args.crops, args.epochs, args.seed, args.overwrite,
+                         letters, progress=not args.quiet, log=(lambda *a, **k: None) if args.quiet else print)
+    held = "-" if result.held_out_accuracy is None else f"{result.held_out_accuracy:.1%}"
+    print(f"pair reader of {args.model}: {result.trained_on:,} crops, held-out writers' crops read {held}, "
+          f"{result.seconds / 60:.1f} min; saved in {result.path}")
     return 0
 
 
@@ -313,6 +333,20 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--model", default=DEFAULT_MODEL)
     x.add_argument("--png", type=Path, required=True, help="where to write the figure")
     x.set_defaults(func=cmd_explain)
+    x = sub.add_parser("train-pairs", parents=[common],
+                       help="teach a model's pair reader: two crossing digits of a picture read at once")
+    x.add_argument("--model", default=DEFAULT_MODEL)
+    x.add_argument("--pen-source", type=Path, metavar="FILE",
+                   help="the UNIPEN pen-digit file (default: downloaded from UCI and verified)")
+    x.add_argument("--letters-source", type=Path, metavar="FILE",
+                   help="the UNIPEN letters and symbols (unipen-letters-train.unipen): letters among digits are "
+                        "no pair (default: the copy kept by train, if any)")
+    x.add_argument("--crops", type=int, default=250_000, help="crops of numbers to train on (default %(default)s)")
+    x.add_argument("--epochs", type=int, default=12)
+    x.add_argument("--seed", type=int, default=0)
+    x.add_argument("--overwrite", action="store_true", help="replace the model's pair reader")
+    x.add_argument("--quiet", action="store_true")
+    x.set_defaults(func=cmd_train_pairs)
     x = sub.add_parser("delete", parents=[common], help="delete a saved model")
     x.add_argument("name")
     x.add_argument("--yes", action="store_true", help="do not ask (needed to delete 'default' without a terminal)")

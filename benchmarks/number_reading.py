@@ -14,7 +14,8 @@ fast tablet or a slow hand records them), with half the joins people make writte
 the pen (``synthetic_numbers.joined``), and for half written again small with a broad pen (84
 high, 18 wide) and large with a fine one (200 high, 4 wide), and for half written on a line drifting
 uphill (``synthetic_numbers.drifting``), turned (``turned``), leaning more and less (``leaning``):
-read levelled and leaned back as the network reads best (``writing_line``).
+read levelled and leaned back as the network reads best (``writing_line``). Pictures are read
+with the model's pair reader, if it has one (``--without-pairs``: without, to compare).
 With ``--mnist``, numbers of as many MNIST test digits (other writers, another collection: scanned
 with a bold pen, never trained on) are read as pictures too; with ``--mnist-digits validation``, of the 5000 training originals
 ``train`` holds out for validation instead (never trained on either, and no test set: what to
@@ -146,17 +147,22 @@ def main() -> int:
     p.add_argument("--lone", type=int, default=0,
                    help="with --mnist: also read this many of those digits alone, each its own 28 x 28 picture")
     p.add_argument("--late", type=float, default=0.2, help="share of digits of 2+ strokes finished last (default 0.2)")
+    p.add_argument("--without-pairs", action="store_true",
+                   help="read pictures without the model's pair reader (app/reading/digit_pairs.py), to compare")
     args = p.parse_args()
     if args.lone < 0 or (args.lone and not args.mnist):
         p.error(f"--lone {args.lone}: a number of digits, 0 or more, and with --mnist")
     model = load(args.model)
+    if args.without_pairs:
+        model.pair_reader = None
     held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
     digits = [d for d in pendigits.read_unipen(args.pen) if not held or d.writer in held]
     lo, hi = (int(v) for v in args.lengths.split(","))
     numbers = synthetic_numbers.numbers(digits, args.count, args.seed, (lo, hi))
     late = synthetic_numbers.numbers(digits, args.count, args.seed, (lo, hi), late=args.late)
     meets = [synthetic_numbers.neighbours_meet(number) for number in numbers]   # (the late ones are the same numbers)
-    result = {"model": args.model, "writers": sorted(held) or "all", "numbers": len(numbers),
+    result = {"model": args.model, "pair reader": model.pair_reader is not None, "writers": sorted(held) or "all",
+              "numbers": len(numbers),
               "strokes": measure(model, numbers, "strokes", meets),
               f"strokes, {args.late:.0%} of digits finished last": measure(model, late, "strokes", meets),
               "pictures": measure(model, numbers, "pictures", meets),

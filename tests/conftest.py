@@ -59,9 +59,9 @@ def model():
     shipped = ROOT / "saved_models" / "default"
     if not (shipped / "model.json").exists():
         pytest.skip("no shipped model")
-    from network import load_model
+    from app.models.model_store import load
 
-    return load_model(shipped)
+    return load("default", shipped.parent)   # (with its pair reader, as the commands load it)
 
 
 @pytest.fixture(scope="session")

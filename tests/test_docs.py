@@ -45,6 +45,7 @@ ADDED = {
                               "--mnist-number-candidates", "10",
                               "--quiet"],
     "ModelManager.py finetune": ["--epochs", "1"],
+    "ModelManager.py train-pairs": ["--crops", "1000", "--epochs", "1", "--quiet"],
     "data.py --dataset pendigits": ["--copies", "1"],
     "benchmarks/train_speed.py": ["--quick", "--rounds", "1"],
     "benchmarks/optimizer_passes.py": ["--size", "20000"],
@@ -90,7 +91,7 @@ def tiny(argv: list[str], script: str) -> list[str]:
         out.append(arg)
     words = " ".join([script, *argv])
     for start, extra in ADDED.items():
-        if words.startswith(start):
+        if (words + " ").startswith(start + " "):   # (train's flags are not train-pairs')
             for j in range(0, len(extra)):
                 flag = extra[j]
                 if flag.startswith("--") and flag not in out:

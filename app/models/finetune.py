@@ -131,6 +131,7 @@ def fine_tune(base, images: np.ndarray, labels: np.ndarray, mnist: dict, epochs:
     y = np.concatenate([y_mine, np.asarray(mnist["y_train"], np.int64)[pick], np.full(len(marks_train), NOT_A_DIGIT)])
 
     model = base.copy()
+    model.pair_reader = getattr(base, "pair_reader", None)   # (its pictures read as the base reads them)
     model.compile(loss="categorical_crossentropy", optimizer=SGD(learning_rate, momentum=0.9))
     model.history = {}
     model.fit(x, y, epochs=epochs, batch_size=64, verbose=0, callbacks=[_Progress(report, epochs)])

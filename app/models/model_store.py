@@ -33,6 +33,7 @@ from network.portable import open_no_follow, try_lock, unlock
 DEFAULT_MODEL = "default"
 CHECKPOINTS = ".checkpoints"
 LOCKS = ".locks"
+PAIRS = "pairs"              # a model's pair reader, in its own folder (``train-pairs``)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -141,7 +142,22 @@ def load(name: str = DEFAULT_MODEL, models_dir: Path = MODELS_DIR):
     if not (path / "model.json").exists():
         available = ", ".join(m.name for m in list_models(models_dir)) or "none"
         raise ModelStoreError(f"no model named {name!r} in {models_dir} (available: {available})")
-    return load_model(path)
+    model = load_model(path)
+    # A model may come with a pair reader (app/reading/digit_pairs.py: two crossing digits read at once).
+    model.pair_reader = _pair_reader(path / PAIRS) if (path / PAIRS / "model.json").is_file() else None
+    return model
+
+
+def _pair_reader(folder: Path):
+    """The pair reader saved in ``folder``; ModelFileError if it is damaged or reads something else."""
+    from app.reading.digit_pairs import NOT_A_PAIR, PAIR_SHAPE
+    from network import ModelFileError, load_model
+
+    reader = load_model(folder)
+    if tuple(reader.input_shape) != PAIR_SHAPE or tuple(reader.output_shape) != (NOT_A_PAIR + 1,):
+        raise ModelFileError(folder, f"not a pair reader: it reads {tuple(reader.input_shape)} into "
+                                     f"{tuple(reader.output_shape)}, not {PAIR_SHAPE} into ({NOT_A_PAIR + 1},)")
+    return reader
 
 
 def exists(name: str, models_dir: Path = MODELS_DIR) -> bool:
@@ -225,6 +241,8 @@ def save_final(model, name: str, models_dir: Path = MODELS_DIR, overwrite: bool 
     tmp, old = final.with_name(f".{name}.new"), final.with_name(f".{name}.old")
     _remove(tmp)   # a link planted there would take the model's files elsewhere
     model.save(tmp, include_optimizer=False)  # a finished model needs no optimiser state: half the size
+    if getattr(model, "pair_reader", None) is not None:   # (a model fine-tuned keeps its pair reader)
+        model.pair_reader.save(tmp / PAIRS, metadata=model.pair_reader.metadata, include_optimizer=False)
     if extra is not None:
         extra(tmp)
     _remove(old)

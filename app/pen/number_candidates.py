@@ -260,7 +260,7 @@ def _cached(kind: str, spec: dict, source: str, source_sha256: str, task, writte
     mine_chunk = task()
     log(f"cutting {numbers:,} numbers written with {written_with} into the candidates the number readers read, "
         "once for these settings")
-    x, y, kinds = _mine_all(mine_chunk, numbers, seed, progress, workers)
+    x, y, kinds = mine_all(mine_chunk, numbers, seed, progress, workers)
     meta = {"format_version": CACHE_FORMAT_VERSION, "dataset": kind, "source": source,
             "source_sha256": source_sha256, "params": spec, "copies": 0, "seed": seed,
             "counts": {"digits": len(y), "train": len(y), "writers": 0, "numbers": numbers,
@@ -274,14 +274,16 @@ def _cached(kind: str, spec: dict, source: str, source_sha256: str, task, writte
     return PenData(**arrays, meta=meta, path=folder)
 
 
-def _mine_all(mine_chunk, numbers: int, seed: int, progress: bool, workers: int | None):
+def mine_all(mine_chunk, numbers: int, seed: int, progress: bool, workers: int | None, what: str = "number candidates"):
+    """``mine_chunk(count, seed, chunk)`` over ``numbers`` in chunks, in a pool of ``workers`` processes
+    (one per core by default), its arrays joined in chunk order: the same for any number of workers."""
     tasks = [(k, min(CHUNK, numbers - start)) for k, start in enumerate(range(0, numbers, CHUNK))]
     results: dict[int, tuple] = {}
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=numbers, desc="number candidates", unit="number", leave=False)
+        bar = tqdm(total=numbers, desc=what, unit="number", leave=False)
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for k, count in tasks:

@@ -19,10 +19,12 @@ new candidate lies between new cut lines, blob edges or the first reading's boun
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
+from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
 from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
@@ -272,7 +274,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     if factor > 1:
         ink = Blob.shrunk(ink, 0, factor)
         rows = np.flatnonzero((ink > 0.35).any(axis=1))
-    plain, side = ink, int(0.5 * ink.shape[0])
+    plain, side, tall = ink, int(0.5 * ink.shape[0]), rows[-1] - rows[0] + 1 if len(rows) else 0
     # A long number written uphill or downhill is read levelled (``writing_line``).
     slope = picture_slope(ink)
     shifts = centred_shifts(ink.shape[1], slope) if slope else np.zeros(ink.shape[1], np.int64)
@@ -285,6 +287,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     if lean:
         ink = leaned_picture(ink, moves)
     ink = ink_as_read(ink, rows[-1] - rows[0] + 1 if len(rows) else 0)   # (the pen as the window's strokes are read)
+    plain_as_read = ink if not (slope or lean) else None   # (the same pixels: the pair reader's, below)
     found, blobs, height, smallest = _ready(ink)
     scores: dict = {}
     reading = _best_reading(model, blobs, height, {}, scores, smallest)
@@ -310,9 +313,14 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
         output = model.predict_proba(prep.image[None])
         if _scores(output)[0] >= _scores(exact).sum() + SPLIT_PENALTY * (len(preps) - 1):
             crops, preps, exact, alone = [whole], [prep], output, True
-    # ...and judged as the window judges a drawing when alone.
-    return NumberReading(without_specks([DigitOfNumber(judge_digit(model, prep, output, alone), tuple(v * factor for v in box))
-                                         for (_, box), prep, output in zip(crops, preps, exact)], height * factor))
+    # ...and judged as the window judges a drawing when alone...
+    digits = [DigitOfNumber(judge_digit(model, prep, output, alone), box) for (_, box), prep, output in zip(crops, preps, exact)]
+    pair_reader = getattr(model, "pair_reader", None)   # ...and where digits cross, read as pairs too (``digit_pairs``)
+    if pair_reader is not None and not alone:
+        digits = read_pairs(pair_reader, model, lambda: ink_as_read(plain, tall) if plain_as_read is None else plain_as_read,
+                            digits, height)
+    return NumberReading(without_specks([dataclasses.replace(d, box=tuple(v * factor for v in d.box)) for d in digits],
+                                        height * factor))
 
 
 def _unlevelled(box: tuple[int, int, int, int], shifts: np.ndarray) -> tuple[int, int, int, int]:

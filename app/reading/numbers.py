@@ -62,6 +62,7 @@ class DigitOfNumber:
     reading: Reading
     box: tuple[int, int, int, int]       # left, top, right, bottom (pixels, or canvas units for strokes)
     strokes: tuple[int, ...] = ()        # the drawing's strokes that make it (strokes only)
+    pair: str = ""                       # the pair it was read in by the pair reader ("96"; pictures only)
 
 
 @dataclasses.dataclass

@@ -1,0 +1,129 @@
+"""Teach a model its pair reader (``ModelManager.py train-pairs``): the small second network that
+reads two crossing digits at once (``app/reading/digit_pairs.py``), kept in the model's folder as
+``pairs/`` (``model.json`` and ``weights.npz`` like any model) and loaded with it.
+
+The recipe: crops of numbers written with the pen digits of the model's training writers, some
+with letters among them (``app/pen/pair_data.py``; the writers it holds out stay out, so the number
+benchmarks still measure writers never trained on); a dense network of two ``UNITS`` tanh layers with dropout,
+Adam with a cosine schedule; the accuracy on as many crops of the held-out writers is reported.
+Nothing is written until it is done: Ctrl-C leaves the model as it was, and a pair reader it had is
+replaced only with ``overwrite``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from app.errors import AppError
+from app.files import sha256_of
+from app.models.model_store import PAIRS, load, model_lock, model_path
+from app.pen.negatives import read_letters
+from app.pen.number_candidates import mine_all
+from app.pen.pair_data import mine_pairs
+from app.pen.pendigits import read_unipen
+from app.reading.digit_pairs import NOT_A_PAIR, PAIR_SHAPE
+from network import Adam, CosineDecay, Dense, Dropout, Flatten, Sequential
+
+UNITS = 400             # each hidden layer's width
+DROPOUT = 0.2
+LEARNING_RATE = 1e-3
+BATCH = 128
+HELD_OUT_CROPS = 4000   # crops of the held-out writers' numbers, to report the accuracy on
+
+
+@dataclasses.dataclass
+class PairResult:
+    path: Path
+    trained_on: int
+    held_out_accuracy: float | None
+    seconds: float
+
+
+def pair_network(seed: int) -> Sequential:
+    """The pair reader, untrained: ``PAIR_SHAPE`` in, the 100 pairs and "not a pair" out."""
+    return Sequential([Flatten(input_shape=PAIR_SHAPE), Dense(UNITS, "tanh"), Dropout(DROPOUT),
+                       Dense(UNITS, "tanh"), Dropout(DROPOUT), Dense(NOT_A_PAIR + 1, "softmax")], seed=seed)
+
+
+def check_settings(crops: int, epochs: int) -> None:
+    """ValueError, naming the setting and the value, for settings ``train_pairs`` cannot run with."""
+    if not 1_000 <= crops <= 1_000_000:
+        raise ValueError(f"crops must be 1000-1000000, got {crops}")
+    if not 1 <= epochs <= 200:
+        raise ValueError(f"epochs must be 1-200, got {epochs}")
+
+
+def train_pairs(name: str, pen_file: Path, models_dir: Path, crops: int = 250_000, epochs: int = 12, seed: int = 0,
+                overwrite: bool = False, letters_file: Path | None = None, workers: int | None = None,
+                progress: bool = True, log=print) -> PairResult:
+    """Train the pair reader of model ``name`` on ``crops`` crops of numbers of ``pen_file``'s
+    training writers (those the model does not hold out), some with letters of ``letters_file``'s
+    training writers among the digits, and save it in the model's folder."""
+    check_settings(crops, epochs)
+    start = time.perf_counter()
+    with model_lock(name, models_dir):
+        model = load(name, models_dir)
+        folder = model_path(name, models_dir)
+        if (folder / PAIRS).exists() and not overwrite:
+            raise AppError(f"model {name!r} has a pair reader already; replace it with --overwrite")
+        held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
+        digits = read_unipen(pen_file)
+        train = [d for d in digits if d.writer not in held]
+        if not train:
+            raise AppError(f"{pen_file}: no pen digits of writers other than the held-out ones {sorted(held)}")
+        letters, held_letters = _letters(letters_file, model.metadata)
+        log(f"cutting {crops:,} crops of numbers written by {len({d.writer for d in train})} writers"
+            + (f", {len(letters):,} letters among them" if letters else ""))
+        x, y, _ = mine_all(functools.partial(mine_pairs, train, letters=letters), crops, seed, progress, workers,
+                           "pair crops")
+        validation = None
+        tested = [d for d in digits if d.writer in held]
+        if tested:
+            vx, vy, _ = mine_all(functools.partial(mine_pairs, tested, letters=held_letters), HELD_OUT_CROPS, seed + 1,
+                                 False, workers)
+            validation = (vx.astype(np.float32) / 255, vy.astype(np.int64))
+        net = pair_network(seed)
+        net.compile(loss="categorical_crossentropy", optimizer=Adam(LEARNING_RATE),
+                    lr_schedule=CosineDecay(LEARNING_RATE, epochs))
+        net.fit(x.astype(np.float32) / 255, y.astype(np.int64), epochs=epochs, batch_size=BATCH,
+                validation_data=validation, verbose=1 if progress else 0)
+        accuracy = None if validation is None else float(np.mean(net.predict_proba(validation[0]).argmax(axis=1) == validation[1]))
+        path = _save(net, folder, {"crops": len(y), "epochs": epochs, "seed": seed, "units": UNITS,
+                                   "pen": Path(pen_file).name, "pen_sha256": sha256_of(pen_file),
+                                   "held_out_writers": sorted(held), "letters": Path(letters_file).name if letters_file else "",
+                                   "letters_trained_on": len(letters), "held_out_accuracy": accuracy,
+                                   "seconds": round(time.perf_counter() - start, 1)})
+    return PairResult(path, len(y), accuracy, time.perf_counter() - start)
+
+
+def _letters(letters_file: Path | None, metadata: dict) -> tuple[list, list]:
+    """The letters of the training writers and of the held-out ones (as the model's not-a-digit
+    training split them), none without a file."""
+    if letters_file is None:
+        return [], []
+    held = set((metadata.get("negatives") or {}).get("held_out_writers") or [])
+    letters = read_letters(letters_file)
+    return [c for c in letters if c.writer not in held], [c for c in letters if c.writer in held]
+
+
+def _save(net: Sequential, folder: Path, metadata: dict) -> Path:
+    """Write the pair reader beside, then swap it into ``folder/pairs``: a model keeps a whole
+    pair reader (the old one, or the new) whatever happens on the way."""
+    final, tmp, old = folder / PAIRS, folder / f".{PAIRS}.new", folder / f".{PAIRS}.old"
+    for leftover in (tmp, old):
+        if leftover.is_symlink() or leftover.is_file():
+            leftover.unlink()
+        elif leftover.exists():
+            shutil.rmtree(leftover)
+    net.save(tmp, metadata=metadata, include_optimizer=False)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final

@@ -1,0 +1,131 @@
+"""Two digits read as one picture: where a picture's digits cross, no cut parts their ink, so the
+picture reader (``number_pictures.py``) reads a crossing "96" as a "6", or as a "?" and a "7".
+A second, small network (the *pair reader*, trained by ``ModelManager.py train-pairs`` on pairs
+of pen digits written touching, crossing or apart) reads the ink of two digits at once: one of the
+100 pairs "00".."99", or "not a pair" (one digit, three, a digit and a piece of one).
+
+After the picture reader has chosen its digits, each run of one to three of them whose ink meets
+(boxes touching or overlapping) and which is no wider than two digits is read by the pair reader
+too; a small dynamic programme keeps, run by run, what reads better: the digits as the reader read
+them (their scores summed) or the pair. Digits apart are never read as a pair: there the cuts are
+clean and the digit network reads them best.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image
+
+from app.reading.numbers import DigitOfNumber
+from app.reading.predictor import judge, reject_threshold, unsure_threshold
+from app.reading.preprocess import on_square
+
+PAIR_SHAPE = (28, 56)     # the pair reader's input: two digits side by side, each about 28 x 28,
+PAIR_FIT = (24, 52)       # the ink fitted in this box (its aspect kept) and centred
+NOT_A_PAIR = 100          # output 100: "not a pair"; 0..99 the pair "00".."99"
+MOST_DIGITS = 3           # a pair may be read where the picture reader read up to three digits (or one)
+PAIR_WIDTH = 1.6          # no wider than this (of the writing's height): two digits side by side
+WIDE_ONE = 0.55           # a lone digit at least this wide (of the writing's height) may be two merged
+MEET = 0.02               # boxes this close (of the writing's height), or overlapping, meet
+SURE = 0.99               # digits read this sure together are never read as a pair
+
+
+def pair_input(ink: np.ndarray) -> np.ndarray:
+    """What the pair reader sees of ``ink`` (bright on dark, 0..1, any size): its ink cropped,
+    scaled to fit ``PAIR_FIT`` with its aspect kept, centred in ``PAIR_SHAPE`` (float32)."""
+    out = np.zeros(PAIR_SHAPE, np.float32)
+    rows, columns = np.flatnonzero((ink > 0.35).any(axis=1)), np.flatnonzero((ink > 0.35).any(axis=0))
+    if not len(rows):
+        return out
+    ink = np.clip(ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1], 0, 1)
+    h, w = ink.shape
+    scale = min(PAIR_FIT[0] / h, PAIR_FIT[1] / w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    small = Image.fromarray((ink * 255).astype(np.uint8)).resize((new_w, new_h), Image.BOX)   # (area average)
+    top, left = (PAIR_SHAPE[0] - new_h) // 2, (PAIR_SHAPE[1] - new_w) // 2
+    out[top:top + new_h, left:left + new_w] = np.asarray(small, np.float32) / 255
+    return out
+
+
+def _runs(digits: list[DigitOfNumber], height: float) -> list[tuple[int, int]]:
+    """(first, count) of each run of digits that may be a pair read otherwise: one to ``MOST_DIGITS``
+    digits whose boxes meet, together no wider than ``PAIR_WIDTH`` (a lone one at least ``WIDE_ONE``),
+    read less sure than ``SURE`` (their scores' product: a pair could hardly read better)."""
+    scores = [_score(d) for d in digits]
+    runs = []
+    for first in range(len(digits)):
+        for count in range(1, MOST_DIGITS + 1):
+            if first + count > len(digits):
+                break
+            boxes = [d.box for d in digits[first:first + count]]
+            width = max(b[2] for b in boxes) - min(b[0] for b in boxes)
+            if width > PAIR_WIDTH * height or any(b[0] - a[2] > MEET * height for a, b in zip(boxes, boxes[1:])):
+                break
+            if (count > 1 or width >= WIDE_ONE * height) and sum(scores[first:first + count]) < math.log(SURE):
+                runs.append((first, count))
+    return runs
+
+
+def _score(digit: DigitOfNumber) -> float:
+    """How well the picture reader's digit reads (log, as its candidates were scored)."""
+    reading = digit.reading
+    return math.log(float(reading.probabilities.max()) * (1.0 - reading.not_digit) + 1e-9)
+
+
+def _pair_digits(model, output: np.ndarray, ink: np.ndarray, box: tuple[int, int, int, int]) -> list[DigitOfNumber]:
+    """The two digits of a pair read (``output``: the pair reader's 101), each judged as the picture
+    reader's digits are (its share: the other digit summed out), in its half of ``box``; what the
+    network saw of it is what the digit network sees of the ink in that half (the network view and
+    ``explain`` show the digit network)."""
+    pairs = output[:NOT_A_PAIR].reshape(10, 10)   # [first, second]
+    left, top, right, bottom = box
+    middle = (left + right) // 2
+    text = f"{int(output[:NOT_A_PAIR].argmax()):02d}"
+    out = []
+    for half, shares in zip(((left, top, middle, bottom), (middle, top, right, bottom)), (pairs.sum(axis=1), pairs.sum(axis=0))):
+        crop = ink[half[1]:half[3], half[0]:half[2]]
+        seen = on_square(crop, max(crop.shape)).image if crop.size else np.zeros((28, 28), np.float32)
+        reading = judge(np.append(shares, output[NOT_A_PAIR]).astype(np.float32), seen,
+                        threshold=reject_threshold(model), unsure_from=unsure_threshold(model))
+        out.append(DigitOfNumber(reading, half, pair=text))
+    return out
+
+
+def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list[DigitOfNumber],
+               height: float) -> list[DigitOfNumber]:
+    """``digits`` (the picture reader's, boxes in the pixels of the ink ``ink_of()`` gives, left to
+    right) with each run of them whose ink meets read again as a pair where the pair reads better
+    (``pair_model``: the pair reader; ``model``: the digit network, whose thresholds judge a pair's
+    digits). The ink is asked for only when some run is read (it may cost a pass over the picture)."""
+    runs = _runs(digits, height)
+    if not runs:
+        return digits
+    ink = ink_of()
+    boxes = {}
+    for first, count in runs:
+        run = [d.box for d in digits[first:first + count]]
+        boxes[first, count] = (min(b[0] for b in run), min(b[1] for b in run), max(b[2] for b in run), max(b[3] for b in run))
+    # All the ink in the run's columns: a crossing digit's ink the reader's boxes cut off is in them too.
+    seen = np.stack([pair_input(ink[:, left:right]) for left, _, right, _ in boxes.values()])
+    outputs = pair_model.predict_proba(seen).astype(np.float64)
+    pair_score = {run: math.log(float(output[:NOT_A_PAIR].max()) + 1e-9) for run, output in zip(boxes, outputs)}
+    # best[k]: the best reading of the first k digits, its score and where its last part began.
+    best: list[tuple[float, int, int]] = [(0.0, 0, 0)]
+    for k in range(1, len(digits) + 1):
+        options = [(best[k - 1][0] + _score(digits[k - 1]), k - 1, 0)]
+        options += [(best[k - count][0] + pair_score[k - count, count], k - count, count)
+                    for count in range(1, MOST_DIGITS + 1) if (k - count, count) in pair_score]
+        best.append(max(options))
+    out, k = [], len(digits)
+    which = {run: n for n, run in enumerate(boxes)}
+    while k:
+        _, start, count = best[k]
+        if count:
+            n = which[start, count]
+            out = _pair_digits(model, outputs[n], ink, boxes[start, count]) + out
+        else:
+            out = [digits[start]] + out
+        k = start
+    return out
