@@ -61,6 +61,7 @@ def test_installed_commands_work_from_any_folder(installed, tmp_path):
     assert info.returncode == 0, info.stderr
     # The shipped model was copied to the user's data folder; nothing was written beside the code.
     assert (home / "data" / "digit-recogniser" / "models" / "default" / "model.json").is_file()
+    assert (home / "data" / "digit-recogniser" / "models" / "default" / "pairs" / "weights.npz").is_file()   # its pair reader
     site = subprocess.run([str(installed / "python"), "-c", "import app, pathlib; print(pathlib.Path(app.__file__).parent.parent)"],
                           cwd=elsewhere, capture_output=True, text=True, check=True).stdout.strip()
     assert not (Path(site) / "cache").exists() and sorted(p.name for p in (Path(site) / "saved_models").iterdir()) == ["default"]
