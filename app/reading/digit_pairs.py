@@ -74,14 +74,14 @@ def _score(digit: DigitOfNumber) -> float:
     return math.log(float(reading.probabilities.max()) * (1.0 - reading.not_digit) + 1e-9)
 
 
-def _pair_digits(model, output: np.ndarray, ink: np.ndarray, box: tuple[int, int, int, int]) -> list[DigitOfNumber]:
+def _pair_digits(model, output: np.ndarray, ink: np.ndarray, box: tuple[int, int, int, int],
+                 middle: int) -> list[DigitOfNumber]:
     """The two digits of a pair read (``output``: the pair reader's 101), each judged as the picture
-    reader's digits are (its share: the other digit summed out), in its half of ``box``; what the
-    network saw of it is what the digit network sees of the ink in that half (the network view and
-    ``explain`` show the digit network)."""
+    reader's digits are (its share: the other digit summed out), in its part of ``box`` (left and
+    right of column ``middle``); what the network saw of it is what the digit network sees of the ink
+    there (the network view and ``explain`` show the digit network)."""
     pairs = output[:NOT_A_PAIR].reshape(10, 10)   # [first, second]
     left, top, right, bottom = box
-    middle = (left + right) // 2
     text = f"{int(output[:NOT_A_PAIR].argmax()):02d}"
     out = []
     for half, shares in zip(((left, top, middle, bottom), (middle, top, right, bottom)), (pairs.sum(axis=1), pairs.sum(axis=0))):
@@ -124,7 +124,10 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
         _, start, count = best[k]
         if count:
             n = which[start, count]
-            out = _pair_digits(model, outputs[n], ink, boxes[start, count]) + out
+            box = boxes[start, count]
+            # Two digits read again as a pair part where the reader parted them; one or three, halved.
+            middle = (digits[start].box[2] + digits[start + 1].box[0]) // 2 if count == 2 else (box[0] + box[2]) // 2
+            out = _pair_digits(model, outputs[n], ink, box, middle) + out
         else:
             out = [digits[start]] + out
         k = start
