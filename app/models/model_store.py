@@ -240,9 +240,10 @@ def save_final(model, name: str, models_dir: Path = MODELS_DIR, overwrite: bool 
         raise ModelStoreError(f"{final} is a symbolic link; remove it or choose another name")
     tmp, old = final.with_name(f".{name}.new"), final.with_name(f".{name}.old")
     _remove(tmp)   # a link planted there would take the model's files elsewhere
-    model.save(tmp, include_optimizer=False)  # a finished model needs no optimiser state: half the size
-    if getattr(model, "pair_reader", None) is not None:   # (a model fine-tuned keeps its pair reader)
+    if getattr(model, "pair_reader", None) is not None:   # (a model fine-tuned keeps its pair reader;
+        # written first: a copy whose model.json is there is complete, as ``recover`` takes it)
         model.pair_reader.save(tmp / PAIRS, metadata=model.pair_reader.metadata, include_optimizer=False)
+    model.save(tmp, include_optimizer=False)  # a finished model needs no optimiser state: half the size
     if extra is not None:
         extra(tmp)
     _remove(old)
