@@ -146,6 +146,10 @@ def test_train_pairs_saves_a_pair_reader_the_model_loads_and_keeps(tmp_path, cap
     assert load("copy", work["models"]).pair_reader is not None
     code, _, err = run_command(capsys, *args)
     assert code == 2 and err.count("\n") == 1 and "--overwrite" in err
+    code, _, err = run_command(capsys, *args, "--seed", "1", "--overwrite")
+    assert code == 0, err
+    assert json.loads((folder / "model.json").read_text())["metadata"]["seed"] == 1   # replaced, nothing left beside
+    assert sorted(p.name for p in folder.parent.iterdir() if "pairs" in p.name) == [PAIRS]
     import shutil
 
     shutil.rmtree(folder)   # a digit model where the pair reader should be: said, not read with

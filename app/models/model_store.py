@@ -254,6 +254,20 @@ def save_final(model, name: str, models_dir: Path = MODELS_DIR, overwrite: bool 
     return final
 
 
+def save_pair_reader(reader, folder: Path) -> Path:
+    """Write a model's pair reader beside, then swap it into ``folder/pairs`` (the model's folder):
+    the model keeps a whole pair reader (the old one, or the new) whatever happens on the way."""
+    final, tmp, old = folder / PAIRS, folder / f".{PAIRS}.new", folder / f".{PAIRS}.old"
+    _remove(tmp)
+    _remove(old)
+    reader.save(tmp, metadata=reader.metadata, include_optimizer=False)
+    if final.exists() or final.is_symlink():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    _remove(old)
+    return final
+
+
 def recover(models_dir: Path) -> list[str]:
     """Put back models hidden by an interrupted swap; returns what was done, one line each. Only
     under the model's lock: a ``.NAME.new`` that a training is still writing is not a leftover."""

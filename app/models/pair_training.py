@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import numpy as np
 
 from app.errors import AppError
 from app.files import sha256_of
-from app.models.model_store import PAIRS, load, model_lock, model_path
+from app.models.model_store import PAIRS, load, model_lock, model_path, save_pair_reader
 from app.pen.negatives import read_letters
 from app.pen.number_candidates import mine_all
 from app.pen.pair_data import mine_pairs
@@ -94,11 +92,12 @@ def train_pairs(name: str, pen_file: Path, models_dir: Path, crops: int = 250_00
         net.fit(x.astype(np.float32) / 255, y.astype(np.int64), epochs=epochs, batch_size=BATCH,
                 validation_data=validation, verbose=1 if progress else 0)
         accuracy = None if validation is None else float(np.mean(net.predict_proba(validation[0]).argmax(axis=1) == validation[1]))
-        path = _save(net, folder, {"crops": len(y), "epochs": epochs, "seed": seed, "units": UNITS,
-                                   "pen": Path(pen_file).name, "pen_sha256": sha256_of(pen_file),
-                                   "held_out_writers": sorted(held), "letters": Path(letters_file).name if letters_file else "",
-                                   "letters_trained_on": len(letters), "held_out_accuracy": accuracy,
-                                   "seconds": round(time.perf_counter() - start, 1)})
+        net.metadata = {"crops": len(y), "epochs": epochs, "seed": seed, "units": UNITS,
+                        "pen": Path(pen_file).name, "pen_sha256": sha256_of(pen_file),
+                        "held_out_writers": sorted(held), "letters": Path(letters_file).name if letters_file else "",
+                        "letters_trained_on": len(letters), "held_out_accuracy": accuracy,
+                        "seconds": round(time.perf_counter() - start, 1)}
+        path = save_pair_reader(net, folder)
     return PairResult(path, len(y), accuracy, time.perf_counter() - start)
 
 
@@ -110,20 +109,3 @@ def _letters(letters_file: Path | None, metadata: dict) -> tuple[list, list]:
     held = set((metadata.get("negatives") or {}).get("held_out_writers") or [])
     letters = read_letters(letters_file)
     return [c for c in letters if c.writer not in held], [c for c in letters if c.writer in held]
-
-
-def _save(net: Sequential, folder: Path, metadata: dict) -> Path:
-    """Write the pair reader beside, then swap it into ``folder/pairs``: a model keeps a whole
-    pair reader (the old one, or the new) whatever happens on the way."""
-    final, tmp, old = folder / PAIRS, folder / f".{PAIRS}.new", folder / f".{PAIRS}.old"
-    for leftover in (tmp, old):
-        if leftover.is_symlink() or leftover.is_file():
-            leftover.unlink()
-        elif leftover.exists():
-            shutil.rmtree(leftover)
-    net.save(tmp, metadata=metadata, include_optimizer=False)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
-    return final
