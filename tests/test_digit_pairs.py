@@ -64,7 +64,7 @@ def test_two_unsure_digits_that_cross_are_read_as_the_pair_they_are_by_hand():
     assert [d.box for d in read] == [(10, 10, 85, 110), (85, 10, 150, 110)]
     assert not any(d.reading.unsure for d in read)
     # The 6's share: "96" (0.9) and the nine other pairs ending in 6 (0.1 / 100 each): 0.909.
-    assert [d.pair for d in read] == ["96", "96"] and read[1].reading.message == "6 (91% sure), read in the pair 96"
+    assert [d.pair for d in read] == ["96", "96"] and read[1].reading.message == "6 (91% sure), pair 96"
 
 
 def test_sure_digits_stay_as_read_and_digits_apart_are_never_read_as_a_pair():

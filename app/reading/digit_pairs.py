@@ -89,7 +89,7 @@ def _pair_digits(model, output: np.ndarray, ink: np.ndarray, box: tuple[int, int
         seen = on_square(crop, max(crop.shape)).image if crop.size else np.zeros((28, 28), np.float32)
         reading = judge(np.append(shares, output[NOT_A_PAIR]).astype(np.float32), seen,
                         threshold=reject_threshold(model), unsure_from=unsure_threshold(model))
-        reading.message += f", read in the pair {text}"   # (what the window says of the digit selected)
+        reading.message += f", pair {text}"   # (what the window says of the digit selected: short, it fits)
         out.append(DigitOfNumber(reading, half, pair=text))
     return out
 
