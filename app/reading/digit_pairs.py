@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from app.reading.numbers import DigitOfNumber
+from app.reading.numbers import DigitOfNumber, _scores
 from app.reading.predictor import judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import on_square
 
@@ -49,11 +49,10 @@ def pair_input(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def _runs(digits: list[DigitOfNumber], height: float) -> list[tuple[int, int]]:
+def _runs(digits: list[DigitOfNumber], scores: list[float], height: float) -> list[tuple[int, int]]:
     """(first, count) of each run of digits that may be a pair read otherwise: one to ``MOST_DIGITS``
     digits whose boxes meet, together no wider than ``PAIR_WIDTH`` (a lone one at least ``WIDE_ONE``),
-    read less sure than ``SURE`` (their scores' product: a pair could hardly read better)."""
-    scores = [_score(d) for d in digits]
+    read less sure than ``SURE`` (their ``scores`` summed: a pair could hardly read better)."""
     runs = []
     for first in range(len(digits)):
         for count in range(1, MOST_DIGITS + 1):
@@ -66,12 +65,6 @@ def _runs(digits: list[DigitOfNumber], height: float) -> list[tuple[int, int]]:
             if (count > 1 or width >= WIDE_ONE * height) and sum(scores[first:first + count]) < math.log(SURE):
                 runs.append((first, count))
     return runs
-
-
-def _score(digit: DigitOfNumber) -> float:
-    """How well the picture reader's digit reads (log, as its candidates were scored)."""
-    reading = digit.reading
-    return math.log(float(reading.probabilities.max()) * (1.0 - reading.not_digit) + 1e-9)
 
 
 def _pair_digits(model, output: np.ndarray, ink: np.ndarray, box: tuple[int, int, int, int],
@@ -100,7 +93,9 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
     right) with each run of them whose ink meets read again as a pair where the pair reads better
     (``pair_model``: the pair reader; ``model``: the digit network, whose thresholds judge a pair's
     digits). The ink is asked for only when some run is read (it may cost a pass over the picture)."""
-    runs = _runs(digits, height)
+    # How well each digit reads, as the picture reader scored its candidates (its shares are its outputs).
+    scores = _scores(np.stack([d.reading.shares for d in digits])).tolist() if digits else []
+    runs = _runs(digits, scores, height)
     if not runs:
         return digits
     ink = ink_of()
@@ -115,7 +110,7 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
     # best[k]: the best reading of the first k digits, its score and where its last part began.
     best: list[tuple[float, int, int]] = [(0.0, 0, 0)]
     for k in range(1, len(digits) + 1):
-        options = [(best[k - 1][0] + _score(digits[k - 1]), k - 1, 0)]
+        options = [(best[k - 1][0] + scores[k - 1], k - 1, 0)]
         options += [(best[k - count][0] + pair_score[k - count, count], k - count, count)
                     for count in range(1, MOST_DIGITS + 1) if (k - count, count) in pair_score]
         best.append(max(options))
