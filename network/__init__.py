@@ -9,7 +9,7 @@ optimisers and a Keras-like ``Sequential`` model, written to be read.
 from .activations import LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .callbacks import Callback, EarlyStopping, ExtraValidation, ModelCheckpoint
 from .errors import ModelFileError, ParallelTrainingError, TrainingDiverged
-from .layers import Activation, Dense, Dropout, Flatten, Layer
+from .layers import Activation, Conv2D, Dense, Dropout, Flatten, Layer
 from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, MeanAbsoluteError, MeanSquaredError
 from .metrics import accuracy, binary_accuracy, categorical_accuracy, confusion_matrix
 from .model import Sequential, load_model
@@ -20,7 +20,7 @@ from .serialization import read_description
 
 __all__ = [
     "Activation", "Adam", "AdamW", "BinaryCrossEntropy", "Callback", "CategoricalCrossEntropy", "Constant",
-    "CosineDecay", "Dense", "Dropout", "EarlyStopping", "ExponentialDecay", "ExtraValidation", "Flatten", "Layer",
+    "Conv2D", "CosineDecay", "Dense", "Dropout", "EarlyStopping", "ExponentialDecay", "ExtraValidation", "Flatten", "Layer",
     "LeakyReLU",
     "Linear", "MeanAbsoluteError", "MeanSquaredError", "ModelCheckpoint", "ModelFileError", "ParallelTrainingError", "RMSprop", "ReLU",
     "SGD", "Sequential", "Sigmoid", "Softmax", "StepDecay", "Tanh", "TrainingDiverged", "WarmUp", "accuracy",

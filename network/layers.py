@@ -13,6 +13,9 @@ from . import activations as act
 from .initializers import DEFAULT_FOR_ACTIVATION, get_initializer
 from .registry import lookup
 
+MAX_FILTERS = 1024   # a Conv2D's filters, at most (a saved model's sizes are bounded before anything is allocated)
+MAX_KERNEL = 15      # its kernel's side and its stride, at most
+
 
 class Layer:
     """Base class.
@@ -162,6 +165,131 @@ class Dense(Layer):
                 "kernel_initializer": self.kernel_initializer, "use_bias": self.use_bias}
 
 
+class Conv2D(Layer):
+    """A 2-D convolution ``a = activation(conv(x, W) + b)`` over images (height, width, channels),
+    a 2-D image being one channel; the activation fused in, as in ``Dense``.
+
+    Each output pixel is a dot product of the kernel with the patch of input under it, so the whole
+    layer is one GEMM: every patch laid out as a row (im2col), times W of shape (kh * kw * channels,
+    filters), the weights ``(in, out)`` like Dense's. Backward is that GEMM's two gradients, the
+    patch gradients added back where each patch came from (col2im, kh * kw strided sums). ``strides``
+    > 1 shrinks the picture as pooling would, for a fraction of the work; ``padding="same"`` pads with
+    zeros so the output is ceil(size / strides), "valid" keeps only patches wholly inside.
+    """
+
+    def __init__(self, filters: int, kernel_size: int, strides: int = 1, padding: str = "valid",
+                 activation: str | act.ActivationFunction | None = None, kernel_initializer: str | None = None,
+                 use_bias: bool = True, input_shape: tuple[int, ...] | None = None) -> None:
+        super().__init__()
+        for name, value, most in (("filters", filters, MAX_FILTERS), ("kernel_size", kernel_size, MAX_KERNEL),
+                                  ("strides", strides, MAX_KERNEL)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not 1 <= value <= most:
+                raise ValueError(f"Conv2D {name} must be an integer 1-{most}, got {value!r}")
+        if padding not in ("valid", "same"):
+            raise ValueError(f"Conv2D padding must be 'valid' or 'same', got {padding!r}")
+        self.filters, self.kernel_size, self.strides, self.padding = int(filters), int(kernel_size), int(strides), padding
+        self.activation = act.get_activation(activation)
+        self.kernel_initializer = kernel_initializer or DEFAULT_FOR_ACTIVATION.get(self.activation.name, "glorot_uniform")
+        get_initializer(self.kernel_initializer)
+        self.use_bias = bool(use_bias)
+        self.declared_input_shape = tuple(input_shape) if input_shape is not None else None
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def build(self, input_shape, rng, dtype):
+        super().build(input_shape, rng, dtype)
+        out_h, out_w, _ = self.shape_after(self.input_shape)
+        height, width = self.input_shape[:2]
+        self.channels = self.input_shape[2] if len(self.input_shape) == 3 else 1
+        k, s = self.kernel_size, self.strides
+        # Zero padding before (top, left) and after, as TensorFlow pads ("same": the odd pixel after).
+        pad_h, pad_w = max((out_h - 1) * s + k - height, 0), max((out_w - 1) * s + k - width, 0)
+        self._pads = ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2))
+        fan_in = k * k * self.channels
+        self.params["W"] = get_initializer(self.kernel_initializer)(fan_in, self.filters, rng, self.dtype)
+        self.grads["W"] = np.zeros_like(self.params["W"])
+        if self.use_bias:
+            self.params["b"] = np.zeros(self.filters, dtype=self.dtype)
+            self.grads["b"] = np.zeros_like(self.params["b"])
+        self.output_shape = (out_h, out_w, self.filters)
+        return self.output_shape
+
+    def shape_after(self, input_shape: tuple[int, ...]) -> tuple[int, int, int]:
+        """The output shape (height, width, filters) for images of ``input_shape``, computed without
+        building (a saved model's sizes are checked before anything is allocated)."""
+        if len(input_shape) not in (2, 3):
+            raise ValueError(f"Conv2D expects images (height, width[, channels]), got shape {tuple(input_shape)}")
+        (height, width), k, s = input_shape[:2], self.kernel_size, self.strides
+        if self.padding == "same":
+            out_h, out_w = -(-height // s), -(-width // s)
+        else:
+            out_h, out_w = (height - k) // s + 1, (width - k) // s + 1
+        if out_h < 1 or out_w < 1:
+            raise ValueError(f"Conv2D kernel {k} does not fit images of shape {tuple(input_shape)}")
+        return out_h, out_w, self.filters
+
+    def _padded(self, x: np.ndarray) -> np.ndarray:
+        """``x`` as (n, height, width, channels), with the zero border ``padding`` asks for."""
+        x = x.reshape(x.shape[0], *self.input_shape[:2], self.channels)
+        (top, bottom), (left, right) = self._pads
+        if not (top or bottom or left or right):
+            return x
+        padded = reusable_buffer(self._bufs, "padded", (x.shape[0], x.shape[1] + top + bottom,
+                                                        x.shape[2] + left + right, self.channels), self.dtype)
+        padded[:, :top], padded[:, x.shape[1] + top:], padded[:, :, :left], padded[:, :, x.shape[2] + left:] = 0, 0, 0, 0
+        padded[:, top:top + x.shape[1], left:left + x.shape[2]] = x
+        return padded
+
+    def forward(self, x, training=False):
+        n, (out_h, out_w, _), k, s = x.shape[0], self.output_shape, self.kernel_size, self.strides
+        windows = np.lib.stride_tricks.sliding_window_view(self._padded(x), (k, k), axis=(1, 2))
+        windows = windows[:, :(out_h - 1) * s + 1:s, :(out_w - 1) * s + 1:s]   # (n, out_h, out_w, channels, k, k)
+        patches = reusable_buffer(self._bufs, "patches", (n, out_h, out_w, k, k, self.channels), self.dtype)
+        np.copyto(patches, windows.transpose(0, 1, 2, 4, 5, 3))   # (rows kh, kw, channels: Keras's kernel order)
+        patches = patches.reshape(n * out_h * out_w, -1)
+        out = reusable_buffer(self._bufs, "out", (n * out_h * out_w, self.filters), self.dtype)
+        np.matmul(patches, self.params["W"], out=out)
+        if self.use_bias:
+            out += self.params["b"]
+        self.activation.forward(out)
+        self._patches, self._a, self._n = patches, out, n   # all that backward needs
+        return out.reshape(n, out_h, out_w, self.filters)
+
+    def backward(self, grad, through_activation: bool = True):
+        grad = grad.reshape(self._a.shape)
+        dz = self.activation.backward(self._a, grad) if through_activation else grad
+        np.matmul(self._patches.T, dz, out=self.grads["W"])
+        if self.use_bias:
+            np.sum(dz, axis=0, out=self.grads["b"])
+        if not self.needs_input_grad:
+            return None
+        return self._col2im(dz @ self.params["W"].T)
+
+    def _col2im(self, d_patches: np.ndarray) -> np.ndarray:
+        """dL/dx from dL/d(patches): each patch's gradient added back where the patch was taken."""
+        (out_h, out_w, _), k, s, n = self.output_shape, self.kernel_size, self.strides, self._n
+        (top, bottom), (left, right) = self._pads
+        height, width = self.input_shape[:2]
+        dx = reusable_buffer(self._bufs, "dx", (n, height + top + bottom, width + left + right, self.channels), self.dtype)
+        dx[...] = 0
+        d_patches = d_patches.reshape(n, out_h, out_w, k, k, self.channels)
+        for i in range(k):
+            for j in range(k):
+                dx[:, i:i + (out_h - 1) * s + 1:s, j:j + (out_w - 1) * s + 1:s] += d_patches[:, :, :, i, j]
+        return dx[:, top:top + height, left:left + width].reshape((n,) + self.input_shape)
+
+    def input_grad(self, grad, through_activation: bool = True):
+        """dL/dx, with the weight and bias gradients left alone."""
+        grad = grad.reshape(self._a.shape)
+        dz = self.activation.backward(self._a, grad.copy()) if through_activation else grad
+        return self._col2im(dz @ self.params["W"].T).copy()
+
+    def get_config(self):
+        return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "activation": self.activation.get_config(),
+                "kernel_initializer": self.kernel_initializer, "use_bias": self.use_bias,
+                "input_shape": list(self.declared_input_shape) if self.declared_input_shape else None}
+
+
 class Activation(Layer):
     """A stand-alone activation, for when it should not be fused into a Dense layer."""
 
@@ -279,7 +407,7 @@ class Flatten(Layer):
         return {"input_shape": list(self.declared_input_shape) if self.declared_input_shape else None}
 
 
-LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten)}
+LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Dense, Conv2D, Activation, Dropout, Flatten)}
 
 
 def layer_from_config(class_name: str, config: dict) -> Layer:

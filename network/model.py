@@ -20,7 +20,7 @@ import numpy as np
 from . import serialization
 from .callbacks import Callback
 from .errors import TrainingDiverged
-from .layers import Dense, Dropout, Flatten, Layer, layer_from_config, reusable_buffer
+from .layers import Conv2D, Dense, Dropout, Flatten, Layer, layer_from_config, reusable_buffer
 from .losses import Loss, get_loss
 from .metrics import get_metric, to_labels
 from .optimizers import Optimizer, get_optimizer
@@ -56,7 +56,7 @@ class Sequential:
 
     def _declared_input_shape(self) -> tuple[int, ...] | None:
         first = self.layers[0]
-        if isinstance(first, Flatten) and first.declared_input_shape:
+        if isinstance(first, (Flatten, Conv2D)) and first.declared_input_shape:
             return first.declared_input_shape
         if isinstance(first, Dense) and first.input_dim:
             return (int(first.input_dim),)
@@ -148,6 +148,8 @@ class Sequential:
             desc = type(layer).__name__
             if isinstance(layer, Dense):
                 desc += f"({layer.units}, {layer.activation.name})"
+            elif isinstance(layer, Conv2D):
+                desc += f"({layer.filters}, {layer.kernel_size}x{layer.kernel_size}/{layer.strides}, {layer.activation.name})"
             elif isinstance(layer, Dropout):
                 desc += f"({layer.rate})"
             lines.append(f"{desc:<32}{str((None, *layer.output_shape)):<20}{layer.count_params():>10,}")

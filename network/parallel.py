@@ -63,14 +63,20 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+SHARED_LAYERS = ("Dense", "Activation", "Dropout", "Flatten")   # the layers a shared step knows
+
+
 def _ordered_stores() -> bool:
     """x86-64 under Linux or macOS: shared memory, and stores seen by the other core in program order."""
     return os.name == "posix" and platform.machine().lower() in ("x86_64", "amd64")
 
 
 def supported(model) -> bool:
-    """Whether a helper can rebuild this model: the library's own layer, activation, loss and optimiser classes."""
-    return (all(LAYERS.get(type(layer).__name__) is type(layer) for layer in model.layers)
+    """Whether a helper can rebuild this model (the library's own layer, activation, loss and optimiser
+    classes) and share its step: the processes part each dense layer's weight rows, so a model with
+    a convolution trains in one process."""
+    return (all(LAYERS.get(type(layer).__name__) is type(layer) and type(layer).__name__ in SHARED_LAYERS
+                for layer in model.layers)
             and all(ACTIVATIONS.get(layer.activation.name) is type(layer.activation)
                     for layer in model.layers if hasattr(layer, "activation"))
             and LOSSES.get(model.loss.name) is type(model.loss)
@@ -88,7 +94,7 @@ def choose_workers(model, workers: int | str, batch_size: int, samples: int) -> 
     if workers > 1 and not _ordered_stores():
         raise ValueError(f"workers > 1 needs Linux or macOS on x86-64, not {platform.system()} on {platform.machine()}")
     if workers > 1 and not supported(model):
-        raise ValueError("workers > 1 needs the library's own layers, activations, loss and optimiser")
+        raise ValueError("workers > 1 needs the library's own dense layers (no Conv2D), activations, loss and optimiser")
     return min(int(workers), max(batch_size, 1))
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from .atomic import atomic_write, deferred_interrupts
 from .errors import ModelFileError
-from .layers import layer_from_config
+from .layers import Conv2D, Dense, Flatten, layer_from_config
 
 FORMAT = "numpy-mlp-model"
 FORMAT_VERSION = 1
@@ -274,19 +274,28 @@ def read_model(path) -> SavedModel:
         input_shape = tuple(int(d) for d in desc["input_shape"])
         if not 0 < math.prod(input_shape) <= MAX_UNITS:
             raise ValueError(f"input shape {input_shape} is not a size a model can have")
-        layers, width, parameters = [], math.prod(input_shape), 0
+        layers, shape, parameters = [], input_shape, 0
         for i, entry in enumerate(desc["layers"]):
             if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
                 raise ValueError(f"layer {i} has no config")
-            units = entry["config"].get("units")
-            if isinstance(units, int):   # a Dense layer: sizes checked and weights counted before any is allocated
-                if units > MAX_UNITS:
-                    raise ValueError(f"layer {i} has {units} units, more than {MAX_UNITS}")
-                parameters += (width + 1) * units
-                width = units
-                if parameters > MAX_PARAMETERS:
-                    raise ValueError(f"its layers hold over {parameters:,} numbers, more than a model may ({MAX_PARAMETERS:,})")
-            layers.append(layer_from_config(str(entry.get("class")), entry["config"]))
+            if isinstance(entry["config"].get("units"), int) and entry["config"]["units"] > MAX_UNITS:
+                raise ValueError(f"layer {i} has {entry['config']['units']} units, more than {MAX_UNITS}")
+            layer = layer_from_config(str(entry.get("class")), entry["config"])
+            # Sizes checked and weights counted, layer by layer, before any is allocated.
+            if isinstance(layer, Dense):
+                parameters += (math.prod(shape) + 1) * layer.units
+                shape = (layer.units,)
+            elif isinstance(layer, Conv2D):
+                channels = shape[2] if len(shape) == 3 else 1
+                parameters += (layer.kernel_size ** 2 * channels + 1) * layer.filters
+                shape = layer.shape_after(shape)
+                if math.prod(shape) > MAX_UNITS:
+                    raise ValueError(f"layer {i} has {math.prod(shape)} outputs, more than {MAX_UNITS}")
+            elif isinstance(layer, Flatten):
+                shape = (math.prod(shape),)
+            if parameters > MAX_PARAMETERS:
+                raise ValueError(f"its layers hold over {parameters:,} numbers, more than a model may ({MAX_PARAMETERS:,})")
+            layers.append(layer)
     except (ValueError, TypeError, RuntimeError) as e:
         raise ModelFileError(config_path, f"describes an invalid model: {e}") from None
     arrays = _read_arrays(config_path, weights_path, desc["weights"])

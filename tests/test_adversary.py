@@ -426,6 +426,33 @@ def test_15_layer_sizes_are_bounded_before_any_weight_is_allocated(trained, tmp_
     assert peak < 50 << 20
 
 
+def test_15_a_convolution_s_sizes_are_bounded_too(tmp_path):
+    """A convolution whose outputs (height x width x filters) would be huge, or whose next dense layer
+    would be: refused from the description, before any weight is allocated."""
+    from network import Conv2D, Dense, Flatten, Sequential
+
+    model = Sequential([Conv2D(4, 3, input_shape=(28, 56)), Flatten(), Dense(3, "softmax")], seed=0)
+    model.build()
+    model.save(tmp_path / "m")
+    desc = json.loads((tmp_path / "m" / "model.json").read_text())
+    wide = json.loads(json.dumps(desc))
+    wide["layers"][0]["config"]["filters"] = 1000   # 26 x 54 x 1000 outputs a picture
+    (tmp_path / "m" / "model.json").write_text(json.dumps(wide))
+    with pytest.raises(ModelFileError, match="outputs, more than"):
+        load_model(tmp_path / "m")
+    deep = json.loads(json.dumps(desc))
+    deep["layers"][0]["config"]["filters"] = 60     # 84,240 outputs, each joined to 10,000 units
+    deep["layers"][-1]["config"]["units"] = 10000
+    (tmp_path / "m" / "model.json").write_text(json.dumps(deep))
+    with pytest.raises(ModelFileError, match="more than a model may"):
+        load_model(tmp_path / "m")
+    bad = json.loads(json.dumps(desc))
+    bad["layers"][0]["config"]["kernel_size"] = 99
+    (tmp_path / "m" / "model.json").write_text(json.dumps(bad))
+    with pytest.raises(ModelFileError, match="kernel_size must be an integer 1-15, got 99"):
+        load_model(tmp_path / "m")
+
+
 def test_15_an_import_that_unpacks_to_gigabytes_is_refused(tmp_path):
     import zipfile
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from gradcheck import assert_close, numerical_gradient
 
-from network import Activation, Dense, Dropout, Flatten, Sequential, precision
+from network import Activation, Conv2D, Dense, Dropout, Flatten, Sequential, precision
 from network.activations import ACTIVATIONS, get_activation
 from network.layers import input_grad_product
 from network.losses import LOSSES, get_loss
@@ -156,6 +156,38 @@ def test_whole_model_gradient(loss, last):
     params = [p for layer in model.layers for p in layer.params.values()]
     for a, p in zip(analytic, params):
         assert_close(a, numerical_gradient(objective, p), tol=1e-5)
+
+
+@pytest.mark.parametrize("shape,filters,kernel,strides,padding,activation", [
+    ((7, 9), 3, 3, 1, "valid", "tanh"),          # a 2-D image: one channel
+    ((7, 9, 2), 4, 3, 2, "same", "relu"),        # strided, padded (the odd pixel after)
+    ((8, 8, 3), 2, 5, 2, "same", "linear"),
+    ((6, 10, 1), 3, 2, 3, "valid", "sigmoid"),   # a stride wider than the kernel skips pixels
+])
+def test_conv2d_gradient(shape, filters, kernel, strides, padding, activation):
+    rng = np.random.default_rng(10)
+    with precision(np.float64):
+        layer = Conv2D(filters, kernel, strides, padding, activation)
+        x = _inputs(rng, (3, *shape), activation)
+        layer.build(x.shape[1:], rng, np.float64)
+        layer.params["b"][:] = rng.normal(size=filters)   # (not zero: the bias gradient is checked too)
+        _check_layer(layer, x, rng)
+
+
+def test_convolutional_model_gradient():
+    """Backprop through two convolutions, Flatten and a fused softmax output, every parameter."""
+    rng = np.random.default_rng(11)
+    with precision(np.float64):
+        model = Sequential([Conv2D(3, 3, 1, "same", "tanh", input_shape=(5, 6)), Conv2D(2, 3, 2, "valid", "tanh"),
+                            Flatten(), Dense(4, "softmax")], seed=2)
+        model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    x = rng.normal(size=(3, 5, 6))
+    y = _targets(model.loss.name, rng, (3, 4))
+    model._backward(model._forward(x, training=True).copy(), y)
+    analytic = [g.copy() for layer in model.layers for g in layer.grads.values()]
+    params = [p for layer in model.layers for p in layer.params.values()]
+    for a, p in zip(analytic, params):
+        assert_close(a, numerical_gradient(lambda: model.loss.value(model._forward(x, training=True), y), p), tol=1e-5)
 
 
 @pytest.mark.parametrize("hidden", ["tanh", "relu", "sigmoid", "leaky_relu"])

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from network import SGD, Adam, AdamW, Dense, RMSprop, Sequential, confusion_matrix
+from network import SGD, Adam, AdamW, Conv2D, Dense, RMSprop, Sequential, confusion_matrix
 from network.activations import get_activation
 from network.losses import get_loss
 from network.schedules import Constant, CosineDecay, ExponentialDecay, StepDecay, WarmUp
@@ -118,6 +118,28 @@ def test_dense_forward_by_hand():
     model.build()
     model.set_weights([np.array([[1, 0], [0, 1], [1, 1]], np.float32), np.array([0.5, -0.5], np.float32)])
     np.testing.assert_allclose(model.predict_proba(np.array([[1, 2, 3]])), [[4.5, 4.5]])
+
+
+def test_conv2d_forward_by_hand():
+    """A 2x2 kernel [[1, 0], [0, -1]] (each pixel minus the one below right) over a 3x3 image, bias 1."""
+    model = Sequential([Conv2D(1, 2, activation="linear", input_shape=(3, 3))], seed=0)
+    model.build()
+    # W is (kernel rows x kernel columns x channels, filters): the kernel read row by row
+    model.set_weights([np.array([[1], [0], [0], [-1]], np.float32), np.array([1], np.float32)])
+    image = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 10]], np.float32)
+    np.testing.assert_allclose(model.predict_proba(image[None])[0, :, :, 0], [[1 - 5 + 1, 2 - 6 + 1], [4 - 8 + 1, 5 - 10 + 1]])
+
+
+def test_conv2d_same_padding_and_strides_by_hand():
+    """"same" with stride 2 over a 4x4 image: outputs ceil(4 / 2) = 2 a side, the zero border after
+    (bottom, right) as TensorFlow pads; a 3x3 kernel of ones sums each 3x3 patch."""
+    model = Sequential([Conv2D(1, 3, strides=2, padding="same", activation="linear", input_shape=(4, 4))], seed=0)
+    model.build()
+    model.set_weights([np.ones((9, 1), np.float32), np.zeros(1, np.float32)])
+    image = np.arange(16, dtype=np.float32).reshape(4, 4)
+    expected = [[image[0:3, 0:3].sum(), image[0:3, 2:4].sum()], [image[2:4, 0:3].sum(), image[2:4, 2:4].sum()]]
+    assert model.layers[0].output_shape == (2, 2, 1)
+    np.testing.assert_allclose(model.predict_proba(image[None])[0, :, :, 0], expected)
 
 
 def test_schedules_by_hand():

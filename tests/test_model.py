@@ -11,6 +11,7 @@ import pytest
 from network import (
     SGD,
     Adam,
+    Conv2D,
     Dense,
     Dropout,
     EarlyStopping,
@@ -184,6 +185,29 @@ def test_save_load_round_trip_predicts_identically(tmp_path):
     assert loaded.optimizer.iterations == model.optimizer.iterations
     np.testing.assert_array_equal(loaded.optimizer.state["velocity"][0], model.optimizer.state["velocity"][0])
     loaded.fit(XOR_X, XOR_Y, epochs=1, batch_size=4, verbose=0)
+
+
+def test_a_convolutional_model_learns_saves_and_loads(tmp_path):
+    """Bars that are vertical or horizontal, anywhere in a 6x6 picture: two small convolutions learn
+    them (in one process: the shared step knows dense layers only); saved and loaded, it predicts
+    the same, and its summary names the convolutions."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 256)
+    x = np.zeros((256, 6, 6), np.float32)
+    for picture, label, at in zip(x, y, rng.integers(0, 6, 256)):
+        picture[:, at] = 1 if label else 0
+        picture[at, :] += 0 if label else 1
+    x += rng.normal(0, 0.1, x.shape).astype(np.float32)
+    model = Sequential([Conv2D(4, 3, padding="same", activation="relu", input_shape=(6, 6)),
+                        Conv2D(4, 3, strides=2, activation="relu"), Flatten(), Dense(2, "softmax")], seed=0)
+    model.compile(optimizer=Adam(0.01))
+    with pytest.raises(ValueError, match=r"workers > 1 needs the library's own dense layers \(no Conv2D\)"):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0, workers=2)
+    model.fit(x, y, epochs=20, batch_size=32, verbose=0)
+    assert model.evaluate(x, y)["accuracy"] == 1.0
+    assert "Conv2D(4, 3x3/2, relu)" in model.summary(print_fn=None)
+    model.save(tmp_path / "conv")
+    assert load_model(tmp_path / "conv").predict_proba(x).tobytes() == model.predict_proba(x).tobytes()
 
 
 def test_ctrl_c_during_a_save_finishes_the_save_and_then_stops(tmp_path, monkeypatch):
