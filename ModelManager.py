@@ -342,7 +342,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="the UNIPEN letters and symbols (unipen-letters-train.unipen): letters among digits are "
                         "no pair (default: the copy kept by train, if any)")
     x.add_argument("--crops", type=int, default=250_000, help="crops of numbers to train on (default %(default)s)")
-    x.add_argument("--epochs", type=int, default=12)
+    x.add_argument("--epochs", type=int, default=6)
     x.add_argument("--seed", type=int, default=0)
     x.add_argument("--overwrite", action="store_true", help="replace the model's pair reader")
     x.add_argument("--quiet", action="store_true")

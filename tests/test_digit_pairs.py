@@ -143,6 +143,7 @@ def test_train_pairs_saves_a_pair_reader_the_model_loads_and_keeps(tmp_path, cap
     assert (folder / "model.json").is_file() and (folder / "weights.npz").is_file()
     model = load("tiny", work["models"])
     assert model.pair_reader is not None and model.pair_reader.output_shape == (NOT_A_PAIR + 1,)
+    assert [type(layer).__name__ for layer in model.pair_reader.layers][:2] == ["Conv2D", "Conv2D"]
     assert json.loads((folder / "model.json").read_text())["metadata"]["crops"] == 1000
     save_final(model, "copy", work["models"])
     assert load("copy", work["models"]).pair_reader is not None
@@ -177,8 +178,8 @@ def test_train_pairs_settings_are_checked(tmp_path, capsys, crops, epochs, probl
 
 def test_the_shipped_pair_reader_reads_crossing_digits_better_end_to_end(pendigits_file):
     """The floor on real pen digits of writers neither network trained on: pictures of two digits
-    whose ink crosses, read with the shipped pair reader and without it (84 of 1000: 86.9 against
-    82.1 %; benchmarks/number_reading.py measures numbers of 2-10 digits)."""
+    whose ink crosses, read with the shipped pair reader and without it (84 of 1000: 90.5 against
+    82.1 %; the dense pair reader before it 86.9 %; benchmarks/number_reading.py measures numbers of 2-10 digits)."""
     from app.models.model_store import load
     from app.pen import pendigits
     from app.reading import synthetic_numbers
@@ -198,4 +199,4 @@ def test_the_shipped_pair_reader_reads_crossing_digits_better_end_to_end(pendigi
     with_pairs = np.mean([read_picture(model, p, ink_is_bright=False).text == t for p, t in pictures])
     model.pair_reader = None
     without = np.mean([read_picture(model, p, ink_is_bright=False).text == t for p, t in pictures])
-    assert len(crossing) >= 60 and with_pairs >= 0.8 and with_pairs >= without + 0.03, (len(crossing), with_pairs, without)
+    assert len(crossing) >= 60 and with_pairs >= 0.87 and with_pairs >= without + 0.06, (len(crossing), with_pairs, without)
