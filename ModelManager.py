@@ -151,12 +151,13 @@ def cmd_list(args) -> int:
     if not models:
         print(f"no models in {args.models_dir}; train one with: {command('ModelManager.py train')}")
         return 0
-    print(f"{'name':<20} {'architecture':<24} {'MNIST':>8} {'pen':>8} {'size':>9}  created")
+    print(f"{'name':<20} {'architecture':<24} {'MNIST':>8} {'pen':>8} {'pairs':>5} {'size':>9}  created")
     for m in models:
         acc = f"{m.accuracy:.2%}" if m.accuracy is not None else "-"
         pen = f"{m.pen_accuracy:.2%}" if m.pen_accuracy is not None else "-"
         extra = f"  DAMAGED: {m.error}" if m.error else ""
-        print(f"{m.name:<20} {m.architecture:<24} {acc:>8} {pen:>8} {m.size_bytes / 1e6:>7.1f}MB  {m.created}{extra}")
+        pairs = "yes" if m.pair_reader else "-"   # (a pair reader: train-pairs)
+        print(f"{m.name:<20} {m.architecture:<24} {acc:>8} {pen:>8} {pairs:>5} {m.size_bytes / 1e6:>7.1f}MB  {m.created}{extra}")
     return 0
 
 

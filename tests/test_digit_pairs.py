@@ -147,6 +147,10 @@ def test_train_pairs_saves_a_pair_reader_the_model_loads_and_keeps(tmp_path, cap
     assert json.loads((folder / "model.json").read_text())["metadata"]["crops"] == 1000
     save_final(model, "copy", work["models"])
     assert load("copy", work["models"]).pair_reader is not None
+    code, out, _ = run_command(capsys, "list", "--models-dir", models)   # which models have one: a column
+    assert code == 0 and out.splitlines()[0].split()[4] == "pairs"
+    # (name, the architecture's two words, MNIST, pen, pairs)
+    assert {line.split()[0]: line.split()[5] for line in out.splitlines()[1:]} == {"copy": "yes", "tiny": "yes"}
     code, _, err = run_command(capsys, *args)
     assert code == 2 and err.count("\n") == 1 and "--overwrite" in err
     code, _, err = run_command(capsys, *args, "--seed", "1", "--overwrite")

@@ -42,6 +42,7 @@ def test_list_and_evaluate(workspace, capsys):
     models = str(workspace["models"])
     code, out, _ = run(capsys, "list", "--models-dir", models)
     assert code == 0 and "tiny" in out and "784-32-10 tanh" in out and "%" in out
+    assert out.splitlines()[1].split()[5] == "-"   # no pair reader (its column)
     code, out, _ = run(capsys, "evaluate", "--model", "tiny", "--source", str(workspace["source"]), "--models-dir", models, "--json")
     result = json.loads(out)
     assert code == 0 and result["model"] == "tiny" and 0.8 < result["accuracy"] <= 1

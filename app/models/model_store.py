@@ -63,6 +63,7 @@ class ModelInfo:
     created: str
     error: str | None = None
     pen_accuracy: float | None = None
+    pair_reader: bool = False   # it has one (``pairs/``): pictures of crossing digits read better
 
 
 def provide_shipped_model(models_dir: Path) -> None:
@@ -102,7 +103,9 @@ def list_models(models_dir: Path = MODELS_DIR) -> list[ModelInfo]:
 def _info(folder: Path) -> ModelInfo:
     from network import ModelFileError, read_description
 
-    size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    pairs = folder / PAIRS
+    size = sum(f.stat().st_size for place in (folder, pairs) if place.is_dir() and not place.is_symlink()
+               for f in place.iterdir() if f.is_file())
     try:
         desc = read_description(folder)
         meta = desc.get("metadata") or {}
@@ -112,7 +115,8 @@ def _info(folder: Path) -> ModelInfo:
         return ModelInfo(folder.name, folder, architecture(desc),
                          float(accuracy) if isinstance(accuracy, (int, float)) else None, size,
                          str(meta.get("created", "")),
-                         pen_accuracy=float(pen_accuracy) if isinstance(pen_accuracy, (int, float)) else None)
+                         pen_accuracy=float(pen_accuracy) if isinstance(pen_accuracy, (int, float)) else None,
+                         pair_reader=(pairs / "model.json").is_file())
     except ModelFileError as e:
         return ModelInfo(folder.name, folder, "?", None, size, "", error=e.problem)
     except Exception as e:  # a description that passed the file checks but makes no sense
