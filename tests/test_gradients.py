@@ -188,6 +188,20 @@ def test_convolutional_model_gradient():
     params = [p for layer in model.layers for p in layer.params.values()]
     for a, p in zip(analytic, params):
         assert_close(a, numerical_gradient(lambda: model.loss.value(model._forward(x, training=True), y), p), tol=1e-5)
+    # The saliency gradient through the convolutions (d logit / d pixels), touching no training gradient.
+    for layer in model.layers:
+        for g in layer.grads.values():
+            g[...] = 0
+    analytic = model.input_gradient(x[:1], 2)
+
+    def logit():
+        out = x[:1]
+        for layer in model.layers[:-1]:
+            out = layer.forward(out)
+        return float((out @ model.layers[-1].params["W"] + model.layers[-1].params["b"])[0, 2])
+
+    assert_close(analytic, numerical_gradient(logit, x[:1]))
+    assert all(not g.any() for layer in model.layers for g in layer.grads.values())
 
 
 @pytest.mark.parametrize("hidden", ["tanh", "relu", "sigmoid", "leaky_relu"])
