@@ -192,7 +192,10 @@ class Conv2D(Layer):
         self.kernel_initializer = kernel_initializer or DEFAULT_FOR_ACTIVATION.get(self.activation.name, "glorot_uniform")
         get_initializer(self.kernel_initializer)
         self.use_bias = bool(use_bias)
-        self.declared_input_shape = tuple(input_shape) if input_shape is not None else None
+        if input_shape is not None and not (isinstance(input_shape, (list, tuple)) and len(input_shape) in (2, 3) and all(
+                isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in input_shape)):
+            raise ValueError(f"Conv2D input_shape must be (height, width[, channels]), got {input_shape!r}")
+        self.declared_input_shape = tuple(int(d) for d in input_shape) if input_shape is not None else None
         self._bufs: dict[str, np.ndarray] = {}
 
     def build(self, input_shape, rng, dtype):

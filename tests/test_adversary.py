@@ -451,6 +451,10 @@ def test_15_a_convolution_s_sizes_are_bounded_too(tmp_path):
     (tmp_path / "m" / "model.json").write_text(json.dumps(bad))
     with pytest.raises(ModelFileError, match="kernel_size must be an integer 1-15, got 99"):
         load_model(tmp_path / "m")
+    bad["layers"][0]["config"].update(kernel_size=3, input_shape="abc")
+    (tmp_path / "m" / "model.json").write_text(json.dumps(bad))
+    with pytest.raises(ModelFileError, match=r"input_shape must be \(height, width\[, channels\]\), got 'abc'"):
+        load_model(tmp_path / "m")
 
 
 def test_15_an_import_that_unpacks_to_gigabytes_is_refused(tmp_path):
