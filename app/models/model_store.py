@@ -104,8 +104,8 @@ def _info(folder: Path) -> ModelInfo:
     from network import ModelFileError, read_description
 
     pairs = folder / PAIRS
-    size = sum(f.stat().st_size for place in (folder, pairs) if place.is_dir() and not place.is_symlink()
-               for f in place.iterdir() if f.is_file())
+    places = [folder] + ([pairs] if pairs.is_dir() and not pairs.is_symlink() else [])
+    size = sum(f.stat().st_size for place in places for f in place.iterdir() if f.is_file())
     try:
         desc = read_description(folder)
         meta = desc.get("metadata") or {}
