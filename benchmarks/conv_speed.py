@@ -2,7 +2,7 @@
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/conv_speed.py [--rounds 5] [--batch 128]
 
-The network is the pair reader's (``app/models/pair_training.pair_network``: 28 x 56 -> two strided
+The network is the pair reader's (``app/models/pair_training.pair_network``: 28 x 56 -> three strided
 convolutions -> dense 256 -> 101). Each figure is the median time of one training step (forward,
 backward, Adam) on a batch of random crops, the rounds interleaved, because these machines drift:
 

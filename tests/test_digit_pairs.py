@@ -143,7 +143,7 @@ def test_train_pairs_saves_a_pair_reader_the_model_loads_and_keeps(tmp_path, cap
     assert (folder / "model.json").is_file() and (folder / "weights.npz").is_file()
     model = load("tiny", work["models"])
     assert model.pair_reader is not None and model.pair_reader.output_shape == (NOT_A_PAIR + 1,)
-    assert [type(layer).__name__ for layer in model.pair_reader.layers][:2] == ["Conv2D", "Conv2D"]
+    assert [type(layer).__name__ for layer in model.pair_reader.layers][:3] == ["Conv2D", "Conv2D", "Conv2D"]
     assert json.loads((folder / "model.json").read_text())["metadata"]["crops"] == 1000
     save_final(model, "copy", work["models"])
     assert load("copy", work["models"]).pair_reader is not None
@@ -203,4 +203,4 @@ def test_the_shipped_pair_reader_reads_crossing_digits_better_end_to_end(pendigi
     with_pairs = np.mean([read_picture(model, p, ink_is_bright=False).text == t for p, t in pictures])
     model.pair_reader = None
     without = np.mean([read_picture(model, p, ink_is_bright=False).text == t for p, t in pictures])
-    assert len(crossing) >= 60 and with_pairs >= 0.87 and with_pairs >= without + 0.06, (len(crossing), with_pairs, without)
+    assert len(crossing) >= 60 and with_pairs >= 0.9 and with_pairs >= without + 0.08, (len(crossing), with_pairs, without)

@@ -4,7 +4,7 @@ reads two crossing digits at once (``app/reading/digit_pairs.py``), kept in the 
 
 The recipe: crops of numbers written with the pen digits of the model's training writers, some
 with letters among them (``app/pen/pair_data.py``; the writers it holds out stay out, so the number
-benchmarks still measure writers never trained on); a small convolutional network (two strided
+benchmarks still measure writers never trained on); a small convolutional network (three strided
 convolutions, then a dense layer of ``UNITS`` with dropout: two digits may stand anywhere in a crop,
 and a convolution finds a stroke wherever it is, where a dense layer must learn each place apart),
 Adam with a cosine schedule; the accuracy on as many crops of the held-out writers is reported.
@@ -30,7 +30,7 @@ from app.pen.pendigits import read_unipen
 from app.reading.digit_pairs import NOT_A_PAIR, PAIR_SHAPE
 from network import Adam, Conv2D, CosineDecay, Dense, Dropout, Flatten, Sequential
 
-FILTERS = (32, 64)      # the two convolutions' filters (5x5 then 3x3, each with stride 2: 28x56 -> 14x28 -> 7x14)
+FILTERS = (32, 64, 64)  # the convolutions' filters (5x5, 3x3, 3x3, each with stride 2: 28x56 -> 14x28 -> 7x14 -> 4x7)
 UNITS = 256             # the dense layer's width
 DROPOUT = 0.2
 LEARNING_RATE = 1e-3
@@ -49,7 +49,10 @@ class PairResult:
 def pair_network(seed: int) -> Sequential:
     """The pair reader, untrained: ``PAIR_SHAPE`` in, the 100 pairs and "not a pair" out."""
     return Sequential([Conv2D(FILTERS[0], 5, strides=2, padding="same", activation="relu", input_shape=PAIR_SHAPE),
-                       Conv2D(FILTERS[1], 3, strides=2, padding="same", activation="relu"), Flatten(),
+                       Conv2D(FILTERS[1], 3, strides=2, padding="same", activation="relu"),
+                       # a third stride leaves 4x7 places of 64 filters: the dense layer after it has 1792 inputs
+                       # instead of 6272 (a third of the weights and the time) and reads as well or better
+                       Conv2D(FILTERS[2], 3, strides=2, padding="same", activation="relu"), Flatten(),
                        Dense(UNITS, "relu"), Dropout(DROPOUT), Dense(NOT_A_PAIR + 1, "softmax")], seed=seed)
 
 
