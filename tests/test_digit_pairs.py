@@ -68,13 +68,16 @@ def test_two_unsure_digits_that_cross_are_read_as_the_pair_they_are_by_hand():
 
 
 def test_sure_digits_stay_as_read_and_digits_apart_are_never_read_as_a_pair():
-    """Two sure digits that touch (0.99 each: -0.02) against a pair at 0.9 (-0.11): kept. Two digits
-    apart (a gap of 20, a fifth of their height): the pair reader reads nothing."""
+    """Two sure digits that touch (0.99 each: -0.02) against a pair at 0.9 (-0.11): kept. Two surer
+    (0.9999 each) are not even read as a pair. Two digits apart (a gap of 20, a fifth of their height):
+    the pair reader reads nothing."""
     ink = np.ones((120, 300), np.float32)
     touching = [_digit(1, 0.99, (10, 10, 50, 110)), _digit(3, 0.99, (50, 10, 110, 110))]
     read = read_pairs(_PairReader(13, 0.9), _Model(), lambda: ink, touching, 100)
     assert [d.reading.digit for d in read] == [1, 3] and read == touching
+    surest = [_digit(1, 0.9999, (10, 10, 50, 110)), _digit(3, 0.9999, (50, 10, 110, 110))]   # (over SURE together)
     reader = _PairReader(13, 0.99)
+    assert read_pairs(reader, _Model(), lambda: ink, surest, 100) == surest and reader.seen == []
     apart = [_digit(1, 0.5, (10, 10, 50, 110)), _digit(3, 0.5, (70, 10, 110, 110))]
     assert read_pairs(reader, _Model(), lambda: ink, apart, 100) == apart and reader.seen == []
 
