@@ -38,7 +38,7 @@ NOT_HERE = {
 # Tiny settings: documented flag -> smaller value; flags added where a command trains or times.
 SMALLER = {"--epochs": "1", "--copies": "1", "--pen-copies": "1", "--layers": "784,16,10", "--rounds": "1",
            "--size": "20000", "--negative-copies": "1", "--generated": "50", "--number-candidates": "10",
-           "--mnist-number-candidates": "10"}
+           "--mnist-number-candidates": "10", "--crops": "1000"}
 ADDED = {
     "ModelManager.py train": ["--epochs", "1", "--copies", "1", "--pen-copies", "1", "--layers", "784,16,10",
                               "--validation", "20", "--negative-copies", "1", "--generated", "50", "--number-candidates", "10",
