@@ -14,7 +14,7 @@ backward, Adam) on a batch of random crops, the rounds interleaved, because thes
   the optimiser were free.
 - **the plain way** of a convolution in numpy: no patch matrix, the kernel's k x k offsets each a
   shifted multiply-add over the whole image (``np.einsum`` per offset), forward and backward, for the
-  two convolutions alone (compare with ours' convolutions alone, printed too).
+  three convolutions alone (compare with ours' convolutions alone, printed too).
 """
 from __future__ import annotations
 
