@@ -796,6 +796,16 @@ def test_cut_lines_by_hand():
             continue
         assert (x, top) == (cols[0], rows[0])
         assert np.array_equal(crop, part[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    # Blobs by hand: a bar, a speck (dropped), an L whose foot overlaps the next bar (merged with it:
+    # one digit's pieces), each with its columns and the mask of its own ink there.
+    page = np.zeros((20, 40), np.float32)
+    page[2:18, 3:7] = 1          # a bar, columns 3..6
+    page[10, 8] = 1              # a speck
+    page[2:18, 14] = page[17, 14:19] = 1   # an L, columns 14..18
+    page[3:16, 17:20] = 1        # over its foot (apart by a row): columns 17..19
+    (lo1, hi1, mask1), (lo2, hi2, mask2) = find_blobs(page)
+    assert (lo1, hi1, lo2, hi2) == (3, 7, 14, 20)
+    assert np.array_equal(mask1, page[:, 3:7] > 0) and np.array_equal(mask2, page[:, 14:20] > 0)
     # Shrunk twice: each pixel the mean of a 2 x 2 block, blocks from the picture's own edges.
     wide = np.zeros((4, 6), np.float32)
     wide[:, 3:5] = 1
@@ -811,6 +821,24 @@ def test_cut_lines_by_hand():
             right = blob.right_of((float(c), float(slant)))
             searched = np.where(right.any(axis=1), right.argmax(axis=1), right.shape[1])
             assert np.array_equal(blob._first((float(c), float(slant)), 0), searched), (k, c, slant)
+    # Shrinking sums strided slices (fast): the means of k x k blocks; vertical cut lines come from
+    # column sums (fast): the same as the profile of the ink's pixels any other slant is made from.
+    for k in (2, 3, 4, 5):
+        picture = rng.random((47, 83)).astype(np.float32) * (rng.random((47, 83)) > 0.7)
+        for lo in (0, 7):
+            left = lo - (lo // k) * k
+            padded = np.zeros((-(-47 // k) * k, -(-(left + 83) // k) * k), np.float32)
+            padded[:47, left:left + 83] = picture
+            means = padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).mean(axis=(1, 3))
+            assert np.allclose(Blob.shrunk(picture, lo, k), means, atol=1e-6)
+    for seed in range(5):
+        picture = np.zeros((40, 160), np.float32)
+        picture[5:35, 10:150] = np.random.default_rng(seed).random((30, 140)) * (np.random.default_rng(seed + 9).random((30, 140)) > 0.5)
+        blob = Blob(picture, 10, 150, picture[:, 10:150] > 0, 1)
+        ys, xs = np.nonzero(blob.full)
+        start, profile = blob.profile(0.0)
+        assert start == 10 + xs.min() and np.array_equal(profile, np.bincount(xs - xs.min(), weights=blob.full[ys, xs]))
+        assert blob.cut_lines((0.0,)) == [(c, s) for c, s in blob.cut_lines((0.0, 0.25)) if s == 0.0]
 
 
 def test_a_picture_of_one_digit_reads_exactly_as_predict_reads_it(model):
@@ -830,6 +858,10 @@ def test_area_weights_average_what_each_new_pixel_covers_by_hand():
     assert np.allclose(area_weights(4, 2), [[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]])
     assert np.allclose(area_weights(3, 2), [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]])
     assert np.allclose(area_weights(57, 20).sum(axis=1), 1)
+    from app.reading.fast_input import padded_weights   # (a crop padded with zeros: weights padded with zeros)
+    padded = padded_weights(3, 2, 32)
+    assert padded.shape == (20, 32) and np.array_equal(padded[:2, :3], area_weights(3, 2))
+    assert not padded[2:].any() and not padded[:, 3:].any() and not padded.flags.writeable
 
 
 def test_candidates_drawn_fast_look_as_to_mnist_draws_them(model):

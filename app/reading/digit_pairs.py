@@ -36,7 +36,8 @@ def pair_input(ink: np.ndarray) -> np.ndarray:
     """What the pair reader sees of ``ink`` (bright on dark, 0..1, any size): its ink cropped,
     scaled to fit ``PAIR_FIT`` with its aspect kept, centred in ``PAIR_SHAPE`` (float32)."""
     out = np.zeros(PAIR_SHAPE, np.float32)
-    rows, columns = np.flatnonzero((ink > 0.35).any(axis=1)), np.flatnonzero((ink > 0.35).any(axis=0))
+    inked = ink > 0.35
+    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
     if not len(rows):
         return out
     ink = np.clip(ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1], 0, 1)

@@ -43,10 +43,16 @@ def find_blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     labels, count = ndimage.label(ink > 0.35, structure=np.ones((3, 3)))
     if not count:
         return []
-    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    # Each blob's size and columns from its inked pixels alone (a picture is mostly paper: counting
+    # every pixel, as bincount of all labels and find_objects do, took twice as long).
+    inked = np.flatnonzero(labels)
+    which, columns = labels.ravel()[inked], inked % labels.shape[1]
+    sizes = np.bincount(which, minlength=count + 1)[1:]
+    left, right = np.full(count + 1, labels.shape[1]), np.zeros(count + 1, np.int64)
+    np.minimum.at(left, which, columns)
+    np.maximum.at(right, which, columns)
     keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * sizes.max()]
-    slices = ndimage.find_objects(labels)
-    spans = [(slices[k - 1][1].start, slices[k - 1][1].stop, [k]) for k in keep]
+    spans = [(int(left[k]), int(right[k]) + 1, [k]) for k in keep]
     return [(lo, hi, labels[:, lo:hi] == members[0] if len(members) == 1 else np.isin(labels[:, lo:hi], members))
             for lo, hi, members in merge_overlapping(spans)]
 
@@ -85,7 +91,7 @@ class Blob:
         self.ys = (np.arange(self.ink.shape[0])[:, None] + 0.5) * k - 0.5
         self.xs = (self.x0 + np.arange(self.ink.shape[1])[None, :] + 0.5) * k - 0.5
         self._firsts: dict = {}  # per cut line, each row's first column right of it
-        self._lines: dict = {}   # cut lines found, by slants and aspect
+        self._lines: dict = {}   # cut lines found, by slant
         self._pixels = None   # the ink's pixels (rows, columns, strengths), for the cut lines
         self._rows = None     # per row, where the ink is: for crops
 
@@ -97,7 +103,15 @@ class Blob:
         h, w = -(-blob.shape[0] // k) * k, -(-(left + blob.shape[1]) // k) * k
         padded = np.zeros((h, w), np.float32)
         padded[:blob.shape[0], left:left + blob.shape[1]] = blob
-        return padded.reshape(h // k, k, w // k, k).mean(axis=(1, 3))
+        # Summed by strided slices, columns then rows: the same sums as .reshape(...).mean(axis=(1, 3))
+        # at an eighth of the time (a reduction over two strided axes is numpy's slow path).
+        columns = padded[:, 0::k].copy()
+        for offset in range(1, k):
+            columns += padded[:, offset::k]
+        blocks = columns[0::k].copy()
+        for offset in range(1, k):
+            blocks += columns[offset::k]
+        return blocks / np.float32(k * k)
 
     @property
     def height(self) -> int:
@@ -205,36 +219,44 @@ class Blob:
         a blob narrower than ``aspect`` times its height."""
         if not self.wider_than(aspect):
             return []
-        if (slants, aspect) not in self._lines:   # (the second pass asks again)
-            self._lines[slants, aspect] = self._cut_lines(slants)
-        return self._lines[slants, aspect]
+        for slant in slants:   # (each slant's once: the second pass asks for the vertical ones again)
+            if slant not in self._lines:
+                self._lines[slant] = self._slant_lines(slant)
+        return [(c, s) for _, _, c, s in sorted(line for slant in slants for line in self._lines[slant])]
 
-    def _cut_lines(self, slants: tuple[float, ...]) -> list[tuple[float, float]]:
+    def profile(self, slant: float) -> tuple[int, np.ndarray]:
+        """The ink's profile along a slant: the ink (float64) on each line x + slant (y - middle) = c,
+        c rounded, from the first such line with ink, and that line's c (the picture's columns)."""
+        if slant == 0:   # the ink per column: as the pixels' bincount below sums it, in the same order, faster
+            columns = self.full.sum(axis=0, dtype=np.float64)
+            inked = np.flatnonzero(columns)
+            return self.lo + int(inked[0]), columns[inked[0]:inked[-1] + 1]
         if self._pixels is None:
             ys, xs = np.nonzero(self.full)
             self._pixels = ys, xs, self.full[ys, xs]
         ys, xs, weights = self._pixels
+        u = xs + self.lo + slant * (ys - self.middle)
+        start = int(np.floor(u.min()))
+        return start, np.bincount(np.round(u - start).astype(int), weights=weights)
+
+    def _slant_lines(self, slant: float) -> list[tuple[float, float, float, float]]:
+        """The cut lines at one slant, each as (ink it crosses, |slant|, c, slant): how they are sorted."""
+        start, profile = self.profile(slant)
         margin = max(2, int(CUT_SPACING * self.height))
-        lines = []
-        for slant in slants:
-            u = xs + self.lo + slant * (ys - self.middle)
-            start = int(np.floor(u.min()))
-            profile = np.bincount(np.round(u - start).astype(int), weights=weights)
-            if len(profile) <= 2 * margin:
-                continue
-            inner = profile[margin:len(profile) - margin]
-            before, after = profile[margin - 1:len(profile) - margin - 1], profile[margin + 1:len(profile) - margin + 1]
-            minima = margin + np.flatnonzero((inner <= before) & (inner <= after))
-            chosen: list[int] = []
-            taken = np.zeros(len(profile) + margin + 1, bool)   # within the margin of one chosen
-            for c in minima[np.argsort(profile[minima], kind="stable")].tolist():   # the lowest few, apart
-                if not taken[c]:
-                    chosen.append(c)
-                    taken[c - margin:c + margin + 1] = True
-                if len(chosen) >= CUTS_PER_HEIGHT * (self.hi - self.lo) / self.height:
-                    break
-            lines += [(float(profile[c]), abs(slant), start + c - 0.5, slant) for c in chosen]
-        return [(c, s) for _, _, c, s in sorted(lines)]
+        if len(profile) <= 2 * margin:
+            return []
+        inner = profile[margin:len(profile) - margin]
+        before, after = profile[margin - 1:len(profile) - margin - 1], profile[margin + 1:len(profile) - margin + 1]
+        minima = margin + np.flatnonzero((inner <= before) & (inner <= after))
+        chosen: list[int] = []
+        taken = np.zeros(len(profile) + margin + 1, bool)   # within the margin of one chosen
+        for c in minima[np.argsort(profile[minima], kind="stable")].tolist():   # the lowest few, apart
+            if not taken[c]:
+                chosen.append(c)
+                taken[c - margin:c + margin + 1] = True
+            if len(chosen) >= CUTS_PER_HEIGHT * (self.hi - self.lo) / self.height:
+                break
+        return [(float(profile[c]), abs(slant), start + c - 0.5, slant) for c in chosen]
 
     def bent(self, lines: list[tuple[float, float]]) -> list[tuple[float, float, Bend]]:
         """Vertical cut ``lines`` bent round the ink in their way: each the path from the blob's top row

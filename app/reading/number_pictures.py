@@ -74,6 +74,8 @@ Boundary = tuple[int, "tuple[float, float] | None"]
 
 def _parts(a: Boundary, b: Boundary) -> list[tuple[int, tuple | None, tuple | None]]:
     """The ink between two boundaries, blob by blob: (blob, left cut line, right cut line), None an edge."""
+    if a[0] == b[0] and b[1] is not None:   # (most candidates: within one blob)
+        return [(a[0], a[1], b[1])]
     return [(index, a[1] if index == a[0] else None, b[1] if index == b[0] else None)
             for index in range(a[0], b[0] + (b[1] is not None))]
 
