@@ -833,7 +833,8 @@ def test_cut_lines_by_hand():
             assert np.allclose(Blob.shrunk(picture, lo, k), means, atol=1e-6)
     for seed in range(5):
         picture = np.zeros((40, 160), np.float32)
-        picture[5:35, 10:150] = np.random.default_rng(seed).random((30, 140)) * (np.random.default_rng(seed + 9).random((30, 140)) > 0.5)
+        dots = np.random.default_rng(seed).random((2, 30, 140))
+        picture[5:35, 10:150] = dots[0] * (dots[1] > 0.5)
         blob = Blob(picture, 10, 150, picture[:, 10:150] > 0, 1)
         ys, xs = np.nonzero(blob.full)
         start, profile = blob.profile(0.0)
