@@ -854,13 +854,12 @@ def test_a_picture_of_one_digit_reads_exactly_as_predict_reads_it(model):
 
 
 def test_area_weights_average_what_each_new_pixel_covers_by_hand():
-    from app.reading.fast_input import area_weights
+    from app.reading.fast_input import area_weights, padded_weights
 
     assert np.allclose(area_weights(4, 2), [[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]])
     assert np.allclose(area_weights(3, 2), [[2 / 3, 1 / 3, 0], [0, 1 / 3, 2 / 3]])
     assert np.allclose(area_weights(57, 20).sum(axis=1), 1)
-    from app.reading.fast_input import padded_weights   # (a crop padded with zeros: weights padded with zeros)
-    padded = padded_weights(3, 2, 32)
+    padded = padded_weights(3, 2, 32)   # (a crop padded with zeros: weights padded with zeros)
     assert padded.shape == (20, 32) and np.array_equal(padded[:2, :3], area_weights(3, 2))
     assert not padded[2:].any() and not padded[:, 3:].any() and not padded.flags.writeable
 
