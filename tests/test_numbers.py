@@ -278,11 +278,16 @@ def test_by_disk_is_grey_dilation_and_erosion_by_a_disk():
     rng = np.random.default_rng(0)
     ink = (rng.random((40, 70)) > 0.8) * rng.random((40, 70)).astype(np.float32)
     ink[0, :], ink[:, -1] = 1.0, 0.7
+    inner = np.zeros((60, 90), np.float32)   # ink away from the edges (only its box is filtered), and at one
+    inner[20:40, 30:50] = ink[5:25, 10:30]
+    edge = np.zeros((60, 90), np.float32)
+    edge[:20, 70:] = ink[5:25, 10:30]
     for radius in (1, 2, 5):
         yy, xx = np.ogrid[-radius:radius + 1, -radius:radius + 1]
         disk = xx * xx + yy * yy <= radius * radius + radius
-        assert np.array_equal(by_disk(ink, radius, True), ndimage.grey_dilation(ink, footprint=disk))
-        assert np.array_equal(by_disk(ink, radius, False), ndimage.grey_erosion(ink, footprint=disk))
+        for picture in (ink, inner, edge, np.zeros((9, 9), np.float32)):
+            assert np.array_equal(by_disk(picture, radius, True), ndimage.grey_dilation(picture, footprint=disk))
+            assert np.array_equal(by_disk(picture, radius, False), ndimage.grey_erosion(picture, footprint=disk))
 
 
 def test_large_digits_written_with_a_fine_pen_are_read_with_the_pen_as_read(model, pendigits_file):

