@@ -40,21 +40,22 @@ def merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[floa
 def find_blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     """Connected blobs of ink, as (left, right, mask of columns left..right); specks dropped; blobs
     overlapping much in x merged. Masks cover their columns only: a long number's picture is wide."""
-    labels, count = ndimage.label(ink > 0.35, structure=np.ones((3, 3)))
-    if not count:
+    solid = ink > 0.35
+    rows = np.flatnonzero(solid.any(axis=1))
+    if not len(rows):
         return []
-    # Each blob's size and columns from its inked pixels alone (a picture is mostly paper: counting
-    # every pixel, as bincount of all labels and find_objects do, took twice as long).
-    inked = np.flatnonzero(labels)
-    which, columns = labels.ravel()[inked], inked % labels.shape[1]
-    sizes = np.bincount(which, minlength=count + 1)[1:]
-    left, right = np.full(count + 1, labels.shape[1]), np.zeros(count + 1, np.int64)
-    np.minimum.at(left, which, columns)
-    np.maximum.at(right, which, columns)
-    keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * sizes.max()]
-    spans = [(int(left[k]), int(right[k]) + 1, [k]) for k in keep]
-    return [(lo, hi, labels[:, lo:hi] == members[0] if len(members) == 1 else np.isin(labels[:, lo:hi], members))
-            for lo, hi, members in merge_overlapping(spans)]
+    top, bottom = int(rows[0]), int(rows[-1]) + 1   # (only the rows with ink are labelled: a third less work)
+    labels, count = ndimage.label(solid[top:bottom], structure=np.ones((3, 3)))
+    boxes = ndimage.find_objects(labels)
+    sizes = [np.count_nonzero(labels[box] == k + 1) for k, box in enumerate(boxes)]
+    keep = [k + 1 for k in range(count) if sizes[k] >= SPECK * max(sizes)]
+    spans = [(boxes[k - 1][1].start, boxes[k - 1][1].stop, [k]) for k in keep]
+    blobs = []
+    for lo, hi, members in merge_overlapping(spans):
+        mask = np.zeros((ink.shape[0], hi - lo), bool)
+        mask[top:bottom] = labels[:, lo:hi] == members[0] if len(members) == 1 else np.isin(labels[:, lo:hi], members)
+        blobs.append((lo, hi, mask))
+    return blobs
 
 
 class Bend:
