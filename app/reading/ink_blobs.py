@@ -153,14 +153,14 @@ class Blob:
         top, bottom = has.argmax(axis=1), h - has[:, ::-1].argmax(axis=1)
         c0 = np.where(has, following[rows, starts], w).min(axis=1)
         c1 = np.where(has, latest[rows, ends - 1], -1).max(axis=1) + 1
-        out = []
-        for k, (left, right) in enumerate(pairs):
-            if c0[k] >= c1[k]:
-                out.append((np.zeros((0, 0), np.float32), self.x0 + int(c0[k]), 0))
+        out, masked = [], {line: _not_vertical(line) for line in lines}
+        for k, (left, right), t, b, x0, x1 in zip(range(len(pairs)), pairs, top.tolist(), bottom.tolist(),
+                                                   c0.tolist(), c1.tolist()):
+            if x0 >= x1:
+                out.append((np.zeros((0, 0), np.float32), self.x0 + x0, 0))
                 continue
-            t, b, x0, x1 = int(top[k]), int(bottom[k]), int(c0[k]), int(c1[k])
             crop = self.ink[t:b, x0:x1]
-            if _not_vertical(left) or _not_vertical(right):   # slanted or bent: mask it
+            if masked[left] or (right is not None and masked[right]):   # slanted or bent: mask it
                 columns = np.arange(x0, x1)
                 crop = crop * ((columns >= starts[k, t:b, None]) & (columns < ends[k, t:b, None]))
             out.append((crop, self.x0 + x0, t))
