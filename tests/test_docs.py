@@ -52,6 +52,7 @@ ADDED = {
     "benchmarks/pen_render_speed.py": ["--copies", "1"],
     "benchmarks/photos.py": ["--count", "10"],
     "benchmarks/conv_speed.py": ["--batch", "8"],
+    "benchmarks/picture_speed.py": ["--count", "5"],
 }
 DROPPED = {"--torch"}          # PyTorch is not a dependency: the benchmarks time it only when it is there
 WINDOW_FLAGS = {"--preview"}   # opens a window: started on a private Xvfb, it must still be up after a few seconds
