@@ -86,7 +86,7 @@ class Blob:
         rows = np.flatnonzero(mask.any(axis=1))
         self.top, self.bottom = int(rows[0]), int(rows[-1])
         self.middle = (self.top + self.bottom) / 2
-        self.full = np.where(mask, ink[:, lo:hi], 0).astype(np.float32)
+        self.full = np.where(mask, ink[:, lo:hi], 0).astype(np.float32, copy=False)
         self.x0, self.ink = (lo, self.full) if k == 1 else (lo // k, self.shrunk(self.full, lo, k))
         # Each shrunk pixel's centre, in the picture's pixels.
         self.ys = (np.arange(self.ink.shape[0])[:, None] + 0.5) * k - 0.5
