@@ -4,7 +4,7 @@ on one core, with the model's pair reader and without it, alternating (one pictu
 without), over the pictures ``--rounds`` times.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/picture_speed.py \\
-        --pen ../shared/datasets/pendigits-train.unipen [--count 300] [--rounds 2] [--digits 10]
+        --pen pendigits-train.unipen [--count 300] [--rounds 2] [--digits 10]
 
 Prints the CPU, the median, p90 and p99 time per picture and how many were read exactly, both ways.
 To compare two versions of the reader, run it at each (``git worktree add``), one after the other,
@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
+from app.errors import AppError  # noqa: E402
 from app.models.model_store import load  # noqa: E402
 from app.pen import pendigits  # noqa: E402
 from app.reading import synthetic_numbers  # noqa: E402
@@ -42,10 +43,14 @@ def main() -> int:
     args = p.parse_args()
     if not (1 <= args.count <= 100_000 and 1 <= args.rounds <= 100 and 1 <= args.digits <= 20):
         p.error(f"--count {args.count}, --rounds {args.rounds}, --digits {args.digits}: out of range")
-    model = load(args.model)
+    try:
+        model = load(args.model)
+        every = pendigits.read_unipen(args.pen)
+    except AppError as e:   # (a missing or bad file: one line)
+        print(f"picture_speed: {e}", file=sys.stderr)
+        return 2
     pairs = model.pair_reader
     held = set((model.metadata.get("pen") or {}).get("held_out_writers") or [])
-    every = pendigits.read_unipen(args.pen)
     digits = [d for d in every if d.writer in held] or every   # (a file without those writers: all of it)
     numbers = synthetic_numbers.numbers(digits, args.count, args.seed, (args.digits, args.digits))
     pictures = [synthetic_numbers.picture(n.strokes, synthetic_numbers.canvas_height(n.strokes)) for n in numbers]
