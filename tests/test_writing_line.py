@@ -320,4 +320,15 @@ def test_the_window_reads_ahead_with_the_pen_lifted_and_reads_what_a_file_reads(
         fresh = read_strokes(app.predictor.model, app.drawing.strokes, 280)
         assert app.number.text == fresh.text == "241731"
         assert [d.box for d in app.number.digits] == [d.box for d in fresh.digits]
+        # Closed with a read ahead still waiting (within 40 ms of a stroke's end): no job is left to
+        # run after the window is gone (Tk would print "invalid command name" on the way out).
+        app.drawing.undo()
+        app.drawing_changed(final=True)
+        assert app._ahead is not None
+        waiting = []
+        destroy = root.destroy
+        root.destroy = lambda: waiting.extend(root.tk.splitlist(root.tk.call("after", "info")))
+        app.quit()
+        root.destroy = destroy
+        assert waiting == []
     assert errors == []

@@ -418,7 +418,12 @@ class DigitApp(TeachingMixin, FileActionsMixin):
                                    "'Learn my handwriting' then makes a personal model.", parent=self.root)
 
     def quit(self) -> None:
-        self.root.after_cancel(self._poll_job)
+        # Every job still waiting cancelled: one left (a read ahead 40 ms after the last stroke) would
+        # run after its window is gone, and Tk would print "invalid command name" on the way out.
+        for job in (self._poll_job, self._pending, self._ahead):
+            if job is not None:
+                self.root.after_cancel(job)
+        self._pending = self._ahead = None
         self._remember()
         self.root.destroy()
 
