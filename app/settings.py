@@ -78,3 +78,14 @@ def window_settings(settings: dict, brush_range: tuple[float, float]) -> dict:
     if isinstance(geometry, str) and GEOMETRY.match(geometry):
         out["geometry"] = geometry
     return out
+
+
+def on_screen(geometry: str, screen_width: int, screen_height: int) -> str:
+    """A remembered window size and place ("WxH+X+Y"); the size alone if the place is off a screen that
+    large (a monitor unplugged since)."""
+    size, _, place = geometry.partition("+")
+    x, _, y = place.partition("+")
+    if x.lstrip("-").isdigit() and y.lstrip("-").isdigit() and \
+            0 <= int(x) < screen_width - 50 and 0 <= int(y) < screen_height - 50:
+        return geometry
+    return size

@@ -78,3 +78,12 @@ def test_predictor_on_empty_and_drawn_pictures(tiny_predictor):
     reading = tiny_predictor.read(d.array())
     assert reading.network_input.shape == (28, 28) and reading.probabilities.shape == (10,)
     assert reading.probabilities.sum() == pytest.approx(1, abs=1e-5) and reading.seconds > 0
+
+
+def test_a_remembered_window_place_off_the_screen_keeps_only_its_size_by_hand():
+    from app.settings import on_screen
+
+    assert on_screen("700x600+20+30", 1400, 1000) == "700x600+20+30"
+    assert on_screen("700x600+1380+30", 1400, 1000) == "700x600"      # (a monitor unplugged: its place is gone)
+    assert on_screen("700x600+20+-40", 1400, 1000) == "700x600"       # (above the screen)
+    assert on_screen("700x600", 1400, 1000) == "700x600"

@@ -28,7 +28,7 @@ from app.reading.number_pictures import read_picture
 from app.reading.numbers import NumberReading, read_ahead, read_strokes
 from app.reading.predictor import Predictor, Reading
 from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
-from app.settings import read_settings_noting, update_settings, window_settings
+from app.settings import on_screen, read_settings_noting, update_settings, window_settings
 from app.words import command
 from network.atomic import atomic_write
 
@@ -70,7 +70,8 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         self._build_panels()
         self._bind_keys()
         if "geometry" in remembered:
-            self.root.geometry(self._on_screen(remembered["geometry"]))
+            self.root.geometry(on_screen(remembered["geometry"], self.root.winfo_screenwidth(),
+                                         self.root.winfo_screenheight()))
         self.brush.set(remembered.get("brush", DEFAULT_BRUSH))
         self.refresh_models(select=remembered.get("last_model", DEFAULT_MODEL))
         self._poll_job = self.root.after(MODELS_POLL_MS, self._poll_models)
@@ -81,15 +82,6 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         if note:
             self.teach_message, self.teach_details = "your settings could not be read and were ignored (see Details)", note
         return window_settings(settings, BRUSH_RANGE)
-
-    def _on_screen(self, geometry: str) -> str:
-        """A remembered size and place; the size alone if the place is off this screen (a monitor unplugged)."""
-        size, _, place = geometry.partition("+")
-        x, _, y = place.partition("+")
-        if x.lstrip("-").isdigit() and y.lstrip("-").isdigit() and \
-                0 <= int(x) < self.root.winfo_screenwidth() - 50 and 0 <= int(y) < self.root.winfo_screenheight() - 50:
-            return geometry
-        return size
 
     def _remember(self) -> None:
         """Kept for the next session (on quitting); a settings file that cannot be written is no reason to stay open."""
@@ -420,13 +412,10 @@ class DigitApp(TeachingMixin, FileActionsMixin):
     def quit(self) -> None:
         # Every job still waiting cancelled: one left (a read ahead 40 ms after the last stroke) would
         # run after its window is gone, and Tk would print "invalid command name" on the way out.
-        for job in (self._poll_job, self._pending, self._ahead):
-            if job is not None:
-                self.root.after_cancel(job)
-        self._pending = self._ahead = None
+        for job in filter(None, (self._poll_job, self._pending, self._ahead)):
+            self.root.after_cancel(job)
         self._remember()
         self.root.destroy()
-
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
