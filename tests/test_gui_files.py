@@ -84,9 +84,16 @@ def test_open_a_picture_read_it_draw_on_it_and_save_it(window, tmp_path):
     window.save_png(str(saved))
     assert saved.exists() and "saved the drawing" in window.teach_message
     assert read_picture(window.predictor.model, np.asarray(Image.open(saved), np.float32) / 255).text == "107"
+    window.open_picture(str(tmp_path / "number.png"))   # (cleared, the picture's line goes with it; others stay)
+    assert window.teach_message == "opened number.png"
     window.clear()
     settle(window)
-    assert window.drawing.picture is None and window.number.text == ""
+    assert window.drawing.picture is None and window.number.text == "" and window.teach_message == ""
+    window.drawing.begin(100, 50, 18)
+    window.drawing.extend(100, 200)
+    window.save_png(str(saved))
+    window.clear()
+    assert "saved the drawing" in window.teach_message
 
 
 def test_file_problems_are_one_sentence(window, tmp_path):

@@ -323,6 +323,8 @@ class DigitApp(TeachingMixin, FileActionsMixin):
 
     def clear(self) -> None:
         self.canvas.cancel_stroke()
+        if self.drawing.source is not None and self.teach_message.startswith("opened "):   # (the picture it names goes)
+            self.teach_message, self.teach_details = "", ""
         self.drawing.clear()
         self.canvas.widen(1.0)   # back to a digit's size
         self.predict_now()
