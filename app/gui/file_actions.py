@@ -22,6 +22,7 @@ from app.reading.strokes import LOGICAL_SIZE
 
 PICTURE_TYPES = [("Pictures", "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff"), ("All files", "*")]
 PICTURE_HEIGHT = 0.6   # an opened picture's ink is this share of a digit's canvas high, as people draw
+OPENED = "opened "     # the teach line that names an opened picture (Clear takes it away with the picture)
 
 
 class FileActionsMixin:
@@ -54,7 +55,7 @@ class FileActionsMixin:
                 self.canvas.zoom < self.canvas.MAX_ZOOM:   # a long number: zoom out until it fits
             self.canvas.widen()
         self.canvas.refresh()
-        self.teach_message, self.teach_details = f"opened {Path(path).name}", str(path)
+        self.teach_message, self.teach_details = OPENED + Path(path).name, str(path)
         self.predict_now(final=True)
 
     def save_png(self, path: str | None = None) -> None:

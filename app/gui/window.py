@@ -18,7 +18,7 @@ from tkinter import messagebox, ttk
 
 from app.errors import AppError
 from app.files import check_output
-from app.gui.file_actions import FileActionsMixin
+from app.gui.file_actions import OPENED, FileActionsMixin
 from app.gui.panels import EMPTY_PROMPT, DrawingCanvas, NumberStrip, PredictionPanel, TeachPanel
 from app.gui.state_report import window_state
 from app.gui.teaching import TeachingMixin
@@ -323,7 +323,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
 
     def clear(self) -> None:
         self.canvas.cancel_stroke()
-        if self.drawing.source is not None and self.teach_message.startswith("opened "):   # (the picture it names goes)
+        if self.drawing.source is not None and self.teach_message.startswith(OPENED):   # (the picture it names goes)
             self.teach_message, self.teach_details = "", ""
         self.drawing.clear()
         self.canvas.widen(1.0)   # back to a digit's size
@@ -418,6 +418,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
             self.root.after_cancel(job)
         self._remember()
         self.root.destroy()
+
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
