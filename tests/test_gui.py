@@ -201,6 +201,9 @@ def test_the_window_remembers_model_brush_and_size(display, models_dir, tmp_path
         app.close()
     kept = json.loads(settings.read_text())
     assert kept["last_model"] == "second" and kept["brush"] == 14.0 and kept["geometry"].startswith("820x")
+    # ...and its place as given, the window's own (the client area's lies a menu bar lower: saved, the window
+    # crept down 32 pixels a session)
+    assert kept["geometry"].endswith("+20+30"), kept["geometry"]
     settings.write_text("{ damaged")
     app = AppWindow(models_dir, tmp_path / "state2.json", extra_env={"DIGITS_SETTINGS": str(settings)})
     try:   # a damaged file: said in a sentence, the defaults used

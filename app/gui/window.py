@@ -87,7 +87,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         """Kept for the next session (on quitting); a settings file that cannot be written is no reason to stay open."""
         try:
             update_settings(last_model=self.model_name, brush=round(float(self.brush.get()), 1),
-                            geometry=self.root.winfo_geometry())
+                            geometry=self.root.geometry())
         except AppError as e:
             print(f"note: {e}", file=sys.stderr)
 
