@@ -486,13 +486,16 @@ def test_a_blob_no_wider_than_a_digit_is_parted_only_when_it_is_worth_it(model, 
     10,000 test digits as 28 x 28 pictures, 49 were read as several, now 42)."""
     from app.reading import number_pictures
 
+    def read(k: int) -> str:
+        return read_picture(model, 255 - mnist["x_test"][k].astype(np.float32)).text
+
     chosen = [366, 3530, 6603]
-    for k in chosen:
-        assert read_picture(model, 255 - mnist["x_test"][k].astype(np.float32)).text == str(mnist["y_test"][k])
+    assert [read(k) for k in chosen] == [str(mnist["y_test"][k]) for k in chosen]
     monkeypatch.setattr(number_pictures, "NARROW_CUT", 0.0)
+    assert [len(read(k)) for k in chosen] == [2, 2, 2]
     # (the picture reader's own choice: the pair reader, given the 4's two pieces, reads them "41")
     monkeypatch.setattr(model, "pair_reader", None)
-    assert [read_picture(model, 255 - mnist["x_test"][k].astype(np.float32)).text for k in chosen] == ["10", "11", "97"]
+    assert [read(k) for k in chosen] == ["10", "11", "97"]
 
 
 def test_real_digits_photographed_in_uneven_light_read_as_their_scans(model, mnist):
