@@ -95,18 +95,19 @@ def test_a_wide_digit_may_be_two_merged_but_a_narrow_one_never_is():
 
 def test_pair_crops_are_labelled_by_the_digits_they_hold(tmp_path):
     """Crops of numbers of the fixture's 0s, 1s and 7s: pairs labelled with both digits, the rest "not
-    a pair"; the same crops for the same seed and chunk."""
+    a pair"; the same crops for the same seed and chunk; as many as asked, though each number drawn
+    gives several (61 is no multiple of them)."""
     from app.pen.pair_data import mine_pairs
     from app.pen.pendigits import read_unipen
 
     path = tmp_path / "pen.unipen"
     path.write_text(make_unipen(writers=2, per_digit=2))
     digits = read_unipen(path)
-    x, y, pairs = mine_pairs(digits, 60, 0, 0)
-    assert x.shape == (60, *PAIR_SHAPE) and x.dtype == np.uint8 and x.max() > 200
+    x, y, pairs = mine_pairs(digits, 61, 0, 0)
+    assert x.shape == (61, *PAIR_SHAPE) and len(y) == len(pairs) == 61 and x.dtype == np.uint8 and x.max() > 200
     assert set(y[pairs == 1].tolist()) <= {10 * a + b for a in (0, 1, 7) for b in (0, 1, 7)}
-    assert (y[pairs == 0] == NOT_A_PAIR).all() and 0 < pairs.sum() < 60
-    again = mine_pairs(digits, 60, 0, 0)
+    assert (y[pairs == 0] == NOT_A_PAIR).all() and 0 < pairs.sum() < 61
+    again = mine_pairs(digits, 61, 0, 0)
     assert (again[0] == x).all() and (again[1] == y).all()
 
 
@@ -128,9 +129,10 @@ def test_a_crop_holding_a_letter_is_no_pair(tmp_path, monkeypatch):
     assert pairs.mean() > 0.9
 
 
-def test_train_pairs_saves_a_pair_reader_the_model_loads_and_keeps(tmp_path, capsys):
+def test_train_pairs_saves_a_pair_reader_the_model_loads_and_keeps(tmp_path, capsys, monkeypatch):
     """``train-pairs`` on a tiny model: the pair reader in its folder, loaded with it, kept when the
-    model is saved again; a second one only with --overwrite; a damaged one is one line."""
+    model is saved again; a second one only with --overwrite; more crops than the memory holds are
+    refused before any is cut; a damaged one is one line."""
     from app.models.model_store import PAIRS, load, save_final
 
     work = tiny_workspace(tmp_path, 200, 60, "--layers", "784,16,10", "--epochs", "1", "--copies", "1", "--validation", "20")
@@ -160,6 +162,13 @@ def test_train_pairs_saves_a_pair_reader_the_model_loads_and_keeps(tmp_path, cap
     assert code == 0, err
     assert json.loads((folder / "model.json").read_text())["metadata"]["seed"] == 1   # replaced, nothing left beside
     assert sorted(p.name for p in folder.parent.iterdir() if "pairs" in p.name) == [PAIRS]
+    import app.resources as resources
+
+    with monkeypatch.context() as m:
+        m.setattr(resources, "available_memory", lambda: 1 << 30)   # a machine with 1 GB free
+        code, _, err = run_command(capsys, *args[:-5], "--crops", "2000000", "--overwrite", "--quiet")
+    assert code == 2 and err.count("\n") == 1 and "18.8 GB of memory" in err and "fewer with --crops" in err, err
+    assert json.loads((folder / "model.json").read_text())["metadata"]["seed"] == 1   # the one it had, kept
     import shutil
 
     shutil.rmtree(folder)   # a digit model where the pair reader should be: said, not read with
@@ -175,7 +184,7 @@ def test_train_pairs_saves_a_pair_reader_the_model_loads_and_keeps(tmp_path, cap
     assert code != 0 and err.count("\n") == 1 and "weights.npz" in err, err
 
 
-@pytest.mark.parametrize("crops, epochs, problem", [(10, 1, "crops must be 1000-1000000, got 10"),
+@pytest.mark.parametrize("crops, epochs, problem", [(10, 1, "crops must be 1000-2000000, got 10"),
                                                      (1000, 0, "epochs must be 1-200, got 0")])
 def test_train_pairs_settings_are_checked(tmp_path, capsys, crops, epochs, problem):
     code, _, err = run_command(capsys, "train-pairs", "--models-dir", str(tmp_path), "--crops", str(crops),

@@ -28,6 +28,7 @@ from app.pen.number_candidates import mine_all
 from app.pen.pair_data import mine_pairs
 from app.pen.pendigits import read_unipen
 from app.reading.digit_pairs import NOT_A_PAIR, PAIR_SHAPE
+from app.resources import require_memory
 from network import Adam, Conv2D, CosineDecay, Dense, Dropout, Flatten, Sequential
 
 FILTERS = (32, 64, 64)  # the convolutions' filters (5x5, 3x3, 3x3, each with stride 2: 28x56 -> 14x28 -> 7x14 -> 4x7)
@@ -36,6 +37,8 @@ DROPOUT = 0.2
 LEARNING_RATE = 1e-3
 BATCH = 128
 HELD_OUT_CROPS = 4000   # crops of the held-out writers' numbers, to report the accuracy on
+MOST_CROPS = 2_000_000  # 18.5 GB of memory at the most, here (12.5 of them the float32 the network trains on)
+CHUNK = 1_000           # crops a worker cuts per task: each task carries all the pen digits to it
 
 
 @dataclasses.dataclass
@@ -58,8 +61,8 @@ def pair_network(seed: int) -> Sequential:
 
 def check_settings(crops: int, epochs: int) -> None:
     """ValueError, naming the setting and the value, for settings ``train_pairs`` cannot run with."""
-    if not 1_000 <= crops <= 1_000_000:
-        raise ValueError(f"crops must be 1000-1000000, got {crops}")
+    if not 1_000 <= crops <= MOST_CROPS:
+        raise ValueError(f"crops must be 1000-{MOST_CROPS}, got {crops}")
     if not 1 <= epochs <= 200:
         raise ValueError(f"epochs must be 1-200, got {epochs}")
 
@@ -83,20 +86,24 @@ def train_pairs(name: str, pen_file: Path, models_dir: Path, crops: int = 250_00
         if not train:
             raise AppError(f"{pen_file}: no pen digits of writers other than the held-out ones {sorted(held)}")
         letters, held_letters = _letters(letters_file, model.metadata)
+        # the crops as uint8 while they are cut and joined, then as float32 (never two float copies:
+        # ``_as_float``): 9.4 KB a crop, what 2000000 took here at the most (18.5 GB)
+        require_memory(crops * int(np.prod(PAIR_SHAPE)) * 6, f"training on {crops:,} crops", "ask for fewer with --crops")
         log(f"cutting {crops:,} crops of numbers written by {len({d.writer for d in train})} writers"
             + (f", {len(letters):,} letters among them" if letters else ""))
         x, y, _ = mine_all(functools.partial(mine_pairs, train, letters=letters), crops, seed, progress, workers,
-                           "pair crops")
+                           "pair crops", CHUNK, "crop")
         validation = None
         tested = [d for d in digits if d.writer in held]
         if tested:
             vx, vy, _ = mine_all(functools.partial(mine_pairs, tested, letters=held_letters), HELD_OUT_CROPS, seed + 1,
-                                 False, workers)
-            validation = (vx.astype(np.float32) / 255, vy.astype(np.int64))
+                                 False, workers, chunk=CHUNK)
+            validation = (_as_float(vx), vy.astype(np.int64))
         net = pair_network(seed)
         net.compile(loss="categorical_crossentropy", optimizer=Adam(LEARNING_RATE),
                     lr_schedule=CosineDecay(LEARNING_RATE, epochs))
-        net.fit(x.astype(np.float32) / 255, y.astype(np.int64), epochs=epochs, batch_size=BATCH,
+        x = _as_float(x)
+        net.fit(x, y.astype(np.int64), epochs=epochs, batch_size=BATCH,
                 validation_data=validation, verbose=1 if progress else 0)
         accuracy = None if validation is None else float(np.mean(net.predict_proba(validation[0]).argmax(axis=1) == validation[1]))
         net.metadata = {"crops": len(y), "epochs": epochs, "seed": seed, "filters": list(FILTERS), "units": UNITS,
@@ -106,6 +113,15 @@ def train_pairs(name: str, pen_file: Path, models_dir: Path, crops: int = 250_00
                         "seconds": round(time.perf_counter() - start, 1)}
         path = save_pair_reader(net, folder)
     return PairResult(path, len(y), accuracy, time.perf_counter() - start)
+
+
+def _as_float(x: np.ndarray) -> np.ndarray:
+    """The uint8 crops ``x`` as the network's float32 0..1, a slice at a time: never a second float
+    copy of them all (2,000,000 crops are 12.5 GB as float32)."""
+    out = np.empty(x.shape, np.float32)
+    for start in range(0, len(x), 65536):
+        np.multiply(x[start:start + 65536], np.float32(1 / 255), out=out[start:start + 65536])
+    return out
 
 
 def _letters(letters_file: Path | None, metadata: dict) -> tuple[list, list]:

@@ -274,16 +274,18 @@ def _cached(kind: str, spec: dict, source: str, source_sha256: str, task, writte
     return PenData(**arrays, meta=meta, path=folder)
 
 
-def mine_all(mine_chunk, numbers: int, seed: int, progress: bool, workers: int | None, what: str = "number candidates"):
-    """``mine_chunk(count, seed, chunk)`` over ``numbers`` in chunks, in a pool of ``workers`` processes
-    (one per core by default), its arrays joined in chunk order: the same for any number of workers."""
-    tasks = [(k, min(CHUNK, numbers - start)) for k, start in enumerate(range(0, numbers, CHUNK))]
+def mine_all(mine_chunk, numbers: int, seed: int, progress: bool, workers: int | None, what: str = "number candidates",
+             chunk: int = CHUNK, unit: str = "number"):
+    """``mine_chunk(count, seed, chunk)`` over ``numbers`` in chunks of ``chunk``, in a pool of ``workers``
+    processes (one per core by default), its arrays joined in chunk order: the same for any number of
+    workers. (Each task carries ``mine_chunk``'s arguments to its worker: a big chunk pays that once for many.)"""
+    tasks = [(k, min(chunk, numbers - start)) for k, start in enumerate(range(0, numbers, chunk))]
     results: dict[int, tuple] = {}
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=numbers, desc=what, unit="number", leave=False)
+        bar = tqdm(total=numbers, desc=what, unit=unit, leave=False)
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for k, count in tasks:

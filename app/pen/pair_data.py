@@ -11,7 +11,9 @@ reader gets them: all the ink in the columns of a run of the picture reader's di
   and, given the UNIPEN letters, any crop holding a letter: words and letters among digits are no pair.
 
 A crop holding ``OTHERS`` or more of a digit it is not about is left out (a crossing neighbour may
-lie all in one digit's columns: that is a pair, not one digit).
+lie all in one digit's columns: that is a pair, not one digit). Each number drawn gives
+``CROPS_PER_NUMBER`` crops, each of a kind and a place drawn anew: drawing the number is most of
+the time a crop takes.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ WITH_LETTERS = 0.15                 # of the numbers have letters among their di
 VARIED = 0.7                        # of the digits varied (``_varied``)
 VARIATION = PenAugment(rotation=8.0, shear=0.15)
 NARROW = 0.4                        # a digit narrower than this (of its height) is never cut into a part
+CROPS_PER_NUMBER = 3                # crops drawn from each number drawn: drawing it is most of a crop's time
 
 
 def _ink(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray]:
@@ -70,27 +73,47 @@ def _varied(digit: PenDigit, rng: np.random.Generator) -> PenDigit:
     return dataclasses.replace(digit, strokes=strokes)
 
 
-def _sample(digits: list[PenDigit], letters: list[PenDigit], rng: np.random.Generator) -> tuple[np.ndarray, int] | None:
-    """One crop of a number written with ``digits`` (and, ``WITH_LETTERS`` of the time, some of
-    ``letters`` among them), drawn at random, as (input, label); None when the crop drawn is left out."""
+@dataclasses.dataclass
+class _Drawn:
+    """A number drawn as a picture, and where each of its digits lies: what ``_crop`` cuts from."""
+    used: list[PenDigit]       # its digits (and letters), left to right
+    strokes: list[Stroke]
+    firsts: np.ndarray         # the index of each digit's first stroke (and one past the last)
+    xs: list[np.ndarray]       # each digit's points' x
+    ink: np.ndarray            # the picture, bright ink on dark
+    inks: list                 # each digit's ink along x (``_ink``)
+    lo: list[float]            # each digit's left and right edge, the pen's width included
+    hi: list[float]
+
+
+def _number(digits: list[PenDigit], letters: list[PenDigit], rng: np.random.Generator) -> _Drawn:
+    """A number written with ``digits`` (and, ``WITH_LETTERS`` of the time, some of ``letters`` among
+    them), drawn at random and drawn as a picture."""
     count = int(rng.integers(LENGTHS[0], LENGTHS[1] + 1))
     used = [_varied(digits[int(i)], rng) for i in rng.integers(0, len(digits), count)]
     if letters and rng.random() < WITH_LETTERS:   # a word, or digits and letters, is no pair
         used = [letters[int(rng.integers(len(letters)))] if rng.random() < 0.6 else d for d in used]
     strokes, _ = compose(used, rng)
-    ink = 1.0 - picture(strokes)
     firsts = np.cumsum([0, *[len(d.strokes) for d in used]])
-    inks = [_ink(strokes[a:b]) for a, b in zip(firsts[:-1], firsts[1:])]
     pen = strokes[0].width / 2
     xs = [np.array([x for s in strokes[a:b] for x, _ in s.points]) for a, b in zip(firsts[:-1], firsts[1:])]
-    lo, hi = [float(x.min()) - pen for x in xs], [float(x.max()) + pen for x in xs]
+    return _Drawn(used, strokes, firsts, xs, 1.0 - picture(strokes),
+                  [_ink(strokes[a:b]) for a, b in zip(firsts[:-1], firsts[1:])],
+                  [float(x.min()) - pen for x in xs], [float(x.max()) + pen for x in xs])
+
+
+def _crop(number: _Drawn, rng: np.random.Generator) -> tuple[np.ndarray, int] | None:
+    """One crop of ``number``, its kind and place drawn at random, as (input, label); None when the
+    crop drawn is left out."""
+    used, strokes, firsts, xs, inks = number.used, number.strokes, number.firsts, number.xs, number.inks
+    count = len(used)
     kind = KINDS[int(rng.choice(len(KINDS), p=SHARES))]
     span = {"pair": 2, "one": 1, "three": 3, "part": 2}[kind]
     if span > count:
         return None
     k = int(rng.integers(0, count - span + 1))
     about = set(range(k, k + span))
-    left, right = lo[k], hi[k + span - 1]
+    left, right = number.lo[k], number.hi[k + span - 1]
     pair = [used[k].label, used[min(k + 1, count - 1)].label]
     label = 10 * pair[0] + pair[1] if kind == "pair" and max(pair) < NOT_A_DIGIT else NOT_A_PAIR
     if kind == "part":   # a digit and a part of its neighbour (the right one, or the left one)
@@ -105,7 +128,7 @@ def _sample(digits: list[PenDigit], letters: list[PenDigit], rng: np.random.Gene
     if any(q not in about and _share_inside(ink, left, right) >= OTHERS for q, ink in enumerate(inks)):
         return None
     columns = slice(max(0, int(round(left))), max(0, int(round(right))) + 1)
-    return pair_input(ink[:, columns]), label
+    return pair_input(number.ink[:, columns]), label
 
 
 def mine_pairs(digits: list[PenDigit], count: int, seed: int, chunk: int, letters: list[PenDigit] = (),
@@ -116,10 +139,12 @@ def mine_pairs(digits: list[PenDigit], count: int, seed: int, chunk: int, letter
     rng = np.random.default_rng([seed, 41, chunk])
     x, y, letters = [], [], list(letters)
     while len(y) < count:
-        found = _sample(digits, letters, rng)
-        if found is not None:
-            x.append(np.clip(np.rint(found[0] * 255), 0, 255).astype(np.uint8))
-            y.append(found[1])
+        number = _number(digits, letters, rng)
+        for _ in range(min(CROPS_PER_NUMBER, count - len(y))):
+            found = _crop(number, rng)
+            if found is not None:
+                x.append(np.clip(np.rint(found[0] * 255), 0, 255).astype(np.uint8))
+                y.append(found[1])
     if not y:
         return np.zeros((0, *PAIR_SHAPE), np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.uint8)
     labels = np.array(y, np.uint8)
