@@ -27,6 +27,7 @@ from app.pen.negatives import read_letters
 from app.pen.number_candidates import mine_all
 from app.pen.pair_data import mine_pairs
 from app.pen.pendigits import read_unipen
+from app.pixels import to_unit_float32
 from app.reading.digit_pairs import NOT_A_PAIR, PAIR_SHAPE
 from app.resources import require_memory
 from network import Adam, Conv2D, CosineDecay, Dense, Dropout, Flatten, Sequential
@@ -87,7 +88,7 @@ def train_pairs(name: str, pen_file: Path, models_dir: Path, crops: int = 250_00
             raise AppError(f"{pen_file}: no pen digits of writers other than the held-out ones {sorted(held)}")
         letters, held_letters = _letters(letters_file, model.metadata)
         # the crops as uint8 while they are cut and joined, then as float32 (never two float copies:
-        # ``_as_float``): 9.4 KB a crop, what 2000000 took here at the most (18.5 GB)
+        # ``to_unit_float32``): 9.4 KB a crop, what 2000000 took here at the most (18.5 GB)
         require_memory(crops * int(np.prod(PAIR_SHAPE)) * 6, f"training on {crops:,} crops", "ask for fewer with --crops")
         log(f"cutting {crops:,} crops of numbers written by {len({d.writer for d in train})} writers"
             + (f", {len(letters):,} letters among them" if letters else ""))
@@ -98,11 +99,11 @@ def train_pairs(name: str, pen_file: Path, models_dir: Path, crops: int = 250_00
         if tested:
             vx, vy, _ = mine_all(functools.partial(mine_pairs, tested, letters=held_letters), HELD_OUT_CROPS, seed + 1,
                                  False, workers, chunk=CHUNK)
-            validation = (_as_float(vx), vy.astype(np.int64))
+            validation = (to_unit_float32(vx), vy.astype(np.int64))
         net = pair_network(seed)
         net.compile(loss="categorical_crossentropy", optimizer=Adam(LEARNING_RATE),
                     lr_schedule=CosineDecay(LEARNING_RATE, epochs))
-        x = _as_float(x)
+        x = to_unit_float32(x)   # a slice at a time: never two float copies of them all
         net.fit(x, y.astype(np.int64), epochs=epochs, batch_size=BATCH,
                 validation_data=validation, verbose=1 if progress else 0)
         accuracy = None if validation is None else float(np.mean(net.predict_proba(validation[0]).argmax(axis=1) == validation[1]))
@@ -113,15 +114,6 @@ def train_pairs(name: str, pen_file: Path, models_dir: Path, crops: int = 250_00
                         "seconds": round(time.perf_counter() - start, 1)}
         path = save_pair_reader(net, folder)
     return PairResult(path, len(y), accuracy, time.perf_counter() - start)
-
-
-def _as_float(x: np.ndarray) -> np.ndarray:
-    """The uint8 crops ``x`` as the network's float32 0..1, a slice at a time: never a second float
-    copy of them all (2,000,000 crops are 12.5 GB as float32)."""
-    out = np.empty(x.shape, np.float32)
-    for start in range(0, len(x), 65536):
-        np.multiply(x[start:start + 65536], np.float32(1 / 255), out=out[start:start + 65536])
-    return out
 
 
 def _letters(letters_file: Path | None, metadata: dict) -> tuple[list, list]:
