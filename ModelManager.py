@@ -38,7 +38,7 @@ from app.models.model_store import DEFAULT_MODEL, delete_model, list_models, loa
 from app.models.plots import save_confusion_png, save_mistakes_png
 from app.models.training import CHOICES, TrainConfig, TrainingInterrupted, train
 from app.paths import CACHE_DIR, MODELS_DIR
-from app.signals import stop_like_ctrl_c
+from app.signals import end_quietly_when_output_closes, stop_like_ctrl_c
 from app.words import command, plural
 
 COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal", "train-pairs")
@@ -99,8 +99,9 @@ def _print_figures(model_name: str, name: str, f: dict) -> None:
 
 def cmd_predict(args) -> int:
     model = load(args.model, args.models_dir)
-    results = predict_files(model, args.images)
-    for r in results:
+    failed = False
+    for r in predict_files(model, args.images):   # (each printed as it is read)
+        failed = failed or "error" in r
         if args.json:
             print(json.dumps(r))
         elif "error" in r:
@@ -111,7 +112,8 @@ def cmd_predict(args) -> int:
             print(f"{r['path']}: {r['text']}")
         else:   # the window's words: "not sure: 4 or 9", "not a digit (...)", "draw a digit" for a blank picture
             print(f"{r['path']}: {r['message'] if r['status'] != 'empty' else 'no digit (the picture is blank)'}")
-    return 1 if any("error" in r for r in results) else 0
+        sys.stdout.flush()
+    return 1 if failed else 0
 
 
 def cmd_explain(args) -> int:
@@ -386,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     stop_like_ctrl_c()   # from here on Ctrl-C, kill and a closed terminal unwind: checkpoints, no half files
+    if args.command in ("predict", "list", "evaluate", "explain"):   # (read and print: `... | head` is fine)
+        end_quietly_when_output_closes()
     try:
         return args.func(args)
     except MemoryError:

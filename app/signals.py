@@ -24,6 +24,14 @@ def stop_like_ctrl_c() -> None:
             signal.signal(getattr(signal, name), stop)
 
 
+def end_quietly_when_output_closes() -> None:
+    """For a command that only reads and prints: when what reads its output stops early (``| head``),
+    end at once and silently, as Unix tools do (Python's default is a "Broken pipe" error). Not for a
+    command that trains: its helpers talk through pipes too, and it must stop as Ctrl-C stops it."""
+    if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
 def worker_start() -> None:
     """For a pool's worker process: Ctrl-C is the parent's to handle (it stops the pool), SIGTERM
     and SIGHUP end the worker, and so does its parent's end, however it ends (even SIGKILL)."""

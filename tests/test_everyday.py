@@ -56,6 +56,24 @@ def test_commands_leave_the_checkout_as_it_was(tmp_path):
     assert len(figures) == 1, "evaluate's figures go to a folder of their own"
 
 
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGPIPE"), reason="no SIGPIPE here")
+def test_predict_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    """``predict --json many.png ... | head -c 100``: when the reader stops, predict stops too, and
+    says nothing (it said "error: Broken pipe"), as Unix tools do."""
+    if not (ROOT / "saved_models" / "default" / "model.json").exists():
+        pytest.skip("no shipped model")
+    picture = tmp_path / "seven.png"
+    draw_digit(DIGIT_STROKES[7]).save(picture)
+    env = {k: v for k, v in os.environ.items() if k != "DIGITS_MODELS_DIR"}   # (the shipped model)
+    env.update(DIGITS_CACHE_DIR=str(tmp_path / "cache"), DIGITS_SETTINGS=str(tmp_path / "settings.json"))
+    run = subprocess.Popen([sys.executable, "ModelManager.py", "predict", "--json", *[str(picture)] * 2000], cwd=ROOT,
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdout.read(100).startswith(b'{"path"')
+    run.stdout.close()   # (the reader gone, as head goes after its 100 bytes)
+    _, err = run.communicate(timeout=120)
+    assert err == b"" and run.returncode != 0
+
+
 def test_evaluate_writes_its_figures_where_asked(tmp_path, capsys):
     from fixtures import run_command, tiny_workspace
 

@@ -3,6 +3,7 @@ and the digit in any image file, through the same preprocessing as the window.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -108,15 +109,15 @@ def pen_evaluation_set(model, source: Path | None, progress: bool = True,
     return to_unit_float32(images), labels.astype(np.int64), what
 
 
-def predict_files(model, paths: list[str]) -> list[dict]:
+def predict_files(model, paths: list[str]) -> Iterator[dict]:
     """One result per path, a picture (PNG, JPEG, ..., any size) or a drawing file (``.json``), read
     as the window reads a drawing (the same preprocessing and honesty rules, a whole number if there
     are several digits), in the fields ``predict --json`` promises: ``path``, ``text`` (the digits
     read, "" when none), ``status`` ("read", "unsure", "not a digit", "empty"), ``digit`` (when exactly
     one was read), ``probabilities`` (the ten digits', for a single digit), ``not_a_digit``,
     ``message`` and ``digits`` (per digit: ``digit``, ``box`` [left, top, right, bottom], ``probabilities``,
-    ``unsure``); or ``error`` for that file alone."""
-    results = []
+    ``unsure``); or ``error`` for that file alone. Each as soon as it is read (many files: the first
+    answers come at once, and ``predict ... | head`` stops the reading)."""
     for path in paths:
         try:
             if str(path).lower().endswith(".json"):
@@ -124,10 +125,9 @@ def predict_files(model, paths: list[str]) -> list[dict]:
             else:
                 number = read_picture(model, load_image(path))
         except (ImageError, DrawingFileError) as e:
-            results.append({"path": path, "error": str(e)})
+            yield {"path": path, "error": str(e)}
             continue
-        results.append(number_result(path, number))
-    return results
+        yield number_result(path, number)
 
 
 def number_result(path: str, number: NumberReading) -> dict:
