@@ -35,6 +35,7 @@ from app.files import check_output
 from app.models.evaluation import evaluate, evaluation_sets, figures_folder, personal_evaluation_set, predict_files
 from app.models.finetune import learn_handwriting
 from app.models.model_store import DEFAULT_MODEL, delete_model, list_models, load, model_path
+from app.models.pair_training import LEARNING_RATE as PAIR_LEARNING_RATE
 from app.models.plots import save_confusion_png, save_mistakes_png
 from app.models.training import CHOICES, TrainConfig, TrainingInterrupted, train
 from app.paths import CACHE_DIR, MODELS_DIR
@@ -143,7 +144,8 @@ def cmd_explain(args) -> int:
         save_explanation_png(e, png, title=f"{which}{args.model} reads {e.top_name} ({e.probabilities[e.top]:.0%}), "
                                            f"runner-up {e.second_name}; red raises a class's score, blue lowers it")
         pair = number.digits[k - 1].pair if len(inputs) > 1 else ""
-        read_as = (f"read in the pair {pair} by the pair reader; the digit network alone reads it " if pair else "")
+        together = "the pair" if len(pair) == 2 else "the three digits"
+        read_as = (f"read in {together} {pair} by the pair reader; the digit network alone reads it " if pair else "")
         print(f"{args.image}: {which}{read_as}{e.top_name} ({e.probabilities[e.top]:.1%}), runner-up {e.second_name}; wrote {png}")
     return 0
 
@@ -194,12 +196,13 @@ def cmd_train_pairs(args) -> int:
     from app.pen.negatives import letters_source
     from app.pen.pen_data import pen_source
 
-    check_settings(args.crops, args.epochs)   # (before the pen digits are looked for, or downloaded)
+    check_settings(args.crops, args.epochs, args.learning_rate)   # (before the pen digits are looked for, or downloaded)
     load(args.model, args.models_dir)
     source = pen_source(args.pen_source, CACHE_DIR, not args.quiet, flag="--pen-source")
     letters = letters_source(args.letters_source, CACHE_DIR)
     result = train_pairs(args.model, source, args.models_dir, args.crops, args.epochs, args.seed, args.overwrite,
-                         letters, progress=not args.quiet, log=(lambda *a, **k: None) if args.quiet else print)
+                         letters, progress=not args.quiet, log=(lambda *a, **k: None) if args.quiet else print,
+                         threes=args.threes, go_on=args.go_on, learning_rate=args.learning_rate)
     held = "-" if result.held_out_accuracy is None else f"{result.held_out_accuracy:.1%}"
     print(f"pair reader of {args.model}: {result.trained_on:,} crops, held-out writers' crops read {held}, "
           f"{result.seconds / 60:.1f} min; saved in {result.path}")
@@ -349,6 +352,12 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--epochs", type=int, default=6)
     x.add_argument("--seed", type=int, default=0)
     x.add_argument("--overwrite", action="store_true", help="replace the model's pair reader")
+    x.add_argument("--threes", action="store_true",
+                   help="read three digits whose ink meets at once too (where a digit is buried in its neighbours)")
+    x.add_argument("--continue", dest="go_on", action="store_true",
+                   help="start from the model's pair reader (with --threes, widened to read threes) and replace it")
+    x.add_argument("--learning-rate", type=float, default=PAIR_LEARNING_RATE,
+                   help="Adam's learning rate, 0.00001-0.01 (default %(default)s; lower to go on from a reader)")
     x.add_argument("--quiet", action="store_true")
     x.set_defaults(func=cmd_train_pairs)
     x = sub.add_parser("delete", parents=[common], help="delete a saved model")

@@ -154,13 +154,15 @@ def load(name: str = DEFAULT_MODEL, models_dir: Path = MODELS_DIR):
 
 def _pair_reader(folder: Path):
     """The pair reader saved in ``folder``; ModelFileError if it is damaged or reads something else."""
-    from app.reading.digit_pairs import NOT_A_PAIR, PAIR_SHAPE
+    from app.reading.digit_pairs import FIRST_THREE, NOT_A_PAIR, PAIR_SHAPE, THREES
     from network import ModelFileError, load_model
 
     reader = load_model(folder)
-    if tuple(reader.input_shape) != PAIR_SHAPE or tuple(reader.output_shape) != (NOT_A_PAIR + 1,):
+    outputs = [(NOT_A_PAIR + 1,), (FIRST_THREE + THREES,)]   # pairs, or pairs and threes
+    if tuple(reader.input_shape) != PAIR_SHAPE or tuple(reader.output_shape) not in outputs:
         raise ModelFileError(folder, f"not a pair reader: it reads {tuple(reader.input_shape)} into "
-                                     f"{tuple(reader.output_shape)}, not {PAIR_SHAPE} into ({NOT_A_PAIR + 1},)")
+                                     f"{tuple(reader.output_shape)}, not {PAIR_SHAPE} into ({NOT_A_PAIR + 1},) "
+                                     f"or ({FIRST_THREE + THREES},)")
     return reader
 
 

@@ -5,7 +5,9 @@ digits of the model's training writers only), drawn as a picture, and cut by col
 reader gets them: all the ink in the columns of a run of the picture reader's digits.
 
 - **A pair**: the columns of two neighbouring digits -> the pair, 10 x first + second (0..99).
-- **Not a pair** (``NOT_A_PAIR``): the columns of one digit, of three, or of a digit and a part
+- **Three digits**, for a reader of threes too (``threes``): the columns of three neighbouring
+  digits -> ``FIRST_THREE`` + 100 x first + 10 x second + third.
+- **Not a pair** (``NOT_A_PAIR``): the columns of one digit, of three (for a reader of pairs only), or of a digit and a part
   (``PART`` of the next digit's ink, or of the one before it): what a run of the picture reader's
   digits holds when it is no pair (a narrow digit, a 1, is never cut: any part of it looks like it),
   and, given the UNIPEN letters, any crop holding a letter: words and letters among digits are no pair.
@@ -22,13 +24,14 @@ import dataclasses
 import numpy as np
 
 from app.pen.pendigits import NOT_A_DIGIT, PenAugment, PenDigit, place
-from app.reading.digit_pairs import NOT_A_PAIR, PAIR_SHAPE, pair_input
+from app.reading.digit_pairs import FIRST_THREE, NOT_A_PAIR, PAIR_SHAPE, pair_input
 from app.reading.strokes import Stroke
 from app.reading.synthetic_numbers import compose, picture
 
 LENGTHS = (2, 4)                    # digits per number
 KINDS = ("pair", "one", "three", "part")
 SHARES = (0.6, 0.13, 0.1, 0.17)     # of the crops: pairs, and the three kinds of no pair
+SHARES_WITH_THREES = (0.4, 0.08, 0.4, 0.12)   # for a reader of threes too: pairs, one, three, a part
 PART = (0.25, 0.75)                 # a part of a digit: this share of its ink, at least and at most
 OTHERS = 0.5                        # a crop holding this much of a digit it is not about is left out
 WITH_LETTERS = 0.15                 # of the numbers have letters among their digits (when letters are given)
@@ -102,20 +105,24 @@ def _number(digits: list[PenDigit], letters: list[PenDigit], rng: np.random.Gene
                   [float(x.min()) - pen for x in xs], [float(x.max()) + pen for x in xs])
 
 
-def _crop(number: _Drawn, rng: np.random.Generator) -> tuple[np.ndarray, int] | None:
+def _crop(number: _Drawn, rng: np.random.Generator, threes: bool = False) -> tuple[np.ndarray, int] | None:
     """One crop of ``number``, its kind and place drawn at random, as (input, label); None when the
-    crop drawn is left out."""
+    crop drawn is left out. (Three digits are labelled as such for a reader of ``threes`` too.)"""
     used, strokes, firsts, xs, inks = number.used, number.strokes, number.firsts, number.xs, number.inks
     count = len(used)
-    kind = KINDS[int(rng.choice(len(KINDS), p=SHARES))]
+    kind = KINDS[int(rng.choice(len(KINDS), p=SHARES_WITH_THREES if threes else SHARES))]
     span = {"pair": 2, "one": 1, "three": 3, "part": 2}[kind]
     if span > count:
         return None
     k = int(rng.integers(0, count - span + 1))
     about = set(range(k, k + span))
     left, right = number.lo[k], number.hi[k + span - 1]
-    pair = [used[k].label, used[min(k + 1, count - 1)].label]
-    label = 10 * pair[0] + pair[1] if kind == "pair" and max(pair) < NOT_A_DIGIT else NOT_A_PAIR
+    labels = [used[q].label for q in sorted(about)]
+    label = NOT_A_PAIR
+    if kind == "pair" and max(labels) < NOT_A_DIGIT:
+        label = 10 * labels[0] + labels[1]
+    elif kind == "three" and threes and max(labels) < NOT_A_DIGIT:
+        label = FIRST_THREE + 100 * labels[0] + 10 * labels[1] + labels[2]
     if kind == "part":   # a digit and a part of its neighbour (the right one, or the left one)
         cut_right = rng.random() < 0.5
         q = k + 1 if cut_right else k
@@ -132,20 +139,21 @@ def _crop(number: _Drawn, rng: np.random.Generator) -> tuple[np.ndarray, int] | 
 
 
 def mine_pairs(digits: list[PenDigit], count: int, seed: int, chunk: int, letters: list[PenDigit] = (),
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               threes: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``count`` crops (task ``chunk`` of a run) of numbers of ``digits`` (and ``letters``, if any):
-    uint8 inputs ``PAIR_SHAPE``, labels (0..99 a pair, ``NOT_A_PAIR``), and 1 for a pair, 0 for
-    none (what they hold, as ``number_candidates.mine``)."""
+    uint8 inputs ``PAIR_SHAPE``, uint16 labels (0..99 a pair, ``NOT_A_PAIR``, and with ``threes``
+    ``FIRST_THREE``.. three digits), and 1 for digits, 0 for none (what they hold, as
+    ``number_candidates.mine``)."""
     rng = np.random.default_rng([seed, 41, chunk])
     x, y, letters = [], [], list(letters)
     while len(y) < count:
         number = _number(digits, letters, rng)
         for _ in range(min(CROPS_PER_NUMBER, count - len(y))):
-            found = _crop(number, rng)
+            found = _crop(number, rng, threes)
             if found is not None:
                 x.append(np.clip(np.rint(found[0] * 255), 0, 255).astype(np.uint8))
                 y.append(found[1])
     if not y:
-        return np.zeros((0, *PAIR_SHAPE), np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.uint8)
-    labels = np.array(y, np.uint8)
+        return np.zeros((0, *PAIR_SHAPE), np.uint8), np.zeros(0, np.uint16), np.zeros(0, np.uint8)
+    labels = np.array(y, np.uint16)
     return np.stack(x), labels, (labels != NOT_A_PAIR).astype(np.uint8)

@@ -9,6 +9,11 @@ After the picture reader has chosen its digits, each run of one to three of them
 too; a small dynamic programme keeps, run by run, what reads better: the digits as the reader read
 them (their scores summed) or the pair. Digits apart are never read as a pair: there the cuts are
 clean and the digit network reads them best.
+
+A pair reader may read three digits too (``train-pairs --threes``: outputs ``FIRST_THREE``.. the
+1000 threes "000".."999"): a thin digit inside its neighbours' ink (the 1 of a crossing "316") is
+lost to the picture reader's cuts and to a pair alike. Its runs may then be as wide as three digits
+(``THREE_WIDTH``), and each is read as its likelier pair or three (no pair where it is wider than two).
 """
 from __future__ import annotations
 
@@ -25,8 +30,11 @@ from app.reading.preprocess import on_square
 PAIR_SHAPE = (28, 56)     # the pair reader's input: two digits side by side, each about 28 x 28,
 PAIR_FIT = (24, 52)       # the ink fitted in this box (its aspect kept) and centred
 NOT_A_PAIR = 100          # output 100: "not a pair"; 0..99 the pair "00".."99"
+FIRST_THREE = NOT_A_PAIR + 1   # a reader of threes too: outputs 101..1100 the three digits "000".."999"
+THREES = 1000
 MOST_DIGITS = 3           # a pair may be read where the picture reader read up to three digits (or one)
 PAIR_WIDTH = 1.6          # no wider than this (of the writing's height): two digits side by side
+THREE_WIDTH = 2.2         # three digits read at once: no wider than this (at 1.6 a reader of threes gained less)
 WIDE_ONE = 0.55           # a lone digit at least this wide (of the writing's height) may be two merged
 MEET = 0.02               # boxes this close (of the writing's height), or overlapping, meet
 SURE = 0.999              # digits read this sure together are never read as a pair (at 0.99: 0-1.4 points fewer numbers right)
@@ -50,9 +58,9 @@ def pair_input(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def _runs(digits: list[DigitOfNumber], scores: list[float], height: float) -> list[tuple[int, int]]:
+def _runs(digits: list[DigitOfNumber], scores: list[float], height: float, widest: float = PAIR_WIDTH) -> list[tuple[int, int]]:
     """(first, count) of each run of digits that may be a pair read otherwise: one to ``MOST_DIGITS``
-    digits whose boxes meet, together no wider than ``PAIR_WIDTH`` (a lone one at least ``WIDE_ONE``),
+    digits whose boxes meet, together no wider than ``widest`` (a lone one at least ``WIDE_ONE``),
     read less sure than ``SURE`` (their ``scores`` summed: a pair could hardly read better)."""
     runs = []
     for first in range(len(digits)):
@@ -61,30 +69,43 @@ def _runs(digits: list[DigitOfNumber], scores: list[float], height: float) -> li
                 break
             boxes = [d.box for d in digits[first:first + count]]
             width = max(b[2] for b in boxes) - min(b[0] for b in boxes)
-            if width > PAIR_WIDTH * height or any(b[0] - a[2] > MEET * height for a, b in zip(boxes, boxes[1:])):
+            if width > widest * height or any(b[0] - a[2] > MEET * height for a, b in zip(boxes, boxes[1:])):
                 break
             if (count > 1 or width >= WIDE_ONE * height) and sum(scores[first:first + count]) < math.log(SURE):
                 runs.append((first, count))
     return runs
 
 
+def reads_threes(pair_model) -> bool:
+    """Whether ``pair_model`` reads runs of three digits too (its outputs ``FIRST_THREE``..: "000".."999")."""
+    return tuple(getattr(pair_model, "output_shape", ())) == (FIRST_THREE + THREES,)
+
+
 def _pair_digits(model, output: np.ndarray, ink: np.ndarray, box: tuple[int, int, int, int],
-                 middle: int) -> list[DigitOfNumber]:
-    """The two digits of a pair read (``output``: the pair reader's 101), each judged as the picture
-    reader's digits are (its share: the other digit summed out), in its part of ``box`` (left and
-    right of column ``middle``); what the network saw of it is what the digit network sees of the ink
-    there (the network view and ``explain`` show the digit network)."""
-    pairs = output[:NOT_A_PAIR].reshape(10, 10)   # [first, second]
+                 cuts: list[int]) -> list[DigitOfNumber]:
+    """The two (or three) digits of a pair (or three) read (``output``: the pair reader's outputs),
+    each judged as the picture reader's digits are (its share: the others summed out), in its part of
+    ``box`` (between the columns ``cuts``); what the network saw of it is what the digit network sees
+    of the ink there (the network view and ``explain`` show the digit network)."""
+    if len(cuts) == 1:
+        table = output[:NOT_A_PAIR].reshape(10, 10)   # [first, second]
+    else:
+        table = output[FIRST_THREE:FIRST_THREE + THREES].reshape(10, 10, 10)
+    count = table.ndim
+    text = "".join(map(str, np.unravel_index(int(table.argmax()), table.shape)))
     left, top, right, bottom = box
-    text = f"{int(output[:NOT_A_PAIR].argmax()):02d}"
+    edges = [left, *cuts, right]
     out = []
-    for half, shares in zip(((left, top, middle, bottom), (middle, top, right, bottom)), (pairs.sum(axis=1), pairs.sum(axis=0))):
-        crop = ink[half[1]:half[3], half[0]:half[2]]
+    for n in range(count):
+        part = (edges[n], top, edges[n + 1], bottom)
+        shares = table.sum(axis=tuple(a for a in range(count) if a != n))
+        crop = ink[part[1]:part[3], part[0]:part[2]]
         seen = on_square(crop, max(crop.shape)).image if crop.size else np.zeros((28, 28), np.float32)
         reading = judge(np.append(shares, output[NOT_A_PAIR]).astype(np.float32), seen,
                         threshold=reject_threshold(model), unsure_from=unsure_threshold(model))
-        reading.message += f", pair {text}"   # (what the window says of the digit selected: short, it fits)
-        out.append(DigitOfNumber(reading, half, pair=text))
+        # (what the window says of the digit selected: short, it fits)
+        reading.message += f", pair {text}" if count == 2 else f", read with {text}"
+        out.append(DigitOfNumber(reading, part, pair=text))
     return out
 
 
@@ -96,7 +117,8 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
     digits). The ink is asked for only when some run is read (it may cost a pass over the picture)."""
     # How well each digit reads, as the picture reader scored its candidates (its shares are its outputs).
     scores = _scores(np.stack([d.reading.shares for d in digits])).tolist() if digits else []
-    runs = _runs(digits, scores, height)
+    threes = reads_threes(pair_model)
+    runs = _runs(digits, scores, height, THREE_WIDTH if threes else PAIR_WIDTH)
     if not runs:
         return digits
     ink = ink_of()
@@ -107,12 +129,19 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
     # All the ink in the run's columns: a crossing digit's ink the reader's boxes cut off is in them too.
     seen = np.stack([pair_input(ink[:, left:right]) for left, _, right, _ in boxes.values()])
     outputs = pair_model.predict_proba(seen).astype(np.float64)
-    pair_score = {run: math.log(float(output[:NOT_A_PAIR].max()) + 1e-9) for run, output in zip(boxes, outputs)}
+    # each run read as its likeliest pair, or three: (score, how many digits)
+    pair_score = {}
+    for run, output in zip(boxes, outputs):
+        pair_score[run] = (math.log(float(output[:NOT_A_PAIR].max()) + 1e-9), 2)
+        if boxes[run][2] - boxes[run][0] > PAIR_WIDTH * height:   # (too wide for two digits: three, or as read)
+            pair_score[run] = (-math.inf, 2)
+        if threes:
+            pair_score[run] = max(pair_score[run], (math.log(float(output[FIRST_THREE:].max()) + 1e-9), 3))
     # best[k]: the best reading of the first k digits, its score and where its last part began.
     best: list[tuple[float, int, int]] = [(0.0, 0, 0)]
     for k in range(1, len(digits) + 1):
         options = [(best[k - 1][0] + scores[k - 1], k - 1, 0)]
-        options += [(best[k - count][0] + pair_score[k - count, count], k - count, count)
+        options += [(best[k - count][0] + pair_score[k - count, count][0], k - count, count)
                     for count in range(1, MOST_DIGITS + 1) if (k - count, count) in pair_score]
         best.append(max(options))
     out, k = [], len(digits)
@@ -122,10 +151,16 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
         if count:
             n = which[start, count]
             box = boxes[start, count]
-            # Two digits read again as a pair part where the reader parted them; one or three, halved.
-            middle = (digits[start].box[2] + digits[start + 1].box[0]) // 2 if count == 2 else (box[0] + box[2]) // 2
-            out = _pair_digits(model, outputs[n], ink, box, middle) + out
+            out = _pair_digits(model, outputs[n], ink, box, _cuts(digits[start:start + count], box, pair_score[start, count][1])) + out
         else:
             out = [digits[start]] + out
         k = start
     return out
+
+
+def _cuts(run: list[DigitOfNumber], box: tuple[int, int, int, int], count: int) -> list[int]:
+    """Where the ``count`` digits read in the ink of ``run`` (the picture reader's digits, in ``box``)
+    part: where the reader parted them when it read as many, or else evenly."""
+    if len(run) == count:
+        return [(a.box[2] + b.box[0]) // 2 for a, b in zip(run, run[1:])]
+    return [box[0] + (box[2] - box[0]) * n // count for n in range(1, count)]
