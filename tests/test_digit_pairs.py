@@ -118,7 +118,7 @@ def test_a_reader_of_threes_finds_the_digit_buried_in_two_by_hand():
     read = read_pairs(_ThreesReader(36, 0.1, 316, 0.8), _Model(), lambda: ink, digits, 100)
     assert [d.reading.digit for d in read] == [3, 1, 6]
     assert [d.box for d in read] == [(10, 10, 50, 110), (50, 10, 90, 110), (90, 10, 130, 110)]
-    assert [d.pair for d in read] == ["316"] * 3 and read[1].reading.message.endswith(", read with 316")
+    assert [d.pair for d in read] == ["316"] * 3 and read[1].reading.message.endswith(", in 316")
     # (the 1's share: "316" and the other 99 threes with a 1 in the middle, each (1 - 0.9) / 1099)
     assert read[1].reading.probabilities[1] == pytest.approx(0.8 + 99 * 0.1 / 1099, abs=1e-4)
     pair_likelier = read_pairs(_ThreesReader(36, 0.8, 316, 0.1), _Model(), lambda: ink, digits, 100)

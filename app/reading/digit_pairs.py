@@ -104,7 +104,7 @@ def _pair_digits(model, output: np.ndarray, ink: np.ndarray, box: tuple[int, int
         reading = judge(np.append(shares, output[NOT_A_PAIR]).astype(np.float32), seen,
                         threshold=reject_threshold(model), unsure_from=unsure_threshold(model))
         # (what the window says of the digit selected: short, it fits)
-        reading.message += f", pair {text}" if count == 2 else f", read with {text}"
+        reading.message += f", pair {text}" if count == 2 else f", in {text}"
         out.append(DigitOfNumber(reading, part, pair=text))
     return out
 
