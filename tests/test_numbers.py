@@ -227,11 +227,14 @@ def test_pen_as_read_by_hand():
     assert pen_as_read(dot) == dot and pen_as_read([]) == []
 
 
-# (The first read "1?74" from 2026-12-04 until pictures leaning less than 0.05 were leaned forward;
-# since the pair reader reads threes too, 2026-12-05 (19), "1874": its 3 is a blot the digit network
-# reads 0.898 sure, and the reader of threes reads "374" as "874". Four digits, none a row of 1s:
-# what this test is about; the 8 is the threes' cost here, where 2000 pen numbers gained 42.)
-@pytest.mark.parametrize("digits, height, text", [((UNIT[1], UNIT[3], UNIT[7], UNIT[4]), 50, "1874"),
+# (The first read "1?74" from 2026-12-04 until pictures leaning less than 0.05 were leaned forward.
+# Since the pair reader reads threes too, 2026-12-05 (19), it reads "1874": its 3 is a blot the digit
+# network reads 0.898 sure, and the reader of threes reads "374" as "874". Four digits, no row of 1s,
+# but a digit wrong: a known miss, kept as what it should read; strict, so a fix shows.)
+BLOT_374 = pytest.mark.xfail(strict=True, reason='the reader of threes reads the blotted "374" as "874"')
+
+
+@pytest.mark.parametrize("digits, height, text", [pytest.param((UNIT[1], UNIT[3], UNIT[7], UNIT[4]), 50, "1374", marks=BLOT_374),
                                                   ((UNIT[1], UNIT[3], UNIT[7], UNIT[4]), 60, "1374"),
                                                   ((UNIT[4], FIVE, UNIT[0], UNIT[7]), 64, "4507")])
 def test_a_picture_of_small_digits_written_with_a_broad_pen_is_read_thinned(model, digits, height, text):
@@ -615,11 +618,12 @@ def test_blobs_apart_that_read_as_two_sure_digits_are_read_as_two(model, mnist, 
     from app.reading import numbers
     from app.reading.synthetic_numbers import from_pictures
 
-    monkeypatch.setattr(model, "pair_reader", None)
     chosen = [4033, 58091, 19368, 24822]
     picture, text = from_pictures(list(mnist["x_train"][chosen]), list(mnist["y_train"][chosen]),
                                   np.random.default_rng(seed))
     assert text == "3134" and read_picture(model, picture).text == "3134"
+    monkeypatch.setattr(model, "pair_reader", None)
+    assert read_picture(model, picture).text == "3134"
     monkeypatch.setattr(numbers, "TWO_SURE", 0.0)
     assert read_picture(model, picture).text == "334"
 
