@@ -4,8 +4,9 @@ trained on, read from their strokes (as the window and drawing files give them) 
 
     .venv/bin/python benchmarks/number_reading.py --pen pendigits-train.unipen [--mnist mnist.npz] [--model default] [--count 300]
 
-Prints exact-number accuracy by length (2-10 digits) and of numbers whose neighbouring digits' ink
-meets (touching or crossing: what a picture's cuts must part) or not, per-digit accuracy (numbers
+Prints exact-number accuracy by length (2-10 digits) and by how far neighbouring digits' ink meets
+(apart; touching, crossing: what a picture's cuts must part; or a digit buried in its neighbours'
+ink, which no reader can tell from them: ``synthetic_numbers.covered_share``), per-digit accuracy (numbers
 whose digit count was read right), and the time per number, for strokes and for pictures, on one
 core; and for strokes again with a fifth of the digits of two or more strokes finished after the
 number is written (``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number
@@ -47,10 +48,18 @@ from app.reading import synthetic_numbers  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
 from app.reading.numbers import read_ahead, read_strokes  # noqa: E402
 
+INK_KINDS = ((0.0, "digits apart"), (0.1, "digits touch (under 10% of a digit's ink under its neighbours')"),
+             (0.2, "digits cross (10-20% under)"), (1.0, "a digit buried (over 20% under: a 1 inside an 8)"))
 
-def measure(model, numbers, how: str, meets: list[bool] | None = None) -> dict:
-    """How well ``numbers`` are read; with ``meets`` (per number, whether neighbouring digits' ink
-    meets), also of those whose ink meets and of the others."""
+
+def ink_kind(share: float) -> str:
+    """How far a number's digits' ink meets, in words, from ``synthetic_numbers.covered_share``."""
+    return next(name for most, name in INK_KINDS if share <= most)
+
+
+def measure(model, numbers, how: str, covered: list[float] | None = None) -> dict:
+    """How well ``numbers`` are read; with ``covered`` (per number, the share of its most covered
+    digit's ink under its neighbours' ink), also by how far their ink meets (``INK_KINDS``)."""
     by_length: dict[int, list[bool]] = {}
     by_ink: dict[str, list[bool]] = {}
     digit_hits, digits, times = 0, 0, []
@@ -65,15 +74,16 @@ def measure(model, numbers, how: str, meets: list[bool] | None = None) -> dict:
             read = read_picture(model, picture, ink_is_bright=False).text
         times.append(time.perf_counter() - start)
         by_length.setdefault(len(text), []).append(read == text)
-        if meets is not None:
-            by_ink.setdefault("digits touch or cross" if meets[n] else "digits apart", []).append(read == text)
+        if covered is not None:
+            by_ink.setdefault(ink_kind(covered[n]), []).append(read == text)
         if len(read) == len(text):
             digit_hits += sum(a == b for a, b in zip(read, text))
             digits += len(text)
     result = {"exact": float(np.mean([ok for oks in by_length.values() for ok in oks])),
               "exact by length": {n: round(float(np.mean(v)), 3) for n, v in sorted(by_length.items())}}
     if by_ink:
-        result["exact by ink"] = {k: f"{np.mean(v):.3f} of {len(v)}" for k, v in sorted(by_ink.items())}
+        result["exact by ink"] = {name: f"{np.mean(by_ink[name]):.3f} of {len(by_ink[name])}"
+                                  for _, name in INK_KINDS if name in by_ink}
     return result | {"per digit (length right)": round(digit_hits / max(digits, 1), 4),
                      "ms per number median": round(1000 * float(np.median(times)), 1),
                      "ms per number p99": round(1000 * float(np.percentile(times, 99)), 1)}
@@ -160,12 +170,12 @@ def main() -> int:
     lo, hi = (int(v) for v in args.lengths.split(","))
     numbers = synthetic_numbers.numbers(digits, args.count, args.seed, (lo, hi))
     late = synthetic_numbers.numbers(digits, args.count, args.seed, (lo, hi), late=args.late)
-    meets = [synthetic_numbers.neighbours_meet(number) for number in numbers]   # (the late ones are the same numbers)
+    covered = [synthetic_numbers.covered_share(number) for number in numbers]   # (the late ones are the same numbers)
     result = {"model": args.model, "pair reader": model.pair_reader is not None, "writers": sorted(held) or "all",
               "numbers": len(numbers),
-              "strokes": measure(model, numbers, "strokes", meets),
-              f"strokes, {args.late:.0%} of digits finished last": measure(model, late, "strokes", meets),
-              "pictures": measure(model, numbers, "pictures", meets),
+              "strokes": measure(model, numbers, "strokes", covered),
+              f"strokes, {args.late:.0%} of digits finished last": measure(model, late, "strokes", covered),
+              "pictures": measure(model, numbers, "pictures", covered),
               "window (re-read after each stroke)": window_times(model, numbers)}
     dense = [(synthetic_numbers.resampled(s, 0.5), t) for s, t, _ in numbers[:args.count // 2]]
     result[f"{len(dense)} sampled densely (a point every half unit), strokes"] = measure(model, dense, "strokes")["exact"]

@@ -140,7 +140,9 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     narrow = Stroke(1.0, [(0.0, 0.0), (0.0, 10.0)])
     assert cut_joined(narrow, 10.0) == [narrow]   # a digit's own stroke stays whole
     pieces = cut_joined(Stroke(1.0, [tuple(p) for p in two]), 8.0)   # (wider than a digit)
-    assert [len(p.points) for p in pieces] == [2, 3, 3, 2]   # cut at the top, the base's two ends
+    # cut at the top, the base's two ends, and where the arc turns down to the base (63 degrees: a corner
+    # since CORNER is 45; a digit cut in more pieces than it needs is put together again by recognition)
+    assert [len(p.points) for p in pieces] == [2, 2, 2, 3, 2]
     assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 10.0)) == 3   # (no wider: at its turns only)
     from app.reading.joined_strokes import SHORTEST_PART
 
@@ -1016,6 +1018,22 @@ def test_neighbours_meet_when_their_ink_touches_or_crosses_by_hand():
     assert neighbours_meet(ones(100.0, -80.0))   # the second leans across the first
 
 
+def test_covered_share_is_the_most_covered_digits_ink_under_its_neighbours_by_hand():
+    """What the benchmark tells buried digits by: one-stroke 1s 18 units wide, 140 long, side by side;
+    a 1 nine units right of another has about half its ink under it, one in the same place all, and a
+    middle 1 between two such has all of it under its two neighbours."""
+    from app.reading.synthetic_numbers import Number, covered_share, neighbours_meet
+
+    def ones(*xs: float) -> Number:
+        return Number([Stroke(18.0, [(x, 60.0), (x, 200.0)]) for x in xs], "1" * len(xs), [1] * len(xs))
+
+    assert covered_share(ones(40.0, 100.0)) == 0.0 and not neighbours_meet(ones(40.0, 100.0))
+    assert 0.4 < covered_share(ones(40.0, 49.0)) < 0.6 and neighbours_meet(ones(40.0, 49.0))
+    assert covered_share(ones(40.0, 40.0)) == 1.0
+    assert covered_share(ones(40.0, 49.0, 58.0)) > 0.95
+    assert covered_share(ones(40.0, 100.0, 109.0)) == covered_share(ones(100.0, 109.0))   # (the most covered digit)
+
+
 def test_a_number_slanted_back_stays_on_the_canvas():
     """A back-slanted number's first digit leans left of where it starts: the number is moved right,
     so its picture does not cut the digit's top off (it did: a 9 read as "?")."""
@@ -1084,7 +1102,8 @@ def test_numbers_of_held_out_writers_read_end_to_end(model, pendigits_file):
     pictures = np.mean([read_picture(model, drawing_picture(s), ink_is_bright=False).text == t for s, t, _ in numbers])
     assert strokes >= 0.9 and finished_last >= 0.9 and pictures >= 0.8, (strokes, finished_last, pictures)
     # Every join people make written without lifting the pen: 58 % before strokes were cut at their
-    # corners and level ends too (``joined_strokes``), 72 % since.
+    # corners and level ends too (``joined_strokes``), 72 % since; 77 % (these 60) with corners from 45
+    # degrees (600 numbers of seed 11: 76.3 -> 80.8 % against 90).
     rng = np.random.default_rng(0)
     joined_up = np.mean([read_strokes(model, synthetic_numbers.joined(n, 1.0, rng)).text == n.text for n in numbers])
     assert joined_up >= 0.65, joined_up
