@@ -35,6 +35,7 @@ CROSSED_7 = UNIT[7] + [[(0.35, 0.55), (0.85, 0.5)]]
 FOUR_LOW_BAR = [[(0.45, 0.0), (0.48, 0.22), (0.35, 0.59), (0.12, 0.77), (0.0, 0.84), (0.23, 0.85), (0.63, 0.87), (1.0, 0.85)],
                 [(0.85, 0.38), (0.71, 0.3), (0.71, 0.4), (0.77, 0.6), (0.85, 0.86), (0.87, 1.0)]]
 LOOPED_00 = [[(x, y) for x, y in UNIT[0][0]] + [(1.15 + x, y) for x, y in UNIT[0][0]]]   # one stroke
+TWO_BASE_UP = [(0.1, 0.25), (0.35, 0.02), (0.7, 0.05), (0.85, 0.3), (0.6, 0.6), (0.1, 1.0), (0.6, 0.97), (0.95, 0.9)]
 ONE_THEN_0 = [[(0.1, 0.0), (0.1, 1.0), (0.3, 0.2)] + [(0.35 + 0.8 * x, y) for x, y in UNIT[0][0]]]
 ZIGZAG_111 = [[(0.1, 0.0), (0.1, 1.0), (0.45, 0.0), (0.45, 1.0), (0.8, 0.0), (0.8, 1.0)]]
 
@@ -111,12 +112,18 @@ def joined(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> Str
     ([Stroke(18.0, [(30.0, 60.0), (30.0, 210.0), (95.0, 60.0), (95.0, 210.0)])], "11"),   # narrow zigzags
     ([Stroke(18.0, [(40.0, 60.0), (40.0, 210.0), (60.0, 60.0), (110.0, 60.0), (70.0, 210.0)])], "17"),
     ([joined(UNIT[2][0], UNIT[0][0], UNIT[0][0], gap=0.1)], "200"),   # the links reach over the 0s
+    ([joined(UNIT[2][0], UNIT[3][0])], "23"),   # (read "713" while a link left out cost log 0.5)
+    ([joined(UNIT[3][0], UNIT[2][0])], "32"),   # ("312")
+    ([joined(UNIT[2][0], UNIT[2][0], UNIT[2][0])], "222"),   # ("2012")
+    ([joined(TWO_BASE_UP, UNIT[7][0])], "27"),   # a base rising a little, then into the link ("751")
+    ([joined(UNIT[3][0], UNIT[3][0])], "33"),   # sharp corners (cut at 45 degrees, not 90, it read "263")
 ])
 def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes, text):
     """The pen's way up from one digit's foot to the next one's top is no digit; attached to one it
     spoilt it ("17" in one stroke read "1?"). Left out, it costs ``LINK_COST``: numbers of the
     held-out writers with half their natural joins made (the pen going on to the right, under 0.8 of
-    a digit's height) read 83.3 -> 87.0 %, with every one 72.0 -> 76.3 %, numbers without joins alike.
+    a digit's height) read 83.3 -> 87.0 %, with every one 72.0 -> 76.3 %, numbers without joins alike;
+    since 2026-12-05 (20) it costs nothing (kept, it still spoilt digits: "23" read "713").
     A 2's level base is cut where it ends as well as where it begins ("22" read "72": the base and
     the link were one piece), and a link lying over the digit it rises to costs nothing ("200" with
     close 0s read "700"). A stroke no wider than a digit that goes down, all the way up and down again
@@ -140,9 +147,7 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     narrow = Stroke(1.0, [(0.0, 0.0), (0.0, 10.0)])
     assert cut_joined(narrow, 10.0) == [narrow]   # a digit's own stroke stays whole
     pieces = cut_joined(Stroke(1.0, [tuple(p) for p in two]), 8.0)   # (wider than a digit)
-    # cut at the top, the base's two ends, and where the arc turns down to the base (63 degrees: a corner
-    # since CORNER is 45; a digit cut in more pieces than it needs is put together again by recognition)
-    assert [len(p.points) for p in pieces] == [2, 2, 2, 3, 2]
+    assert [len(p.points) for p in pieces] == [2, 3, 3, 2]   # cut at the top, the base's two ends
     assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 10.0)) == 3   # (no wider: at its turns only)
     from app.reading.joined_strokes import SHORTEST_PART
 
@@ -1102,8 +1107,8 @@ def test_numbers_of_held_out_writers_read_end_to_end(model, pendigits_file):
     pictures = np.mean([read_picture(model, drawing_picture(s), ink_is_bright=False).text == t for s, t, _ in numbers])
     assert strokes >= 0.9 and finished_last >= 0.9 and pictures >= 0.8, (strokes, finished_last, pictures)
     # Every join people make written without lifting the pen: 58 % before strokes were cut at their
-    # corners and level ends too (``joined_strokes``), 72 % since; 77 % (these 60) with corners from 45
-    # degrees (600 numbers of seed 11: 76.3 -> 80.8 % against 90).
+    # corners and level ends too (``joined_strokes``), 72 % since; 77 -> 80 % (these 60) with a link
+    # left out at no cost (600 numbers of seed 11: 76.3 -> 79.8 %).
     rng = np.random.default_rng(0)
     joined_up = np.mean([read_strokes(model, synthetic_numbers.joined(n, 1.0, rng)).text == n.text for n in numbers])
-    assert joined_up >= 0.65, joined_up
+    assert joined_up >= 0.72, joined_up

@@ -21,8 +21,7 @@ JOINED_TURNS = 3          # or one that turns up or down this often (narrow digi
 ZIGZAG_RISE = 0.75        # or twice, down, up more than this of its height and down again (a "11")
 TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
 WIDE_JOINED = 0.9         # one wider than this (likelier digits than a wide digit) also at its corners,
-CORNER = 45.0             # where it turns more than this (degrees: a 2's base turning up into a link
-                          # turns about 50; at 90 held-out numbers with joins read 2 points fewer)
+CORNER = 90.0             # where it turns more than this (degrees)
 CORNER_REACH = 0.08       # from this far before to this far after (shorter wiggles are no corner);
 FLAT = 0.04               # and at both ends of a top or bottom that runs on level (within this) for
 FLAT_LONG = 0.15          # more than this (a 2's base, run on into the next digit),
