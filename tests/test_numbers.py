@@ -36,6 +36,7 @@ FOUR_LOW_BAR = [[(0.45, 0.0), (0.48, 0.22), (0.35, 0.59), (0.12, 0.77), (0.0, 0.
                 [(0.85, 0.38), (0.71, 0.3), (0.71, 0.4), (0.77, 0.6), (0.85, 0.86), (0.87, 1.0)]]
 LOOPED_00 = [[(x, y) for x, y in UNIT[0][0]] + [(1.15 + x, y) for x, y in UNIT[0][0]]]   # one stroke
 TWO_BASE_UP = [(0.1, 0.25), (0.35, 0.02), (0.7, 0.05), (0.85, 0.3), (0.6, 0.6), (0.1, 1.0), (0.6, 0.97), (0.95, 0.9)]
+NINE = [(0.85, 0.2), (0.5, 0.0), (0.15, 0.2), (0.3, 0.45), (0.85, 0.3), (0.8, 0.6), (0.7, 1.0)]   # one stroke
 ONE_THEN_0 = [[(0.1, 0.0), (0.1, 1.0), (0.3, 0.2)] + [(0.35 + 0.8 * x, y) for x, y in UNIT[0][0]]]
 ZIGZAG_111 = [[(0.1, 0.0), (0.1, 1.0), (0.45, 0.0), (0.45, 1.0), (0.8, 0.0), (0.8, 1.0)]]
 
@@ -117,6 +118,7 @@ def joined(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> Str
     ([joined(UNIT[2][0], UNIT[2][0], UNIT[2][0])], "222"),   # ("2012")
     ([joined(TWO_BASE_UP, UNIT[7][0])], "27"),   # a base rising a little, then into the link ("751")
     ([joined(UNIT[3][0], UNIT[3][0])], "33"),   # sharp corners (cut at 45 degrees, not 90, it read "263")
+    ([joined(UNIT[2][0], NINE)], "29"),   # the link turns into the 9 by about 90 degrees ("791" when cut over 90 only)
 ])
 def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes, text):
     """The pen's way up from one digit's foot to the next one's top is no digit; attached to one it
@@ -1107,8 +1109,8 @@ def test_numbers_of_held_out_writers_read_end_to_end(model, pendigits_file):
     pictures = np.mean([read_picture(model, drawing_picture(s), ink_is_bright=False).text == t for s, t, _ in numbers])
     assert strokes >= 0.9 and finished_last >= 0.9 and pictures >= 0.8, (strokes, finished_last, pictures)
     # Every join people make written without lifting the pen: 58 % before strokes were cut at their
-    # corners and level ends too (``joined_strokes``), 72 % since; 77 -> 80 % (these 60) with a link
-    # left out at no cost (600 numbers of seed 11: 76.3 -> 79.8 %).
+    # corners and level ends too (``joined_strokes``), 72 % since; 77 -> 82 % (these 60) with a link
+    # left out at no cost and gentler corners cut where wider than 1.2 (600 of seed 11: 76.3 -> 82.8 %).
     rng = np.random.default_rng(0)
     joined_up = np.mean([read_strokes(model, synthetic_numbers.joined(n, 1.0, rng)).text == n.text for n in numbers])
     assert joined_up >= 0.72, joined_up

@@ -21,7 +21,11 @@ JOINED_TURNS = 3          # or one that turns up or down this often (narrow digi
 ZIGZAG_RISE = 0.75        # or twice, down, up more than this of its height and down again (a "11")
 TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
 WIDE_JOINED = 0.9         # one wider than this (likelier digits than a wide digit) also at its corners,
-CORNER = 90.0             # where it turns more than this (degrees)
+CORNER = 90.0             # where it turns more than this (degrees);
+SURELY_JOINED = 1.2       # one wider than this (wider than digits are written) where it turns more than
+GENTLE_CORNER = 60.0      # this (a link turning into the next digit, a 2's base into a link: often no
+                          # more than 90; so for any stroke over WIDE_JOINED the candidates that teach
+                          # "not a digit" changed, and taught whole digits less well: docs/app.md)
 CORNER_REACH = 0.08       # from this far before to this far after (shorter wiggles are no corner);
 FLAT = 0.04               # and at both ends of a top or bottom that runs on level (within this) for
 FLAT_LONG = 0.15          # more than this (a 2's base, run on into the next digit),
@@ -88,7 +92,8 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     """A stroke that may be digits written without lifting the pen (wider than ``JOINED_WIDTH`` of
     the writing's ``height``, turning up and down ``JOINED_TURNS`` times, or a zigzag: down, up
     ``ZIGZAG_RISE`` of its height and down again) cut at its tops and
-    bottoms; wider than ``WIDE_JOINED``, also at both ends of a level one and at its corners, but
+    bottoms; wider than ``WIDE_JOINED``, also at both ends of a level one and at its corners (gentler
+    ones too wider than ``SURELY_JOINED``), but
     for those that would leave a part shorter than ``SHORTEST_PART``. Other strokes (a 7's or 5's bar
     is wide but short) are kept whole."""
     points = np.asarray(stroke.points, float)
@@ -99,9 +104,11 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
         return [stroke]
     cuts = list(turns)
     # (cut so in any stroke over JOINED_WIDTH, a wide 0 or 2 in more parts, the window's p99 was x1.8)
-    if np.ptp(points[:, 0]) + stroke.width > WIDE_JOINED * height:
+    width = np.ptp(points[:, 0]) + stroke.width
+    if width > WIDE_JOINED * height:
         along = arc_lengths(points)
-        for k in flat_ends(points, turns, height) + corners(points, CORNER_REACH * height):
+        least = GENTLE_CORNER if width > SURELY_JOINED * height else CORNER
+        for k in flat_ends(points, turns, height) + corners(points, CORNER_REACH * height, least):
             if all(abs(along[k] - along[other]) > SHORTEST_PART * height for other in [0, len(points) - 1, *cuts]):
                 cuts.append(k)
     edges = [0, *sorted(k for k in cuts if 0 < k < len(points) - 1), len(points) - 1]
