@@ -67,7 +67,8 @@ CHUNK = 50                   # numbers per task handed to a worker process
 CANDIDATES_VERSION = 6       # bump when what a candidate is, or its label, changes: old caches are then unused
                              # (2: a rising link of a joined stroke is no candidate alone; 4: stroke candidates
                              # made inputs by fast_mnist, as the reader now makes them; 5: a densely sampled
-                             # stroke drawn whole; 6: a stroke wider than 1.2 heights cut at gentler corners)
+                             # stroke drawn whole; 6: a stroke wider than 1.2 heights cut at gentler corners,
+                             # a bar run on into a link no candidate alone)
 WHOLE_DIGIT, A_PIECE, PARTS_OF_TWO = 0, 1, 2   # what a candidate holds
 
 

@@ -7,7 +7,8 @@ It is cut at its tops and bottoms (a pen going from one digit's foot up to the n
 there; a level one at both its ends: a 2's base runs on into the next digit) and, wider than a digit
 is, at its corners (the pen turns sharply where a digit ends and the link to the next begins: a link
 that runs flat, from an 8's top into a 2's, makes no top or bottom). Cutting too often costs little
-but time: the parts are put together again by recognition.
+but time: the parts are put together again by recognition. A part that is the pen's way from one
+digit to the next (``is_link``) is never a digit alone: the reader keeps it in a digit or leaves it out.
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ CORNER_REACH = 0.08       # from this far before to this far after (shorter wigg
 FLAT = 0.04               # and at both ends of a top or bottom that runs on level (within this) for
 FLAT_LONG = 0.15          # more than this (a 2's base, run on into the next digit),
 SHORTEST_PART = 0.1       # where no part shorter than this is made (a stub and a link read as a 1)
+CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone;
+BAR_LINK_RISE = 0.3       # a stroke's first part that sets off level (its first LEVEL_START of the height
+LEVEL_START = 0.1         # no steeper than 45 degrees) and rises this much of it is a bar run on into a link
 
 
 def y_turns(ys: np.ndarray, least: float) -> list[int]:
@@ -113,3 +117,28 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
                 cuts.append(k)
     edges = [0, *sorted(k for k in cuts if 0 < k < len(points) - 1), len(points) - 1]
     return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:
+    """Whether piece k is the pen's way up from one digit's foot to the next one's top in a joined
+    stroke (a "111" in one zigzag): a middle part of a cut stroke that rises; or a bar run on into
+    such a way up (a 7's cross written last, going on up into the next digit: ``_bar_into_link``).
+    Alone it is a slanted line, which reads as a 1; it is part of a digit (a 1's flag, a 7's cross) or
+    left out, never a digit."""
+    ys = [y for _, y in pieces[k].points]
+    rises = ys[0] - ys[-1] > CONNECTOR_RISE * (max(ys) - min(ys))
+    if 0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]:
+        return rises
+    first = k + 1 < len(pieces) and owners[k + 1] == owners[k] and (k == 0 or owners[k - 1] != owners[k])
+    return first and rises and _bar_into_link(np.asarray(pieces[k].points, float), height)
+
+
+def _bar_into_link(points: np.ndarray, height: float) -> bool:
+    """Whether a cut stroke's first part sets off level (its first ``LEVEL_START`` of the writing's
+    ``height`` no steeper than 45 degrees), from about its lowest point, and rises ``BAR_LINK_RISE`` of
+    it: a bar run on up into the next digit. A 1's flag written upwards rises from its start."""
+    ys, along = points[:, 1], arc_lengths(points)
+    j = int(np.searchsorted(along, LEVEL_START * height))
+    if ys[0] - ys[-1] <= BAR_LINK_RISE * height or along[-1] < 2 * LEVEL_START * height or j >= len(points):
+        return False
+    return ys.max() - ys[0] < 0.1 * np.ptp(ys) and abs(ys[j] - ys[0]) <= abs(points[j, 0] - points[0, 0])

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from app.reading.fast_input import fast_mnist
-from app.reading.joined_strokes import cut_joined
+from app.reading.joined_strokes import cut_joined, is_link
 from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
@@ -38,7 +38,6 @@ SPLIT_PENALTY = math.log(0.97)   # each extra digit must be worth it: a tie read
 # Strokes; lengths in units of the writing's height
 MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
 MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
-CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone:
 LINK_COST = 0.0           # part of a digit (a 1's flag), or left out of the number at no cost (at log 0.5, numbers
                           # with half their joins made read 86.0 % against 89.0: a link kept spoils a digit)
 TWO_SURE = math.log(0.3)  # strokes (or a picture's blobs) that part into two sure digits, each scoring
@@ -218,7 +217,7 @@ def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height:
     digits side by side do not: a stroke that overlaps the others little costs ``MERGE_COST``.
     (``boxes``: all pieces' boxes, ``_boxes``.)"""
     if j - i == 1:
-        return None if _connector(pieces, owners, i) else 0.0
+        return None if is_link(pieces, owners, i, height) else 0.0
     mine = boxes[i:j]
     if mine[:, 2].max() - mine[:, 0].min() > MAX_DIGIT_WIDTH * height and owners[i] != owners[j - 1]:
         return None   # (one stroke whole is always a candidate: a flat 0 is still a 0)
@@ -232,16 +231,6 @@ def _group_cost(pieces: list[Stroke], owners: list[int], i: int, j: int, height:
             cost -= MERGE_COST * max(0.0, MERGE_FREE - shared)
         left, reach, owner = min(left, lo_x), max(reach, hi_x), who
     return cost
-
-
-def _connector(pieces: list[Stroke], owners: list[int], k: int) -> bool:
-    """Whether piece k is the pen's way up from one digit's foot to the next one's top in a joined
-    stroke (a "111" in one zigzag): a middle part of a cut stroke that rises. Alone it is a slanted
-    line, which reads as a 1; it is part of a digit (a 1's flag) or a link left out, never a digit."""
-    if not (0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]):
-        return False
-    ys = [y for _, y in pieces[k].points]
-    return ys[0] - ys[-1] > CONNECTOR_RISE * (max(ys) - min(ys))
 
 
 def _writing_order(strokes: list[Stroke]) -> list[int]:
@@ -390,7 +379,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
-    links = {(k, k + 1) for k in range(len(pieces)) if _connector(pieces, owners, k)}
+    links = {(k, k + 1) for k in range(len(pieces)) if is_link(pieces, owners, k, writing_height)}
     scores.update(dict.fromkeys(links, LINK_COST))
     spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
     path = _best_path(len(pieces), scores,
