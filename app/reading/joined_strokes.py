@@ -24,9 +24,9 @@ TURN = 0.15               # its tops and bottoms, where it may be cut, are turns
 WIDE_JOINED = 0.9         # one wider than this (likelier digits than a wide digit) also at its corners,
 CORNER = 90.0             # where it turns more than this (degrees);
 SURELY_JOINED = 1.2       # one wider than this (wider than digits are written) where it turns more than
-GENTLE_CORNER = 60.0      # this (a link turning into the next digit, a 2's base into a link: often no
-                          # more than 90; so for any stroke over WIDE_JOINED the candidates that teach
-                          # "not a digit" changed, and taught whole digits less well: docs/app.md)
+GENTLE_CORNER = 60.0      # this (a link often turns into the next digit, or a 2's base into a link, by
+                          # 90 or less; cut so in every stroke over WIDE_JOINED, the candidates that teach
+                          # "not a digit" changed and taught whole digits less well: docs/app.md)
 CORNER_REACH = 0.08       # from this far before to this far after (shorter wiggles are no corner);
 FLAT = 0.04               # and at both ends of a top or bottom that runs on level (within this) for
 FLAT_LONG = 0.15          # more than this (a 2's base, run on into the next digit),
