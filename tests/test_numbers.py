@@ -153,6 +153,9 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     pieces = cut_joined(Stroke(1.0, [tuple(p) for p in two]), 8.0)   # (wider than a digit)
     assert [len(p.points) for p in pieces] == [2, 3, 3, 2]   # cut at the top, the base's two ends
     assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 10.0)) == 3   # (no wider: at its turns only)
+    bend = Stroke(1.0, [(0.0, 0.0), (10.0, 0.0), (11.7, 9.85)])   # a turn of 80 degrees, 12.7 wide
+    assert len(cut_joined(bend, 8.0)) == 2    # wider than SURELY_JOINED heights: cut at the gentler corner too
+    assert len(cut_joined(bend, 12.0)) == 1   # over WIDE_JOINED only: at corners over 90 degrees
     from app.reading.joined_strokes import SHORTEST_PART
 
     stroke = joined(UNIT[2][0], UNIT[2][0])   # (no stub: one beside a link read with it as a 1)
