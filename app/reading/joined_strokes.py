@@ -104,11 +104,11 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     turns = [k for k in y_turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
     # (a digit's own two turns rise less between them: a 6's loop, half its height)
     zigzag = len(turns) == 2 and points[turns[0], 1] - points[turns[1], 1] > ZIGZAG_RISE * np.ptp(points[:, 1])
-    if np.ptp(points[:, 0]) + stroke.width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS and not zigzag:
+    width = np.ptp(points[:, 0]) + stroke.width
+    if width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS and not zigzag:
         return [stroke]
     cuts = list(turns)
     # (cut so in any stroke over JOINED_WIDTH, a wide 0 or 2 in more parts, the window's p99 was x1.8)
-    width = np.ptp(points[:, 0]) + stroke.width
     if width > WIDE_JOINED * height:
         along = arc_lengths(points)
         least = GENTLE_CORNER if width > SURELY_JOINED * height else CORNER
@@ -125,12 +125,14 @@ def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> b
     such a way up (a 7's cross written last, going on up into the next digit: ``_bar_into_link``).
     Alone it is a slanted line, which reads as a 1; it is part of a digit (a 1's flag, a 7's cross) or
     left out, never a digit."""
-    ys = [y for _, y in pieces[k].points]
-    rises = ys[0] - ys[-1] > CONNECTOR_RISE * (max(ys) - min(ys))
-    if 0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]:
-        return rises
+    middle = 0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]
     first = k + 1 < len(pieces) and owners[k + 1] == owners[k] and (k == 0 or owners[k - 1] != owners[k])
-    return first and rises and _bar_into_link(np.asarray(pieces[k].points, float), height)
+    if not (middle or first):
+        return False
+    points = np.asarray(pieces[k].points, float)
+    ys = points[:, 1]
+    rises = ys[0] - ys[-1] > CONNECTOR_RISE * np.ptp(ys)
+    return rises and (middle or _bar_into_link(points, height))
 
 
 def _bar_into_link(points: np.ndarray, height: float) -> bool:
