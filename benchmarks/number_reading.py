@@ -21,7 +21,10 @@ With ``--mnist``, numbers of as many MNIST test digits (other writers, another c
 with a bold pen, never trained on) are read as pictures too; with ``--mnist-digits validation``, of the 5000 training originals
 ``train`` holds out for validation instead (never trained on either, and no test set: what to
 choose between models on); with ``--lone N`` as well, the first N of those digits each read alone,
-as its own 28 x 28 picture (as ``predict`` reads a picture of one digit).
+as its own 28 x 28 picture (as ``predict`` reads a picture of one digit). With ``--letters
+unipen-letters-train.unipen``, letters of the writers the model's not-a-digit training held out, one and
+two at a time, written on the canvas as the numbers are: how many of them are said "not a digit",
+from their strokes and from pictures (a letter cut into digit-like pieces is one mark: ``marks.one_mark``).
 """
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ from app.data.mnist_source import read_source  # noqa: E402
 from app.models.model_store import load  # noqa: E402
 from app.models.run_data import split_validation  # noqa: E402
 from app.models.train_config import TrainConfig  # noqa: E402
-from app.pen import pendigits  # noqa: E402
+from app.pen import negatives, pendigits  # noqa: E402
 from app.reading import synthetic_numbers  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
 from app.reading.numbers import read_ahead, read_strokes  # noqa: E402
@@ -124,6 +127,28 @@ def lone_digits(model, chosen: tuple[np.ndarray, np.ndarray, np.ndarray], count:
             "read as several digits": int(sum(len(t) > 1 for t in texts))}
 
 
+def letters_said(model, path: Path, count: int, seed: int) -> dict:
+    """Of ``count`` letters of the held-out letter writers (``count`` // 2 pairs of them), written on the
+    canvas one (two) at a time as numbers are composed, how many are said "not a digit", from their
+    strokes and from pictures."""
+    held = set((model.metadata.get("negatives") or {}).get("held_out_writers") or [])
+    letters = [c for c in negatives.read_letters(path) if not held or c.writer in held]
+    rng = np.random.default_rng([seed, 26])
+    result = {}
+    for size, many in ((1, count), (2, count // 2)):
+        written = [synthetic_numbers.compose([letters[int(k)] for k in rng.integers(0, len(letters), size)], rng)[0]
+                   for _ in range(many)]
+        said = {how: 0 for how in ("strokes", "pictures")}
+        for strokes in written:
+            height = synthetic_numbers.canvas_height(strokes)
+            said["strokes"] += read_strokes(model, strokes, height).status == "not a digit"
+            picture = synthetic_numbers.picture(strokes, height)
+            said["pictures"] += read_picture(model, picture, ink_is_bright=False).status == "not a digit"
+        result[f"{many} {'letters alone' if size == 1 else 'pairs of letters'}, said not a digit"] = {
+            how: f"{n / max(many, 1):.3f}" for how, n in said.items()}
+    return result
+
+
 def window_times(model, numbers) -> dict:
     """As in the window: the number re-read after every stroke, what was read before remembered, and
     read ahead after it (``read_ahead``: the window does it with the pen lifted, timed apart)."""
@@ -157,6 +182,7 @@ def main() -> int:
     p.add_argument("--lone", type=int, default=0,
                    help="with --mnist: also read this many of those digits alone, each its own 28 x 28 picture")
     p.add_argument("--late", type=float, default=0.2, help="share of digits of 2+ strokes finished last (default 0.2)")
+    p.add_argument("--letters", type=Path, help="unipen-letters-train.unipen: also letters, said not a digit or not")
     p.add_argument("--without-pairs", action="store_true",
                    help="read pictures without the model's pair reader (app/reading/digit_pairs.py), to compare")
     args = p.parse_args()
@@ -201,6 +227,8 @@ def main() -> int:
             model, mnist_numbers(chosen, args.count, args.seed, (lo, hi)), "pictures")
         if args.lone:
             result[f"MNIST {args.mnist_digits} digits alone, as 28 x 28 pictures"] = lone_digits(model, chosen, args.lone)
+    if args.letters:
+        result |= letters_said(model, args.letters, args.count, args.seed)
     print(json.dumps(result, indent=1))
     return 0
 

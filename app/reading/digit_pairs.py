@@ -23,8 +23,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from app.reading.numbers import DigitOfNumber, _scores
-from app.reading.predictor import judge, reject_threshold, unsure_threshold
+from app.reading.numbers import DigitOfNumber
+from app.reading.predictor import digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import on_square
 
 PAIR_SHAPE = (28, 56)     # the pair reader's input: two digits side by side, each about 28 x 28,
@@ -116,7 +116,7 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
     (``pair_model``: the pair reader; ``model``: the digit network, whose thresholds judge a pair's
     digits). The ink is asked for only when some run is read (it may cost a pass over the picture)."""
     # How well each digit reads, as the picture reader scored its candidates (its shares are its outputs).
-    scores = _scores(np.stack([d.reading.shares for d in digits])).tolist() if digits else []
+    scores = digit_scores(np.stack([d.reading.shares for d in digits])).tolist() if digits else []
     threes = reads_threes(pair_model)
     runs = _runs(digits, scores, height, THREE_WIDTH if threes else PAIR_WIDTH)
     if not runs:

@@ -28,19 +28,19 @@ from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
 from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
+from app.reading.marks import one_mark
 from app.reading.numbers import (
     FAST_SIDE,
     SPLIT_PENALTY,
     DigitOfNumber,
     NumberReading,
     _best_path,
-    _scores,
     _two_sure,
     judge_digit,
     short_cost,
     without_specks,
 )
-from app.reading.predictor import digit_outputs
+from app.reading.predictor import digit_outputs, digit_scores
 from app.reading.preprocess import ink_map, on_square
 from app.reading.strokes import BOLDEST, THINNEST
 from app.reading.writing_line import (
@@ -204,7 +204,7 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
         middle = np.array([new[k][0][1] is not None and new[k][1][1] is not None for k in inked])
         ones = middle & (digit_outputs(outputs)[0].argmax(axis=1) == 1)
         parted = _parts_narrow(blobs, [new[k] for k in inked])
-        scores.update(zip([new[k] for k in inked], (_scores(outputs) + short + MIDDLE_ONE * ones + NARROW_CUT * parted).tolist()))
+        scores.update(zip([new[k] for k in inked], (digit_scores(outputs) + short + MIDDLE_ONE * ones + NARROW_CUT * parted).tolist()))
     # Blobs apart that read as two sure digits are seldom one (a 1 beside a 3 read with it as a 3).
     table = _two_sure({(i, j): scores[(bounds[i], bounds[j])] for i, j in keys},
                       [m for m, (_, line) in enumerate(bounds) if line is None])   # (at blob edges)
@@ -311,18 +311,22 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     alone = len(preps) == 1 and len(found) == 1
     whole = _all_ink(plain) if len(preps) > 1 else None
     if whole is not None:   # ...or all the ink as one digit, if that reads better
-        prep = on_square(whole[0], max(*whole[0].shape, side))
-        output = model.predict_proba(prep.image[None])
-        if _scores(output)[0] >= _scores(exact).sum() + SPLIT_PENALTY * (len(preps) - 1):
-            crops, preps, exact, alone = [whole], [prep], output, True
+        whole_prep = on_square(whole[0], max(*whole[0].shape, side))
+        whole_output = model.predict_proba(whole_prep.image[None])
+        if digit_scores(whole_output)[0] >= digit_scores(exact).sum() + SPLIT_PENALTY * (len(preps) - 1):
+            crops, preps, exact, alone = [whole], [whole_prep], whole_output, True
     # ...and judged as the window judges a drawing when alone...
     digits = [DigitOfNumber(judge_digit(model, prep, output, alone), box) for (_, box), prep, output in zip(crops, preps, exact)]
     pair_reader = getattr(model, "pair_reader", None)   # ...and where digits cross, read as pairs too (``digit_pairs``)
     if pair_reader is not None and not alone:
         digits = read_pairs(pair_reader, model, lambda: ink_as_read(plain, tall) if plain_as_read is None else plain_as_read,
                             digits, height)
-    return NumberReading(without_specks([dataclasses.replace(d, box=tuple(v * factor for v in d.box)) for d in digits],
-                                        height * factor))
+    digits = without_specks([dataclasses.replace(d, box=tuple(v * factor for v in d.box)) for d in digits], height * factor)
+    # ...unless, read whole, it is rather one mark that is no digit (a letter cut into digit-like pieces)
+    if whole is not None and len(digits) > 1 and one_mark(model, whole_output[0], [d.reading.shares for d in digits],
+                                                          whole[0].shape[1] / whole[0].shape[0]):
+        digits = [DigitOfNumber(judge_digit(model, whole_prep, whole_output[0], True), tuple(v * factor for v in whole[1]))]
+    return NumberReading(digits)
 
 
 def _unlevelled(box: tuple[int, int, int, int], shifts: np.ndarray) -> tuple[int, int, int, int]:

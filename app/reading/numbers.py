@@ -26,7 +26,8 @@ import numpy as np
 
 from app.reading.fast_input import fast_mnist
 from app.reading.joined_strokes import cut_joined, is_link
-from app.reading.predictor import UNSURE_BELOW, Reading, digit_outputs, judge, reject_threshold, unsure_threshold
+from app.reading.marks import MARK_WIDTH, attach_strays, one_mark
+from app.reading.predictor import Reading, digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
 from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
@@ -51,7 +52,6 @@ SHORT_COST = 10.0         # digit's piece: it costs this (log) at no height, lin
 SHORT_REACH = 0.5         # (the writing around it: within this of the writing's height, in x)
 RAISED_FREE = 0.05        # a candidate whose foot lies this much (of that height) above the baseline around it
 RAISED_COST = 5.0         # costs this (log) per unit more: digits stand on a line, a 4's arm and bar do not
-STRAY_OVER = 0.5          # a mark read as no digit lying this much over a digit may be part of it
 SPECK_SIDE = 0.2          # a mark read as no digit, among digits, no larger than this is a speck, left out
 MEMO_SIZE = 4000          # candidates remembered between readings (at most some MB)
 FAST_SIDE = 56            # pixels: a picture's writing, shrunk to read its candidates
@@ -178,13 +178,6 @@ def judge_digit(model, prep: Preprocessed, output: np.ndarray, alone: bool) -> R
                  reject_threshold(model), unsure_threshold(model))
 
 
-def _scores(outputs: np.ndarray) -> np.ndarray:
-    """How well each candidate (a row of network outputs) reads as a digit: log of its best digit's
-    share times not "not a digit" (float64: the sums of many are compared)."""
-    digits, other = digit_outputs(outputs)
-    return np.log(digits.max(axis=-1).astype(np.float64) * (1.0 - other.astype(np.float64)) + 1e-9)
-
-
 # ---------------------------------------------------------------------------
 # From strokes (the window, drawing files)
 # ---------------------------------------------------------------------------
@@ -271,7 +264,7 @@ def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[in
     return pieces, owners
 
 
-def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict,
+def _candidatedigit_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict,
                       boxes: np.ndarray, leans: list[float]) -> dict:
     """Each candidate digit's score: how well the network reads it plus what geometry says.
     Candidates are the runs ``_runs`` gives (a stroke cut in many parts is still one candidate
@@ -285,7 +278,7 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     outputs = model.predict_proba(fast_mnist([crop for crop in crops if crop.size])) if inked else []
     memo.update({keys[k]: None for k in new})   # a candidate without ink can never be a digit
     memo.update(zip([keys[k] for k in inked], outputs))
-    return {k: -1e9 if memo[keys[k]] is None else float(_scores(memo[keys[k]])) + geometry[k] for k in keys}
+    return {k: -1e9 if memo[keys[k]] is None else float(digit_scores(memo[keys[k]])) + geometry[k] for k in keys}
 
 
 def _shortness(boxes: np.ndarray, runs: list[tuple[int, int]], height: float) -> np.ndarray:
@@ -372,7 +365,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # each candidate leaned as its last piece says, and each piece's box (what geometry sees) as its own.
     leans = upright_shifts(pieces)
     boxes = _boxes([leaned([piece], lean)[0] for piece, lean in zip(pieces, leans)])
-    scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes, leans)
+    scores = _candidatedigit_scores(model, pieces, owners, writing_height, memo, boxes, leans)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
     # cuts and the links below are for).
     scores = _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]])
@@ -387,7 +380,18 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     threshold, unsure_from = reject_threshold(model), unsure_threshold(model)   # (for the strays)
     groups = [list(range(i, j)) for i, j in path if (i, j) not in links]
     groups = [g for g in groups if _exact(model, pieces, g, height, memo, leans) is not None]
-    groups = _attach_strays(groups, lambda g: _exact(model, pieces, g, height, memo, leans), pieces, threshold, unsure_from)
+    groups = attach_strays(groups, lambda g: _exact(model, pieces, g, height, memo, leans), pieces, threshold, unsure_from)
+    digits = _digits(model, pieces, owners, groups, (height, writing_height, slope), memo, leans)
+    if len(digits) > 1 and _a_mark(model, pieces, [d.reading.shares for d in digits], height, memo, leans):
+        digits = _digits(model, pieces, owners, [list(range(len(pieces)))], (height, writing_height, slope), memo, leans)
+    return NumberReading(digits)
+
+
+def _digits(model, pieces: list[Stroke], owners: list[int], groups: list[list[int]], sizes: tuple[int, float, float],
+            memo: dict, leans: list[float]) -> list[DigitOfNumber]:
+    """The digits the pieces ``groups`` make, each read exactly and judged, left to right, specks left out
+    (``sizes``: the canvas's height, the writing's, and the slope the pieces were levelled by)."""
+    height, writing_height, slope = sizes
     digits = []
     for group in groups:
         prep, output = _exact(model, pieces, group, height, memo, leans)
@@ -396,7 +400,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
         digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group}))))
     digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right
-    return NumberReading(without_specks(digits, writing_height))
+    return without_specks(digits, writing_height)
 
 
 def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dict, leans: list[float]):
@@ -410,29 +414,12 @@ def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dic
     return memo[key]
 
 
-def _attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshold: float,
-                   unsure_from: float) -> list[list[int]]:
-    """Groups read as "not a digit" that lie mostly over another group (a 5's bar or a 7's cross
-    written apart from its digit, later or as a stroke of its own) joined to it when the two read as
-    one confident digit. Anything else stays as it was: a scribble among digits is still said."""
-    def fine(output) -> bool:
-        digits, other = digit_outputs(output)
-        return float(other) < unsure_from and float(digits.max()) >= UNSURE_BELOW
-
-    changed = True
-    while changed and len(groups) > 1:
-        changed = False
-        for stray in [g for g in groups if digit_outputs(read(g)[1])[1] >= threshold]:
-            lo, hi = span([pieces[k] for k in stray])
-            overlaps = [(min(hi[0], b[1][0]) - max(lo[0], b[0][0]), g) for g in groups if g is not stray
-                        for b in [span([pieces[k] for k in g])]]
-            overlap, host = max(overlaps, key=lambda t: t[0])
-            if overlap < STRAY_OVER * (hi[0] - lo[0]):
-                continue
-            merged = sorted(host + stray)
-            found = read(merged)
-            if found is not None and fine(found[1]):
-                groups = [merged if g is host else g for g in groups if g is not stray]
-                changed = True
-                break
-    return groups
+def _a_mark(model, pieces: list[Stroke], shares: list[np.ndarray], height: int, memo: dict, leans: list[float]) -> bool:
+    """Whether the digits read (each one's ``shares``) are rather one mark of all the ``pieces`` that is
+    no digit (``one_mark``)."""
+    lo, hi = span(pieces)
+    aspect = float((hi - lo)[0] / max((hi - lo)[1], 1e-6))
+    if aspect > MARK_WIDTH:   # (a number as wide as most: no need to read it whole)
+        return False
+    whole = _exact(model, pieces, list(range(len(pieces))), height, memo, leans)
+    return whole is not None and one_mark(model, whole[1], shares, aspect)

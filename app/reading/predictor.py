@@ -43,6 +43,13 @@ def _chosen(model, key: str):
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def digit_scores(outputs: np.ndarray) -> np.ndarray:
+    """How well each candidate (a row of network outputs) reads as a digit: log of its best digit's
+    share times not "not a digit" (float64: the sums of many are compared)."""
+    digits, other = digit_outputs(outputs)
+    return np.log(digits.max(axis=-1).astype(np.float64) * (1.0 - other.astype(np.float64)) + 1e-9)
+
+
 def reject_threshold(model) -> float:
     """The not-a-digit threshold this model was given after training (its validation data chose it)."""
     value = _chosen(model, "threshold")
