@@ -236,3 +236,24 @@ def test_letters_cut_into_digit_like_pieces_are_said_not_a_digit_end_to_end(mode
     strokes = np.mean([read_strokes(model, n.strokes).text == n.text for n in short])
     pictures = np.mean([read_picture(model, synthetic_numbers.picture(n.strokes), ink_is_bright=False).text == n.text for n in short])
     assert strokes >= 0.95 and pictures >= 0.9, (strokes, pictures)   # (1.0 / 0.96 here, with or without)
+
+
+def test_a_k_is_not_a_one_and_a_piece(model):
+    """A "k" written as a stem and an angle: the number reader read it "1?" (the stem a sure 1, the angle
+    an unsure piece), from strokes and from its picture; read whole it is surely no digit, and now says so."""
+    from app.reading.number_pictures import read_picture
+    from app.reading.numbers import read_strokes
+    from app.reading.stroke_inputs import drawing_picture
+    from app.reading.strokes import Stroke
+
+    def on_canvas(points):   # a point every 3 units, as the mouse gives them
+        out = [points[0]]
+        for (ax, ay), (bx, by) in zip(points, points[1:]):
+            n = max(1, int(np.hypot(bx - ax, by - ay) / 0.01))
+            out += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
+        return Stroke(18.0, [(280 * (0.18 + 0.64 * x), 280 * (0.18 + 0.64 * y)) for x, y in out])
+
+    k = [on_canvas([(0.2, 0.05), (0.2, 0.95)]), on_canvas([(0.65, 0.35), (0.22, 0.65), (0.7, 0.95)])]
+    for reading in (read_strokes(model, k), read_picture(model, drawing_picture(k), ink_is_bright=False)):
+        assert reading.status == "not a digit" and reading.text == "" and len(reading.digits) == 1, reading.text
+        assert reading.digits[0].reading.not_digit > 0.9
