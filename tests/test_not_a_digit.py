@@ -257,3 +257,23 @@ def test_a_k_is_not_a_one_and_a_piece(model):
     for reading in (read_strokes(model, k), read_picture(model, drawing_picture(k), ink_is_bright=False)):
         assert reading.status == "not a digit" and reading.text == "" and len(reading.digits) == 1, reading.text
         assert reading.digits[0].reading.not_digit > 0.9
+
+
+def test_a_reading_mostly_of_no_digits_is_not_a_digit_by_hand():
+    """A reading is "not a digit" when more than half of what it read is (a word's letters, cut into
+    pieces: some read as digits, most not), "unsure" when some are (a scribble among digits is still said)."""
+    from app.reading.numbers import DigitOfNumber, NumberReading
+
+    def mark(no_digit: bool) -> DigitOfNumber:
+        return DigitOfNumber(judge(_outputs(0.99, 0.99 if no_digit else 0.0), IMAGE), (0, 0, 10, 10))
+
+    def status(*no_digits: bool) -> tuple[str, str]:
+        reading = NumberReading([mark(n) for n in no_digits])
+        return reading.status, reading.text
+
+    assert status(True, True, False) == ("not a digit", "")
+    assert status(True, False, True, True) == ("not a digit", "")
+    assert status(True, False) == ("unsure", "?3")          # half: the digit read is still said
+    assert status(False, True, False) == ("unsure", "3?3")
+    assert status(False, False) == ("read", "33")
+    assert status(True) == ("not a digit", "")

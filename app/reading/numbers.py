@@ -88,7 +88,7 @@ class NumberReading:
             return "empty"
         if len(self.digits) == 1:
             return self.digits[0].reading.status
-        if all(d.reading.rejected for d in self.digits):
+        if 2 * sum(d.reading.rejected for d in self.digits) > len(self.digits):   # (mostly no digits: a word)
             return "not a digit"
         return "unsure" if any(d.reading.unsure for d in self.digits) else "read"
 
