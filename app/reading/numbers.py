@@ -264,7 +264,7 @@ def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[in
     return pieces, owners
 
 
-def _candidatedigit_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict,
+def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: float, memo: dict,
                       boxes: np.ndarray, leans: list[float]) -> dict:
     """Each candidate digit's score: how well the network reads it plus what geometry says.
     Candidates are the runs ``_runs`` gives (a stroke cut in many parts is still one candidate
@@ -365,7 +365,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # each candidate leaned as its last piece says, and each piece's box (what geometry sees) as its own.
     leans = upright_shifts(pieces)
     boxes = _boxes([leaned([piece], lean)[0] for piece, lean in zip(pieces, leans)])
-    scores = _candidatedigit_scores(model, pieces, owners, writing_height, memo, boxes, leans)
+    scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes, leans)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
     # cuts and the links below are for).
     scores = _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]])
