@@ -18,8 +18,8 @@ MARK_MARGIN = 1.5         # digit, where read whole it is "not a digit" this muc
 
 def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float) -> bool:
     """Whether writing read as several digits (``outputs``, a row of network outputs each) is rather one
-    mark that is no digit: a letter or a symbol cut into digit-like pieces (an "m" read "771", a "B"
-    "13"). So when the writing is no wider than ``MARK_WIDTH`` times its height (``aspect``) and, read
+    mark that is no digit: a letter or a symbol cut into digit-like pieces (an "m" read "771", a "k"
+    "1?"). So when the writing is no wider than ``MARK_WIDTH`` times its height (``aspect``) and, read
     ``whole`` (its outputs), is "not a digit" at the model's threshold and ``MARK_MARGIN`` likelier so
     (log) than it is those digits (``digit_scores`` summed). Two digits side by side read sure each; the
     pieces of a letter seldom do."""
