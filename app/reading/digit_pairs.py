@@ -12,8 +12,7 @@ clean and the digit network reads them best.
 
 A pair reader may read three digits too (``train-pairs --threes``: outputs ``FIRST_THREE``.. the
 1000 threes "000".."999"): a thin digit inside its neighbours' ink (the 1 of a crossing "316") is
-lost to the picture reader's cuts and to a pair alike. Its runs may then be as wide as three digits
-(``THREE_WIDTH``), and each is read as its likelier pair or three (no pair where it is wider than two).
+lost to the picture reader's cuts and to a pair alike. Each run is then read as its likelier pair or three.
 """
 from __future__ import annotations
 
@@ -33,8 +32,8 @@ NOT_A_PAIR = 100          # output 100: "not a pair"; 0..99 the pair "00".."99"
 FIRST_THREE = NOT_A_PAIR + 1   # a reader of threes too: outputs 101..1100 the three digits "000".."999"
 THREES = 1000
 MOST_DIGITS = 3           # a pair may be read where the picture reader read up to three digits (or one)
-PAIR_WIDTH = 1.6          # no wider than this (of the writing's height): two digits side by side
-THREE_WIDTH = 2.2         # three digits read at once: no wider than this (at 1.6 a reader of threes gained less)
+PAIR_WIDTH = 2.2          # no wider than this (of the writing's height): two wide digits (a touching "00")
+                          # or three narrow ones (at 1.6 touching 0s went unread and a reader of threes gained less)
 WIDE_ONE = 0.55           # a lone digit at least this wide (of the writing's height) may be two merged
 MEET = 0.02               # boxes this close (of the writing's height), or overlapping, meet
 SURE = 0.999              # digits read this sure together are never read as a pair (at 0.99: 0-1.4 points fewer numbers right)
@@ -58,9 +57,9 @@ def pair_input(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def _runs(digits: list[DigitOfNumber], scores: list[float], height: float, widest: float = PAIR_WIDTH) -> list[tuple[int, int]]:
+def _runs(digits: list[DigitOfNumber], scores: list[float], height: float) -> list[tuple[int, int]]:
     """(first, count) of each run of digits that may be a pair read otherwise: one to ``MOST_DIGITS``
-    digits whose boxes meet, together no wider than ``widest`` (a lone one at least ``WIDE_ONE``),
+    digits whose boxes meet, together no wider than ``PAIR_WIDTH`` (a lone one at least ``WIDE_ONE``),
     read less sure than ``SURE`` (their ``scores`` summed: a pair could hardly read better)."""
     runs = []
     for first in range(len(digits)):
@@ -69,7 +68,7 @@ def _runs(digits: list[DigitOfNumber], scores: list[float], height: float, wides
                 break
             boxes = [d.box for d in digits[first:first + count]]
             width = max(b[2] for b in boxes) - min(b[0] for b in boxes)
-            if width > widest * height or any(b[0] - a[2] > MEET * height for a, b in zip(boxes, boxes[1:])):
+            if width > PAIR_WIDTH * height or any(b[0] - a[2] > MEET * height for a, b in zip(boxes, boxes[1:])):
                 break
             if (count > 1 or width >= WIDE_ONE * height) and sum(scores[first:first + count]) < math.log(SURE):
                 runs.append((first, count))
@@ -118,7 +117,7 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
     # How well each digit reads, as the picture reader scored its candidates (its shares are its outputs).
     scores = digit_scores(np.stack([d.reading.shares for d in digits])).tolist() if digits else []
     threes = reads_threes(pair_model)
-    runs = _runs(digits, scores, height, THREE_WIDTH if threes else PAIR_WIDTH)
+    runs = _runs(digits, scores, height)
     if not runs:
         return digits
     ink = ink_of()
@@ -133,8 +132,6 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
     pair_score = {}
     for run, output in zip(boxes, outputs):
         pair_score[run] = (math.log(float(output[:NOT_A_PAIR].max()) + 1e-9), 2)
-        if boxes[run][2] - boxes[run][0] > PAIR_WIDTH * height:   # (too wide for two digits: three, or as read)
-            pair_score[run] = (-math.inf, 2)
         if threes:
             pair_score[run] = max(pair_score[run], (math.log(float(output[FIRST_THREE:].max()) + 1e-9), 3))
     # best[k]: the best reading of the first k digits, its score and where its last part began.
