@@ -185,10 +185,11 @@ def _outputs(best: float, other: float = 0.0) -> np.ndarray:
 def test_one_mark_by_hand():
     """Writing read as several digits is one mark that is no digit when, read whole, it is "not a digit"
     (at the threshold) and e^1.5 (MARK_MARGIN) times likelier so than it is those digits, and is no wider
-    than 1.5 times its height. log 0.98 = -0.02 against two digits of 0.4 each: 2 log 0.4 + 1.5 = -0.33."""
+    than 1.5 times its height. log 0.98 = -0.02 against two digits of 0.4 each: 2 log 0.4 + 1.5 = -0.33.
+    Writing of one stroke needs less (ONE_PIECE_MARGIN)."""
     from types import SimpleNamespace
 
-    from app.reading.marks import MARK_MARGIN, MARK_WIDTH, one_mark
+    from app.reading.marks import MARK_MARGIN, MARK_WIDTH, ONE_PIECE_MARGIN, one_mark
 
     model = SimpleNamespace(metadata={"reject": {"threshold": 0.9}})
     assert (MARK_MARGIN, MARK_WIDTH) == (1.5, 1.5)
@@ -201,6 +202,13 @@ def test_one_mark_by_hand():
     # where it turns: log 0.98 = -0.020 against 2 log 0.46 + 1.5 = -0.053 (a mark), 2 log 0.48 + 1.5 = +0.032 (digits)
     assert one_mark(model, letter, [_outputs(0.46), _outputs(0.46)], 1.0)
     assert not one_mark(model, letter, [_outputs(0.48), _outputs(0.48)], 1.0)
+    # One stroke (one blob of a picture) is likelier a letter than digits joined: e^0.5 (ONE_PIECE_MARGIN)
+    # likelier is enough. Two digits of 0.7: 2 log 0.7 + 0.5 = -0.21 (a mark), + 1.5 = 0.79 (digits).
+    assert ONE_PIECE_MARGIN == 0.5
+    assert one_mark(model, letter, [_outputs(0.7), _outputs(0.7)], 1.0, one_piece=True)
+    assert not one_mark(model, letter, [_outputs(0.7), _outputs(0.7)], 1.0)
+    assert not one_mark(model, letter, [_outputs(0.99), _outputs(0.99)], 1.0, one_piece=True)   # 0.48: surer digits
+    assert not one_mark(model, letter, [_outputs(0.4), _outputs(0.4)], 1.6, one_piece=True)     # wider than a letter
 
 
 def test_letters_cut_into_digit_like_pieces_are_said_not_a_digit_end_to_end(model, letters_file, pendigits_file, monkeypatch):
@@ -208,7 +216,8 @@ def test_letters_cut_into_digit_like_pieces_are_said_not_a_digit_end_to_end(mode
     written on the canvas, as strokes and as pictures, are said "not a digit" though the number reader
     cuts many into digit-like pieces (an "m" read "771", a "k" "1?"), while numbers of two and three
     digits of the held-out pen writers, some as narrow as a letter, read as well. It must fail without
-    ``one_mark``. (benchmarks/number_reading.py --letters measures the same on more.)"""
+    ``one_mark``, and with one stroke (one blob) judged as several are. (benchmarks/number_reading.py
+    --letters measures the same on more.)"""
     from app.reading import marks, synthetic_numbers
     from app.reading.number_pictures import read_picture
     from app.reading.numbers import read_strokes
@@ -225,16 +234,33 @@ def test_letters_cut_into_digit_like_pieces_are_said_not_a_digit_end_to_end(mode
                                for s in written])))
 
     with_check = said()
+    monkeypatch.setattr(marks, "ONE_PIECE_MARGIN", marks.MARK_MARGIN)
+    same_margin = said()   # (one stroke judged as several strokes are)
     monkeypatch.setattr(marks, "MARK_MARGIN", float("inf"))
+    monkeypatch.setattr(marks, "ONE_PIECE_MARGIN", float("inf"))
     without = said()
     monkeypatch.undo()
-    assert with_check[0] >= without[0] + 0.08 and with_check[1] >= without[1] + 0.2, (without, with_check)
-    assert with_check[0] >= 0.55 and with_check[1] >= 0.4, with_check   # (0.52 / 0.18 -> 0.64 / 0.53 here)
+    assert with_check[0] >= without[0] + 0.15 and with_check[1] >= without[1] + 0.3, (without, with_check)
+    assert with_check[0] >= same_margin[0] + 0.06 and with_check[1] >= same_margin[1] + 0.03, (same_margin, with_check)
+    # (0.53 / 0.20 without, 0.65 / 0.55 with one margin, 0.77 / 0.61 here)
+    assert with_check[0] >= 0.7 and with_check[1] >= 0.55, with_check
     digits = [d for d in pendigits.read_unipen(pendigits_file) if d.writer in held]
     short = synthetic_numbers.numbers(digits, 100, 13, (2, 3))
     strokes = np.mean([read_strokes(model, n.strokes).text == n.text for n in short])
     pictures = np.mean([read_picture(model, synthetic_numbers.picture(n.strokes), ink_is_bright=False).text == n.text for n in short])
-    assert strokes >= 0.95 and pictures >= 0.9, (strokes, pictures)   # (1.0 / 0.96 here, with or without)
+    assert strokes >= 0.95 and pictures >= 0.9, (strokes, pictures)   # (1.0 / 0.98 here, with or without)
+
+
+def _on_canvas(points):
+    """A stroke through ``points`` (in a unit square, y down) on the canvas, a point about every 2 units
+    as the mouse gives them."""
+    from app.reading.strokes import Stroke
+
+    out = [points[0]]
+    for (ax, ay), (bx, by) in zip(points, points[1:]):
+        n = max(1, int(np.hypot(bx - ax, by - ay) / 0.01))
+        out += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
+    return Stroke(18.0, [(280 * (0.18 + 0.64 * x), 280 * (0.18 + 0.64 * y)) for x, y in out])
 
 
 def test_a_k_is_not_a_one_and_a_piece(model):
@@ -243,19 +269,28 @@ def test_a_k_is_not_a_one_and_a_piece(model):
     from app.reading.number_pictures import read_picture
     from app.reading.numbers import read_strokes
     from app.reading.stroke_inputs import drawing_picture
-    from app.reading.strokes import Stroke
 
-    def on_canvas(points):   # a point about every 2 units, as the mouse gives them
-        out = [points[0]]
-        for (ax, ay), (bx, by) in zip(points, points[1:]):
-            n = max(1, int(np.hypot(bx - ax, by - ay) / 0.01))
-            out += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
-        return Stroke(18.0, [(280 * (0.18 + 0.64 * x), 280 * (0.18 + 0.64 * y)) for x, y in out])
-
-    k = [on_canvas([(0.2, 0.05), (0.2, 0.95)]), on_canvas([(0.65, 0.35), (0.22, 0.65), (0.7, 0.95)])]
+    k = [_on_canvas([(0.2, 0.05), (0.2, 0.95)]), _on_canvas([(0.65, 0.35), (0.22, 0.65), (0.7, 0.95)])]
     for reading in (read_strokes(model, k), read_picture(model, drawing_picture(k), ink_is_bright=False)):
         assert reading.status == "not a digit" and reading.text == "" and len(reading.digits) == 1, reading.text
         assert reading.digits[0].reading.not_digit > 0.9
+
+
+def test_an_h_in_one_stroke_is_not_a_one_and_a_seven(model, monkeypatch):
+    """An "h" written in one stroke (down the stem, back up it, over the arch and down): its picture, one
+    blob, was read "17" (the stem and the arch each a sure digit), and is said "not a digit" now that
+    one stroke or blob needs to read whole as no digit only e^0.5 times likelier than as its digits."""
+    from app.reading import marks
+    from app.reading.number_pictures import read_picture
+    from app.reading.numbers import read_strokes
+    from app.reading.stroke_inputs import drawing_picture
+
+    arch = [(0.25 + 0.22 * (1 - np.cos(t)), 0.5 - 0.2 * np.sin(t)) for t in np.linspace(0, np.pi, 12)]
+    h = [_on_canvas([(0.25, 0.0), (0.25, 0.95), (0.25, 0.5), *arch, (0.69, 0.95)])]
+    for reading in (read_strokes(model, h), read_picture(model, drawing_picture(h), ink_is_bright=False)):
+        assert reading.status == "not a digit" and reading.text == "", reading.text
+    monkeypatch.setattr(marks, "ONE_PIECE_MARGIN", marks.MARK_MARGIN)
+    assert read_picture(model, drawing_picture(h), ink_is_bright=False).text == "17"
 
 
 def test_a_reading_mostly_of_no_digits_is_not_a_digit_by_hand():

@@ -13,20 +13,24 @@ from app.reading.strokes import Stroke
 
 STRAY_OVER = 0.5          # a mark read as no digit lying this much over a digit may be part of it
 MARK_WIDTH = 1.5          # writing no wider than this (of its height) read as several digits is one mark, not a
-MARK_MARGIN = 1.5         # digit, where read whole it is "not a digit" this much likelier (log) than those digits
+MARK_MARGIN = 1.5         # digit, where read whole it is "not a digit" this much likelier (log) than those digits,
+ONE_PIECE_MARGIN = 0.5    # or this much when it is one stroke (one blob of a picture): likelier a letter than joined digits
 
 
-def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float) -> bool:
+def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float, one_piece: bool = False) -> bool:
     """Whether writing read as several digits (``outputs``, a row of network outputs each) is rather one
     mark that is no digit: a letter or a symbol cut into digit-like pieces (an "m" read "771", a "k"
     "1?"). So when the writing is no wider than ``MARK_WIDTH`` times its height (``aspect``) and, read
     ``whole`` (its outputs), is "not a digit" at the model's threshold and ``MARK_MARGIN`` likelier so
-    (log) than it is those digits (``digit_scores`` summed). Two digits side by side read sure each; the
-    pieces of a letter seldom do."""
+    (log) than it is those digits (``digit_scores`` summed), or ``ONE_PIECE_MARGIN`` when it is
+    ``one_piece``: one stroke, or one blob of a picture (an "h" in one stroke, cut at its turns as joined
+    digits are, read "17"). Two digits side by side read sure each; the pieces of a letter seldom do,
+    and digits joined as narrow as a letter are rare."""
     if len(outputs) < 2 or aspect > MARK_WIDTH:
         return False
     other = float(digit_outputs(whole)[1])
-    return other >= reject_threshold(model) and math.log(other) > float(digit_scores(np.stack(outputs)).sum()) + MARK_MARGIN
+    margin = ONE_PIECE_MARGIN if one_piece else MARK_MARGIN
+    return other >= reject_threshold(model) and math.log(other) > float(digit_scores(np.stack(outputs)).sum()) + margin
 
 
 def attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshold: float,

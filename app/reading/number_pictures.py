@@ -324,7 +324,7 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     digits = without_specks([dataclasses.replace(d, box=tuple(v * factor for v in d.box)) for d in digits], height * factor)
     # ...unless, read whole, it is rather one mark that is no digit (a letter cut into digit-like pieces)
     if whole is not None and len(digits) > 1 and one_mark(model, whole_output[0], [d.reading.shares for d in digits],
-                                                          whole[0].shape[1] / whole[0].shape[0]):
+                                                          whole[0].shape[1] / whole[0].shape[0], len(found) == 1):
         digits = [DigitOfNumber(judge_digit(model, whole_prep, whole_output[0], True), tuple(v * factor for v in whole[1]))]
     return NumberReading(digits)
 

@@ -382,7 +382,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     groups = [g for g in groups if _exact(model, pieces, g, height, memo, leans) is not None]
     groups = attach_strays(groups, lambda g: _exact(model, pieces, g, height, memo, leans), pieces, threshold, unsure_from)
     digits = _digits(model, pieces, owners, groups, (height, writing_height, slope), memo, leans)
-    if len(digits) > 1 and _a_mark(model, pieces, [d.reading.shares for d in digits], height, memo, leans):
+    if len(digits) > 1 and _a_mark(model, pieces, [d.reading.shares for d in digits], height, memo, leans, len(set(owners)) == 1):
         digits = _digits(model, pieces, owners, [list(range(len(pieces)))], (height, writing_height, slope), memo, leans)
     return NumberReading(digits)
 
@@ -414,12 +414,13 @@ def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dic
     return memo[key]
 
 
-def _a_mark(model, pieces: list[Stroke], shares: list[np.ndarray], height: int, memo: dict, leans: list[float]) -> bool:
+def _a_mark(model, pieces: list[Stroke], shares: list[np.ndarray], height: int, memo: dict, leans: list[float],
+            one_stroke: bool) -> bool:
     """Whether the digits read (each one's ``shares``) are rather one mark of all the ``pieces`` that is
-    no digit (``one_mark``)."""
+    no digit (``one_mark``; ``one_stroke``: the pieces are all of one stroke)."""
     lo, hi = span(pieces)
     aspect = float((hi - lo)[0] / max((hi - lo)[1], 1e-6))
     if aspect > MARK_WIDTH:   # (a number as wide as most: no need to read it whole)
         return False
     whole = _exact(model, pieces, list(range(len(pieces))), height, memo, leans)
-    return whole is not None and one_mark(model, whole[1], shares, aspect)
+    return whole is not None and one_mark(model, whole[1], shares, aspect, one_stroke)
