@@ -5,7 +5,7 @@ of pen digits written touching, crossing or apart) reads the ink of two digits a
 100 pairs "00".."99", or "not a pair" (one digit, three, a digit and a piece of one).
 
 After the picture reader has chosen its digits, each run of one to three of them whose ink meets
-(boxes touching or overlapping) and which is no wider than two digits is read by the pair reader
+(boxes touching or overlapping) and which is no wider than two wide digits (``PAIR_WIDTH``) is read by the pair reader
 too; a small dynamic programme keeps, run by run, what reads better: the digits as the reader read
 them (their scores summed) or the pair. Digits apart are never read as a pair: there the cuts are
 clean and the digit network reads them best.
