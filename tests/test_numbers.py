@@ -105,6 +105,9 @@ def joined(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> Str
     return Stroke(brush, points)
 
 
+TWO_TOP = [(45.0 - 32.0 * np.cos(t), 90.0 - 36.0 * np.sin(t)) for t in np.linspace(0.2, np.pi - 0.3, 8)]   # a 2's arc
+
+
 @pytest.mark.parametrize("strokes, text", [
     ([joined(UNIT[1][0][1:], UNIT[7][0])], "17"),   # a 1's stem, up to the 7's bar and down
     ([joined(UNIT[7][0], UNIT[1][0])], "71"),
@@ -121,7 +124,9 @@ def joined(*digits, height=150.0, gap=0.35, top=60.0, brush=18.0, x=20.0) -> Str
     ([joined(UNIT[2][0], NINE)], "29"),   # the link turns into the 9 by about 90 degrees ("791" when cut over 90 only)
     (write(UNIT[7]) + [joined(CROSSED_7[1], UNIT[3][0])], "73"),   # a 7's cross written last, run on up into
     (write(UNIT[7], gap=0.2) + [joined(CROSSED_7[1], UNIT[0][0], gap=0.2)], "70"),   # the next digit ("?3", "7?")
-])
+    *[([Stroke(18.0, TWO_TOP + [(12.0, 205.0), (base, 205.0), (base + 28.0, 60.0), (base + 28.0, 205.0)])], "21")
+      for base in (95.0, 105.0, 115.0)],   # a 2's base run on straight up into a 1: 0.76-0.88 of its height
+])                                         # wide, cut at its corners too since 2026-12-05 (22) ("71": no base)
 def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes, text):
     """The pen's way up from one digit's foot to the next one's top is no digit; attached to one it
     spoilt it ("17" in one stroke read "1?"). Left out, it costs ``LINK_COST``: numbers of the
@@ -152,10 +157,11 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     assert cut_joined(narrow, 10.0) == [narrow]   # a digit's own stroke stays whole
     pieces = cut_joined(Stroke(1.0, [tuple(p) for p in two]), 8.0)   # (wider than a digit)
     assert [len(p.points) for p in pieces] == [2, 3, 3, 2]   # cut at the top, the base's two ends
-    assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 10.0)) == 3   # (no wider: at its turns only)
+    assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 10.0)) == 4   # (0.9: at its turns and where it turns up)
+    assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 14.0)) == 1   # (0.64 wide, two turns: a digit's own)
     bend = Stroke(1.0, [(0.0, 0.0), (10.0, 0.0), (11.7, 9.85)])   # a turn of 80 degrees, 12.7 wide
     assert len(cut_joined(bend, 8.0)) == 2    # wider than SURELY_JOINED heights: cut at the gentler corner too
-    assert len(cut_joined(bend, 12.0)) == 1   # over WIDE_JOINED only: at corners over 90 degrees
+    assert len(cut_joined(bend, 12.0)) == 1   # over JOINED_WIDTH only: at corners over 90 degrees
     from app.reading.joined_strokes import SHORTEST_PART
 
     stroke = joined(UNIT[2][0], UNIT[2][0])   # (no stub: one beside a link read with it as a 1)

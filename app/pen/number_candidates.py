@@ -64,7 +64,7 @@ PIECE_WIDTH = MIN_WIDTH[3]   # of its height at least, as a generated piece: a n
 NOT_DIGITS_PER_DIGIT = 2     # not-digits kept per whole digit, for each reader
 LENGTHS = (2, 6)             # digits per number
 CHUNK = 50                   # numbers per task handed to a worker process
-CANDIDATES_VERSION = 6       # bump when what a candidate is, or its label, changes: old caches are then unused
+CANDIDATES_VERSION = 7       # bump when what a candidate is, or its label, changes: old caches are then unused
                              # (2: a rising link of a joined stroke is no candidate alone; 4: stroke candidates
                              # made inputs by fast_mnist, as the reader now makes them; 5: a densely sampled
                              # stroke drawn whole; 6: a stroke wider than 1.2 heights cut at gentler corners,

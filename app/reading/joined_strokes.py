@@ -6,7 +6,8 @@ and down often (a "111" in one zigzag, or a "11": down, all the way up, down), m
 It is cut at its tops and bottoms (a pen going from one digit's foot up to the next one's top turns
 there; a level one at both its ends: a 2's base runs on into the next digit) and, wider than a digit
 is, at its corners (the pen turns sharply where a digit ends and the link to the next begins: a link
-that runs flat, from an 8's top into a 2's, makes no top or bottom). Cutting too often costs little
+that runs flat, from an 8's top into a 2's, makes no top or bottom); as wide as a wide digit, only
+where it turns and goes on up (a 2's base run on up into a 1). Cutting too often costs little
 but time: the parts are put together again by recognition. A part that is the pen's way from one
 digit to the next (``is_link``) is never a digit alone: the reader keeps it in a digit or leaves it out.
 """
@@ -21,8 +22,9 @@ JOINED_WIDTH = 0.7        # a stroke wider than this may be digits written witho
 JOINED_TURNS = 3          # or one that turns up or down this often (narrow digits joined, a "111"),
 ZIGZAG_RISE = 0.75        # or twice, down, up more than this of its height and down again (a "11")
 TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
-WIDE_JOINED = 0.9         # one wider than this (likelier digits than a wide digit) also at its corners,
-CORNER = 90.0             # where it turns more than this (degrees);
+WIDE_JOINED = 0.9         # one wider than JOINED_WIDTH, up to this (a wide digit's width), also where it turns more than
+                          # GENTLE_CORNER and then rises (a 2's base run on up into a 1: since 2026-12-05 (22));
+CORNER = 90.0             # one wider at every corner where it turns more than this (degrees)
 SURELY_JOINED = 1.2       # one wider than this (wider than digits are written) where it turns more than
 GENTLE_CORNER = 60.0      # this (a link often turns into the next digit, or a 2's base into a link, by
                           # 90 or less; cut so in every stroke over WIDE_JOINED, the candidates that teach
@@ -96,8 +98,9 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     """A stroke that may be digits written without lifting the pen (wider than ``JOINED_WIDTH`` of
     the writing's ``height``, turning up and down ``JOINED_TURNS`` times, or a zigzag: down, up
     ``ZIGZAG_RISE`` of its height and down again) cut at its tops and
-    bottoms; wider than ``WIDE_JOINED``, also at both ends of a level one and at its corners (gentler
-    ones too wider than ``SURELY_JOINED``), but
+    bottoms; wider than ``JOINED_WIDTH``, also at its gentler corners where it then rises; wider than
+    ``WIDE_JOINED``, at all its corners (gentler ones too wider than ``SURELY_JOINED``) and at both ends
+    of a level top or bottom, but
     for those that would leave a part shorter than ``SHORTEST_PART``. Other strokes (a 7's or 5's bar
     is wide but short) are kept whole."""
     points = np.asarray(stroke.points, float)
@@ -108,15 +111,27 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     if width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS and not zigzag:
         return [stroke]
     cuts = list(turns)
-    # (cut so in any stroke over JOINED_WIDTH, a wide 0 or 2 in more parts, the window's p99 was x1.8)
-    if width > WIDE_JOINED * height:
+    if width > JOINED_WIDTH * height:
         along = arc_lengths(points)
-        least = GENTLE_CORNER if width > SURELY_JOINED * height else CORNER
-        for k in flat_ends(points, turns, height) + corners(points, CORNER_REACH * height, least):
+        if width > WIDE_JOINED * height:
+            least = GENTLE_CORNER if width > SURELY_JOINED * height else CORNER
+            found = corners(points, CORNER_REACH * height, least) + flat_ends(points, turns, height)
+        else:   # (as wide as a wide digit: only where the pen turns up, into a link; every corner of a wide 2 or 5 cost time)
+            found = [k for k in corners(points, CORNER_REACH * height, GENTLE_CORNER)
+                     if _turns_up(points, along, k, CORNER_REACH * height)]
+        for k in found:
             if all(abs(along[k] - along[other]) > SHORTEST_PART * height for other in [0, len(points) - 1, *cuts]):
                 cuts.append(k)
     edges = [0, *sorted(k for k in cuts if 0 < k < len(points) - 1), len(points) - 1]
     return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _turns_up(points: np.ndarray, along: np.ndarray, k: int, reach: float) -> bool:
+    """Whether a path goes on upwards from point k, steeper than 45 degrees over ``reach`` of its length:
+    a link from one digit's foot up to the next one's top (a 2's base run on into a 1)."""
+    ahead = min(int(np.searchsorted(along, along[k] + reach)), len(points) - 1)
+    rise, run = points[k, 1] - points[ahead, 1], abs(points[ahead, 0] - points[k, 0])
+    return bool(rise > run)
 
 
 def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:
