@@ -23,7 +23,8 @@ JOINED_TURNS = 3          # or one that turns up or down this often (narrow digi
 ZIGZAG_RISE = 0.75        # or twice, down, up more than this of its height and down again (a "11")
 TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
 WIDE_JOINED = 0.9         # one wider than JOINED_WIDTH, up to this (a wide digit's width), also where it turns more than
-                          # GENTLE_CORNER and then rises (a 2's base run on up into a 1: since 2026-12-05 (22));
+                          # GENTLE_CORNER and then rises (a 2's base run on up into a 1: since 2026-12-05 (22)),
+RISE_REACH = 0.4          # steeper than 45 degrees over this much of its length (an 8's own corners rise only a little way);
 CORNER = 90.0             # one wider at every corner where it turns more than this (degrees)
 SURELY_JOINED = 1.2       # one wider than this (wider than digits are written) where it turns more than
 GENTLE_CORNER = 60.0      # this (a link often turns into the next digit, or a 2's base into a link, by
@@ -118,7 +119,7 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
             found = corners(points, CORNER_REACH * height, least) + flat_ends(points, turns, height)
         else:   # (as wide as a wide digit: only where the pen turns up, into a link; every corner of a wide 2 or 5 cost time)
             found = [k for k in corners(points, CORNER_REACH * height, GENTLE_CORNER)
-                     if _turns_up(points, along, k, CORNER_REACH * height)]
+                     if _turns_up(points, along, k, RISE_REACH * height)]
         for k in found:
             if all(abs(along[k] - along[other]) > SHORTEST_PART * height for other in [0, len(points) - 1, *cuts]):
                 cuts.append(k)
@@ -128,7 +129,8 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
 
 def _turns_up(points: np.ndarray, along: np.ndarray, k: int, reach: float) -> bool:
     """Whether a path goes on upwards from point k, steeper than 45 degrees over ``reach`` of its length:
-    a link from one digit's foot up to the next one's top (a 2's base run on into a 1)."""
+    a link from one digit's foot up to the next one's top (a 2's base run on into a 1; a corner of an
+    8 read "81" as "74" when a tenth of the height was looked at)."""
     ahead = min(int(np.searchsorted(along, along[k] + reach)), len(points) - 1)
     rise, run = points[k, 1] - points[ahead, 1], abs(points[ahead, 0] - points[k, 0])
     return bool(rise > run)
