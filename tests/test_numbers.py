@@ -161,7 +161,11 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 14.0)) == 1   # (0.64 wide, two turns: a digit's own)
     bend = Stroke(1.0, [(0.0, 0.0), (10.0, 0.0), (11.7, 9.85)])   # a turn of 80 degrees, 12.7 wide
     assert len(cut_joined(bend, 8.0)) == 2    # wider than SURELY_JOINED heights: cut at the gentler corner too
-    assert len(cut_joined(bend, 12.0)) == 1   # over JOINED_WIDTH only: at corners over 90 degrees
+    assert len(cut_joined(bend, 12.0)) == 1   # over WIDE_JOINED only: at corners over 90 degrees
+    assert len(cut_joined(bend, 15.0)) == 1   # (0.85: as wide as a wide digit, cut only where it turns up)
+    up = Stroke(1.0, [(0.0, 10.0), (10.0, 10.0), (11.7, 0.15)])   # the same, turning up: a base run on into a link
+    assert len(cut_joined(up, 15.0)) == 2   # (wider than WIDE_JOINED, at 12, only corners over 90: whole, as before)
+    assert len(cut_joined(up, 12.0)) == 1
     from app.reading.joined_strokes import SHORTEST_PART
 
     stroke = joined(UNIT[2][0], UNIT[2][0])   # (no stub: one beside a link read with it as a 1)

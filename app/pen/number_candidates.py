@@ -68,7 +68,8 @@ CANDIDATES_VERSION = 7       # bump when what a candidate is, or its label, chan
                              # (2: a rising link of a joined stroke is no candidate alone; 4: stroke candidates
                              # made inputs by fast_mnist, as the reader now makes them; 5: a densely sampled
                              # stroke drawn whole; 6: a stroke wider than 1.2 heights cut at gentler corners,
-                             # a bar run on into a link no candidate alone)
+                             # a bar run on into a link no candidate alone; 7: a stroke 0.7-0.9 heights wide cut
+                             # where it turns up into a link)
 WHOLE_DIGIT, A_PIECE, PARTS_OF_TWO = 0, 1, 2   # what a candidate holds
 
 
