@@ -207,7 +207,7 @@ def test_one_mark_by_hand():
     assert ONE_PIECE_MARGIN == 0.5
     assert one_mark(model, letter, [_outputs(0.7), _outputs(0.7)], 1.0, one_piece=True)
     assert not one_mark(model, letter, [_outputs(0.7), _outputs(0.7)], 1.0)
-    assert not one_mark(model, letter, [_outputs(0.99), _outputs(0.99)], 1.0, one_piece=True)   # 0.48: surer digits
+    assert not one_mark(model, letter, [_outputs(0.99), _outputs(0.99)], 1.0, one_piece=True)   # -0.02 against 0.48
     assert not one_mark(model, letter, [_outputs(0.4), _outputs(0.4)], 1.6, one_piece=True)     # wider than a letter
 
 
