@@ -12,7 +12,8 @@ core; and for strokes again with a fifth of the digits of two or more strokes fi
 number is written (``--late``: a 5's bar, a 7's cross added last, as people do); and exact-number
 accuracy for half of the numbers' strokes sampled densely (a point every half canvas unit, as a
 fast tablet or a slow hand records them), with half the joins people make written without lifting
-the pen (``synthetic_numbers.joined``; strokes and pictures), and for half written again small with a broad pen (84
+the pen (``synthetic_numbers.joined``; strokes and pictures), with a hyphen between two digits
+(``hyphenated``: "12-34" is read 1234), and for half written again small with a broad pen (84
 high, 18 wide) and large with a fine one (200 high, 4 wide), and for half written on a line drifting
 uphill (``synthetic_numbers.drifting``), turned (``turned``), leaning more and less (``leaning``):
 read levelled and leaned back as the network reads best (``writing_line``). Pictures are read
@@ -209,6 +210,9 @@ def main() -> int:
     joined = [(synthetic_numbers.joined(number, 0.5, rng), number.text) for number in numbers[:args.count // 2]]
     result[f"{len(joined)} with half the joins people make written in one stroke"] = {
         how: measure(model, joined, how)["exact"] for how in ("strokes", "pictures")}   # (a picture shows the links)
+    hyphens = [(synthetic_numbers.hyphenated(number, rng), number.text) for number in numbers[:args.count // 2]]
+    result[f"{len(hyphens)} with a hyphen between two digits (left out)"] = {
+        how: measure(model, hyphens, how)["exact"] for how in ("strokes", "pictures")}
     for height, pen in ((84, 18), (200, 4)):   # small and bold, large and fine: read with the pen as read
         again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t, _ in numbers[:args.count // 2]]
         result[f"{len(again)} written {height} high, pen {pen}"] = {

@@ -42,6 +42,7 @@ from app.reading.numbers import (
 )
 from app.reading.predictor import digit_outputs, digit_scores
 from app.reading.preprocess import ink_map, on_square
+from app.reading.separators import separator_blobs
 from app.reading.strokes import BOLDEST, THINNEST
 from app.reading.writing_line import (
     centred_shifts,
@@ -291,11 +292,15 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     ink = ink_as_read(ink, rows[-1] - rows[0] + 1 if len(rows) else 0)   # (the pen as the window's strokes are read)
     plain_as_read = ink if not (slope or lean) else None   # (the same pixels: the pair reader's, below)
     found, blobs, height, smallest = _ready(ink)
-    scores: dict = {}
+    # A hyphen between digits ("12-34") may be left out, at no cost: read as a digit it is none, and
+    # read with its neighbour it spoils that one ("9-17" read "947"). Its blob whole is never read.
+    hyphens = {((k, None), (k + 1, None)) for k in separator_blobs(blobs, height)}
+    scores: dict = dict.fromkeys(hyphens, 0.0)
     reading = _best_reading(model, blobs, height, {}, scores, smallest)
     unsure = _unsure_spans(blobs, reading, height)
     if unsure:
         reading = _best_reading(model, blobs, height, unsure, scores, smallest, reading)
+    reading = [(a, b, score) for a, b, score in reading if (a, b) not in hyphens]
     exact_blobs = blobs
     if blobs and blobs[0].k > 1:   # (only the blobs the reading uses: a long number's are many)
         used = {index for a, b, _ in reading for index, _, _ in _parts(a, b)}

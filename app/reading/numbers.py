@@ -29,6 +29,7 @@ from app.reading.joined_strokes import cut_joined, is_link
 from app.reading.marks import MARK_WIDTH, attach_strays, one_mark
 from app.reading.predictor import Reading, digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
+from app.reading.separators import is_separator
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
 from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
 from app.reading.writing_line import leaned, sheared, slopes_ahead, strokes_slope, upright_shifts
@@ -372,7 +373,8 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
-    links = {(k, k + 1) for k in range(len(pieces)) if is_link(pieces, owners, k, writing_height)}
+    links = {(k, k + 1) for k in range(len(pieces)) if is_link(pieces, owners, k, writing_height)
+             or is_separator(pieces, owners, k, boxes, writing_height)}   # (and a hyphen: ``separators``)
     scores.update(dict.fromkeys(links, LINK_COST))
     spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
     path = _best_path(len(pieces), scores,

@@ -208,6 +208,26 @@ def joined(number: Number, share: float, rng: np.random.Generator) -> list[Strok
     return out
 
 
+def hyphenated(number: Number, rng: np.random.Generator) -> list[Stroke]:
+    """The strokes of ``number`` (written in turn, two digits or more) with a hyphen between two of its
+    digits, as in a phone number or a date ("12-34"): a stroke 0.2-0.5 of the writing's height long,
+    level within 0.15, 0.4-0.6 of the height down, 0-0.2 of it from the digits either side (the digits
+    after it moved right to make room), written left to right but one time in ten."""
+    firsts = np.cumsum([0, *number.counts])
+    digits = [list(number.strokes[a:b]) for a, b in zip(firsts[:-1], firsts[1:])]
+    after = int(rng.integers(1, len(digits)))
+    ys = [y for s in number.strokes for _, y in s.points]
+    height = max(ys) - min(ys)
+    start = max(x for s in digits[after - 1] for x, _ in s.points) + rng.uniform(0.0, 0.2) * height
+    length, level = rng.uniform(0.2, 0.5) * height, min(ys) + rng.uniform(0.4, 0.6) * height
+    tilt = rng.uniform(-0.15, 0.15)
+    points = [(start + t, level + tilt * t) for t in np.linspace(0.0, length, 10)]
+    dash = Stroke(number.strokes[0].width, points[::-1] if rng.random() < 0.1 else points)
+    shift = start + length + rng.uniform(0.0, 0.2) * height - min(x for s in digits[after] for x, _ in s.points)
+    moved = [Stroke(s.width, [(x + shift, y) for x, y in s.points]) for digit in digits[after:] for s in digit]
+    return [s for digit in digits[:after] for s in digit] + [dash] + moved
+
+
 def drifting(strokes: list[Stroke], slope: float) -> list[Stroke]:
     """``strokes`` written on a line that drifts: each point moved down by ``slope`` times its x (a
     number written uphill: ``slope`` < 0; the digits stay upright), the writing's top a pen below the

@@ -1,0 +1,90 @@
+"""A hyphen between the digits of a number written with strokes ("12-34", a phone number, a date):
+a short level stroke of its own at the writing's middle height, in the gap between two digits. The
+stroke reader (``numbers.read_strokes``) may leave it out of the number, as it leaves out the pen's
+way between joined digits; read as a digit it is no digit at all, and joined to its neighbour it
+spoils that digit ("63-85" read "6?85", "9-3" read "43"). A 7's cross and a 4's or 5's bar lie over
+their digit's ink, a 1's base and a 5's top bar at the writing's foot or top: none of them is one.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from app.reading.strokes import Stroke
+
+LEVEL = 0.35              # no higher than this of its own length (a stroke rising more is a 1 or a link),
+SHORTEST = 0.12           # and at least this long, at most LONGEST (of the writing's height): shorter is
+LONGEST = 0.8             # a dot (a speck, left out anyway), longer a 7's or 2's stroke or a dash of its own
+MIDDLE = 0.25             # its middle this far (of the writing's height) or more from the writing's top and foot
+ENDS = 0.15               # no other stroke crosses it but within this (of its length) of its ends,
+BAND = 0.1                # and this (of the writing's height) above or below it (a 7's stem crosses its cross)
+
+
+def is_separator(pieces: list[Stroke], owners: list[int], k: int, boxes: np.ndarray, height: float) -> bool:
+    """Whether piece k (of ``pieces``, each one's stroke in ``owners``, their boxes ``boxes`` as left,
+    top, right, bottom) is a hyphen between digits: a stroke of its own, level, between ``SHORTEST``
+    and ``LONGEST`` of the writing's ``height`` long, its middle at the middle height of the writing
+    around it, with writing both left and right of it, within no other stroke's span and with none
+    through it."""
+    if (k > 0 and owners[k - 1] == owners[k]) or (k + 1 < len(owners) and owners[k + 1] == owners[k]):
+        return False   # (a part of a joined stroke: ``joined_strokes.is_link`` judges those)
+    points = np.asarray(pieces[k].points, float)
+    length, rise = np.ptp(points[:, 0]), np.ptp(points[:, 1])
+    if not (SHORTEST * height <= length <= LONGEST * height and rise <= LEVEL * length):
+        return False
+    left, right, middle = points[:, 0].min(), points[:, 0].max(), (boxes[k, 1] + boxes[k, 3]) / 2
+    others = np.delete(boxes, k, axis=0)
+    near = others[(others[:, 2] >= left - height) & (others[:, 0] <= right + height)]   # (the writing around it)
+    if not len(near):
+        return False
+    top, foot = near[:, 1].min(), near[:, 3].max()
+    centres = (near[:, 0] + near[:, 2]) / 2
+    if not (top + MIDDLE * (foot - top) <= middle <= foot - MIDDLE * (foot - top)
+            and (centres < left).any() and (centres > right).any()):
+        return False
+    if ((near[:, 0] <= left) & (near[:, 2] >= right)).any():
+        return False   # (within one stroke's span: a 7's cross drawn short of its stem)
+    # No other stroke crosses its inner part: a 7's cross, a 4's bar have their stem through them,
+    # where a hyphen's neighbours at most touch its ends.
+    inner = (left + ENDS * (right - left), right - ENDS * (right - left))
+    band = (middle - BAND * height, middle + BAND * height)
+    return not any(_passes(np.asarray(piece.points, float), inner, band, height)
+                   for n, piece in enumerate(pieces) if n != k)
+
+
+def _passes(points: np.ndarray, xs: tuple[float, float], ys: tuple[float, float], height: float) -> bool:
+    """Whether a stroke's line (its points joined, looked at every fiftieth of the writing's ``height``)
+    passes through the box ``xs`` by ``ys``."""
+    steps = np.maximum(1, np.ceil(np.hypot(*np.diff(points, axis=0).T) / (height / 50))).astype(int)
+    t = np.concatenate([np.arange(n) / n + i for i, n in enumerate(steps)] + [[len(points) - 1]])
+    x = np.interp(t, np.arange(len(points)), points[:, 0])
+    y = np.interp(t, np.arange(len(points)), points[:, 1])
+    return bool(((x >= xs[0]) & (x <= xs[1]) & (y >= ys[0]) & (y <= ys[1])).any())
+
+
+def separator_blobs(blobs: list, height: float) -> set[int]:
+    """Which of a picture's ``blobs`` (``ink_blobs.Blob``, left to right) are hyphens between digits,
+    as ``is_separator`` judges strokes: level (its ink, less the pen's thickness, no higher than
+    ``LEVEL`` of its length), ``SHORTEST`` to ``LONGEST`` of the writing's ``height`` long, its middle
+    at the middle height of the writing around it, with blobs both left and right of it and no other
+    blob's ink through its inner part (a 7's cross apart from its stem)."""
+    found = set()
+    for k, blob in enumerate(blobs):
+        solid = blob.full > 0.5
+        columns = solid.sum(axis=0)
+        pen = float(np.median(columns[columns > 0])) if columns.any() else 0.0
+        length, rise = blob.hi - blob.lo - pen, blob.height - pen
+        if not (SHORTEST * height <= length <= LONGEST * height and rise <= LEVEL * length):
+            continue
+        near = [other for n, other in enumerate(blobs) if n != k
+                and other.hi >= blob.lo - height and other.lo <= blob.hi + height]
+        if not near:
+            continue
+        top, foot = min(o.top for o in near), max(o.bottom for o in near)
+        if not (top + MIDDLE * (foot - top) <= blob.middle <= foot - MIDDLE * (foot - top)
+                and any((o.lo + o.hi) / 2 < blob.lo for o in near) and any((o.lo + o.hi) / 2 > blob.hi for o in near)):
+            continue
+        inner = (blob.lo + ENDS * (blob.hi - blob.lo), blob.hi - ENDS * (blob.hi - blob.lo))
+        rows = slice(max(0, int(blob.middle - BAND * height)), int(blob.middle + BAND * height) + 1)
+        if not any((o.full[rows, max(0, int(inner[0]) - o.lo):max(0, int(inner[1]) + 1 - o.lo)] > 0.5).any() for o in near):
+            found.add(k)
+    return found
