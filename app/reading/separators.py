@@ -47,8 +47,9 @@ def is_separator(pieces: list[Stroke], owners: list[int], k: int, boxes: np.ndar
     # where a hyphen's neighbours at most touch its ends.
     inner = (left + ENDS * (right - left), right - ENDS * (right - left))
     band = (middle - BAND * height, middle + BAND * height)
-    return not any(_passes(np.asarray(piece.points, float), inner, band, height)
-                   for n, piece in enumerate(pieces) if n != k)
+    over = np.flatnonzero((boxes[:, 2] >= inner[0]) & (boxes[:, 0] <= inner[1])
+                          & (boxes[:, 3] >= band[0]) & (boxes[:, 1] <= band[1]))   # (only these may: a long row of dashes stays cheap)
+    return not any(_passes(np.asarray(pieces[n].points, float), inner, band, height) for n in over if n != k)
 
 
 def _passes(points: np.ndarray, xs: tuple[float, float], ys: tuple[float, float], height: float) -> bool:
@@ -68,15 +69,16 @@ def separator_blobs(blobs: list, height: float) -> set[int]:
     at the middle height of the writing around it, with blobs both left and right of it and no other
     blob's ink through its inner part (a 7's cross apart from its stem)."""
     found = set()
+    los, his = np.array([b.lo for b in blobs]), np.array([b.hi for b in blobs])
     for k, blob in enumerate(blobs):
-        solid = blob.full > 0.5
-        columns = solid.sum(axis=0)
+        if blob.hi - blob.lo < SHORTEST * height or blob.height > 0.6 * height:
+            continue   # (no hyphen, whatever the pen: most blobs are digits, no need to look closer)
+        columns = (blob.full > 0.5).sum(axis=0)
         pen = float(np.median(columns[columns > 0])) if columns.any() else 0.0
         length, rise = blob.hi - blob.lo - pen, blob.height - pen
         if not (SHORTEST * height <= length <= LONGEST * height and rise <= LEVEL * length):
             continue
-        near = [other for n, other in enumerate(blobs) if n != k
-                and other.hi >= blob.lo - height and other.lo <= blob.hi + height]
+        near = [blobs[n] for n in np.flatnonzero((his >= blob.lo - height) & (los <= blob.hi + height)) if n != k]
         if not near:
             continue
         top, foot = min(o.top for o in near), max(o.bottom for o in near)
