@@ -117,3 +117,20 @@ def test_hyphenated_by_hand():
         assert 20 <= np.ptp(dash[:, 0]) <= 50 and np.ptp(dash[:, 1]) <= 0.15 * np.ptp(dash[:, 0]) + 1e-9
         assert 10.0 <= dash[:, 0].min() <= 30.0 and 0 <= 40.0 + shift - dash[:, 0].max() <= 20.0 + 1e-9
         assert 40 <= dash[0, 1] <= 60 or 40 <= dash[-1, 1] <= 60
+
+
+def test_a_long_row_of_dashes_is_looked_at_in_proportion_to_its_length(model, monkeypatch):
+    """Each dash follows only the strokes over its middle through it (not every stroke of the drawing):
+    a drawing file of a thousand dashes must not cost a million."""
+    from app.reading import separators
+    from app.reading.strokes import Stroke
+
+    calls = []
+    real = separators._passes
+    monkeypatch.setattr(separators, "_passes", lambda *args: calls.append(1) or real(*args))
+    for count in (30, 120):
+        calls.clear()
+        strokes = [Stroke(18.0, [(20 + 60 * k, 140.0), (60 + 60 * k, 140.0)]) for k in range(count)]
+        strokes += [Stroke(18.0, [(40 + 60 * k, 60.0), (40 + 60 * k, 220.0)]) for k in range(0, count, 3)]
+        read_strokes(model, strokes)
+        assert len(calls) <= 4 * len(strokes), (count, len(calls))
