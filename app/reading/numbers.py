@@ -365,7 +365,8 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # Writing that leans far is read leaning as the network reads best (``writing_line.upright_shifts``):
     # each candidate leaned as its last piece says, and each piece's box (what geometry sees) as its own.
     leans = upright_shifts(pieces)
-    boxes = _boxes([leaned([piece], lean)[0] for piece, lean in zip(pieces, leans)])
+    upright = [leaned([piece], lean)[0] for piece, lean in zip(pieces, leans)]
+    boxes = _boxes(upright)
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes, leans)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
     # cuts and the links below are for).
@@ -374,7 +375,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
     links = {(k, k + 1) for k in range(len(pieces)) if is_link(pieces, owners, k, writing_height)
-             or is_separator(pieces, owners, k, boxes, writing_height)}   # (and a hyphen: ``separators``)
+             or is_separator(upright, owners, k, boxes, writing_height)}   # (and a hyphen: ``separators``)
     scores.update(dict.fromkeys(links, LINK_COST))
     spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
     path = _best_path(len(pieces), scores,

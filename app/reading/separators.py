@@ -1,9 +1,10 @@
-"""A hyphen between the digits of a number written with strokes ("12-34", a phone number, a date):
-a short level stroke of its own at the writing's middle height, in the gap between two digits. The
-stroke reader (``numbers.read_strokes``) may leave it out of the number, as it leaves out the pen's
-way between joined digits; read as a digit it is no digit at all, and joined to its neighbour it
-spoils that digit ("63-85" read "6?85", "9-3" read "43"). A 7's cross and a 4's or 5's bar lie over
-their digit's ink, a 1's base and a 5's top bar at the writing's foot or top: none of them is one.
+"""A hyphen between the digits of a number ("12-34", a phone number, a date): a short level stroke
+of its own (a blob of its own in a picture) at the writing's middle height, in the gap between two
+digits. The number readers (``numbers.read_strokes``, ``number_pictures.read_picture``) may leave it
+out of the number, as the stroke reader leaves out the pen's way between joined digits; read as a
+digit it is no digit at all, and joined to its neighbour it spoils that digit ("63-85" read "6?85",
+"9-17" read "947"). A 7's cross and a 4's or 5's bar lie over their digit's ink, a 1's base and a
+5's top bar at the writing's foot or top: none of them is one.
 """
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ BAND = 0.1                # and this (of the writing's height) above or below it
 
 
 def is_separator(pieces: list[Stroke], owners: list[int], k: int, boxes: np.ndarray, height: float) -> bool:
-    """Whether piece k (of ``pieces``, each one's stroke in ``owners``, their boxes ``boxes`` as left,
-    top, right, bottom) is a hyphen between digits: a stroke of its own, level, between ``SHORTEST``
-    and ``LONGEST`` of the writing's ``height`` long, its middle at the middle height of the writing
-    around it, with writing both left and right of it, within no other stroke's span and with none
-    through it."""
+    """Whether piece k (of ``pieces``, leaned upright as the reader reads them, each one's stroke in
+    ``owners``, their boxes ``boxes`` as left, top, right, bottom) is a hyphen between digits: a
+    stroke of its own, level, between ``SHORTEST`` and ``LONGEST`` of the writing's ``height`` long,
+    its middle at the middle height of the writing around it, with writing both left and right of
+    it, within no other stroke's span and with none through it."""
     if (k > 0 and owners[k - 1] == owners[k]) or (k + 1 < len(owners) and owners[k + 1] == owners[k]):
         return False   # (a part of a joined stroke: ``joined_strokes.is_link`` judges those)
     points = np.asarray(pieces[k].points, float)
