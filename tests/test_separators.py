@@ -11,15 +11,18 @@ from app.reading.number_pictures import ink_map, read_picture
 from app.reading.numbers import _boxes, _reading_pieces, read_strokes
 from app.reading.separators import is_separator, separator_blobs
 from app.reading.stroke_inputs import drawing_picture
+from app.reading.writing_line import leaned, upright_shifts
 
 DASH = [[(0.1, 0.55), (0.9, 0.52)]]   # a slot as wide as a digit, its middle half way down
 
 
 def _separators(strokes) -> list[int]:
-    """Which strokes the stroke reader would leave out as hyphens (none is cut: plain digits)."""
+    """Which strokes the stroke reader would leave out as hyphens (none is cut: plain digits), judged
+    upright as it judges them."""
     pieces, owners, height = _reading_pieces(strokes)
-    boxes = _boxes(pieces)
-    return sorted(owners[k] for k in range(len(pieces)) if is_separator(pieces, owners, k, boxes, height))
+    upright = [leaned([piece], lean)[0] for piece, lean in zip(pieces, upright_shifts(pieces))]
+    boxes = _boxes(upright)
+    return sorted(owners[k] for k in range(len(pieces)) if is_separator(upright, owners, k, boxes, height))
 
 
 def _separator_blobs(strokes) -> list[int]:
@@ -48,11 +51,12 @@ def test_a_hyphen_between_digits_is_a_separator_by_hand():
     ("a dash at the end: no digit right of it", write(UNIT[1], UNIT[2], DASH)),
     ("a dash alone", write(DASH)),
     ("a dash that rises: a 1 lying down", write(UNIT[1], [[(0.1, 0.8), (0.9, 0.3)]], UNIT[0])),
-    ("a dash longer than a digit is high", write(UNIT[1], [[(-0.5, 0.5), (1.0, 0.5)]], UNIT[0], gap=1.0)),
+    ("a dash longer than a digit is high", write(UNIT[1], [[(-0.8, 0.5), (1.0, 0.5)]], UNIT[0], gap=1.4)),
     ("a dot", write(UNIT[1], [[(0.45, 0.5), (0.55, 0.5)]], UNIT[0])),
 ])
 def test_what_is_no_separator_by_hand(name, strokes):
     assert _separators(strokes) == [], name
+    assert _separator_blobs(strokes) == [], name   # (in a picture a digit's bar is ink of the digit's blob)
 
 
 def test_a_7_s_cross_that_misses_its_stem_is_no_separator(model):
