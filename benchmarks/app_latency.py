@@ -156,6 +156,8 @@ def main() -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--pen", type=Path, help="pendigits-train.unipen: also ten-digit numbers written on the canvas")
     args = p.parse_args()
+    if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+        sys.exit("app_latency: needs a display (DISPLAY is not set; on a server: Xvfb :99 & DISPLAY=:99 ...)")
     # The windows opened here keep their settings (size, brush) in a file of their own, not the user's.
     os.environ["DIGITS_SETTINGS"] = str(Path(tempfile.mkdtemp()) / "settings.json")
     read, screen = latencies(args.model, args.models_dir)
