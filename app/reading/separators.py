@@ -18,6 +18,7 @@ LONGEST = 0.8             # a dot (a speck, left out anyway), longer a 7's or 2'
 MIDDLE = 0.25             # its middle this far (of the writing's height) or more from the writing's top and foot
 ENDS = 0.15               # no other stroke crosses it but within this (of its length) of its ends,
 BAND = 0.1                # and this (of the writing's height) above or below it (a 7's stem crosses its cross)
+TALLEST = 0.6             # a picture's blob taller than this (of the writing's height) is no hyphen, whatever the pen
 
 
 def is_separator(pieces: list[Stroke], owners: list[int], k: int, boxes: np.ndarray, height: float) -> bool:
@@ -33,16 +34,8 @@ def is_separator(pieces: list[Stroke], owners: list[int], k: int, boxes: np.ndar
     if not (SHORTEST * height <= length <= LONGEST * height and rise <= LEVEL * length):
         return False
     left, right, middle = points[:, 0].min(), points[:, 0].max(), (boxes[k, 1] + boxes[k, 3]) / 2
-    others = np.delete(boxes, k, axis=0)
-    near = others[(others[:, 2] >= left - height) & (others[:, 0] <= right + height)]   # (the writing around it)
-    if not len(near):
-        return False
-    top, foot = near[:, 1].min(), near[:, 3].max()
-    centres = (near[:, 0] + near[:, 2]) / 2
-    if not (top + MIDDLE * (foot - top) <= middle <= foot - MIDDLE * (foot - top)
-            and (centres < left).any() and (centres > right).any()):
-        return False
-    if ((near[:, 0] <= left) & (near[:, 2] >= right)).any():
+    near = _near(np.delete(boxes, k, axis=0), left, right, height)
+    if not _in_a_gap(near, left, right, middle) or ((near[:, 0] <= left) & (near[:, 2] >= right)).any():
         return False   # (within one stroke's span: a 7's cross drawn short of its stem)
     # No other stroke crosses its inner part: a 7's cross, a 4's bar have their stem through them,
     # where a hyphen's neighbours at most touch its ends.
@@ -63,6 +56,24 @@ def _passes(points: np.ndarray, xs: tuple[float, float], ys: tuple[float, float]
     return bool(((x >= xs[0]) & (x <= xs[1]) & (y >= ys[0]) & (y <= ys[1])).any())
 
 
+def _near(boxes: np.ndarray, left: float, right: float, height: float) -> np.ndarray:
+    """The boxes (left, top, right, bottom) of the writing around a mark from ``left`` to ``right``:
+    within the writing's ``height`` of it in x."""
+    return boxes[(boxes[:, 2] >= left - height) & (boxes[:, 0] <= right + height)]
+
+
+def _in_a_gap(near: np.ndarray, left: float, right: float, middle: float) -> bool:
+    """Whether a mark from ``left`` to ``right`` whose middle row is ``middle`` lies between digits: writing
+    (``near``, boxes as left, top, right, bottom) whose middles lie left and right of it, its middle
+    ``MIDDLE`` or more of that writing's height from its top and foot."""
+    if not len(near):
+        return False
+    top, foot = near[:, 1].min(), near[:, 3].max()
+    centres = (near[:, 0] + near[:, 2]) / 2
+    return bool(top + MIDDLE * (foot - top) <= middle <= foot - MIDDLE * (foot - top)
+                and (centres < left).any() and (centres > right).any())
+
+
 def separator_blobs(blobs: list, height: float) -> set[int]:
     """Which of a picture's ``blobs`` (``ink_blobs.Blob``, left to right) are hyphens between digits,
     as ``is_separator`` judges strokes: level (its ink, less the pen's thickness, no higher than
@@ -70,22 +81,19 @@ def separator_blobs(blobs: list, height: float) -> set[int]:
     at the middle height of the writing around it, with blobs both left and right of it and no other
     blob's ink through its inner part (a 7's cross apart from its stem)."""
     found = set()
-    los, his = np.array([b.lo for b in blobs]), np.array([b.hi for b in blobs])
+    boxes = np.array([(b.lo, b.top, b.hi, b.bottom) for b in blobs], float).reshape(-1, 4)
     for k, blob in enumerate(blobs):
-        if blob.hi - blob.lo < SHORTEST * height or blob.height > 0.6 * height:
-            continue   # (no hyphen, whatever the pen: most blobs are digits, no need to look closer)
+        if blob.hi - blob.lo < SHORTEST * height or blob.height > TALLEST * height:
+            continue   # (most blobs are digits: no need to look closer)
         columns = (blob.full > 0.5).sum(axis=0)
         pen = float(np.median(columns[columns > 0])) if columns.any() else 0.0
         length, rise = blob.hi - blob.lo - pen, blob.height - pen
         if not (SHORTEST * height <= length <= LONGEST * height and rise <= LEVEL * length):
             continue
-        near = [blobs[n] for n in np.flatnonzero((his >= blob.lo - height) & (los <= blob.hi + height)) if n != k]
-        if not near:
+        others = np.arange(len(blobs)) != k
+        if not _in_a_gap(_near(boxes[others], blob.lo, blob.hi, height), blob.lo, blob.hi, blob.middle):
             continue
-        top, foot = min(o.top for o in near), max(o.bottom for o in near)
-        if not (top + MIDDLE * (foot - top) <= blob.middle <= foot - MIDDLE * (foot - top)
-                and any((o.lo + o.hi) / 2 < blob.lo for o in near) and any((o.lo + o.hi) / 2 > blob.hi for o in near)):
-            continue
+        near = [blobs[n] for n in np.flatnonzero(others & (boxes[:, 2] >= blob.lo - height) & (boxes[:, 0] <= blob.hi + height))]
         inner = (blob.lo + ENDS * (blob.hi - blob.lo), blob.hi - ENDS * (blob.hi - blob.lo))
         rows = slice(max(0, int(blob.middle - BAND * height)), int(blob.middle + BAND * height) + 1)
         if not any((o.full[rows, max(0, int(inner[0]) - o.lo):max(0, int(inner[1]) + 1 - o.lo)] > 0.5).any() for o in near):

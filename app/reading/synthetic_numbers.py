@@ -147,8 +147,7 @@ def covered_share(number: Number) -> float:
     shares with its neighbours' ink, as the canvas draws them: 0 when no ink meets, a few hundredths
     where digits touch, most of it for a 1 written inside the 8 beside it (which no reader, and no
     person, can tell from the 8 alone)."""
-    firsts = np.cumsum([0, *number.counts])
-    inks = [picture(number.strokes[a:b]) < 0.65 for a, b in zip(firsts[:-1], firsts[1:])]   # (all from x = 0)
+    inks = [picture(strokes) < 0.65 for strokes in _digit_strokes(number)]   # (all from x = 0)
     width = max(ink.shape[1] for ink in inks)
     inks = [np.pad(ink, ((0, 0), (0, width - ink.shape[1]))) for ink in inks]
     worst = 0.0
@@ -191,12 +190,17 @@ def resampled(strokes: list[Stroke], step: float) -> list[Stroke]:
     return out
 
 
+def _digit_strokes(number: Number) -> list[list[Stroke]]:
+    """Each digit's strokes of ``number`` (written in turn, none finished late)."""
+    firsts = np.cumsum([0, *number.counts])
+    return [list(number.strokes[a:b]) for a, b in zip(firsts[:-1], firsts[1:])]
+
+
 def joined(number: Number, share: float, rng: np.random.Generator) -> list[Stroke]:
     """The strokes of ``number`` (written in turn) with ``share`` of the joins people make written
     without lifting the pen: a digit's last stroke runs on into the next digit's first where the pen
     would go on to the right, under ``JOIN_REACH`` of the digits' height (a "17" in one stroke)."""
-    firsts = np.cumsum([0, *number.counts])
-    digits = [list(number.strokes[a:b]) for a, b in zip(firsts[:-1], firsts[1:])]
+    digits = _digit_strokes(number)
     reach = JOIN_REACH * np.ptp([y for s in number.strokes for _, y in s.points])
     out = digits[0]
     for digit in digits[1:]:
@@ -213,8 +217,7 @@ def hyphenated(number: Number, rng: np.random.Generator) -> list[Stroke]:
     digits, as in a phone number or a date ("12-34"): a stroke 0.2-0.5 of the writing's height long,
     level within 0.15, 0.4-0.6 of the height down, 0-0.2 of it from the digits either side (the digits
     after it moved right to make room), written left to right but one time in ten."""
-    firsts = np.cumsum([0, *number.counts])
-    digits = [list(number.strokes[a:b]) for a, b in zip(firsts[:-1], firsts[1:])]
+    digits = _digit_strokes(number)
     after = int(rng.integers(1, len(digits)))
     ys = [y for s in number.strokes for _, y in s.points]
     height = max(ys) - min(ys)
