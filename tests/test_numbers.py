@@ -143,29 +143,32 @@ def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes,
 def test_where_a_joined_stroke_is_cut_by_hand():
     """A stroke of joined digits is cut at its tops and bottoms, at both ends of a level one, and
     at its corners (where a link runs flat into the next digit there is no top or bottom)."""
-    from app.reading.joined_strokes import corners, cut_joined, flat_ends, y_turns
+    from app.reading.joined_strokes import TRAINED, corners, cut_joined, flat_ends, y_turns
 
     zigzag = np.array([(0, 0), (0, 10), (5, 0), (5, 10)], float)
     assert y_turns(zigzag[:, 1], 1.0) == [1, 2]
     seven = np.array([(x, 0.0) for x in range(0, 11)] + [(10.0 - 0.5 * y, y) for y in range(1, 11)])   # 117 degrees
-    assert corners(seven, 2.0) == [10]
-    assert corners(np.array([(x, 0.0) for x in range(21)]), 2.0) == []   # straight: none
+    assert corners(seven, 2.0, least=90.0) == [10]
+    assert corners(np.array([(x, 0.0) for x in range(21)]), 2.0, least=1.0) == []   # straight: none
     assert corners(seven, 2.0, least=135.0) == []   # none sharper than 135 degrees
     two = np.array([(0, 3), (2, 0), (4, 3), (0, 10), (2, 10), (4, 10), (8, 2)], float)   # a 2, base level, run on up
     assert y_turns(two[:, 1], 1.5) == [1, 3] and flat_ends(two, [1, 3], 10.0) == [5]
     narrow = Stroke(1.0, [(0.0, 0.0), (0.0, 10.0)])
     assert cut_joined(narrow, 10.0) == [narrow]   # a digit's own stroke stays whole
     pieces = cut_joined(Stroke(1.0, [tuple(p) for p in two]), 8.0)   # (wider than a digit)
-    assert [len(p.points) for p in pieces] == [2, 3, 3, 2]   # cut at the top, the base's two ends
-    assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 10.0)) == 4   # (0.9: at its turns and where it turns up)
+    assert [len(p.points) for p in pieces] == [2, 2, 2, 3, 2]   # cut at the top, its neck (63 degrees), the base's two ends
+    assert [len(p.points) for p in cut_joined(Stroke(1.0, [tuple(p) for p in two]), 8.0, TRAINED)] == [2, 3, 3, 2]   # (90)
+    assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 10.0)) == 5   # (0.9 wide: the same)
     assert len(cut_joined(Stroke(1.0, [tuple(p) for p in two]), 14.0)) == 1   # (0.64 wide, two turns: a digit's own)
     bend = Stroke(1.0, [(0.0, 0.0), (10.0, 0.0), (11.7, 9.85)])   # a turn of 80 degrees, 12.7 wide
-    assert len(cut_joined(bend, 8.0)) == 2    # wider than SURELY_JOINED heights: cut at the gentler corner too
-    assert len(cut_joined(bend, 12.0)) == 1   # over WIDE_JOINED only: at corners over 90 degrees
-    assert len(cut_joined(bend, 15.0)) == 1   # (0.85: as wide as a wide digit, cut only where it turns up)
+    # The readers' rules: wider than 0.8 heights, cut at every corner over 60 degrees...
+    assert [len(cut_joined(bend, h)) for h in (8.0, 12.0, 15.0)] == [2, 2, 2]   # (1.6, 1.06, 0.85 wide)
+    assert len(cut_joined(bend, 17.0)) == 1   # ...0.7-0.8 (a wide digit's width) only where it then goes up
     up = Stroke(1.0, [(0.0, 10.0), (10.0, 10.0), (11.7, 0.15)])   # the same, turning up: a base run on into a link
-    assert len(cut_joined(up, 15.0)) == 2   # (wider than WIDE_JOINED, at 12, only corners over 90: whole, as before)
-    assert len(cut_joined(up, 12.0)) == 1
+    assert len(cut_joined(up, 17.0)) == 2
+    # The training candidates' (TRAINED): over 1.2 corners over 60 degrees, over 0.9 over 90, 0.7-0.9 only going up.
+    assert [len(cut_joined(bend, h, TRAINED)) for h in (8.0, 12.0, 15.0)] == [2, 1, 1]
+    assert [len(cut_joined(up, h, TRAINED)) for h in (12.0, 15.0, 17.0)] == [1, 2, 2]
     from app.reading.joined_strokes import SHORTEST_PART
 
     stroke = joined(UNIT[2][0], UNIT[2][0])   # (no stub: one beside a link read with it as a 1)

@@ -49,6 +49,7 @@ from app.reading import number_pictures as pictures
 from app.reading import numbers as strokes_reader
 from app.reading.fast_input import fast_mnist
 from app.reading.ink_blobs import Blob
+from app.reading.joined_strokes import TRAINED
 from app.reading.preprocess import ink_map
 from app.reading.stroke_inputs import fast_crop
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke
@@ -100,7 +101,8 @@ def stroke_candidates(strokes: list[Stroke], digit_of: list[int]) -> list[tuple[
     """(28x28 input, digit of it or None, what it holds) of each candidate the stroke reader reads
     in a number's ``strokes``, ``digit_of`` saying whose each stroke is (the index of its digit)."""
     height = strokes_reader._writing_height(strokes)
-    pieces, owners = strokes_reader._pieces(strokes, height)
+    # (cut as the default model's training candidates were: the readers' cuts wait for a retrain to weigh them)
+    pieces, owners = strokes_reader._pieces(strokes, height, TRAINED)
     lengths = [_length(piece) for piece in pieces]
     boxes = strokes_reader._boxes(pieces)   # (each piece's, once)
     runs = [(i, j) for i, j in strokes_reader._runs(owners)

@@ -5,13 +5,20 @@ A stroke much wider than the writing is high (a looped "00", cursive digits), or
 and down often (a "111" in one zigzag, or a "11": down, all the way up, down), may be digits joined.
 It is cut at its tops and bottoms (a pen going from one digit's foot up to the next one's top turns
 there; a level one at both its ends: a 2's base runs on into the next digit) and, wider than a digit
-is, at its corners (the pen turns sharply where a digit ends and the link to the next begins: a link
-that runs flat, from an 8's top into a 2's, makes no top or bottom); as wide as a wide digit, only
-where it turns and goes on up (a 2's base run on up into a 1). Cutting too often costs little
-but time: the parts are put together again by recognition. A part that is the pen's way from one
-digit to the next (``is_link``) is never a digit alone: the reader keeps it in a digit or leaves it out.
+is, at its corners (the pen turns where a digit ends and the link to the next begins: a link that
+runs flat, from an 8's top into a 2's, makes no top or bottom; a link often turns by 45-90 degrees
+only); as wide as a wide digit, only where it turns and goes on up (a 2's base run on up into a 1).
+Cutting too often costs little but time: the parts are put together again by recognition. A part
+that is the pen's way from one digit to the next (``is_link``) is never a digit alone: the reader
+keeps it in a digit or leaves it out.
+
+Where corners are cut is a ``CutRules``: the readers' (``READING``), and the one the default model's
+training candidates were cut by (``TRAINED``: ``app/pen/number_candidates.py``), kept until a retrain
+weighs the readers' (docs/app.md).
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -22,21 +29,37 @@ JOINED_WIDTH = 0.7        # a stroke wider than this may be digits written witho
 JOINED_TURNS = 3          # or one that turns up or down this often (narrow digits joined, a "111"),
 ZIGZAG_RISE = 0.75        # or twice, down, up more than this of its height and down again (a "11")
 TURN = 0.15               # its tops and bottoms, where it may be cut, are turns at least this deep
-WIDE_JOINED = 0.9         # one wider than JOINED_WIDTH, up to this (a wide digit's width), also where it turns more than
-                          # GENTLE_CORNER and then rises (a 2's base run on up into a 1: since 2026-12-05 (22)),
-RISE_REACH = 0.4          # steeper than 45 degrees over this much of its length (an 8's own corners rise only a little way);
-CORNER = 90.0             # one wider at every corner where it turns more than this (degrees)
-SURELY_JOINED = 1.2       # one wider than this (wider than digits are written) where it turns more than
-GENTLE_CORNER = 60.0      # this (a link often turns into the next digit, or a 2's base into a link, by
-                          # 90 or less; cut so in every stroke over WIDE_JOINED, the candidates that teach
-                          # "not a digit" changed and taught whole digits less well: docs/app.md)
-CORNER_REACH = 0.08       # from this far before to this far after (shorter wiggles are no corner);
-FLAT = 0.04               # and at both ends of a top or bottom that runs on level (within this) for
-FLAT_LONG = 0.15          # more than this (a 2's base, run on into the next digit),
+CORNER_REACH = 0.08       # a corner's turn is measured over this much before and after it (shorter wiggles are none)
+RISE_REACH = 0.4          # "then rises": steeper than 45 degrees over this much of its length (an 8's own corners rise a little way)
+FLAT = 0.04               # both ends of a top or bottom that runs on level (within this) for
+FLAT_LONG = 0.15          # more than this are cut too (a 2's base, run on into the next digit),
 SHORTEST_PART = 0.1       # where no part shorter than this is made (a stub and a link read as a 1)
 CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone;
 BAR_LINK_RISE = 0.3       # a stroke's first part that sets off level (its first LEVEL_START of the height
 LEVEL_START = 0.1         # no steeper than 45 degrees) and rises this much of it is a bar run on into a link
+
+
+@dataclasses.dataclass(frozen=True)
+class CutRules:
+    """Where a stroke wider than ``JOINED_WIDTH`` of the writing's height is cut at its corners (widths
+    in units of the height, turns in degrees): up to ``wide``, a wide digit's width, only at corners
+    turning more than ``gentle`` where the pen then rises (a 2's base run on up into a 1); wider, at
+    every corner turning more than ``corner``, and more than ``gentle`` past ``surely`` (wider than
+    digits are written); and at both ends of a level top or bottom."""
+    wide: float
+    corner: float
+    surely: float
+    gentle: float
+
+
+# The readers': past 0.8 every corner over 60 degrees. Numbers of the held-out writers with half the
+# joins people make, read from strokes: 1000 -> 1041 of 1200 (seeds 13, 17, 21, 5; at 45 degrees 1056,
+# but hand-made digits of sharp corners joined, "33", "23", fell apart: "263", ""); numbers without
+# joins, leaning, lone digits: one of 800 either way, if any (docs/app.md).
+READING = CutRules(wide=0.8, corner=60.0, surely=0.8, gentle=60.0)
+# Before 2026-12-05 (24), and the default model's training candidates: over 0.9 corners over 90
+# degrees, over 1.2 over 60, 0.7-0.9 turning 60 and rising.
+TRAINED = CutRules(wide=0.9, corner=90.0, surely=1.2, gentle=60.0)
 
 
 def y_turns(ys: np.ndarray, least: float) -> list[int]:
@@ -57,7 +80,7 @@ def y_turns(ys: np.ndarray, least: float) -> list[int]:
     return turns
 
 
-def corners(points: np.ndarray, reach: float, least: float = CORNER) -> list[int]:
+def corners(points: np.ndarray, reach: float, least: float) -> list[int]:
     """Where a path (n, 2) turns by more than ``least`` degrees, its direction measured over ``reach``
     of its length before and after each point: the sharpest first, each more than twice ``reach``
     along the path from a sharper one (a rounded turn is one corner, not several). None within
@@ -95,15 +118,12 @@ def flat_ends(points: np.ndarray, turns: list[int], height: float) -> list[int]:
     return ends
 
 
-def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
+def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING) -> list[Stroke]:
     """A stroke that may be digits written without lifting the pen (wider than ``JOINED_WIDTH`` of
     the writing's ``height``, turning up and down ``JOINED_TURNS`` times, or a zigzag: down, up
-    ``ZIGZAG_RISE`` of its height and down again) cut at its tops and
-    bottoms; wider than ``JOINED_WIDTH``, also at its gentler corners where it then rises; wider than
-    ``WIDE_JOINED``, at all its corners (gentler ones too wider than ``SURELY_JOINED``) and at both ends
-    of a level top or bottom, but
-    for those that would leave a part shorter than ``SHORTEST_PART``. Other strokes (a 7's or 5's bar
-    is wide but short) are kept whole."""
+    ``ZIGZAG_RISE`` of its height and down again) cut at its tops and bottoms, and wider than
+    ``JOINED_WIDTH`` at its corners as ``rules`` say, but for those that would leave a part shorter
+    than ``SHORTEST_PART``. Other strokes (a 7's or 5's bar is wide but short) are kept whole."""
     points = np.asarray(stroke.points, float)
     turns = [k for k in y_turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
     # (a digit's own two turns rise less between them: a 6's loop, half its height)
@@ -114,11 +134,11 @@ def cut_joined(stroke: Stroke, height: float) -> list[Stroke]:
     cuts = list(turns)
     if width > JOINED_WIDTH * height:
         along = arc_lengths(points)
-        if width > WIDE_JOINED * height:
-            least = GENTLE_CORNER if width > SURELY_JOINED * height else CORNER
+        if width > rules.wide * height:
+            least = rules.gentle if width > rules.surely * height else rules.corner
             found = corners(points, CORNER_REACH * height, least) + flat_ends(points, turns, height)
         else:   # (as wide as a wide digit: only where the pen turns up, into a link; every corner of a wide 2 or 5 cost time)
-            found = [k for k in corners(points, CORNER_REACH * height, GENTLE_CORNER)
+            found = [k for k in corners(points, CORNER_REACH * height, rules.gentle)
                      if _turns_up(points, along, k, RISE_REACH * height)]
         for k in found:
             if all(abs(along[k] - along[other]) > SHORTEST_PART * height for other in [0, len(points) - 1, *cuts]):

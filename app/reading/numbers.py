@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from app.reading.fast_input import fast_mnist
-from app.reading.joined_strokes import cut_joined, is_link
+from app.reading.joined_strokes import READING, CutRules, cut_joined, is_link
 from app.reading.marks import MARK_WIDTH, attach_strays, one_mark
 from app.reading.predictor import Reading, digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
@@ -255,11 +255,11 @@ def _reading_pieces(strokes: list[Stroke]) -> tuple[list[Stroke], list[int], flo
     return pieces, [order[k] for k in owners], writing_height
 
 
-def _pieces(strokes: list[Stroke], height: float) -> tuple[list[Stroke], list[int]]:
-    """The strokes in writing order, joined ones cut (``cut_joined``), and the stroke each piece is of."""
+def _pieces(strokes: list[Stroke], height: float, rules: CutRules = READING) -> tuple[list[Stroke], list[int]]:
+    """The strokes in writing order, joined ones cut (``cut_joined``, by ``rules``), and the stroke each piece is of."""
     pieces, owners = [], []
     for index, stroke in enumerate(strokes):
-        parts = cut_joined(stroke, height)
+        parts = cut_joined(stroke, height, rules)
         pieces += parts
         owners += [index] * len(parts)
     return pieces, owners
