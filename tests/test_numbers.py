@@ -124,6 +124,10 @@ TWO_TOP = [(45.0 - 32.0 * np.cos(t), 90.0 - 36.0 * np.sin(t)) for t in np.linspa
     ([joined(UNIT[2][0], NINE)], "29"),   # the link turns into the 9 by about 90 degrees ("791" when cut over 90 only)
     (write(UNIT[7]) + [joined(CROSSED_7[1], UNIT[3][0])], "73"),   # a 7's cross written last, run on up into
     (write(UNIT[7], gap=0.2) + [joined(CROSSED_7[1], UNIT[0][0], gap=0.2)], "70"),   # the next digit ("?3", "7?")
+    *[([joined(*digits, gap=gap)], text) for gap in (0.2, 0.35, 0.5) for digits, text in (
+        ([UNIT[0][0]] * 3, "000"), ([UNIT[1][0][1:]] + [UNIT[0][0]] * 3, "1000"), ([UNIT[0][0]] * 2, "00"),
+        ([UNIT[0][0], UNIT[7][0]], "07"))],   # looped 0s, the pen going on along their tops ("070", "1070", "":
+    # the link read with a 0 spoilt it); a 7's bar run on from a 0 is still the 7's
     *[([Stroke(18.0, TWO_TOP + [(12.0, 205.0), (base, 205.0), (base + 28.0, 60.0), (base + 28.0, 205.0)])], "21")
       for base in (95.0, 105.0, 115.0)],   # a 2's base run on straight up into a 1: 0.76-0.88 of its height
 ])                                         # wide, cut at its corners too since 2026-12-05 (22) ("71": no base)
@@ -136,7 +140,8 @@ def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes,
     A 2's level base is cut where it ends as well as where it begins ("22" read "72": the base and
     the link were one piece), and a link lying over the digit it rises to costs nothing ("200" with
     close 0s read "700"). A stroke no wider than a digit that goes down, all the way up and down again
-    is two digits joined ("11" read "", not a digit; "17" alike)."""
+    is two digits joined ("11" read "", not a digit; "17" alike). A level part running right from
+    where the stroke closed a loop is a link too (looped 0s joined along their tops)."""
     assert read_strokes(model, strokes).text == text
 
 
@@ -169,7 +174,17 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     # The training candidates' (TRAINED): over 1.2 corners over 60 degrees, over 0.9 over 90, 0.7-0.9 only going up.
     assert [len(cut_joined(bend, h, TRAINED)) for h in (8.0, 12.0, 15.0)] == [2, 1, 1]
     assert [len(cut_joined(up, h, TRAINED)) for h in (12.0, 15.0, 17.0)] == [1, 2, 2]
-    from app.reading.joined_strokes import SHORTEST_PART
+    from app.reading.joined_strokes import SHORTEST_PART, is_link
+
+    # A level part running right from where its stroke closed a loop is a link; a 7's bar after a
+    # link rising to it (the pen has not been there) and a level part going left are not.
+    loop = [(5.0, 0.0), (0.0, 5.0), (5.0, 10.0), (10.0, 5.0), (5.0, 0.0)]   # a 0, from its top round to it
+    link, half = [(5.0, 0.0), (15.0, 0.0)], [(15.0, 0.0), (12.0, 9.0)]
+    pieces = [Stroke(1.0, loop), Stroke(1.0, link), Stroke(1.0, half)]
+    assert is_link(pieces, [0, 0, 0], 1, 10.0)
+    assert not is_link([Stroke(1.0, [(0.0, 10.0), (5.0, 0.0)]), Stroke(1.0, link), Stroke(1.0, half)], [0, 0, 0], 1, 10.0)
+    assert not is_link([Stroke(1.0, loop[::-1]), Stroke(1.0, link[::-1]), Stroke(1.0, half)], [0, 0, 0], 1, 10.0)
+    assert not is_link([Stroke(1.0, loop), Stroke(1.0, [(5.0, 0.0), (15.0, 4.0)]), Stroke(1.0, half)], [0, 0, 0], 1, 10.0)
 
     stroke = joined(UNIT[2][0], UNIT[2][0])   # (no stub: one beside a link read with it as a 1)
     lengths = [np.hypot(*np.diff(np.array(p.points), axis=0).T).sum() for p in cut_joined(stroke, 168.0)]

@@ -37,6 +37,8 @@ SHORTEST_PART = 0.1       # where no part shorter than this is made (a stub and 
 CONNECTOR_RISE = 0.5      # a middle part of a joined stroke rising this much of its height is a link, no digit alone;
 BAR_LINK_RISE = 0.3       # a stroke's first part that sets off level (its first LEVEL_START of the height
 LEVEL_START = 0.1         # no steeper than 45 degrees) and rises this much of it is a bar run on into a link
+LEVEL_LINK = 0.15         # a middle part running right, rising or falling no more than this, is a link too where it
+LOOP_CLOSED = 0.1         # sets off within this of where its stroke has been (a looped "00": the first 0 closed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,7 +171,22 @@ def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> b
     points = np.asarray(pieces[k].points, float)
     ys = points[:, 1]
     rises = ys[0] - ys[-1] > CONNECTOR_RISE * np.ptp(ys)
-    return rises and (middle or _bar_into_link(points, height))
+    return (rises and (middle or _bar_into_link(points, height))) or (middle and _leaves_a_loop(pieces, owners, k, height))
+
+
+def _leaves_a_loop(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:
+    """Whether middle part k of a cut stroke runs right, level (within ``LEVEL_LINK`` of the writing's
+    ``height``), from where its stroke closed a loop: within ``LOOP_CLOSED`` of where the pen was
+    before, and went away from (a looped "00": the pen goes round the first 0 and on along its top
+    into the next; read with either 0, the link spoilt it: "000" read "070")."""
+    points = np.asarray(pieces[k].points, float)
+    if np.ptp(points[:, 1]) > LEVEL_LINK * height or points[-1, 0] - points[0, 0] < LEVEL_LINK * height:
+        return False
+    previous = np.asarray(pieces[k - 1].points, float)
+    along = arc_lengths(previous)   # (the part just before it ends where it begins: only what lies further back on it)
+    earlier = [np.asarray(pieces[m].points, float) for m in range(k - 1) if owners[m] == owners[k]]
+    earlier = np.concatenate(earlier + [previous[along < along[-1] - 2 * LOOP_CLOSED * height]])
+    return len(earlier) > 0 and bool(np.hypot(*(earlier - points[0]).T).min() < LOOP_CLOSED * height)
 
 
 def _bar_into_link(points: np.ndarray, height: float) -> bool:
