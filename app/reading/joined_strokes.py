@@ -161,7 +161,8 @@ def _turns_up(points: np.ndarray, along: np.ndarray, k: int, reach: float) -> bo
 def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:
     """Whether piece k is the pen's way up from one digit's foot to the next one's top in a joined
     stroke (a "111" in one zigzag): a middle part of a cut stroke that rises; or a bar run on into
-    such a way up (a 7's cross written last, going on up into the next digit: ``_bar_into_link``).
+    such a way up (a 7's cross written last, going on up into the next digit: ``_bar_into_link``); or
+    a level way on from a digit whose loop the pen closed (a looped "00": ``_leaves_a_loop``).
     Alone it is a slanted line, which reads as a 1; it is part of a digit (a 1's flag, a 7's cross) or
     left out, never a digit."""
     middle = 0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]
