@@ -1,6 +1,7 @@
 """Synthetic numbers of digit pictures (``synthetic_numbers.from_pictures``): laid out as the stroke
 numbers are, by hand; and numbers of MNIST test digits, another collection than the pen digits the
-number readers were tuned on, read as pictures end to end. Uses the shipped model."""
+number readers were tuned on, read as pictures end to end. Uses the shipped model. And digits of a
+stroke number joined as people join them (``synthetic_numbers.joined``), by hand."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,8 @@ import pytest
 from scipy import ndimage
 
 from app.reading.number_pictures import read_picture
-from app.reading.synthetic_numbers import from_pictures
+from app.reading.strokes import Stroke
+from app.reading.synthetic_numbers import Number, from_pictures, joined
 
 SHIPPED = Path(__file__).resolve().parent.parent / "saved_models" / "default"
 
@@ -43,6 +45,25 @@ def test_a_number_of_digit_pictures_by_hand():
             bar_height, ring_height = bar[0].stop - bar[0].start, ring[0].stop - ring[0].start
             assert 0.9 / 1.1 - 0.05 <= bar_height / ring_height <= 1.1 / 0.9 + 0.05
             assert bar[1].start < ring[1].start
+
+
+def test_digits_are_joined_where_the_pen_would_go_on_and_not_across_their_ink():
+    """A digit's last stroke runs on into the next one's first where the pen goes on to the right,
+    near enough, and its way crosses neither digit's ink; elsewhere the pen is lifted."""
+    one = [Stroke(10.0, [(20.0, 20.0), (20.0, 110.0)])]                      # a stem, ending at its foot
+    three = [Stroke(10.0, [(20.0, 20.0), (60.0, 20.0), (40.0, 70.0), (60.0, 120.0), (20.0, 110.0)])]   # ends left
+    next_one = [Stroke(10.0, [(70.0, 60.0), (70.0, 120.0)])]                 # the next, its top 71 units away
+    far = [Stroke(10.0, [(120.0, 60.0), (120.0, 120.0)])]                    # beyond reach (0.8 of the height)
+    rng = np.random.default_rng(0)
+
+    def strokes_of(a, b, share=1.0):
+        return joined(Number(a + b, "", [len(a), len(b)]), share, rng)
+
+    assert len(strokes_of(one, next_one)) == 1    # on from the stem's foot up to the next: one stroke
+    assert len(strokes_of(three, next_one)) == 2  # from the 3's foot, left, up to the same: across the 3
+    assert len(strokes_of(one, far)) == 2         # too far
+    assert len(strokes_of(next_one, one)) == 2    # the next starts left of where this one ends
+    assert len(strokes_of(one, next_one, 0.0)) == 2   # (no joins asked for)
 
 
 def test_a_number_drawn_digit_by_digit_is_the_number_drawn_whole():

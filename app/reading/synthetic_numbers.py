@@ -21,7 +21,8 @@ from scipy import ndimage
 from app.reading.stroke_inputs import drawing_picture as picture  # noqa: F401  (the benchmarks draw numbers with it)
 from app.reading.strokes import LOGICAL_SIZE, Stroke
 
-JOIN_REACH = 0.8   # of the writing's height: the farthest a pen goes on from one digit to the next
+JOIN_REACH = 0.8   # of the writing's height: the farthest a pen goes on from one digit to the next,
+JOIN_CLEAR = 0.15  # and never over either digit's ink further than this from its ends (the pen lifts there)
 
 
 def compose(digits: list, rng: np.random.Generator, height: float = LOGICAL_SIZE) -> tuple[list[Stroke], str]:
@@ -199,17 +200,33 @@ def _digit_strokes(number: Number) -> list[list[Stroke]]:
 def joined(number: Number, share: float, rng: np.random.Generator) -> list[Stroke]:
     """The strokes of ``number`` (written in turn) with ``share`` of the joins people make written
     without lifting the pen: a digit's last stroke runs on into the next digit's first where the pen
-    would go on to the right, under ``JOIN_REACH`` of the digits' height (a "17" in one stroke)."""
+    would go on to the right, under ``JOIN_REACH`` of the digits' height (a "17" in one stroke), and
+    not across either digit's ink (a 3 ends at its foot, left: the way up to a 1's top would cross
+    it; since 2026-12-05 (24): two in five numbers of 2-10 digits had such a link, read 78 % against 92 %)."""
     digits = _digit_strokes(number)
-    reach = JOIN_REACH * np.ptp([y for s in number.strokes for _, y in s.points])
+    height = np.ptp([y for s in number.strokes for _, y in s.points])
     out = digits[0]
-    for digit in digits[1:]:
+    for before, digit in zip(digits, digits[1:]):
         (ax, ay), (bx, by) = out[-1].points[-1], digit[0].points[0]
-        if bx > ax and math.hypot(bx - ax, by - ay) < reach and rng.random() < share:
+        if (bx > ax and math.hypot(bx - ax, by - ay) < JOIN_REACH * height and rng.random() < share
+                and not _crosses((ax, ay), (bx, by), before + digit, JOIN_CLEAR * height)):
             out[-1] = Stroke(out[-1].width, out[-1].points + digit[0].points)
             digit = digit[1:]
         out = out + digit
     return out
+
+
+def _crosses(a: tuple[float, float], b: tuple[float, float], strokes: list[Stroke], clear: float) -> bool:
+    """Whether the straight way from ``a`` to ``b`` passes within half a pen of the ink of ``strokes``
+    further than ``clear`` from both its ends (points every unit or so, along both)."""
+    way = np.array(resampled([Stroke(0.0, [a, b])], 1.0)[0].points)
+    along = np.hypot(*(way - way[0]).T)
+    way = way[(along > clear) & (along < along[-1] - clear)]
+    ink = np.array([p for s in resampled(strokes, 1.0) for p in s.points])
+    if not len(way) or not len(ink):
+        return False
+    pen = max(s.width for s in strokes)
+    return bool(any(np.hypot(*(ink - p).T).min() < pen / 2 for p in way))
 
 
 def hyphenated(number: Number, rng: np.random.Generator) -> list[Stroke]:
