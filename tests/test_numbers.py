@@ -191,6 +191,22 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     assert len(lengths) >= 5 and min(lengths) > SHORTEST_PART * 168.0
 
 
+def test_each_digit_of_a_joined_stroke_has_its_own_ink(model):
+    """A digit of a stroke that runs on into the next digit is its own part of the stroke (what the
+    personal store keeps of a digit taught), its parts joined again where they meet; the pen's way
+    between them is no digit's. A digit of strokes of its own is those strokes, as written."""
+    stroke = joined(UNIT[1][0][1:], UNIT[7][0])
+    one, seven = read_strokes(model, [stroke]).digits
+    assert [len(one.ink), len(seven.ink)] == [1, 1] and one.strokes == seven.strokes == (0,)
+    assert max(x for x, _ in one.ink[0].points) < min(x for x, _ in seven.ink[0].points)   # (no link in either)
+    everything = [tuple(p) for p in stroke.points]
+    for digit in (one, seven):   # a run of the stroke's own points, in order
+        first = everything.index(digit.ink[0].points[0])
+        assert everything[first:first + len(digit.ink[0].points)] == list(digit.ink[0].points)
+    apart = write(UNIT[1], UNIT[4])
+    assert [d.ink for d in read_strokes(model, apart).digits] == [tuple(apart[:1]), tuple(apart[1:])]
+
+
 def test_a_bar_written_after_the_next_digit_joins_the_digit_it_lies_on(model):
     """A crossed 7's cross, written once the 2 after it is done: two strokes apart in writing order."""
     seven, cross, two = write(CROSSED_7, UNIT[2], gap=0.9)

@@ -53,13 +53,13 @@ class TeachingMixin:
 
     def _strokes_of(self, part) -> list[dict]:
         """The strokes to keep with a labelled drawing: all of them for one digit; for a digit of a
-        number its own, moved to the middle of a digit's square canvas, as if drawn alone."""
+        number its own ink (its strokes, or its part of a stroke that joins it to the next digit),
+        moved to the middle of a digit's square canvas, as if drawn alone."""
         if part is None:
             return self.drawing.strokes_json()
         left, _, right, _ = part.box
         shift = (self.drawing.size - (right - left)) / 2 - left
-        return [Stroke(s.width, [(x + shift, y) for x, y in s.points]).to_json()
-                for s in (self.drawing.strokes[k] for k in part.strokes)]
+        return [Stroke(s.width, [(x + shift, y) for x, y in s.points]).to_json() for s in part.ink]
 
     def learn_handwriting(self) -> None:
         """Fine-tune a personal copy of the current model in a background thread."""

@@ -63,6 +63,7 @@ class DigitOfNumber:
     reading: Reading
     box: tuple[int, int, int, int]       # left, top, right, bottom (pixels, or canvas units for strokes)
     strokes: tuple[int, ...] = ()        # the drawing's strokes that make it (strokes only)
+    ink: tuple[Stroke, ...] = ()         # and its own ink of them, as written (a joined stroke's part: strokes only)
     pair: str = ""                       # the pair it was read in by the pair reader ("96"; pictures only)
 
 
@@ -399,11 +400,25 @@ def _digits(model, pieces: list[Stroke], owners: list[int], groups: list[list[in
     for group in groups:
         prep, output = _exact(model, pieces, group, height, memo, leans)
         reading = judge_digit(model, prep, output, alone=len(groups) == 1)
-        lo, hi = span(sheared([pieces[k] for k in group], -slope))   # (where it lies on the canvas)
+        ink = sheared(_joined_up(pieces, owners, group), -slope)   # (where it lies on the canvas)
+        lo, hi = span(ink)
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
-        digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group}))))
+        digits.append(DigitOfNumber(reading, box, tuple(sorted({owners[k] for k in group})), tuple(ink)))
     digits.sort(key=lambda d: d.box[0] + d.box[2])   # written in any order, read left to right
     return without_specks(digits, writing_height)
+
+
+def _joined_up(pieces: list[Stroke], owners: list[int], group: list[int]) -> list[Stroke]:
+    """The pieces ``group``, in order, each run of neighbouring parts of one stroke joined again where
+    they meet (a stroke wholly in the group is the stroke as written; a digit of a joined stroke is
+    its own part of it: what the personal store keeps of a digit taught)."""
+    out: list[Stroke] = []
+    for k in sorted(group):
+        if out and k - 1 in group and owners[k - 1] == owners[k]:
+            out[-1] = Stroke(out[-1].width, out[-1].points + pieces[k].points[1:])   # (a cut's point is in both)
+        else:
+            out.append(pieces[k])
+    return out
 
 
 def _exact(model, pieces: list[Stroke], group: list[int], height: int, memo: dict, leans: list[float]):
