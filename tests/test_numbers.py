@@ -148,7 +148,9 @@ def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes,
 def test_where_a_joined_stroke_is_cut_by_hand():
     """A stroke of joined digits is cut at its tops and bottoms, at both ends of a level one, and
     at its corners (where a link runs flat into the next digit there is no top or bottom)."""
-    from app.reading.joined_strokes import TRAINED, corners, cut_joined, flat_ends, y_turns
+    import dataclasses
+
+    from app.reading.joined_strokes import READING, TRAINED, corners, cut_joined, flat_ends, y_turns
 
     zigzag = np.array([(0, 0), (0, 10), (5, 0), (5, 10)], float)
     assert y_turns(zigzag[:, 1], 1.0) == [1, 2]
@@ -171,6 +173,9 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     assert len(cut_joined(bend, 17.0)) == 1   # ...0.7-0.8 (a wide digit's width) only where it then goes up
     up = Stroke(1.0, [(0.0, 10.0), (10.0, 10.0), (11.7, 0.15)])   # the same, turning up: a base run on into a link
     assert len(cut_joined(up, 17.0)) == 2
+    rising = Stroke(1.0, [(0.0, 10.0), (10.0, 10.0), (16.43, 2.34)])   # a base turning up by 50 degrees, 1.45 heights wide
+    assert len(cut_joined(rising, 12.0)) == 2   # (over 45 degrees, where the pen then rises)
+    assert len(cut_joined(rising, 12.0, dataclasses.replace(READING, rising=180.0))) == 1   # (under 60 otherwise)
     # The training candidates' (TRAINED): over 1.2 corners over 60 degrees, over 0.9 over 90, 0.7-0.9 only going up.
     assert [len(cut_joined(bend, h, TRAINED)) for h in (8.0, 12.0, 15.0)] == [2, 1, 1]
     assert [len(cut_joined(up, h, TRAINED)) for h in (12.0, 15.0, 17.0)] == [1, 2, 2]

@@ -47,18 +47,22 @@ class CutRules:
     in units of the height, turns in degrees): up to ``wide``, a wide digit's width, only at corners
     turning more than ``gentle`` where the pen then rises (a 2's base run on up into a 1); wider, at
     every corner turning more than ``corner``, and more than ``gentle`` past ``surely`` (wider than
-    digits are written); and at both ends of a level top or bottom."""
+    digits are written), at corners turning more than ``rising`` where the pen then rises, and at
+    both ends of a level top or bottom."""
     wide: float
     corner: float
     surely: float
     gentle: float
+    rising: float = 180.0   # (none)
 
 
-# The readers': past 0.8 every corner over 60 degrees. Numbers of the held-out writers with half the
-# joins people make, read from strokes: 1000 -> 1041 of 1200 (seeds 13, 17, 21, 5; at 45 degrees 1056,
-# but hand-made digits of sharp corners joined, "33", "23", fell apart: "263", ""); numbers without
-# joins, leaning, lone digits: one of 800 either way, if any (docs/app.md).
-READING = CutRules(wide=0.8, corner=60.0, surely=0.8, gentle=60.0)
+# The readers': past 0.8 every corner over 60 degrees, and over 45 where the pen then rises. Numbers
+# of the held-out writers with half the joins people make, read from strokes: 1000 -> 1041 of 1200
+# (seeds 13, 17, 21, 5; every corner over 45 degrees: 1056, but hand-made digits of sharp corners
+# joined, "33", "23", fell apart: "263", ""); numbers without joins, leaning, lone digits: one of 800
+# either way, if any; rising ones over 45 too: +7 of 1200 with half the joins, +9 of 600 with all
+# (of the joins people make: docs/app.md).
+READING = CutRules(wide=0.8, corner=60.0, surely=0.8, gentle=60.0, rising=45.0)
 # Before 2026-12-05 (24), and the default model's training candidates: over 0.9 corners over 90
 # degrees, over 1.2 over 60, 0.7-0.9 turning 60 and rising.
 TRAINED = CutRules(wide=0.9, corner=90.0, surely=1.2, gentle=60.0)
@@ -139,6 +143,9 @@ def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING) -> list
         if width > rules.wide * height:
             least = rules.gentle if width > rules.surely * height else rules.corner
             found = corners(points, CORNER_REACH * height, least) + flat_ends(points, turns, height)
+            if rules.rising < least:   # (gentler ones where the pen then goes on up: a 2's base rising into a link)
+                found += [k for k in corners(points, CORNER_REACH * height, rules.rising)
+                          if _turns_up(points, along, k, RISE_REACH * height)]
         else:   # (as wide as a wide digit: only where the pen turns up, into a link; every corner of a wide 2 or 5 cost time)
             found = [k for k in corners(points, CORNER_REACH * height, rules.gentle)
                      if _turns_up(points, along, k, RISE_REACH * height)]
