@@ -57,11 +57,10 @@ class CutRules:
 
 
 # The readers': past 0.8 every corner over 60 degrees, and over 45 where the pen then rises. Numbers
-# of the held-out writers with half the joins people make, read from strokes: 1000 -> 1041 of 1200
-# (seeds 13, 17, 21, 5; every corner over 45 degrees: 1056, but hand-made digits of sharp corners
-# joined, "33", "23", fell apart: "263", ""); numbers without joins, leaning, lone digits: one of 800
-# either way, if any; rising ones over 45 too: +7 of 1200 with half the joins, +9 of 600 with all
-# (of the joins people make: docs/app.md).
+# of the held-out writers with half the joins people make, read from strokes: 1077 -> 1102 of 1200
+# (seeds 13, 17, 21, 5); numbers without joins, leaning, lone digits: one of 800 either way, if any.
+# Every corner over 45 degrees read joined numbers better still, but hand-made digits of sharp corners
+# written joined fell apart ("33" read "263", "23" nothing): docs/app.md.
 READING = CutRules(wide=0.8, corner=60.0, surely=0.8, gentle=60.0, rising=45.0)
 # Before 2026-12-05 (24), and the default model's training candidates: over 0.9 corners over 90
 # degrees, over 1.2 over 60, 0.7-0.9 turning 60 and rising.
