@@ -14,7 +14,8 @@ accuracy for half of the numbers' strokes sampled densely (a point every half ca
 fast tablet or a slow hand records them), with half the joins people make written without lifting
 the pen (``synthetic_numbers.joined``; strokes and pictures), with a hyphen between two digits
 (``hyphenated``: "12-34" is read 1234), and for half written again small with a broad pen (84
-high, 18 wide) and large with a fine one (200 high, 4 wide), and for half written on a line drifting
+high, 18 wide) and large with a fine one (200 high, 4 wide), for half drawn as numbers people wrote
+are drawn to be read (an 18-unit pen on a canvas 280 high, 120 to 240 high), and for half written on a line drifting
 uphill (``synthetic_numbers.drifting``), turned (``turned``), leaning more and less (``leaning``):
 read levelled and leaned back as the network reads best (``writing_line``). Pictures are read
 with the model's pair reader, if it has one (``--without-pairs``: without, to compare).
@@ -52,6 +53,7 @@ from app.reading import synthetic_numbers  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
 from app.reading.numbers import read_ahead, read_strokes  # noqa: E402
 
+PEN_18_HEIGHTS = (120, 160, 200, 240)   # canvas units: numbers redrawn with an 18-unit pen, each at one of these
 INK_KINDS = ((0.0, "digits apart"), (0.1, "digits touch (under 10% of a digit's ink under its neighbours')"),
              (0.2, "digits cross (10-20% under)"), (1.0, "a digit buried (over 20% under: a 1 inside an 8)"))
 
@@ -217,6 +219,11 @@ def main() -> int:
         again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t, _ in numbers[:args.count // 2]]
         result[f"{len(again)} written {height} high, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
+    # As numbers people wrote are drawn to be read (a canvas 280 high, an 18-unit brush), at heights they fill it.
+    again = [(synthetic_numbers.with_pen(s, PEN_18_HEIGHTS[k % len(PEN_18_HEIGHTS)], 18), t)
+             for k, (s, t, _) in enumerate(numbers[:args.count // 2])]
+    result[f"{len(again)} written {'/'.join(map(str, PEN_18_HEIGHTS))} high in turn, pen 18"] = {
+        how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     for name, moved in (("written 0.1 uphill (the line drifting 6 degrees)", lambda s: synthetic_numbers.drifting(s, -0.1)),
                         ("turned 5 degrees (uphill)", lambda s: synthetic_numbers.turned(s, 5.0)),
                         ("leaning 0.3 more", lambda s: synthetic_numbers.leaning(s, 0.3)),
