@@ -4,7 +4,8 @@ trained on, read from their strokes (as the window and drawing files give them) 
 
     .venv/bin/python benchmarks/number_reading.py --pen pendigits-train.unipen [--mnist mnist.npz] [--model default] [--count 300]
 
-Prints exact-number accuracy by length (2-10 digits) and by how far neighbouring digits' ink meets
+Prints exact-number accuracy (an unsure digit, "?", is wrong; and as ``predict --json`` says the
+number, an unsure digit as its best guess) by length (2-10 digits) and by how far neighbouring digits' ink meets
 (apart; touching, crossing: what a picture's cuts must part; or a digit buried in its neighbours'
 ink, which no reader can tell from them: ``synthetic_numbers.covered_share``), per-digit accuracy (numbers
 whose digit count was read right), and the time per number, for strokes and for pictures, on one
@@ -68,17 +69,19 @@ def measure(model, numbers, how: str, covered: list[float] | None = None) -> dic
     digit's ink under its neighbours' ink), also by how far their ink meets (``INK_KINDS``)."""
     by_length: dict[int, list[bool]] = {}
     by_ink: dict[str, list[bool]] = {}
-    digit_hits, digits, times = 0, 0, []
+    digit_hits, digits, times, guessed = 0, 0, [], []
     for n, (strokes, text, *_) in enumerate(numbers):   # (synthetic_numbers.Number, or picture and text)
         # Drawn before the clock starts (numbers of digit pictures are pictures already).
         height = None if isinstance(strokes, np.ndarray) else synthetic_numbers.canvas_height(strokes)   # (280, or a drifting line's)
         picture = strokes if height is None else synthetic_numbers.picture(strokes, height) if how == "pictures" else None
         start = time.perf_counter()
         if how == "strokes":
-            read = read_strokes(model, strokes, height).text
+            number = read_strokes(model, strokes, height)
         else:
-            read = read_picture(model, picture, ink_is_bright=False).text
+            number = read_picture(model, picture, ink_is_bright=False)
         times.append(time.perf_counter() - start)
+        read = number.text
+        guessed.append(number.best_text == text)
         by_length.setdefault(len(text), []).append(read == text)
         if covered is not None:
             by_ink.setdefault(ink_kind(covered[n]), []).append(read == text)
@@ -86,6 +89,7 @@ def measure(model, numbers, how: str, covered: list[float] | None = None) -> dic
             digit_hits += sum(a == b for a, b in zip(read, text))
             digits += len(text)
     result = {"exact": float(np.mean([ok for oks in by_length.values() for ok in oks])),
+              "exact as predict --json says (an unsure digit its best guess)": float(np.mean(guessed)),
               "exact by length": {n: round(float(np.mean(v)), 3) for n, v in sorted(by_length.items())}}
     if by_ink:
         result["exact by ink"] = {name: f"{np.mean(by_ink[name]):.3f} of {len(by_ink[name])}"

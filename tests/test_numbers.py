@@ -986,6 +986,29 @@ def test_a_drawing_file_round_trip_and_predict(model, tmp_path, capsys):
     assert out.strip() == f"{path}: 123" or out.startswith(f"{path}: 123")
 
 
+def test_json_text_gives_an_unsure_digit_as_its_best_guess():
+    """By hand: a "1", an unsure 4 (4 or 9), a mark read as no digit (best guess 7) and a "1". The
+    window and the plain output show "1??1"; ``predict --json``'s "text", for programs, "14?1": the
+    digits read, an unsure one as its best guess (as "digit" is for one digit alone), a mark that is
+    no digit still "?"; its "status" ("unsure") and each digit's "unsure" say how sure."""
+    from app.models.evaluation import number_result
+    from app.reading.numbers import DigitOfNumber, NumberReading
+    from app.reading.predictor import Reading
+
+    shares = np.full(10, 0.1, np.float32)
+    one = Reading(1, shares, None, False, "1 (99% sure)")
+    four = Reading(4, shares, None, True, "not sure: 4 or 9")
+    mark = Reading(7, shares, None, True, "not a digit", not_digit=0.9, rejected=True)
+    number = NumberReading([DigitOfNumber(r, (20 * k, 0, 20 * k + 10, 30)) for k, r in enumerate([one, four, mark, one])])
+    result = number_result("n.png", number)
+    assert number.text == "1??1" and result["text"] == "14?1" and result["status"] == "unsure"
+    assert [d["unsure"] for d in result["digits"]] == [False, True, True, False] and result["message"].startswith("1??1")
+    alone = number_result("d.png", NumberReading([DigitOfNumber(four, (0, 0, 10, 30))]))
+    assert alone["text"] == "4" and alone["digit"] == 4 and alone["status"] == "unsure"
+    nothing = number_result("m.png", NumberReading([DigitOfNumber(mark, (0, 0, 10, 30))]))
+    assert nothing["text"] == "" and nothing["digit"] is None and nothing["status"] == "not a digit"
+
+
 @pytest.mark.parametrize("content, problem", [
     ("{", "not a drawing file"), ('{"lines": []}', "not a drawing file"),
     ('{"strokes": [{"width": 10, "points": [[1, "x"]]}]}', "point"),

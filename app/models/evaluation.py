@@ -134,7 +134,7 @@ def number_result(path: str, number: NumberReading) -> dict:
     """A ``NumberReading`` in the fields of ``predict --json``."""
     status, digits = number.status, number.digits
     one = digits[0].reading if len(digits) == 1 else None
-    result = {"path": str(path), "text": number.text, "status": status,
+    result = {"path": str(path), "text": number.best_text, "status": status,
               "digit": one.digit if one is not None and status in ("read", "unsure") else None,
               "probabilities": [round(float(p), 6) for p in one.probabilities] if one is not None else None,
               "not_a_digit": round(one.not_digit, 6) if one is not None else None,

@@ -78,6 +78,14 @@ class NumberReading:
             return ""
         return "".join("?" if d.reading.unsure else str(d.reading.digit) for d in self.digits)
 
+    @property
+    def best_text(self) -> str:
+        """``text`` with each unsure digit as its best guess (a mark read as no digit still "?"): what
+        ``predict --json`` says, for programs, whose "status" and each digit's "unsure" say how sure."""
+        if self.status in ("empty", "not a digit"):
+            return ""
+        return "".join("?" if d.reading.rejected else str(d.reading.digit) for d in self.digits)
+
     def placed(self, scale: float, dx: float, dy: float) -> "NumberReading":
         """The same reading with each box moved to where a picture is shown: x -> dx + scale * x."""
         return NumberReading([dataclasses.replace(d, box=(round(dx + scale * d.box[0]), round(dy + scale * d.box[1]),
