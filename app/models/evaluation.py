@@ -113,8 +113,8 @@ def predict_files(model, paths: list[str]) -> Iterator[dict]:
     """One result per path, a picture (PNG, JPEG, ..., any size) or a drawing file (``.json``), read
     as the window reads a drawing (the same preprocessing and honesty rules, a whole number if there
     are several digits), in the fields ``predict --json`` promises: ``path``, ``text`` (the digits
-    read, "" when none), ``status`` ("read", "unsure", "not a digit", "empty"), ``digit`` (when exactly
-    one was read), ``probabilities`` (the ten digits', for a single digit), ``not_a_digit``,
+    read, an unsure one as its best guess, "" when none), ``status`` ("read", "unsure", "not a digit",
+    "empty"), ``digit`` (when exactly one was read), ``probabilities`` (the ten digits', for a single digit), ``not_a_digit``,
     ``message`` and ``digits`` (per digit: ``digit``, ``box`` [left, top, right, bottom], ``probabilities``,
     ``unsure``); or ``error`` for that file alone. Each as soon as it is read (many files: the first
     answers come at once, and ``predict ... | head`` stops the reading)."""
