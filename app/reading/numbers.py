@@ -73,18 +73,16 @@ class NumberReading:
 
     @property
     def text(self) -> str:
-        """The digits read, left to right; "?" for an unsure one; "" when none."""
-        if self.status in ("empty", "not a digit"):
-            return ""
-        return "".join("?" if d.reading.unsure else str(d.reading.digit) for d in self.digits)
+        """The digits read, left to right; "?" for an unsure one; "" when none (what the window shows)."""
+        return "" if self.status in ("empty", "not a digit") else "".join(
+            "?" if d.reading.unsure else str(d.reading.digit) for d in self.digits)
 
     @property
     def best_text(self) -> str:
-        """``text`` with each unsure digit as its best guess (a mark read as no digit still "?"): what
-        ``predict --json`` says, for programs, whose "status" and each digit's "unsure" say how sure."""
-        if self.status in ("empty", "not a digit"):
-            return ""
-        return "".join("?" if d.reading.rejected else str(d.reading.digit) for d in self.digits)
+        """``text`` with an unsure digit as its best guess (a mark read as no digit still "?"): what
+        ``predict --json`` says, for programs (its "status" and each digit's "unsure" say how sure)."""
+        return "" if self.status in ("empty", "not a digit") else "".join(
+            "?" if d.reading.rejected else str(d.reading.digit) for d in self.digits)
 
     def placed(self, scale: float, dx: float, dy: float) -> "NumberReading":
         """The same reading with each box moved to where a picture is shown: x -> dx + scale * x."""
