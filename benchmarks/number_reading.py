@@ -219,15 +219,13 @@ def main() -> int:
     hyphens = [(synthetic_numbers.hyphenated(number, rng), number.text) for number in numbers[:args.count // 2]]
     result[f"{len(hyphens)} with a hyphen between two digits (left out)"] = {
         how: measure(model, hyphens, how)["exact"] for how in ("strokes", "pictures")}
-    for height, pen in ((84, 18), (200, 4)):   # small and bold, large and fine: read with the pen as read
-        again = [(synthetic_numbers.with_pen(s, height, pen), t) for s, t, _ in numbers[:args.count // 2]]
-        result[f"{len(again)} written {height} high, pen {pen}"] = {
+    # Small and bold, large and fine (read with the pen as read), and as numbers people wrote are drawn to be
+    # read (a canvas 280 high, an 18-unit brush) at heights they fill it, one after another.
+    for heights, pen in (((84,), 18), ((200,), 4), (PEN_18_HEIGHTS, 18)):
+        again = [(synthetic_numbers.with_pen(s, heights[k % len(heights)], pen), t)
+                 for k, (s, t, _) in enumerate(numbers[:args.count // 2])]
+        result[f"{len(again)} written {'/'.join(map(str, heights))} high{' in turn' * (len(heights) > 1)}, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
-    # As numbers people wrote are drawn to be read (a canvas 280 high, an 18-unit brush), at heights they fill it.
-    again = [(synthetic_numbers.with_pen(s, PEN_18_HEIGHTS[k % len(PEN_18_HEIGHTS)], 18), t)
-             for k, (s, t, _) in enumerate(numbers[:args.count // 2])]
-    result[f"{len(again)} written {'/'.join(map(str, PEN_18_HEIGHTS))} high in turn, pen 18"] = {
-        how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
     for name, moved in (("written 0.1 uphill (the line drifting 6 degrees)", lambda s: synthetic_numbers.drifting(s, -0.1)),
                         ("turned 5 degrees (uphill)", lambda s: synthetic_numbers.turned(s, 5.0)),
                         ("leaning 0.3 more", lambda s: synthetic_numbers.leaning(s, 0.3)),
