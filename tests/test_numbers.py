@@ -726,6 +726,19 @@ def test_a_picture_of_slanted_touching_digits_is_cut_along_the_slant(model, monk
     assert read_picture(model, picture, ink_is_bright=False).text != text
 
 
+def test_a_picture_of_digits_read_whole_at_first_is_parted_again(model, monkeypatch):
+    """Three slanted digits that touch, one blob read whole at first (as a 0: no vertical line parts
+    them), are looked at again with slanted and bent cuts like any unsure digit: a blob up to
+    ``LOOK_AGAIN_WIDTH`` of the writing's height wide read whole is no long scribble."""
+    from app.reading import number_pictures
+
+    picture = drawing_picture(lean(write(UNIT[3], UNIT[2], UNIT[3], gap=-0.15, brush=20), 0.4))
+    assert len(find_blobs(ink_as_read(ink_map(picture, False), 150))) == 1   # they touch
+    assert read_picture(model, picture, ink_is_bright=False).text == "323"
+    monkeypatch.setattr(number_pictures, "LOOK_AGAIN_WIDTH", number_pictures.PICTURE_DIGIT_WIDTH)
+    assert read_picture(model, picture, ink_is_bright=False).text == "0"
+
+
 @pytest.mark.parametrize("digits, gap, slant, straight", [
     ((7, 2), -0.3, 0.0, "22"),   # the 7's bar over the 2's top: any straight line gives the 2 a piece of it
     ((7, 3), -0.25, 0.4, "23"),

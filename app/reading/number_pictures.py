@@ -57,6 +57,7 @@ SLANTS = (-0.25, 0.25)    # slanted cut lines (x moves this much per unit of y) 
 UNSURE_CUT = 0.99         # that is where a chosen candidate's score is below this,
 SLANT_REACH = 0.1         # within this (of the writing's height) of it,
 MOST_UNSURE = 2           # for the unsurest two at most: reading more costs time and gained nothing
+LOOK_AGAIN_WIDTH = 3.0    # (and a blob read whole no wider than this of it: three slanted digits touching, read "0")
 UNSURE_CUT_ASPECT = 0.4   # (there cut blobs wider than this times their height too: two 1s that touch)
 SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths long to be a digit
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
@@ -239,8 +240,8 @@ def _unsure_spans(blobs: list[Blob], reading: list, height: int) -> dict[int, li
     ``SLANT_REACH``."""
     spans: dict[int, list[tuple[float, float]]] = {}
     unsure = sorted((score, k) for k, (a, b, score) in enumerate(reading) if score < math.log(UNSURE_CUT)
-                    # (a blob wider than any digit, read whole, is no digit to part: a long scribble)
-                    and _edge(blobs, b, 1) - _edge(blobs, a, 0) <= PICTURE_DIGIT_WIDTH * height)
+                    # (a blob read whole is parted again up to LOOK_AGAIN_WIDTH: wider, a long scribble)
+                    and _edge(blobs, b, 1) - _edge(blobs, a, 0) <= LOOK_AGAIN_WIDTH * height)
     for _, k in unsure[:MOST_UNSURE]:   # (each costs some hundred candidates more)
         a, b, _ = reading[k]
         span = (_edge(blobs, a, 0) - SLANT_REACH * height, _edge(blobs, b, 1) + SLANT_REACH * height)
