@@ -93,16 +93,21 @@ def test_sure_digits_stay_as_read_and_digits_apart_are_never_read_as_a_pair():
     surest = [_digit(1, 0.9999, (10, 10, 50, 110)), _digit(3, 0.9999, (50, 10, 110, 110))]   # (over SURE together)
     reader = _PairReader(13, 0.99)
     assert read_pairs(reader, _Model(), lambda: ink, surest, 100) == surest and reader.seen == []
-    apart = [_digit(1, 0.5, (10, 10, 50, 110)), _digit(3, 0.5, (70, 10, 110, 110))]
+    apart = [_digit(1, 0.5, (10, 10, 40, 110)), _digit(3, 0.5, (60, 10, 95, 110))]   # (each narrower than WIDE_ONE)
     assert read_pairs(reader, _Model(), lambda: ink, apart, 100) == apart and reader.seen == []
 
 
 def test_a_wide_digit_may_be_two_merged_but_a_narrow_one_never_is():
-    """A "8" 70 wide in writing 100 high (over 0.55 of it), read at 0.6, and the pair "13" at 0.95: two
-    digits. A 1 read at 0.6, 20 wide: never read as a pair."""
+    """A "8" 70 wide in writing 100 high (over 0.4 of it: ``WIDE_ONE``), read at 0.6, and the pair "13" at
+    0.95: two digits; so a "3" 46 wide. A 1 read at 0.6, 20 wide (or 38): never read as a pair."""
     ink = np.ones((120, 300), np.float32)
     read = read_pairs(_PairReader(13, 0.95), _Model(), lambda: ink, [_digit(8, 0.6, (10, 10, 80, 110))], 100)
     assert [d.reading.digit for d in read] == [1, 3] and [d.box for d in read] == [(10, 10, 45, 110), (45, 10, 80, 110)]
+    read = read_pairs(_PairReader(31, 0.95), _Model(), lambda: ink, [_digit(3, 0.6, (10, 10, 56, 110))], 100)
+    assert [d.reading.digit for d in read] == [3, 1]
+    reader = _PairReader(11, 0.99)
+    assert read_pairs(reader, _Model(), lambda: ink, [_digit(1, 0.6, (10, 10, 48, 110))], 100)[0].reading.digit == 1
+    assert reader.seen == []
     reader = _PairReader(11, 0.99)
     narrow = [_digit(1, 0.6, (10, 10, 30, 110))]
     assert read_pairs(reader, _Model(), lambda: ink, narrow, 100) == narrow and reader.seen == []

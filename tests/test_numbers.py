@@ -739,6 +739,20 @@ def test_a_picture_of_digits_read_whole_at_first_is_parted_again(model, monkeypa
     assert read_picture(model, picture, ink_is_bright=False).text == "0"
 
 
+def test_a_narrow_digit_against_a_1_is_read_by_the_pair_reader(model, monkeypatch):
+    """A "713" written tight, its 3 narrow against the 1: the 1 and the 3 are one candidate under 0.55
+    of the writing's height wide, read as one odd digit (and then all the ink as one mark: nothing at
+    all); the pair reader reads a lone digit from 0.4 of the height (``WIDE_ONE``) and finds the 1 and
+    the 3 in it."""
+    from app.reading import digit_pairs
+
+    narrow_3 = [[(0.5 + (x - 0.5) * 0.6, y) for x, y in line] for line in UNIT[3]]
+    picture = drawing_picture(write(UNIT[7], UNIT[1], narrow_3, gap=-0.6))
+    assert read_picture(model, picture, ink_is_bright=False).text == "713"
+    monkeypatch.setattr(digit_pairs, "WIDE_ONE", 0.55)
+    assert read_picture(model, picture, ink_is_bright=False).text == ""
+
+
 @pytest.mark.parametrize("digits, gap, slant, straight", [
     ((7, 2), -0.3, 0.0, "22"),   # the 7's bar over the 2's top: any straight line gives the 2 a piece of it
     ((7, 3), -0.25, 0.4, "23"),

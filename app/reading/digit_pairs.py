@@ -34,7 +34,8 @@ THREES = 1000
 MOST_DIGITS = 3           # a pair may be read where the picture reader read up to three digits (or one)
 PAIR_WIDTH = 2.2          # no wider than this (of the writing's height): two wide digits (a touching "00")
                           # or three narrow ones (at 1.6 touching 0s went unread and a reader of threes gained less)
-WIDE_ONE = 0.55           # a lone digit at least this wide (of the writing's height) may be two merged
+WIDE_ONE = 0.4            # a lone digit at least this wide (of the writing's height) may be two merged (a 3 with
+                          # a 1 against its side, 0.46: at 0.55 read "3")
 MEET = 0.02               # boxes this close (of the writing's height), or overlapping, meet
 SURE = 0.999              # digits read this sure together are never read as a pair (at 0.99: 0-1.4 points fewer numbers right)
 
