@@ -50,9 +50,11 @@ class AppWindow:
             time.sleep(0.05)
         raise AssertionError(f"timed out; the window shows {self.read_state()}")
 
-    def draw(self, strokes, margin: float = 0.18, pause: float = 0.0) -> dict:
+    def draw(self, strokes, margin: float = 0.18, pause: float = 0.003) -> dict:
         """Drag the mouse along each stroke (unit-square coordinates) on the canvas's left square,
-        ``pause`` seconds between motion events (as a hand moves, not as fast as xdotool can)."""
+        ``pause`` seconds between motion events (as a hand moves, not as fast as xdotool can: on a
+        loaded machine Tk merges the motion events it has not handled yet, and a hatching kept only
+        some of its corners was not said "not a digit" once, as ``pen`` found a 3 read as a 7)."""
         self.state = self.read_state() or self.state   # where the canvas is now (the window may have resized)
         x0, y0, side = self.state["canvas"][:3]
         span = side * (1 - 2 * margin)
@@ -117,14 +119,16 @@ class AppWindow:
         (``pause``, 3 ms, between motion events): as fast as xdotool can, a loaded machine's Tk merges
         the motion events it has not handled yet, and a 3 kept only some of its corners (CI read
         "1374017" as "1774017" once; either model reads a 3 with a fifth of its points as a 7 now and
-        then)."""
-        self.state = self.read_state() or self.state
-        x0, y0, side = self.state["canvas"][:3]
-        scale = side / (280 * self.state["zoom"])
-        left, top, height = (x0 + place[0] * scale, y0 + place[1] * scale, place[2] * scale)
-        if strokes:
-            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke] for stroke in strokes],
-                      pause=pause, every_pixel=every_pixel)
+        then). Each stroke is placed where the canvas shows ``place`` when it begins, as a hand follows
+        what it sees: should the canvas zoom out between two strokes of a digit (a loaded machine may
+        take longer between them than the window waits), its next stroke still lands on it (CI read a
+        4's stem drawn at the old zoom as "1374017" -> "137?017" once)."""
+        for stroke in strokes:
+            self.state = self.read_state() or self.state
+            x0, y0, side = self.state["canvas"][:3]
+            scale = side / (280 * self.state["zoom"])
+            left, top, height = (x0 + place[0] * scale, y0 + place[1] * scale, place[2] * scale)
+            self.drag([[(left + 0.7 * x * height, top + y * height) for x, y in stroke]], pause=pause, every_pixel=every_pixel)
 
     def right_click_canvas(self) -> None:
         x0, y0, side = self.state["canvas"][:3]
