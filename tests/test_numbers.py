@@ -408,7 +408,8 @@ def test_a_comma_among_digits_is_left_out(model, digits, text, height):
 
 
 def test_below_the_line_by_hand():
-    from app.reading.numbers import DigitOfNumber, _below_the_line
+    from app.reading.marks import _below_the_line
+    from app.reading.numbers import DigitOfNumber
 
     def mark(box):
         return DigitOfNumber(None, box)

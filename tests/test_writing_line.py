@@ -226,6 +226,45 @@ def test_upright_shifts_by_hand():
     assert writing_line.leaned([Stroke(9.0, [(10.0, 240.0)])], 0.1)[0].points == [(20.0, 240.0)]   # about row 140
 
 
+def test_leans_ahead_by_hand():
+    """The window reads ahead by the lean writing not yet wide enough to say it may soon be given."""
+    assert writing_line.upright_shifts(_bars(0.4, 2)) == [0.0, 0.0]       # two bars: not yet said,
+    assert writing_line.leans_ahead(_bars(0.4, 2)) == pytest.approx([0.2])  # but half as wide: 0.4 -> 0.2 ahead
+    assert writing_line.leans_ahead(_bars(0.325, 2, 70.0)) == pytest.approx([0.1, 0.15])   # a rounding's edge: both
+    assert writing_line.leans_ahead(_bars(0.15, 2)) == []    # within UPRIGHT, and near it: leaned by nothing
+    assert writing_line.leans_ahead(_bars(0.4, 1)) == []     # a bar: under half as wide
+    assert writing_line.leans_ahead(_bars(0.4, 5)) == []     # said: what follows changes nothing before
+    assert writing_line.leans_ahead([]) == [] and writing_line.leans_ahead([Stroke(9.0, [(5.0, 5.0)])]) == []
+
+
+def test_reading_ahead_reads_the_stroke_that_says_the_lean_from_memory(model):
+    """A number leaning far is read leaned once it is wide enough to say so, every candidate anew
+    unless read ahead by that lean while the pen was lifted: then that stroke reads fewer candidates
+    than half, and reads as a fresh reading does."""
+    from app.reading.numbers import _reading_pieces
+
+    strokes = synthetic_numbers.leaning(write(*SIX, height=150), 0.4)
+    height = synthetic_numbers.canvas_height(strokes)
+    k = next(k for k in range(1, len(strokes)) if any(writing_line.upright_shifts(_reading_pieces(strokes[:k + 1])[0])))
+    assert k >= 2 and writing_line.leans_ahead(strokes[:k])
+    read = []
+    counting = type("Counting", (), {"predict_proba": lambda self, x: read.append(len(x)) or model.predict_proba(x),
+                                     "__getattr__": lambda self, name: getattr(model, name)})()
+    for ahead in (False, True):
+        memo = {}
+        for j in range(1, k + 1):
+            read_strokes(counting, strokes[:j], height, memo)
+            if ahead:
+                read_ahead(counting, strokes[:j], height, memo)
+        read.clear()
+        again = read_strokes(counting, strokes[:k + 1], height, memo)
+        fresh = read_strokes(model, strokes[:k + 1], height)
+        assert again.text == fresh.text and [d.box for d in again.digits] == [d.box for d in fresh.digits]
+        if not ahead:
+            unprepared = sum(read)
+    assert sum(read) < unprepared / 2, (sum(read), unprepared)
+
+
 def test_picture_lean_and_upright_shift():
     strokes = _bars(0.4, 8)
     ink = 1.0 - drawing_picture(strokes)

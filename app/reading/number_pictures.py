@@ -28,7 +28,7 @@ from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
 from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
-from app.reading.marks import one_mark
+from app.reading.marks import one_mark, without_specks
 from app.reading.numbers import (
     FAST_SIDE,
     SPLIT_PENALTY,
@@ -38,7 +38,6 @@ from app.reading.numbers import (
     _two_sure,
     judge_digit,
     short_cost,
-    without_specks,
 )
 from app.reading.predictor import digit_outputs, digit_scores
 from app.reading.preprocess import ink_map, on_square

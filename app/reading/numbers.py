@@ -26,13 +26,13 @@ import numpy as np
 
 from app.reading.fast_input import fast_mnist
 from app.reading.joined_strokes import READING, CutRules, cut_joined, is_link
-from app.reading.marks import MARK_WIDTH, attach_strays, one_mark
+from app.reading.marks import MARK_WIDTH, SPECK_SIDE, attach_strays, one_mark, without_specks
 from app.reading.predictor import Reading, digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
 from app.reading.separators import is_separator
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
 from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
-from app.reading.writing_line import leaned, sheared, slopes_ahead, strokes_slope, upright_shifts
+from app.reading.writing_line import leaned, leans_ahead, sheared, slopes_ahead, strokes_slope, upright_shifts
 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes),
 MAX_PARTS = 6             # and parts of strokes cut where digits may be joined (a 2's body and base)
@@ -53,7 +53,6 @@ SHORT_COST = 10.0         # digit's piece: it costs this (log) at no height, lin
 SHORT_REACH = 0.5         # (the writing around it: within this of the writing's height, in x)
 RAISED_FREE = 0.05        # a candidate whose foot lies this much (of that height) above the baseline around it
 RAISED_COST = 5.0         # costs this (log) per unit more: digits stand on a line, a 4's arm and bar do not
-SPECK_SIDE = 0.2          # a mark read as no digit, among digits, no larger than this is a speck, left out
 MEMO_SIZE = 4000          # candidates remembered between readings (at most some MB)
 FAST_SIDE = 56            # pixels: a picture's writing, shrunk to read its candidates
 
@@ -135,29 +134,6 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], between=None) -> li
         path.append(key)
         key = back[key]
     return path[::-1]
-
-
-def without_specks(digits: list[DigitOfNumber], height: float) -> list[DigitOfNumber]:
-    """A number's digits without its specks: marks read as "not a digit", or as likelier no digit than
-    a digit (a dot may be read "not sure: maybe not a digit"), whose box is no larger than
-    ``SPECK_SIDE`` of the writing's ``height`` (a pen's tap, a decimal point), and small marks below
-    the line among digits however they read (``_below_the_line``: a comma); the number is the
-    digits. A speck alone, or among specks only, is still said."""
-    kept = [d for d in digits if not ((d.reading.rejected or d.reading.not_digit >= 0.5)
-                                      and max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < SPECK_SIDE * height)]
-    if len(kept) > 1:   # (and a comma among digits)
-        kept = [d for d in kept if not _below_the_line(d, [o for o in kept if o is not d])] or kept
-    return kept or digits
-
-
-def _below_the_line(mark: DigitOfNumber, others: list[DigitOfNumber]) -> bool:
-    """A mark that lies wholly below the middle of the other digits and is smaller than 0.4 of their
-    height each way: a comma or a low dot among digits ("1,234"), which the network, seeing it scaled
-    up, may read as a sure 0 or 1. Digits stand on the line and reach up to the others' tops; a digit
-    written small and low is wider than that (an MNIST 5 lying low in a number is kept)."""
-    middle = float(np.median([(o.box[1] + o.box[3]) / 2 for o in others]))
-    tall = float(np.median([o.box[3] - o.box[1] for o in others]))
-    return mark.box[1] > middle and max(mark.box[2] - mark.box[0], mark.box[3] - mark.box[1]) < 0.4 * tall
 
 
 def _stacked(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
@@ -307,7 +283,8 @@ def _shortness(boxes: np.ndarray, runs: list[tuple[int, int]], height: float) ->
     index, ends = np.arange(len(boxes))[None, :], np.array(runs, np.int64).reshape(-1, 2)
     others = near & ((index < ends[:, :1]) | (index >= ends[:, 1:]))
     others |= near & ~others.any(axis=1, keepdims=True)
-    baseline = np.nanmedian(np.where(others, boxes[None, :, 3], np.nan), axis=1)
+    feet, count, rows = np.sort(np.where(others, boxes[None, :, 3], np.inf), axis=1), others.sum(axis=1), np.arange(len(runs))
+    baseline = (feet[rows, (count - 1) // 2] + feet[rows, count // 2]) / 2   # (np.nanmedian: slower than all the rest)
     cost = short_cost((bottom - top) / tall) - RAISED_COST * np.maximum(0.0, (baseline - bottom) / tall - RAISED_FREE)
     # A speck is no piece of a digit to shun: alone, it is left out of the number.
     return np.where(np.maximum(right - left, bottom - top) < SPECK_SIDE * tall, 0.0, cost)
@@ -342,14 +319,19 @@ def _memo_key(group: list[Stroke]) -> tuple:
 
 
 def read_ahead(model, strokes: list[Stroke], height: int, memo: dict) -> None:
-    """Read ``strokes`` into ``memo`` as levelled by each slope they may soon be (``slopes_ahead``):
-    the window's work while the pen is lifted, so the stroke that changes the slope reads fast."""
+    """Read ``strokes`` into ``memo`` as levelled by each slope they may soon be (``slopes_ahead``) and
+    leaned by each lean they may soon be (``leans_ahead``): the window's work while the pen is lifted,
+    so the stroke that changes the slope or says the lean reads fast."""
+    strokes = [s for s in strokes if s.points]
     for slope in slopes_ahead(strokes):
         read_strokes(model, strokes, height, memo, slope)
+    slope = strokes_slope(strokes)
+    for lean in leans_ahead(sheared(strokes, slope) if slope else strokes):
+        read_strokes(model, strokes, height, memo, slope, lean)
 
 
 def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo: dict | None = None,
-                 slope: float | None = None) -> NumberReading:
+                 slope: float | None = None, lean: float | None = None) -> NumberReading:
     """The number written with ``strokes`` on a canvas ``height`` units high (any width).
 
     Pieces are the strokes in the order they were written (a joined stroke cut at its turns and
@@ -357,7 +339,8 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     a candidate digit. Writing order, not position, says which strokes make one digit, so
     neighbours that overlap in x still come apart. ``memo`` (a dict the caller keeps) remembers
     what the network said of each candidate: the window re-reads a growing drawing after every
-    stroke and then only reads the new candidates. ``slope``: levelled by this, not by the strokes' own."""
+    stroke and then only reads the new candidates. ``slope``: levelled by this, not by the strokes' own;
+    ``lean``: every piece leaned back by this, not as the writing's lean says (both as ``read_ahead`` asks)."""
     strokes = [s for s in strokes if s.points]
     if not strokes:
         return NumberReading([])
@@ -371,7 +354,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     pieces, owners, writing_height = _reading_pieces(strokes)   # (height: the canvas's)
     # Writing that leans far is read leaning as the network reads best (``writing_line.upright_shifts``):
     # each candidate leaned as its last piece says, and each piece's box (what geometry sees) as its own.
-    leans = upright_shifts(pieces)
+    leans = upright_shifts(pieces) if lean is None else [lean] * len(pieces)
     upright = [leaned([piece], lean)[0] for piece, lean in zip(pieces, leans)]
     boxes = _boxes(upright)
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes, leans)

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from app.reading.predictor import prepare_drawing
 from app.reading.preprocess import Preprocessed
-from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, arc_lengths
+from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke
 
 STROKES_FAST_SIDE = 112   # pixels: a stroke candidate's box when drawn small to be read (at 56 the
                           # network saw it too coarsely: 4s of two strokes read as "not a digit")
@@ -29,30 +29,35 @@ def fast_crop(group: list[Stroke]) -> np.ndarray:
     ``STROKES_FAST_SIDE`` pixels, pen width scaled alike, so the box filter of ``fast_mnist`` sees about
     what ``to_mnist`` sees of the canvas drawing (the chosen digits are drawn again exactly, for the
     answer). Many are made network inputs together: ``fast_mnist``."""
-    lo, hi = span(group)
+    counts = [len(s.points) for s in group]
+    points = np.array([p for s in group for p in s.points], float)   # (all strokes' at once: tens per stroke)
+    pad = max(s.width for s in group) / 2
+    lo, hi = points.min(axis=0) - pad, points.max(axis=0) + pad   # (``span``)
     scale = STROKES_FAST_SIDE / max(float((hi - lo).max()), 1e-6)
     size = np.ceil((hi - lo) * scale).astype(int) + 1
     image = Image.new("L", (int(size[0]), int(size[1])), 0)
     draw = ImageDraw.Draw(image)
-    for s in group:
+    points = (points - lo) * scale
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    ends = np.cumsum([0] + counts).tolist()
+    for s, start, stop in zip(group, ends[:-1], ends[1:]):
         r = s.width * scale / 2
-        points = (np.asarray(s.points, float) - lo) * scale
         # Points closer than a pixel change nothing drawn at this size: the line goes through one
         # point per pixel of its length, and its last (a tablet sampling fast puts many in each pixel:
         # skipping each point within a pixel of the one before left such a stroke a dot).
-        along = arc_lengths(points)
-        keep = np.concatenate([[True], np.floor(along[1:]) > np.floor(along[:-1])])
+        along = np.floor(np.concatenate([[0.0], np.cumsum(steps[start:stop - 1])]))   # (``arc_lengths``)
+        keep = np.concatenate([[True], along[1:] > along[:-1]])
         keep[-1] = True
-        xy = [tuple(p) for p in points[keep]]
+        xy = points[start:stop][keep]
         if len(xy) > 1:
-            draw.line(xy, fill=255, width=max(1, round(2 * r)))
-        for x, y in xy:   # round joins and caps
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
-    ink = np.asarray(image, np.float32) / 255
+            draw.line(xy.ravel().tolist(), fill=255, width=max(1, round(2 * r)))
+        for box in np.concatenate([xy - r, xy + r], axis=1).tolist():   # round joins and caps
+            draw.ellipse(box, fill=255)
+    ink = np.asarray(image)
     rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if not len(rows):
         return np.zeros((0, 0), np.float32)
-    return ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    return ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1].astype(np.float32) / 255
 
 
 def drawing_picture(strokes: list[Stroke], height: int = LOGICAL_SIZE) -> np.ndarray:

@@ -215,20 +215,53 @@ def upright_shifts(strokes: list[Stroke]) -> list[float]:
     (the window remembers what it read). All 0.0 for writing narrower than that (one digit)."""
     if not strokes:
         return []
+    slant, wide, _ = _writing_so_far(strokes)
+    if not wide.any():
+        return [0.0] * len(strokes)
+    said = np.maximum(np.arange(len(strokes)), np.flatnonzero(wide)[0])
+    return _rounded_shift(slant[said]).tolist()
+
+
+def leans_ahead(strokes: list[Stroke]) -> list[float]:
+    """The leans other than 0.0 that ``upright_shifts`` may give every stroke after a stroke or two
+    more, while the writing is not yet wide enough to say its lean but at least ``AHEAD_WIDTH`` as wide
+    as that: the writing's lean so far as it would be rounded, and the lean a step more or less where
+    that is within ``AHEAD_STEP`` of a step of rounding to it. What the window reads ahead while the
+    pen is lifted: the stroke that makes writing that leans far wide enough leans every candidate anew
+    (a number's 10-25 ms), unless they were read ahead. [] once the lean is said."""
+    if not strokes or not any(s.points for s in strokes):
+        return []
+    slant, wide, widths = _writing_so_far(strokes)
+    if wide.any() or widths[-1] < AHEAD_WIDTH or not np.isfinite(slant[-1]):
+        return []
+    near = slant[-1] + np.array([-1, 0, 1]) * AHEAD_STEP * SLANT_STEP
+    return sorted(set(_rounded_shift(near).tolist()) - {0.0})
+
+
+def _writing_so_far(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per stroke (in writing order), of the writing up to it: the lean of its upright strokes (nan
+    without any), whether it says the writing's lean (``upright_shifts``), and how wide it is as a
+    share of as wide as that must be (``SLANT_WIDTH``)."""
     leans, lengths = slant_parts(strokes)
     lean, length = np.cumsum(leans), np.cumsum(lengths)
     boxes = np.array([(min(x for x, _ in s.points), min(y for _, y in s.points), max(x for x, _ in s.points),
-                       max(y for _, y in s.points), s.width) for s in strokes])
+                       max(y for _, y in s.points), s.width) if s.points else (np.inf, np.inf, -np.inf, -np.inf, 0.0)
+                      for s in strokes])
     lo, hi = np.minimum.accumulate(boxes[:, :2]), np.maximum.accumulate(boxes[:, 2:4])
     pen = np.maximum.accumulate(boxes[:, 4])
     high = hi[:, 1] - lo[:, 1] + pen
-    wide = np.flatnonzero((hi[:, 0] - lo[:, 0] >= SLANT_WIDTH * high) & (length >= UPRIGHT_INK * high))
-    if not len(wide):
-        return [0.0] * len(strokes)
-    said = np.maximum(np.arange(len(strokes)), wide[0])
-    slant = lean[said] / np.maximum(length[said], 1e-9)
-    shift = slant - np.clip(slant, *UPRIGHT)
-    return (np.round(shift / SLANT_STEP) * SLANT_STEP).tolist()
+    widths = (hi[:, 0] - lo[:, 0]) / np.maximum(SLANT_WIDTH * high, 1e-9)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slant = np.where(length > 0, lean / np.maximum(length, 1e-9), np.nan)
+        return slant, (widths >= 1) & (length >= UPRIGHT_INK * high), np.nan_to_num(widths, nan=0.0, neginf=0.0)
+
+
+def _rounded_shift(slant: np.ndarray) -> np.ndarray:
+    """How far to lean writing of ``slant`` so it leans within ``UPRIGHT``, rounded to ``SLANT_STEP``
+    (0.0 for nan: no upright strokes). The window remembers a candidate by its lean, to the bit: one
+    rounding for all."""
+    slant = np.nan_to_num(np.asarray(slant, np.float64), nan=float(np.mean(UPRIGHT)))
+    return np.round((slant - np.clip(slant, *UPRIGHT)) / SLANT_STEP) * SLANT_STEP
 
 
 def leaned(strokes: list[Stroke], shift: float) -> list[Stroke]:
