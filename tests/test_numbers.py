@@ -407,6 +407,14 @@ def test_a_comma_among_digits_is_left_out(model, digits, text, height):
     assert read_picture(model, drawing_picture(strokes), ink_is_bright=False).text == text
 
 
+def test_boxes_of_pieces_by_hand():
+    from app.reading.numbers import _boxes
+
+    pieces = [Stroke(4.0, [(0.0, 0.0), (10.0, 5.0)]), Stroke(2.0, [(3.0, 3.0)]), Stroke(6.0, [(9.0, 1.0), (5.0, 8.0), (7.0, 2.0)])]
+    assert _boxes(pieces).tolist() == [[-2, -2, 12, 7], [2, 2, 4, 4], [2, -2, 12, 11]]   # the pen's half around the points
+    assert _boxes([]).shape == (0, 4)
+
+
 def test_below_the_line_by_hand():
     from app.reading.marks import _below_the_line
     from app.reading.numbers import DigitOfNumber

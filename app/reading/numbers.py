@@ -173,8 +173,12 @@ def _writing_height(strokes: list[Stroke]) -> float:
 
 
 def _boxes(pieces: list[Stroke]) -> np.ndarray:
-    """Each piece's box, its pen included: (pieces, 4) as left, top, right, bottom."""
-    return np.array([np.concatenate(span([p])) for p in pieces], float).reshape(-1, 4)
+    """Each piece's box, its pen included (``span`` of each): (pieces, 4) as left, top, right, bottom."""
+    if not pieces:
+        return np.zeros((0, 4))
+    points = np.array([q for p in pieces for q in p.points], float).reshape(-1, 2)   # (all at once: the window asks often)
+    starts, pad = np.cumsum([0] + [len(p.points) for p in pieces[:-1]]), np.array([p.width for p in pieces])[:, None] / 2
+    return np.concatenate([np.minimum.reduceat(points, starts) - pad, np.maximum.reduceat(points, starts) + pad], axis=1)
 
 
 def _run_boxes(boxes: np.ndarray, runs: list[tuple[int, int]]) -> np.ndarray:
@@ -228,21 +232,25 @@ def _writing_order(strokes: list[Stroke]) -> list[int]:
     return order
 
 
-def _reading_pieces(strokes: list[Stroke]) -> tuple[list[Stroke], list[int], float]:
+def _reading_pieces(strokes: list[Stroke], memo: dict | None = None) -> tuple[list[Stroke], list[int], float]:
     """The pieces the reader groups into digits, the stroke each is of (as numbered in ``strokes``), and
     the writing's height: the strokes in the order that groups them (``_writing_order``), joined ones
-    cut at their turns."""
+    cut at their turns (each stroke's cuts remembered in ``memo``)."""
     writing_height = _writing_height(strokes)
     order = _writing_order(strokes)
-    pieces, owners = _pieces([strokes[k] for k in order], writing_height)
+    pieces, owners = _pieces([strokes[k] for k in order], writing_height, memo=memo)
     return pieces, [order[k] for k in owners], writing_height
 
 
-def _pieces(strokes: list[Stroke], height: float, rules: CutRules = READING) -> tuple[list[Stroke], list[int]]:
-    """The strokes in writing order, joined ones cut (``cut_joined``, by ``rules``), and the stroke each piece is of."""
+def _pieces(strokes: list[Stroke], height: float, rules: CutRules = READING,
+            memo: dict | None = None) -> tuple[list[Stroke], list[int]]:
+    """The strokes in writing order, joined ones cut (``cut_joined``, by ``rules``), and the stroke each piece is
+    of (each stroke's cuts remembered in ``memo``, when given: the window cuts the same strokes after every stroke)."""
     pieces, owners = [], []
+    memo = {} if memo is None else memo
     for index, stroke in enumerate(strokes):
-        parts = cut_joined(stroke, height, rules)
+        key = ("cut", rules, height, stroke.width, tuple(stroke.points))
+        parts = memo[key] if key in memo else memo.setdefault(key, cut_joined(stroke, height, rules))
         pieces += parts
         owners += [index] * len(parts)
     return pieces, owners
@@ -254,7 +262,8 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     Candidates are the runs ``_runs`` gives (a stroke cut in many parts is still one candidate
     whole); ``boxes``: each piece's (``_boxes``); each read leaned back by ``leans`` of its last piece."""
     geometry = {(i, j): _group_cost(pieces, owners, i, j, height, boxes) for i, j in _runs(owners)}
-    keys = {k: (leans[k[1] - 1], _memo_key(pieces[k[0]:k[1]])) for k, cost in geometry.items() if cost is not None}
+    piece_keys = [_memo_key([piece]) for piece in pieces]   # (a run's key: its pieces' keys, each made once)
+    keys = {(i, j): (leans[j - 1], sum(piece_keys[i:j], ())) for (i, j), cost in geometry.items() if cost is not None}
     geometry.update(zip(keys, (np.array([geometry[k] for k in keys]) + _shortness(boxes, list(keys), height)).tolist()))
     new = [k for k in keys if keys[k] not in memo]
     crops = [fast_crop(pen_as_read(leaned(pieces[i:j], leans[j - 1]))) for i, j in new]   # (each with the pen as read)
@@ -338,9 +347,10 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     corners, ``joined_strokes``); every run of up to ``MAX_PIECES`` strokes (``MAX_PARTS`` pieces) is
     a candidate digit. Writing order, not position, says which strokes make one digit, so
     neighbours that overlap in x still come apart. ``memo`` (a dict the caller keeps) remembers
-    what the network said of each candidate: the window re-reads a growing drawing after every
-    stroke and then only reads the new candidates. ``slope``: levelled by this, not by the strokes' own;
-    ``lean``: every piece leaned back by this, not as the writing's lean says (both as ``read_ahead`` asks)."""
+    what the network said of each candidate, and each stroke's cuts: the window re-reads a growing
+    drawing after every stroke and then only cuts the new strokes and reads the new candidates.
+    ``slope``: levelled by this, not by the strokes' own; ``lean``: every piece leaned back by this,
+    not as the writing's lean says (both as ``read_ahead`` asks)."""
     strokes = [s for s in strokes if s.points]
     if not strokes:
         return NumberReading([])
@@ -351,7 +361,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     slope = strokes_slope(strokes) if slope is None else slope   # (or as ``read_ahead`` asks)
     if slope:
         strokes = sheared(strokes, slope)
-    pieces, owners, writing_height = _reading_pieces(strokes)   # (height: the canvas's)
+    pieces, owners, writing_height = _reading_pieces(strokes, memo)   # (height: the canvas's)
     # Writing that leans far is read leaning as the network reads best (``writing_line.upright_shifts``):
     # each candidate leaned as its last piece says, and each piece's box (what geometry sees) as its own.
     leans = upright_shifts(pieces) if lean is None else [lean] * len(pieces)
