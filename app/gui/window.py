@@ -306,7 +306,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         self.select_digit(self.selected)
 
     def _read_ahead(self) -> None:
-        """While the pen is lifted: read ahead by the slopes the next strokes may give (``read_ahead``)."""
+        """While the pen is lifted: read ahead by the slopes and leans the next strokes may give (``read_ahead``)."""
         self._ahead = None
         if self.predictor is not None and self.drawing.source is None and self.drawing.picture is None:
             read_ahead(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)

@@ -271,7 +271,11 @@ def _candidate_scores(model, pieces: list[Stroke], owners: list[int], height: fl
     outputs = model.predict_proba(fast_mnist([crop for crop in crops if crop.size])) if inked else []
     memo.update({keys[k]: None for k in new})   # a candidate without ink can never be a digit
     memo.update(zip([keys[k] for k in inked], outputs))
-    return {k: -1e9 if memo[keys[k]] is None else float(digit_scores(memo[keys[k]])) + geometry[k] for k in keys}
+    scores = dict.fromkeys(keys, -1e9)
+    read = [k for k in keys if memo[keys[k]] is not None]   # (all scored at once: tens of candidates a stroke)
+    if read:
+        scores.update(zip(read, (digit_scores(np.stack([memo[keys[k]] for k in read])) + [geometry[k] for k in read]).tolist()))
+    return scores
 
 
 def _shortness(boxes: np.ndarray, runs: list[tuple[int, int]], height: float) -> np.ndarray:

@@ -211,8 +211,10 @@ class Drawing:
             layer = Image.fromarray((ink * 255).astype(np.uint8)).resize(
                 (ink.shape[1] * SUPERSAMPLE, ink.shape[0] * SUPERSAMPLE), Image.BILINEAR)
             self._image.paste(layer, (round(left * SUPERSAMPLE), round(top * SUPERSAMPLE)))
-        for stroke in self.strokes:
-            self._dot(stroke.points[0], stroke.width)
-            for a, b in zip(stroke.points, stroke.points[1:]):
-                self._segment(a, b, stroke.width)
+        for stroke in self.strokes:   # (as ``_dot`` and ``_segment`` draw it, all its points at once)
+            points, r = np.asarray(stroke.points, float).reshape(-1, 2) * SUPERSAMPLE, stroke.width * SUPERSAMPLE / 2
+            if len(points) > 1:
+                self._draw.line(points.ravel().tolist(), fill=255, width=max(1, round(stroke.width * SUPERSAMPLE)))
+            for box in np.concatenate([points - r, points + r], axis=1).tolist():
+                self._draw.ellipse(box, fill=255)
         self.version += 1
