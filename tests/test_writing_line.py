@@ -135,6 +135,25 @@ def test_the_window_s_memory_reads_a_drifting_number_as_a_fresh_reading_does(mod
     assert len(slopes) > 1 and again.text == "241731"
 
 
+def _inputs_read_by_stroke(model, strokes: list[Stroke], height: int, k: int, ahead: bool) -> int:
+    """How many inputs the network reads for stroke ``k`` (from 0) as the window reads it, the strokes
+    before read into its memory (and read ahead after each, if ``ahead``); that it reads what a fresh
+    reading reads is checked on the way."""
+    read: list[int] = []
+    counting = type("Counting", (), {"predict_proba": lambda self, x: read.append(len(x)) or model.predict_proba(x),
+                                     "__getattr__": lambda self, name: getattr(model, name)})()
+    memo: dict = {}
+    for j in range(1, k + 1):
+        read_strokes(counting, strokes[:j], height, memo)
+        if ahead:
+            read_ahead(counting, strokes[:j], height, memo)
+    read.clear()
+    again = read_strokes(counting, strokes[:k + 1], height, memo)
+    fresh = read_strokes(model, strokes[:k + 1], height)
+    assert again.text == fresh.text and [d.box for d in again.digits] == [d.box for d in fresh.digits]
+    return sum(read)
+
+
 def test_reading_ahead_reads_the_stroke_that_changes_the_slope_from_memory(model):
     """The window reads ahead by the slopes the writing may soon be levelled by: the stroke that
     changes the slope then reads no more candidates than any (a new slope reads every one anew), and
@@ -142,22 +161,8 @@ def test_reading_ahead_reads_the_stroke_that_changes_the_slope_from_memory(model
     strokes = synthetic_numbers.drifting(write(*SIX, height=120), -0.25)
     height = synthetic_numbers.canvas_height(strokes)
     k = next(k for k in range(1, len(strokes)) if strokes_slope(strokes[:k + 1]) != strokes_slope(strokes[:k]))
-    read = []
-    counting = type("Counting", (), {"predict_proba": lambda self, x: read.append(len(x)) or model.predict_proba(x),
-                                     "__getattr__": lambda self, name: getattr(model, name)})()
-    for ahead in (False, True):
-        memo = {}
-        for j in range(1, k + 1):
-            read_strokes(counting, strokes[:j], height, memo)
-            if ahead:
-                read_ahead(counting, strokes[:j], height, memo)
-        read.clear()
-        again = read_strokes(counting, strokes[:k + 1], height, memo)
-        fresh = read_strokes(model, strokes[:k + 1], height)
-        assert again.text == fresh.text and [d.box for d in again.digits] == [d.box for d in fresh.digits]
-        if not ahead:
-            unprepared = sum(read)
-    assert sum(read) < unprepared / 2
+    unprepared, prepared = (_inputs_read_by_stroke(model, strokes, height, k, ahead) for ahead in (False, True))
+    assert prepared < unprepared / 2, (prepared, unprepared)
 
 
 def test_numbers_of_held_out_writers_written_uphill_read_levelled(model, pendigits_file, monkeypatch):
@@ -247,22 +252,8 @@ def test_reading_ahead_reads_the_stroke_that_says_the_lean_from_memory(model):
     height = synthetic_numbers.canvas_height(strokes)
     k = next(k for k in range(1, len(strokes)) if any(writing_line.upright_shifts(_reading_pieces(strokes[:k + 1])[0])))
     assert k >= 2 and writing_line.leans_ahead(strokes[:k])
-    read = []
-    counting = type("Counting", (), {"predict_proba": lambda self, x: read.append(len(x)) or model.predict_proba(x),
-                                     "__getattr__": lambda self, name: getattr(model, name)})()
-    for ahead in (False, True):
-        memo = {}
-        for j in range(1, k + 1):
-            read_strokes(counting, strokes[:j], height, memo)
-            if ahead:
-                read_ahead(counting, strokes[:j], height, memo)
-        read.clear()
-        again = read_strokes(counting, strokes[:k + 1], height, memo)
-        fresh = read_strokes(model, strokes[:k + 1], height)
-        assert again.text == fresh.text and [d.box for d in again.digits] == [d.box for d in fresh.digits]
-        if not ahead:
-            unprepared = sum(read)
-    assert sum(read) < unprepared / 2, (sum(read), unprepared)
+    unprepared, prepared = (_inputs_read_by_stroke(model, strokes, height, k, ahead) for ahead in (False, True))
+    assert prepared < unprepared / 2, (prepared, unprepared)
 
 
 def test_picture_lean_and_upright_shift():
