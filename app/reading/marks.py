@@ -66,10 +66,11 @@ def attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshold
 
 def without_specks(digits: list, height: float) -> list:
     """A number's digits (``numbers.DigitOfNumber``, left to right) without its specks: marks read as
-    "not a digit", or as likelier no digit than a digit (a dot may be read "not sure: maybe not a digit"), whose box is no larger than
-    ``SPECK_SIDE`` of the writing's ``height`` (a pen's tap, a decimal point), and small marks below
-    the line among digits however they read (``_below_the_line``: a comma); the number is the
-    digits. A speck alone, or among specks only, is still said."""
+    "not a digit", or as likelier no digit than a digit (a dot may be read "not sure: maybe not a
+    digit"), whose box is no larger than ``SPECK_SIDE`` of the writing's ``height`` (a pen's tap, a
+    decimal point), and small marks below the line among digits however they read
+    (``_below_the_line``: a comma); the number is the digits. A speck alone, or among specks only,
+    is still said."""
     kept = [d for d in digits if not ((d.reading.rejected or d.reading.not_digit >= 0.5)
                                       and max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < SPECK_SIDE * height)]
     if len(kept) > 1:   # (and a comma among digits)

@@ -250,10 +250,11 @@ def _writing_so_far(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray, np.n
     lo, hi = np.minimum.accumulate(boxes[:, :2]), np.maximum.accumulate(boxes[:, 2:4])
     pen = np.maximum.accumulate(boxes[:, 4])
     high = hi[:, 1] - lo[:, 1] + pen
-    widths = (hi[:, 0] - lo[:, 0]) / np.maximum(SLANT_WIDTH * high, 1e-9)
+    wide = (hi[:, 0] - lo[:, 0] >= SLANT_WIDTH * high) & (length >= UPRIGHT_INK * high)
     with np.errstate(invalid="ignore", divide="ignore"):
+        widths = (hi[:, 0] - lo[:, 0]) / np.maximum(SLANT_WIDTH * high, 1e-9)
         slant = np.where(length > 0, lean / np.maximum(length, 1e-9), np.nan)
-        return slant, (widths >= 1) & (length >= UPRIGHT_INK * high), np.nan_to_num(widths, nan=0.0, neginf=0.0)
+    return slant, wide, np.nan_to_num(widths, nan=0.0, neginf=0.0)
 
 
 def _rounded_shift(slant: np.ndarray) -> np.ndarray:
