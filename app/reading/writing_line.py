@@ -215,7 +215,7 @@ def upright_shifts(strokes: list[Stroke]) -> list[float]:
     (the window remembers what it read). All 0.0 for writing narrower than that (one digit)."""
     if not strokes:
         return []
-    slant, wide, _ = _writing_so_far(strokes)
+    slant, wide, _, _ = _writing_so_far(strokes)
     if not wide.any():
         return [0.0] * len(strokes)
     said = np.maximum(np.arange(len(strokes)), np.flatnonzero(wide)[0])
@@ -231,17 +231,17 @@ def leans_ahead(strokes: list[Stroke]) -> list[float]:
     (a number's 10-25 ms), unless they were read ahead. [] once the lean is said."""
     if not strokes or not any(s.points for s in strokes):
         return []
-    slant, wide, widths = _writing_so_far(strokes)
-    if wide.any() or widths[-1] < AHEAD_WIDTH or not np.isfinite(slant[-1]):
+    slant, wide, widths, upright = _writing_so_far(strokes)
+    if wide.any() or widths[-1] < AHEAD_WIDTH or not upright[-1]:   # (said, too narrow, or no upright strokes yet)
         return []
     near = slant[-1] + np.array([-1, 0, 1]) * AHEAD_STEP * SLANT_STEP
     return sorted(set(_rounded_shift(near).tolist()) - {0.0})
 
 
-def _writing_so_far(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per stroke (in writing order), of the writing up to it: the lean of its upright strokes (nan
-    without any), whether it says the writing's lean (``upright_shifts``), and how wide it is as a
-    share of as wide as that must be (``SLANT_WIDTH``)."""
+def _writing_so_far(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per stroke (in writing order), of the writing up to it: the lean of its upright strokes (0.0
+    without any), whether it says the writing's lean (``upright_shifts``), how wide it is as a share
+    of as wide as that must be (``SLANT_WIDTH``), and whether it has upright strokes."""
     leans, lengths = slant_parts(strokes)
     lean, length = np.cumsum(leans), np.cumsum(lengths)
     boxes = np.array([(min(x for x, _ in s.points), min(y for _, y in s.points), max(x for x, _ in s.points),
@@ -251,17 +251,14 @@ def _writing_so_far(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray, np.n
     pen = np.maximum.accumulate(boxes[:, 4])
     high = hi[:, 1] - lo[:, 1] + pen
     wide = (hi[:, 0] - lo[:, 0] >= SLANT_WIDTH * high) & (length >= UPRIGHT_INK * high)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        widths = (hi[:, 0] - lo[:, 0]) / np.maximum(SLANT_WIDTH * high, 1e-9)
-        slant = np.where(length > 0, lean / np.maximum(length, 1e-9), np.nan)
-    return slant, wide, np.nan_to_num(widths, nan=0.0, neginf=0.0)
+    with np.errstate(invalid="ignore"):   # (a stroke without points before any with: no box yet)
+        widths = np.nan_to_num((hi[:, 0] - lo[:, 0]) / np.maximum(SLANT_WIDTH * high, 1e-9), nan=0.0, neginf=0.0)
+    return lean / np.maximum(length, 1e-9), wide, widths, length > 0
 
 
 def _rounded_shift(slant: np.ndarray) -> np.ndarray:
-    """How far to lean writing of ``slant`` so it leans within ``UPRIGHT``, rounded to ``SLANT_STEP``
-    (0.0 for nan: no upright strokes). The window remembers a candidate by its lean, to the bit: one
-    rounding for all."""
-    slant = np.nan_to_num(np.asarray(slant, np.float64), nan=float(np.mean(UPRIGHT)))
+    """How far to lean writing of ``slant`` so it leans within ``UPRIGHT``, rounded to ``SLANT_STEP``.
+    The window remembers a candidate by its lean, to the bit: one rounding for all."""
     return np.round((slant - np.clip(slant, *UPRIGHT)) / SLANT_STEP) * SLANT_STEP
 
 
