@@ -3,7 +3,6 @@ rule that one digit drawn alone reads exactly as the window reads it. Uses the s
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -839,24 +838,6 @@ def test_the_second_reading_reads_new_candidates_around_the_unsure_digits_only(m
     chosen = {bound for a, b, _ in readings[0] for bound in (a, b)}
     others = first_lines - chosen
     assert others and read_pairs[1] and all(not ({a, b} & others) for a, b in read_pairs[1])
-
-
-def test_only_a_very_unsure_second_digit_is_looked_at_again_by_hand():
-    """Four blobs 40 wide, 100 high, 60 apart (columns 0-40, 100-140, 200-240, 300-340), each read
-    whole. The unsurest digit is looked at again (its columns widened by SLANT_REACH, 10 pixels);
-    a second one only when read under SECOND_UNSURE (0.5): at 0.6 it is not, at 0.4 it is; a sure
-    one (0.995) never is."""
-    from app.reading import number_pictures
-
-    ink = np.zeros((120, 360), np.float32)
-    for left in (0, 100, 200, 300):
-        ink[10:110, left:left + 40] = 1
-    blobs = [Blob(ink, lo, hi, mask, 1) for lo, hi, mask in find_blobs(ink)]
-    bounds = [(k, None) for k in range(5)]
-    for second, looked_at in ((0.6, {2: [(190.0, 250.0)]}),
-                              (0.4, {2: [(190.0, 250.0)], 0: [(-10.0, 50.0)]})):
-        reading = [(a, b, math.log(p)) for a, b, p in zip(bounds, bounds[1:], (second, 0.995, 0.3, 0.995))]
-        assert number_pictures._unsure_spans(blobs, reading, 100) == looked_at
 
 
 def test_a_long_scribble_costs_work_in_proportion_to_its_length(model, monkeypatch):

@@ -10,13 +10,12 @@ fast (``fast_mnist``, from the picture shrunk so the writing is about ``FAST_SID
 dynamic programme of ``numbers`` chooses the best reading of the whole, and the chosen digits are
 read again exactly (``to_mnist``), so a picture of one digit reads as it always did.
 
-Cuts are first vertical. Where a digit of that reading is unsure (the unsurest, and a second one
-only when it is read very unsure), the blob is read again with slanted cuts near it as well:
-slanted writing that touches is rarely parted by a vertical line, and which slant parts it is left
-to the recognition (a slant guessed from the ink alone parts it no better); and with the vertical
-ones bent round the ink in their way (``Blob.bent``): no straight line parts a 7 whose bar reaches
-over the next digit. The reading changes there only: a new candidate lies between new cut lines,
-blob edges or the first reading's boundaries.
+Cuts are first vertical. Where a digit of that reading is unsure, the blob is read again with
+slanted cuts near it as well: slanted writing that touches is rarely parted by a vertical line,
+and which slant parts it is left to the recognition (a slant guessed from the ink alone parts it
+no better); and with the vertical ones bent round the ink in their way (``Blob.bent``): no
+straight line parts a 7 whose bar reaches over the next digit. The reading changes there only: a
+new candidate lies between new cut lines, blob edges or the first reading's boundaries.
 """
 from __future__ import annotations
 
@@ -56,10 +55,7 @@ READ_HEIGHT = 280         # pixels: writing at least twice this high is read shr
 SLANTS = (-0.25, 0.25)    # slanted cut lines (x moves this much per unit of y) where a reading is unsure,
 UNSURE_CUT = 0.99         # that is where a chosen candidate's score is below this,
 SLANT_REACH = 0.1         # within this (of the writing's height) of it,
-MOST_UNSURE = 2           # for the unsurest two at most: reading more costs time and gained nothing,
-SECOND_UNSURE = math.log(0.5)   # the second only when its score is below this (each look reads a hundred candidates
-                          # or more; at UNSURE_CUT 1603 of 1700 synthetic numbers' pictures read right, at 0.5 1607,
-                          # and a ten-digit picture's p99 a tenth less)
+MOST_UNSURE = 2           # for the unsurest two at most: reading more costs time and gained nothing
 LOOK_AGAIN_WIDTH = 3.0    # (and a blob read whole no wider than this of it: three slanted digits touching, read "0")
 UNSURE_CUT_ASPECT = 0.4   # (there cut blobs wider than this times their height too: two 1s that touch)
 SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths long to be a digit
@@ -245,7 +241,7 @@ def _unsure_spans(blobs: list[Blob], reading: list, height: int) -> dict[int, li
     unsure = sorted((score, k) for k, (a, b, score) in enumerate(reading) if score < math.log(UNSURE_CUT)
                     # (a blob read whole is parted again up to LOOK_AGAIN_WIDTH: wider, a long scribble)
                     and _edge(blobs, b, 1) - _edge(blobs, a, 0) <= LOOK_AGAIN_WIDTH * height)
-    for _, k in unsure[:1] + [u for u in unsure[1:MOST_UNSURE] if u[0] < SECOND_UNSURE]:   # (each costs candidates)
+    for _, k in unsure[:MOST_UNSURE]:   # (each costs some hundred candidates more)
         a, b, _ = reading[k]
         span = (_edge(blobs, a, 0) - SLANT_REACH * height, _edge(blobs, b, 1) + SLANT_REACH * height)
         for index in range(a[0], b[0] + (b[1] is not None)):
