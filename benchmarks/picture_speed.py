@@ -6,7 +6,9 @@ without), over the pictures ``--rounds`` times.
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/picture_speed.py \\
         --pen pendigits-train.unipen [--count 300] [--rounds 2] [--digits 10]
 
-Prints the CPU, the median, p90 and p99 time per picture and how many were read exactly, both ways.
+Prints the CPU, the median, p90 and p99 time per picture and how many were read exactly, both ways,
+and those times as multiples of the digit network's own time on as many inputs as a picture gives
+it (measured in the same run: to compare runs of different hours, whose milliseconds drift by a quarter).
 To compare two versions of the reader, run it at each (``git worktree add``), one after the other,
 twice: a machine's speed drifts by some per cent over minutes. The issue's target: p99 <= 50 ms.
 """
@@ -67,12 +69,43 @@ def main() -> int:
                 text = read_picture(model, picture).text
                 times[way].append(time.perf_counter() - start)
                 exact[way] += text == number.text
+    model.pair_reader = pairs
+    ceiling = network_ceiling(model, pictures)
     print(f"{cpu_name()}; {len(pictures)} pictures of {args.digits}-digit numbers, {args.rounds} rounds, one core")
     for way, seen in times.items():
         ms = np.array(seen) * 1000
         print(f"{way:22s} median {np.median(ms):5.1f}  p90 {np.percentile(ms, 90):5.1f}  p99 {np.percentile(ms, 99):5.1f} ms"
               f"  read exactly {exact[way] / args.rounds:.0f} of {len(pictures)}")
+        print(f"{'':22s} as times the digit network alone: median {np.median(ms) / ceiling[0]:4.1f}"
+              f"  p99 {np.percentile(ms, 99) / ceiling[1]:4.1f}")
+    print(f"(the digit network alone on as many inputs as a picture reads: median {ceiling[0]:.1f}, p99 {ceiling[1]:.1f} ms;"
+          " measured now, as the pictures were)")
     return 0
+
+
+def network_ceiling(model, pictures: list[np.ndarray], rounds: int = 3) -> tuple[float, float]:
+    """The time (ms) the digit network alone takes on as many inputs as a picture's reading gives it, for
+    the pictures' median and 99th-percentile count, measured now (the least of ``rounds``): what the
+    reading costs at the least, at this hour's speed of the machine."""
+    counts, predict = [], model.predict_proba
+    try:   # (the inputs each picture reads, counted in a pass of its own: the timed passes are untouched)
+        model.predict_proba = lambda x: (counts.__setitem__(-1, counts[-1] + len(x)), predict(x))[1]
+        for picture in pictures:
+            counts.append(0)
+            read_picture(model, picture)
+    finally:
+        model.predict_proba = predict
+    rng = np.random.default_rng(0)
+    out = []
+    for count in (int(np.median(counts)), int(np.percentile(counts, 99))):
+        inputs = rng.random((max(count, 1), *model.input_shape), dtype=np.float32)
+        best = np.inf
+        for _ in range(rounds):
+            start = time.perf_counter()
+            predict(inputs)
+            best = min(best, time.perf_counter() - start)
+        out.append(1000 * best)
+    return out[0], out[1]
 
 
 if __name__ == "__main__":
