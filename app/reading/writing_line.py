@@ -229,7 +229,8 @@ def leans_ahead(strokes: list[Stroke]) -> list[float]:
     that is within ``AHEAD_STEP`` of a step of rounding to it. What the window reads ahead while the
     pen is lifted: the stroke that makes writing that leans far wide enough leans every candidate anew
     (a number's 10-25 ms), unless they were read ahead. [] once the lean is said."""
-    if not strokes or not any(s.points for s in strokes):
+    strokes = [s for s in strokes if s.points]
+    if not strokes:
         return []
     slant, wide, widths, upright = _writing_so_far(strokes)
     if wide.any() or widths[-1] < AHEAD_WIDTH or not upright[-1]:   # (said, too narrow, or no upright strokes yet)
@@ -245,14 +246,12 @@ def _writing_so_far(strokes: list[Stroke]) -> tuple[np.ndarray, np.ndarray, np.n
     leans, lengths = slant_parts(strokes)
     lean, length = np.cumsum(leans), np.cumsum(lengths)
     boxes = np.array([(min(x for x, _ in s.points), min(y for _, y in s.points), max(x for x, _ in s.points),
-                       max(y for _, y in s.points), s.width) if s.points else (np.inf, np.inf, -np.inf, -np.inf, 0.0)
-                      for s in strokes])
+                       max(y for _, y in s.points), s.width) for s in strokes])
     lo, hi = np.minimum.accumulate(boxes[:, :2]), np.maximum.accumulate(boxes[:, 2:4])
     pen = np.maximum.accumulate(boxes[:, 4])
     high = hi[:, 1] - lo[:, 1] + pen
     wide = (hi[:, 0] - lo[:, 0] >= SLANT_WIDTH * high) & (length >= UPRIGHT_INK * high)
-    with np.errstate(invalid="ignore"):   # (a stroke without points before any with: no box yet)
-        widths = np.nan_to_num((hi[:, 0] - lo[:, 0]) / np.maximum(SLANT_WIDTH * high, 1e-9), nan=0.0, neginf=0.0)
+    widths = (hi[:, 0] - lo[:, 0]) / np.maximum(SLANT_WIDTH * high, 1e-9)
     return lean / np.maximum(length, 1e-9), wide, widths, length > 0
 
 
