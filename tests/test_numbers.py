@@ -1049,6 +1049,7 @@ def test_json_text_gives_an_unsure_digit_as_its_best_guess():
     ("{", "not a drawing file"), ('{"lines": []}', "not a drawing file"),
     ('{"strokes": [{"width": 10, "points": [[1, "x"]]}]}', "point"),
     ('{"strokes": [{"width": -1, "points": []}]}', "width"), ('{"strokes": 5}', "not a list"),
+    ('{"strokes": [' + ",".join(['{"width": 18, "points": [[0, 0]]}'] * 1001) + "]}", "more than 1000 strokes"),
 ])
 def test_a_damaged_drawing_file_is_one_line(model, tmp_path, capsys, content, problem):
     path = tmp_path / "bad.json"

@@ -45,19 +45,32 @@ def attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshold
         digits, other = digit_outputs(output)
         return float(other) < unsure_from and float(digits.max()) >= UNSURE_BELOW
 
+    # Each group's columns and whether it reads as no digit, found once (a drawing of thousands of dots
+    # has thousands of groups, and the groups are looked over again after every join).
+    found: dict[tuple, tuple[float, float, bool]] = {}
+
+    def seen(group: list[int]) -> tuple[float, float, bool]:
+        key = tuple(group)
+        if key not in found:
+            lo, hi = span([pieces[k] for k in group])
+            found[key] = float(lo[0]), float(hi[0]), bool(digit_outputs(read(group)[1])[1] >= threshold)
+        return found[key]
+
     changed = True
     while changed and len(groups) > 1:
         changed = False
-        for stray in [g for g in groups if digit_outputs(read(g)[1])[1] >= threshold]:
-            lo, hi = span([pieces[k] for k in stray])
-            overlaps = [(min(hi[0], b[1][0]) - max(lo[0], b[0][0]), g) for g in groups if g is not stray
-                        for b in [span([pieces[k] for k in g])]]
-            overlap, host = max(overlaps, key=lambda t: t[0])
-            if overlap < STRAY_OVER * (hi[0] - lo[0]):
+        columns = np.array([seen(g)[:2] for g in groups])
+        for index in [k for k, g in enumerate(groups) if seen(g)[2]]:
+            stray = groups[index]
+            lo, hi, _ = seen(stray)
+            overlaps = np.minimum(hi, columns[:, 1]) - np.maximum(lo, columns[:, 0])
+            overlaps[index] = -np.inf   # (not over itself)
+            host = groups[int(overlaps.argmax())]   # (the first of the largest, as max() would)
+            if overlaps.max() < STRAY_OVER * (hi - lo):
                 continue
             merged = sorted(host + stray)
-            found = read(merged)
-            if found is not None and fine(found[1]):
+            found_read = read(merged)
+            if found_read is not None and fine(found_read[1]):
                 groups = [merged if g is host else g for g in groups if g is not stray]
                 changed = True
                 break

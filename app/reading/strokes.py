@@ -31,6 +31,9 @@ class Stroke:
 
 
 MAX_POINTS = 100_000      # in one drawing: a minute of drawing at the mouse's event rate is a few thousand
+MAX_STROKES = 1_000       # in one drawing: a long number is tens of strokes (the reader's work grows faster
+                          # than the strokes: 1000 dots read in about a second, 4000 took minutes before
+                          # ``marks.attach_strays`` kept what it found, 50000 ran out of memory)
 MAX_COORDINATE = 100_000  # canvas units
 
 
@@ -65,6 +68,8 @@ def strokes_from_json(strokes) -> list[Stroke]:
     bounded count. ValueError says what is wrong."""
     if not isinstance(strokes, list):
         raise ValueError("strokes is not a list")
+    if len(strokes) > MAX_STROKES:
+        raise ValueError(f"more than {MAX_STROKES} strokes ({len(strokes)})")
     out, total = [], 0
     for stroke in strokes:
         if not isinstance(stroke, dict) or not isinstance(stroke.get("points"), list):
