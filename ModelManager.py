@@ -42,6 +42,7 @@ from app.paths import CACHE_DIR, MODELS_DIR
 from app.signals import end_quietly_when_output_closes, stop_like_ctrl_c
 from app.words import command, plural
 
+MOST_EXPLAINED = 30   # digits of a number explained, a figure each (a long number is tens; a picture of 600 1s took 2 minutes)
 COMMANDS = ("train", "evaluate", "predict", "explain", "list", "delete", "finetune", "personal", "train-pairs")
 
 
@@ -133,14 +134,15 @@ def cmd_explain(args) -> int:
     if len(number.digits) < 2:   # one digit: the whole picture, as predict reads it
         inputs, pngs = [prep.image], [Path(args.png)]
     else:   # a number: a figure per digit, beside the one named (why.png: why-1.png, why-2.png, ...)
-        inputs = [d.reading.network_input for d in number.digits]
+        inputs = [d.reading.network_input for d in number.digits[:MOST_EXPLAINED]]
         pngs = [Path(args.png).with_name(f"{Path(args.png).stem}-{k}{Path(args.png).suffix}") for k in range(1, len(inputs) + 1)]
         for png in pngs:
             check_output(png, "figure")
-        print(f"{args.image}: the number {number.text}")
+        print(f"{args.image}: the number {number.text}" + (f" (its first {MOST_EXPLAINED} digits of {len(number.digits)} explained)"
+                                                         if len(number.digits) > MOST_EXPLAINED else ""))
     for k, (image, png) in enumerate(zip(inputs, pngs), 1):
         e = explain(model, image)
-        which = f"digit {k} of {len(inputs)}: " if len(inputs) > 1 else ""
+        which = f"digit {k} of {len(number.digits)}: " if len(inputs) > 1 else ""
         save_explanation_png(e, png, title=f"{which}{args.model} reads {e.top_name} ({e.probabilities[e.top]:.0%}), "
                                            f"runner-up {e.second_name}; red raises a class's score, blue lowers it")
         pair = number.digits[k - 1].pair if len(inputs) > 1 else ""

@@ -1072,6 +1072,22 @@ def test_explain_on_a_number_shows_each_digit(model, tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.glob("why*.png")) == ["why-1.png", "why-2.png", "why-3.png"]
 
 
+
+def test_explain_on_a_long_number_explains_its_first_digits(model, tmp_path, capsys, monkeypatch):
+    """A figure each for the first MOST_EXPLAINED digits (30; here 2), and the line says so."""
+    from PIL import Image
+
+    import ModelManager as mm
+
+    picture = tmp_path / "number.png"
+    Image.fromarray((drawing_picture(write(UNIT[1], UNIT[2], UNIT[3])) * 255).astype(np.uint8)).save(picture)
+    monkeypatch.setattr(mm, "MOST_EXPLAINED", 2)
+    code, out, err = run_command(capsys, "explain", str(picture), "--png", str(tmp_path / "why.png"),
+                                 "--models-dir", str(SHIPPED.parent))
+    assert code == 0, err
+    assert "the number 123 (its first 2 digits of 3 explained)" in out and "digit 2 of 3: 2" in out
+    assert sorted(p.name for p in tmp_path.glob("why*.png")) == ["why-1.png", "why-2.png"]
+
 def test_a_photo_of_a_number_reads_as_its_small_copy_and_boxes_are_in_its_pixels(model, monkeypatch):
     """A phone's photo is thousands of pixels high: its writing is read shrunk (the same digits, a
     fraction of the work), and the boxes are said in the photo's own pixels."""
