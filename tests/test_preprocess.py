@@ -131,6 +131,47 @@ def test_the_paper_level_of_a_picture_by_hand():
     assert paper_map(noisy, light=True) is None and paper_map(np.full((28, 28), 0.5), light=True) is None
 
 
+
+def test_the_paper_blocks_past_a_pictures_edge_repeat_its_last_pixels_and_cost_nothing():
+    """A block past the picture's edge holds its last row or column again (the picture padded at its
+    edge into whole blocks: the reference below), and is never made: a strip 1 x 100000 pixels has
+    blocks 12500 wide, and padded into them took 29 s and gigabytes of memory to say "blank"."""
+    import tracemalloc
+
+    from scipy import ndimage
+
+    from app.reading.paper import EVEN_PAPER, PAPER_BLOCK_PIXELS, PAPER_BLOCKS, paper_map
+
+    def padded_into_blocks(grey: np.ndarray, light: bool):   # the definition, for small pictures
+        h, w = grey.shape
+        side = max(PAPER_BLOCK_PIXELS, -(-max(h, w) // PAPER_BLOCKS))
+        if h < 2 * side and w < 2 * side:
+            return None
+        rows, columns = -(-h // side), -(-w // side)
+        padded = np.pad(grey, ((0, rows * side - h), (0, columns * side - w)), mode="edge")
+        step = max(1, side // 24)
+        blocks = padded.reshape(rows, side, columns, side)[:, ::step, :, ::step]
+        levels = np.percentile(blocks.transpose(0, 2, 1, 3).reshape(rows, columns, -1), 95 if light else 5, axis=2)
+        levels = ndimage.median_filter(levels, size=3, mode="nearest")
+        if float(levels.max() - levels.min()) < EVEN_PAPER:
+            return None
+        spread = np.repeat(np.repeat(levels, side, axis=0), side, axis=1)[:h, :w].astype(np.float32)
+        return ndimage.uniform_filter(spread, size=side, mode="nearest")
+
+    rng = np.random.default_rng(0)
+    for h, w in [(300, 410), (280, 3000), (50, 2000), (777, 1234), (2500, 30)]:
+        rows, columns = np.mgrid[0:h, 0:w]
+        grey = (0.5 + 0.4 * np.sin(3 * columns / w) * np.cos(2 * rows / h) + 0.05 * rng.standard_normal((h, w))).astype(np.float32)
+        for light in (True, False):
+            expected, found = padded_into_blocks(grey, light), paper_map(grey, light)
+            assert expected is not None and np.array_equal(found, expected)
+    strip = np.linspace(0.5, 1.0, 100_000, dtype=np.float32)[None, :]   # (light falling off along it)
+    tracemalloc.start()
+    level = paper_map(strip, light=True)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert level.shape == strip.shape and peak < 20e6
+
 def test_even_paper_is_read_as_it_always_was():
     """A drawing on evenly lit paper gives exactly the ink of one paper level (the border's median)."""
     from app.reading.preprocess import INK_THRESHOLD, ink_map
