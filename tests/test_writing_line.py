@@ -262,7 +262,20 @@ def test_picture_lean_and_upright_shift():
     assert writing_line.picture_lean(ink) == pytest.approx(0.4, abs=0.1)
     assert writing_line.picture_upright_shift(ink) == pytest.approx(0.15, abs=0.1)   # 0.4 -> within 0.05-0.25
     assert writing_line.picture_upright_shift(1.0 - drawing_picture(_bars(0.4, 2))) == 0.0   # one digit wide
+    # A strip a few pixels high (every LEAN_STEP-th row of it: one) has no lean: it is leaned as upright
+    # writing is, into PICTURE_UPRIGHT (np.gradient, given one row, stopped the reading with an error)
+    strip = np.zeros((3, 4000), np.float32)
+    strip[:, 1000:1040] = 1.0
+    assert writing_line.picture_lean(strip) == 0.0
+    assert writing_line.picture_upright_shift(strip) == pytest.approx(-writing_line.PICTURE_UPRIGHT[0])
 
+
+
+def test_a_picture_a_few_pixels_high_is_read_without_an_error(model):
+    """A strip 2 pixels high and 40000 wide with a dash on it: an answer (no digit in it), not an error."""
+    strip = np.ones((2, 40_000), np.float32)
+    strip[:, 20_000:20_010] = 0.0
+    assert read_picture(model, strip).text == ""
 
 def test_a_box_of_a_picture_leaned_back_is_where_its_ink_lies_by_hand():
     from app.reading.number_pictures import _unleaned

@@ -278,6 +278,8 @@ def picture_lean(ink: np.ndarray) -> float:
 
 def _lean(small: np.ndarray) -> float:
     """``picture_lean`` of an ink map already cut to every ``LEAN_STEP``-th row and column."""
+    if min(small.shape) < 2:   # (a strip a row or a column thin: no edge leans; np.gradient needs two)
+        return 0.0
     gy, gx = np.gradient(ndimage.gaussian_filter(small, 0.5))
     steep = np.abs(gx) > np.abs(gy)   # (not STEEP: blurred, a leaning edge's pixel steps spread its direction)
     weights = np.hypot(gx[steep], gy[steep])
