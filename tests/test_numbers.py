@@ -145,6 +145,63 @@ def test_a_link_between_digits_written_in_one_stroke_is_left_out(model, strokes,
     assert read_strokes(model, strokes).text == text
 
 
+
+def test_corners_apart_are_found_as_by_comparing_each_with_all():
+    """Corners (and cuts) more than a distance apart along the path are kept by looking at the nearest
+    ones only (``_apart``): the same corners and cuts as comparing each with all before it, which took
+    minutes for a scribble of thousands of turns."""
+    from app.reading import joined_strokes
+    from app.reading.joined_strokes import corners, cut_joined
+    from app.reading.strokes import arc_lengths
+
+    def apart_by_all(taken: list[float], at: float, distance: float) -> bool:   # the definition
+        if all(abs(at - other) > distance for other in taken):
+            taken.append(at)
+            taken.sort()
+            return True
+        return False
+
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        path = np.cumsum(rng.normal(0, 3, (int(rng.integers(5, 300)), 2)), axis=0)
+        reach, least = float(rng.uniform(0.5, 6)), float(rng.uniform(10, 120))
+        stroke, height = Stroke(2.0, [tuple(q) for q in path.tolist()]), float(rng.uniform(5, 40))
+        found, cut = corners(path, reach, least), cut_joined(stroke, height)
+        original = joined_strokes._apart
+        joined_strokes._apart = apart_by_all
+        try:
+            assert corners(path, reach, least) == found and cut_joined(stroke, height) == cut
+        finally:
+            joined_strokes._apart = original
+        along = arc_lengths(path)
+        assert all(abs(along[a] - along[b]) > 2 * reach for a, b in zip(found, found[1:]))
+    assert joined_strokes._apart([1.0, 5.0], 3.0, 1.5) and not joined_strokes._apart([1.0, 5.0], 3.0, 2.0)
+
+
+def test_a_scribble_of_thousands_of_turns_is_read_uncut(model):
+    """A stroke cut at more than MOST_CUT_PIECES turns is no number: the drawing is read uncut, in the
+    time a few strokes take (a zigzag of 4000 points took 15 s, 100000 hours)."""
+    from app.reading.numbers import MOST_CUT_PIECES, _reading_pieces
+
+    zigzag = [Stroke(18.0, [(x / 4, 100 + (x % 2) * 50) for x in range(4000)])]
+    assert MOST_CUT_PIECES == 1000
+    assert len(_reading_pieces(zigzag)[0]) == 1 and len(_reading_pieces([Stroke(18.0, zigzag[0].points[:800])])[0]) == 799
+    assert read_strokes(model, zigzag).text == ""
+
+
+def test_a_stroke_far_longer_than_the_canvas_is_drawn_scaled_down(model, monkeypatch):
+    """A drawing file's stroke 200000 units long (a canvas 280 high) is drawn at most MOST_DRAWN units
+    (drawn as it was, it wanted 23 GB of memory): read, as a 1."""
+    from app.reading import stroke_inputs
+    from app.reading.strokes import Drawing
+
+    sizes, draw = [], Drawing.from_strokes.__func__
+    monkeypatch.setattr(Drawing, "from_strokes", classmethod(lambda cls, strokes, size=280, width=None:
+                                                             (sizes.append(size), draw(cls, strokes, size, width))[1]))
+    line = [Stroke(18.0, [(10.0, -100_000.0), (10.0, 100_000.0)])]
+    assert read_strokes(model, line).text == "1"
+    assert sizes and max(sizes) <= stroke_inputs.MOST_DRAWN + 4 == 8 * 280 + 4
+
 def test_where_a_joined_stroke_is_cut_by_hand():
     """A stroke of joined digits is cut at its tops and bottoms, at both ends of a level one, and
     at its corners (where a link runs flat into the next digit there is no top or bottom)."""

@@ -18,6 +18,7 @@ weighs the readers' (docs/app.md).
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 
 import numpy as np
@@ -101,12 +102,24 @@ def corners(points: np.ndarray, reach: float, least: float) -> list[int]:
     angle = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
     angle[(along < reach) | (along > along[-1] - reach)] = 0.0
     found: list[int] = []
+    taken: list[float] = []   # where along the path the corners found lie, in order
     for k in np.argsort(-angle, kind="stable").tolist():
         if angle[k] <= least:
             break
-        if all(abs(along[k] - along[other]) > 2 * reach for other in found):
+        if _apart(taken, float(along[k]), 2 * reach):
             found.append(k)
     return sorted(found)
+
+
+def _apart(taken: list[float], at: float, distance: float) -> bool:
+    """Whether ``at`` lies more than ``distance`` from every one of ``taken`` (sorted), and if so, it is
+    taken too: only its neighbours there need be looked at (a scribble of thousands of turns has
+    thousands of corners, and each compared with all took minutes)."""
+    place = bisect.bisect_left(taken, at)
+    if any(abs(at - taken[n]) <= distance for n in (place - 1, place) if 0 <= n < len(taken)):
+        return False
+    taken.insert(place, at)
+    return True
 
 
 def flat_ends(points: np.ndarray, turns: list[int], height: float) -> list[int]:
@@ -148,9 +161,8 @@ def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING) -> list
         else:   # (as wide as a wide digit: only where the pen turns up, into a link; every corner of a wide 2 or 5 cost time)
             found = [k for k in corners(points, CORNER_REACH * height, rules.gentle)
                      if _turns_up(points, along, k, RISE_REACH * height)]
-        for k in found:
-            if all(abs(along[k] - along[other]) > SHORTEST_PART * height for other in [0, len(points) - 1, *cuts]):
-                cuts.append(k)
+        taken = sorted(float(along[k]) for k in [0, len(points) - 1, *cuts])
+        cuts += [k for k in found if _apart(taken, float(along[k]), SHORTEST_PART * height)]
     edges = [0, *sorted(k for k in cuts if 0 < k < len(points) - 1), len(points) - 1]
     return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
 

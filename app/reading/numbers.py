@@ -54,6 +54,7 @@ SHORT_REACH = 0.5         # (the writing around it: within this of the writing's
 RAISED_FREE = 0.05        # a candidate whose foot lies this much (of that height) above the baseline around it
 RAISED_COST = 5.0         # costs this (log) per unit more: digits stand on a line, a 4's arm and bar do not
 MEMO_SIZE = 4000          # candidates remembered between readings (at most some MB)
+MOST_CUT_PIECES = 1000    # a drawing whose strokes cut into more pieces is read uncut (a scribble of thousands of turns)
 FAST_SIDE = 56            # pixels: a picture's writing, shrunk to read its candidates
 
 
@@ -253,6 +254,8 @@ def _pieces(strokes: list[Stroke], height: float, rules: CutRules = READING,
         parts = memo[key] if key in memo else memo.setdefault(key, cut_joined(stroke, height, rules))
         pieces += parts
         owners += [index] * len(parts)
+    if len(pieces) > max(MOST_CUT_PIECES, len(strokes)):   # (no number: a scribble, read in bounded time)
+        return list(strokes), list(range(len(strokes)))
     return pieces, owners
 
 

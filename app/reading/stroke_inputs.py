@@ -13,6 +13,8 @@ from app.reading.predictor import prepare_drawing
 from app.reading.preprocess import Preprocessed
 from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke
 
+MOST_DRAWN = 8 * LOGICAL_SIZE   # units: a candidate longer than this is drawn scaled down to it (a drawing file's
+                                # stroke 200000 units long drawn as it is wanted 23 GB; the window's are under 2000)
 STROKES_FAST_SIDE = 112   # pixels: a stroke candidate's box when drawn small to be read (at 56 the
                           # network saw it too coarsely: 4s of two strokes read as "not a digit")
 
@@ -75,6 +77,10 @@ def canvas_input(group: list[Stroke], height: int) -> Preprocessed:
     changes nothing else. Only its box is box-filtered and prepared (a tenth of the canvas's pixels,
     the same input: there is no other ink)."""
     lo, hi = span(group)
+    if (hi - lo).max() > MOST_DRAWN:   # (the same shape, pen and all, at a size that can be drawn)
+        scale = MOST_DRAWN / float((hi - lo).max())
+        group = [Stroke(s.width * scale, [((x - lo[0]) * scale, (y - lo[1]) * scale) for x, y in s.points]) for s in group]
+        lo, hi = span(group)
     if lo.min() >= 0 and hi.max() <= height:
         size, dx, dy = height, 0, 0
     else:
