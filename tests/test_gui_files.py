@@ -96,6 +96,22 @@ def test_open_a_picture_read_it_draw_on_it_and_save_it(window, tmp_path):
     assert "saved the drawing" in window.teach_message
 
 
+
+def test_a_picture_far_wider_than_high_is_shown_no_wider_than_the_canvas_can_be(window, tmp_path):
+    """Dashes 3 pixels high along 40000 (a long strip) are shown at most MOST_PICTURE_WIDTH wide, not
+    0.6 of the canvas high (2.4 million units wide, 1.7 GB), and read."""
+    from app.gui.file_actions import MOST_PICTURE_WIDTH
+
+    strip = np.full((20, 40_000), 255, np.uint8)
+    for left in range(0, 40_000, 400):
+        strip[8:11, left:left + 200] = 0
+    Image.fromarray(strip).save(tmp_path / "strip.png")
+    window.open_picture(str(tmp_path / "strip.png"))
+    settle(window)
+    ink, _, _ = window.drawing.picture
+    assert ink.shape[1] <= MOST_PICTURE_WIDTH == 16 * 280 and window.number.text == ""
+    assert "opened strip.png" in window.teach_message
+
 def test_file_problems_are_one_sentence(window, tmp_path):
     (tmp_path / "not-a-picture.png").write_bytes(b"hello")
     window.open_picture(str(tmp_path / "not-a-picture.png"))

@@ -21,7 +21,9 @@ from app.reading.preprocess import ImageError, ink_map, load_image
 from app.reading.strokes import LOGICAL_SIZE
 
 PICTURE_TYPES = [("Pictures", "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff"), ("All files", "*")]
-PICTURE_HEIGHT = 0.6   # an opened picture's ink is this share of a digit's canvas high, as people draw
+PICTURE_HEIGHT = 0.6   # an opened picture's ink is this share of a digit's canvas high, as people draw,
+MOST_PICTURE_WIDTH = 16 * LOGICAL_SIZE   # and at most this wide (more than the canvas shows zoomed out: a line 3 pixels
+                                         # high and 40000 long shown 0.6 of 280 high was 2.4 million units wide, 1.7 GB)
 OPENED = "opened "     # the teach line that names an opened picture (Clear takes it away with the picture)
 
 
@@ -44,7 +46,7 @@ class FileActionsMixin:
         ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
         from PIL import Image
 
-        scale = PICTURE_HEIGHT * LOGICAL_SIZE / ink.shape[0]
+        scale = min(PICTURE_HEIGHT * LOGICAL_SIZE / ink.shape[0], MOST_PICTURE_WIDTH / ink.shape[1])
         size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
         ink = np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.BILINEAR), np.float32)
         self.clear()
