@@ -45,32 +45,41 @@ def attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshold
         digits, other = digit_outputs(output)
         return float(other) < unsure_from and float(digits.max()) >= UNSURE_BELOW
 
-    # Each group's columns and whether it reads as no digit, found once (a drawing of thousands of dots
-    # has thousands of groups, and the groups are looked over again after every join).
-    found: dict[tuple, tuple[float, float, bool]] = {}
+    # Whether each group reads as no digit, and its columns, found once (a drawing of thousands of dots
+    # has thousands of groups, looked over again after every join); columns only when there are strays
+    # (the window reads a number after every stroke, mostly without any).
+    strays: dict[tuple, bool] = {}
+    columns: dict[tuple, tuple[float, float]] = {}
 
-    def seen(group: list[int]) -> tuple[float, float, bool]:
+    def is_stray(group: list[int]) -> bool:
         key = tuple(group)
-        if key not in found:
+        if key not in strays:
+            strays[key] = bool(digit_outputs(read(group)[1])[1] >= threshold)
+        return strays[key]
+
+    def columns_of(group: list[int]) -> tuple[float, float]:
+        key = tuple(group)
+        if key not in columns:
             lo, hi = span([pieces[k] for k in group])
-            found[key] = float(lo[0]), float(hi[0]), bool(digit_outputs(read(group)[1])[1] >= threshold)
-        return found[key]
+            columns[key] = float(lo[0]), float(hi[0])
+        return columns[key]
 
     changed = True
     while changed and len(groups) > 1:
         changed = False
-        columns = np.array([seen(g)[:2] for g in groups])
-        for index in [k for k, g in enumerate(groups) if seen(g)[2]]:
+        found = [k for k, g in enumerate(groups) if is_stray(g)]
+        edges = np.array([columns_of(g) for g in groups]) if found else None
+        for index in found:
             stray = groups[index]
-            lo, hi, _ = seen(stray)
-            overlaps = np.minimum(hi, columns[:, 1]) - np.maximum(lo, columns[:, 0])
+            lo, hi = edges[index]
+            overlaps = np.minimum(hi, edges[:, 1]) - np.maximum(lo, edges[:, 0])
             overlaps[index] = -np.inf   # (not over itself)
             host = groups[int(overlaps.argmax())]   # (the first of the largest, as max() would)
             if overlaps.max() < STRAY_OVER * (hi - lo):
                 continue
             merged = sorted(host + stray)
-            found_read = read(merged)
-            if found_read is not None and fine(found_read[1]):
+            joined = read(merged)
+            if joined is not None and fine(joined[1]):
                 groups = [merged if g is host else g for g in groups if g is not stray]
                 changed = True
                 break
