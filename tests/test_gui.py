@@ -5,6 +5,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fixtures import DIGIT_STROKES, window_in_process
 from gui_driver import AppWindow, click, xdo
@@ -72,6 +73,57 @@ def test_write_a_number_and_read_it_from_the_window(app, tmp_path):
     assert state["digit"] == 4 and state["message"].startswith("digit 2 of 3: 4")
     app.key("Left")
     assert app.wait_for(lambda s: s["selected"] == 0)["digit"] == 1
+
+
+def clipboard() -> str:
+    """The X clipboard as another program sees it (a Tk of this process asks the window for it)."""
+    import tkinter as tk
+
+    root = tk.Tk()
+    root.withdraw()
+    try:
+        return root.clipboard_get()
+    except tk.TclError:   # (nobody owns the clipboard)
+        return ""
+    finally:
+        root.destroy()
+
+
+def test_copy_the_number_to_the_clipboard(app):
+    """Ctrl+C puts the number read on the clipboard, for any other program to paste, and says so until
+    the number read changes; on an empty canvas it says there is nothing to copy and leaves the
+    clipboard as it was."""
+    app.write([HAND_DRAWN[1], HAND_DRAWN[4], HAND_DRAWN[7]])
+    app.key("ctrl+c")
+    assert app.wait_for(lambda s: s["teach"] == "copied 147")["text"] == "147"
+    assert clipboard() == "147"
+    app.key("ctrl+z")   # the 7 undone: the line no longer says what was copied
+    assert app.wait_for(lambda s: s["strokes"] == 3)["teach"] == ""
+    app.key("Escape")
+    app.wait_for(lambda s: s["strokes"] == 0)
+    app.key("ctrl+c")
+    app.wait_for(lambda s: s["teach"] == "Nothing to copy: the canvas is empty.")
+    assert clipboard() == "147"
+
+
+def test_copy_says_what_is_unsure_or_no_digit(display, models_dir):
+    """An unsure digit is copied as the "?" the window shows (never a guess the user was not shown);
+    a mark read as no digit copies nothing."""
+    from app.reading.numbers import DigitOfNumber, NumberReading
+    from app.reading.predictor import Reading
+
+    def digit(d: int, unsure: bool = False, rejected: bool = False) -> DigitOfNumber:
+        return DigitOfNumber(Reading(d, np.eye(10, dtype=np.float32)[d], None, unsure, "", rejected=rejected), (0, 0, 10, 10))
+
+    with window_in_process(models_dir) as (root, app, errors):
+        app.number, app.selected = NumberReading([digit(1), digit(9, unsure=True), digit(4)]), 1
+        app.copy_number()
+        assert root.clipboard_get() == "1?4"
+        assert app.teach_message == "copied 1?4 (1 unsure digit copied as ?)"
+        app.number, app.selected = NumberReading([digit(7, rejected=True)]), 0
+        app.copy_number()
+        assert app.teach_message == "Nothing to copy: no digit is read." and root.clipboard_get() == "1?4"
+        assert not errors
 
 
 def test_a_number_written_slowly_reads_as_one_written_quickly(app):

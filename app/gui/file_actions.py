@@ -1,9 +1,9 @@
-"""The drawing window's File menu: open a picture as if drawn, save the drawing as a PNG, and give
-the data files a feature needs (MNIST, the pen digits), validated and kept for offline use exactly
-as ``data.py --source`` keeps them.
+"""The drawing window's File menu: open a picture as if drawn, save the drawing as a PNG, copy the
+number read to the clipboard, and give the data files a feature needs (MNIST, the pen digits),
+validated and kept for offline use exactly as ``data.py --source`` keeps them.
 
 ``FileActionsMixin`` is part of ``app.gui.window.DigitApp`` (kept here so each file has one role).
-Each action takes a path (tests and tools pass one) or asks for it with Tk's file dialog; every
+Each file action takes a path (tests and tools pass one) or asks for it with Tk's file dialog; every
 problem is one sentence in the window, with the details behind the Details button.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ PICTURE_HEIGHT = 0.6   # an opened picture's ink is this share of a digit's canv
 MOST_PICTURE_WIDTH = 16 * LOGICAL_SIZE   # and at most this wide (more than the canvas shows zoomed out: a line 3 pixels
                                          # high and 40000 long shown 0.6 of 280 high was 2.4 million units wide, 1.7 GB)
 OPENED = "opened "     # the teach line that names an opened picture (Clear takes it away with the picture)
+COPIED = "copied "     # the teach line that says what was copied (gone when the drawing changes)
 
 
 class FileActionsMixin:
@@ -76,6 +77,19 @@ class FileActionsMixin:
             self._say(f"Could not save {Path(path).name}.", str(e))
             return
         self._say(f"saved the drawing as {Path(path).name}", str(path))
+
+    def copy_number(self) -> None:
+        """File > Copy the number (Ctrl+C): the number read to the clipboard, as the large type shows
+        it: an unsure digit is copied as "?", never as a guess the user was not shown."""
+        text = self.number.text if self.number is not None else ""
+        if not text:
+            empty = self.number is None or self.number.status == "empty"
+            self._say("Nothing to copy: " + ("the canvas is empty." if empty else "no digit is read."), "")
+            return
+        self.root.clipboard_clear()
+        self.root.clipboard_append(text)
+        unsure = text.count("?")
+        self._say(COPIED + text + (f" ({unsure} unsure digit{'s' * (unsure > 1)} copied as ?)" if unsure else ""), text)
 
     def use_data_file(self, kind: str, path: str | None = None) -> None:
         """File > Use MNIST file... / Use pen-digit file...: checked and kept in cache/downloads/

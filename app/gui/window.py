@@ -18,7 +18,7 @@ from tkinter import messagebox, ttk
 
 from app.errors import AppError
 from app.files import check_output
-from app.gui.file_actions import OPENED, FileActionsMixin
+from app.gui.file_actions import COPIED, OPENED, FileActionsMixin
 from app.gui.panels import EMPTY_PROMPT, DrawingCanvas, NumberStrip, PredictionPanel, TeachPanel
 from app.gui.state_report import window_state
 from app.gui.teaching import TeachingMixin
@@ -86,8 +86,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
     def _remember(self) -> None:
         """Kept for the next session (on quitting); a settings file that cannot be written is no reason to stay open."""
         try:
-            update_settings(last_model=self.model_name, brush=round(float(self.brush.get()), 1),
-                            geometry=self.root.geometry())
+            update_settings(last_model=self.model_name, brush=round(float(self.brush.get()), 1), geometry=self.root.geometry())
         except AppError as e:
             print(f"note: {e}", file=sys.stderr)
 
@@ -103,6 +102,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         file_menu = tk.Menu(menubar, tearoff=False)
         file_menu.add_command(label="Open picture...", accelerator="Ctrl+O", command=self.open_picture)
         file_menu.add_command(label="Save drawing as PNG...", accelerator="Ctrl+S", command=self.save_png)
+        file_menu.add_command(label="Copy the number", accelerator="Ctrl+C", command=self.copy_number)
         file_menu.add_separator()
         file_menu.add_command(label="Use MNIST file...", command=lambda: self.use_data_file("mnist"))
         file_menu.add_command(label="Use pen-digit file...", command=lambda: self.use_data_file("pendigits"))
@@ -175,6 +175,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         self.root.bind("<Control-q>", lambda e: self.quit())
         self.root.bind("<Control-o>", lambda e: self.open_picture())
         self.root.bind("<Control-s>", lambda e: self.save_png())
+        self.root.bind("<Control-c>", lambda e: self.copy_number())
         self.root.bind("<Control-n>", lambda e: self.open_network_view())
         self.root.bind("<Left>", lambda e: self.selected is not None and self.select_digit(self.selected - 1))
         self.root.bind("<Right>", lambda e: self.selected is not None and self.select_digit(self.selected + 1))
@@ -297,6 +298,8 @@ class DigitApp(TeachingMixin, FileActionsMixin):
             if final:
                 self._ahead = self.root.after(READ_AHEAD_MS, self._read_ahead)
         seconds = time.perf_counter() - start
+        if self.teach_message.startswith(COPIED) and self.teach_details != self.number.text:   # (no longer the one shown)
+            self.teach_message, self.teach_details = "", ""
         for d in self.number.digits:
             d.reading.seconds = seconds
         # The digit shown is the one the last stroke belongs to: the one being written.
@@ -407,7 +410,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
 
     def about(self) -> None:
         messagebox.showinfo(TITLE, "Draw a digit; a neural network written from scratch in numpy reads it as you draw.\n\n"
-                                   "Esc or right-click clears, Ctrl+Z undoes a stroke.\n"
+                                   "Esc or right-click clears, Ctrl+Z undoes a stroke, Ctrl+C copies the number read.\n"
                                    "Press a digit key (or button) to save a drawing as that digit; "
                                    "'Learn my handwriting' then makes a personal model.", parent=self.root)
 
