@@ -1,10 +1,9 @@
 """The drawing window: a canvas, the network's live reading, the 28x28 input it saw, and a model chooser.
 
-The panels are in ``app/gui/panels.py`` (one class each, with builder methods); ``DigitApp.show``
-is the one place that puts a reading on screen, and hands it to the network view when that is
-open. Drawing only records points (``app.reading.strokes.Drawing``); predictions run from ``after()`` a
-short moment later, at most one pending at a time, so the pointer never waits for the network,
-and once more right after each stroke so the display ends up current.
+The panels are in ``app/gui/panels.py`` (one class each, with builder methods); ``DigitApp.show`` is the one place that puts a
+reading on screen, and hands it to the network view when that is open. Drawing only records points
+(``app.reading.strokes.Drawing``); predictions run from ``after()`` a short moment later, at most one pending at a time, so the
+pointer never waits for the network, and once more right after each stroke so the display ends up current.
 """
 from __future__ import annotations
 
@@ -24,8 +23,9 @@ from app.gui.state_report import window_state
 from app.gui.teaching import TeachingMixin
 from app.models.model_store import DEFAULT_MODEL, list_models, load
 from app.paths import MODELS_DIR
+from app.reading.lines import read_written
 from app.reading.number_pictures import read_picture
-from app.reading.numbers import NumberReading, read_ahead, read_strokes
+from app.reading.numbers import NumberReading, read_ahead
 from app.reading.predictor import Predictor, Reading
 from app.reading.strokes import BRUSH_RANGE, DEFAULT_BRUSH, LOGICAL_SIZE, Drawing
 from app.settings import on_screen, read_settings_noting, update_settings, window_settings
@@ -294,7 +294,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         elif self.drawing.picture is not None:   # with strokes drawn on it: the canvas, read as a picture
             self.number = read_picture(self.predictor.model, self.drawing.array(), ink_is_bright=True)
         else:   # read as drawn on a digit's canvas, whatever the zoom; what was read before is remembered
-            self.number = read_strokes(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)
+            self.number = read_written(self.predictor.model, self.drawing.strokes, LOGICAL_SIZE, self._memo)
             if final:
                 self._ahead = self.root.after(READ_AHEAD_MS, self._read_ahead)
         seconds = time.perf_counter() - start

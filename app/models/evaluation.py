@@ -16,8 +16,9 @@ from app.pen.pen_data import pen_source, plain_renderings
 from app.pen.pendigits import as_arrays, read_unipen
 from app.pixels import to_unit_float32
 from app.reading.drawing_files import DrawingFileError, load_drawing
+from app.reading.lines import read_written
 from app.reading.number_pictures import read_picture
-from app.reading.numbers import NumberReading, read_strokes
+from app.reading.numbers import NumberReading
 from app.reading.predictor import digit_outputs, reject_threshold
 from app.reading.preprocess import ImageError, load_image
 from network import confusion_matrix
@@ -121,7 +122,7 @@ def predict_files(model, paths: list[str]) -> Iterator[dict]:
     for path in paths:
         try:
             if str(path).lower().endswith(".json"):
-                number = read_strokes(model, load_drawing(path))
+                number = read_written(model, load_drawing(path))
             else:
                 number = read_picture(model, load_image(path))
         except (ImageError, DrawingFileError) as e:

@@ -28,6 +28,7 @@ from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
 from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
+from app.reading.lines import in_lines, picture_lines
 from app.reading.marks import one_mark, without_specks
 from app.reading.numbers import (
     FAST_SIDE,
@@ -270,6 +271,16 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     and fast), the best reading of the whole chosen (again with slanted cuts where a digit of it is
     unsure), and its digits read again exactly."""
     ink = ink_map(np.asarray(grey, np.float32), ink_is_bright)
+    bands = picture_lines(ink)
+    one = _read_ink(model, ink)
+    if len(bands) > 1 and (len(one.digits) > 1 or one.status == "not a digit"):   # a number written in lines (rows):
+        # each line read as a number, top to bottom (``lines``; a digit alone, though broken in two, reads as it always did)
+        return in_lines([_read_ink(model, ink[top:bottom]).placed(1, 0, top) for top, bottom in bands])
+    return one
+
+
+def _read_ink(model, ink: np.ndarray) -> NumberReading:
+    """``read_picture`` of one line of writing, from its ink map."""
     rows = np.flatnonzero((ink > 0.35).any(axis=1))
     # A photo's writing, thousands of pixels high, is read shrunk to at most twice READ_HEIGHT: the
     # network sees 20 pixels of a digit, and the work grows with the pixels (a phone's 12 MP: 1.4 s).
