@@ -11,7 +11,7 @@ import pytest
 from fixtures import run_command
 from test_numbers import UNIT, write
 
-from app.reading.lines import LINE_GAP, in_lines, lines_of, picture_lines, read_written, stroke_lines
+from app.reading.lines import LINE_GAP, MOST_BANDS, in_lines, lines_of, picture_lines, read_written, stroke_lines
 from app.reading.number_pictures import read_picture
 from app.reading.numbers import read_strokes
 from app.reading.stroke_inputs import drawing_picture
@@ -47,6 +47,8 @@ def test_lines_by_hand():
     assert lines_of([(0, 0, 50, 100), (40, 90, 90, 190), (80, 180, 130, 280)]) == [[0, 1, 2]]
     assert lines_of([row, below, (0, 260, 150, 360)]) == [[0], [1], [2]]   # three rows
     assert lines_of([]) == []
+    stripes = [(0, 10 * k, 100, 10 * k + 5) for k in range(MOST_BANDS + 1)]   # more bands than writing has: one line
+    assert lines_of(stripes) == [list(range(MOST_BANDS + 1))]
 
 
 def test_picture_lines_by_hand():

@@ -24,6 +24,7 @@ from app.reading.strokes import LOGICAL_SIZE, Stroke
 LINE_GAP = 0.15       # an empty band this high (of the taller line's height) or more parts two lines,
 SHORTEST_LINE = 0.5   # each at least this high (of the tallest line): lower, it belongs to the line nearest
 STACKED = 0.3         # and overlapping in x by this (of the narrower one's width): else one line stepping
+MOST_BANDS = 64       # more bands of ink than this up and down is no writing in lines (specks, stripes): one line
 
 
 def lines_of(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:
@@ -31,11 +32,15 @@ def lines_of(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:
     top to bottom (one list when all lie on one line)."""
     order = sorted(range(len(boxes)), key=lambda k: boxes[k][1])
     groups: list[list[int]] = []
+    bottom = -np.inf   # the lowest ink of the last group
     for k in order:   # overlapping heights: one line
-        if groups and boxes[k][1] <= max(boxes[m][3] for m in groups[-1]):
+        if groups and boxes[k][1] <= bottom:
             groups[-1].append(k)
         else:
             groups.append([k])
+        bottom = max(bottom, boxes[k][3]) if len(groups[-1]) > 1 else boxes[k][3]
+    if len(groups) > MOST_BANDS:   # (and joining them pair by pair would take long: a striped picture has thousands)
+        return [list(range(len(boxes)))]
     while len(groups) > 1:
         spans = [_span(boxes, group) for group in groups]
         tallest = max(bottom - top for _, top, _, bottom in spans)
