@@ -75,6 +75,22 @@ def test_write_a_number_and_read_it_from_the_window(app, tmp_path):
     assert app.wait_for(lambda s: s["selected"] == 0)["digit"] == 1
 
 
+def test_a_number_written_in_two_rows(app, tmp_path):
+    """"12" written over "34" on the canvas: the window reads 1234, top row first, each digit its own
+    strokes and its box in its row (read as one line it was "not a digit")."""
+    rows = [[[(0.05, -0.1), (0.12, -0.2), (0.12, 0.3)]],
+            [[(0.3, -0.15), (0.4, -0.22), (0.52, -0.15), (0.5, 0.0), (0.3, 0.3), (0.55, 0.3)]],
+            [[(0.05, 0.62), (0.3, 0.55), (0.2, 0.75), (0.32, 0.9), (0.05, 1.05)]],
+            [[(0.55, 0.55), (0.4, 0.85), (0.62, 0.85)], [(0.55, 0.65), (0.55, 1.1)]]]
+    for digit in rows:
+        app.draw(digit, pause=0.01)
+    state = app.wait_for(lambda s: s["strokes"] == 5 and not s["drawing"])
+    assert state["text"] == "1234" and [d["strokes"] for d in state["digits"]] == [[0], [1], [2], [3, 4]], state
+    tops = [d["box"][1] for d in state["digits"]]
+    assert max(tops[:2]) < min(tops[2:])
+    app.screenshot(tmp_path / "two-rows.png")
+
+
 def clipboard() -> str:
     """The X clipboard as another program sees it (a Tk of this process asks the window for it)."""
     import tkinter as tk
