@@ -51,8 +51,9 @@ from app.models.run_data import split_validation  # noqa: E402
 from app.models.train_config import TrainConfig  # noqa: E402
 from app.pen import negatives, pendigits  # noqa: E402
 from app.reading import synthetic_numbers  # noqa: E402
+from app.reading.lines import read_written  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
-from app.reading.numbers import read_ahead, read_strokes  # noqa: E402
+from app.reading.numbers import read_ahead  # noqa: E402
 
 PEN_18_HEIGHTS = (120, 160, 200, 240)   # canvas units: numbers redrawn with an 18-unit pen, each at one of these
 INK_KINDS = ((0.0, "digits apart"), (0.1, "digits touch (under 10% of a digit's ink under its neighbours')"),
@@ -76,7 +77,7 @@ def measure(model, numbers, how: str, covered: list[float] | None = None) -> dic
         picture = strokes if height is None else synthetic_numbers.picture(strokes, height) if how == "pictures" else None
         start = time.perf_counter()
         if how == "strokes":
-            number = read_strokes(model, strokes, height)
+            number = read_written(model, strokes, height)
         else:
             number = read_picture(model, picture, ink_is_bright=False)
         times.append(time.perf_counter() - start)
@@ -148,7 +149,7 @@ def letters_said(model, path: Path, count: int, seed: int) -> dict:
         said = {how: 0 for how in ("strokes", "pictures")}
         for strokes in written:
             height = synthetic_numbers.canvas_height(strokes)
-            said["strokes"] += read_strokes(model, strokes, height).status == "not a digit"
+            said["strokes"] += read_written(model, strokes, height).status == "not a digit"
             picture = synthetic_numbers.picture(strokes, height)
             said["pictures"] += read_picture(model, picture, ink_is_bright=False).status == "not a digit"
         result[f"{many} {'letters alone' if size == 1 else 'pairs of letters'}, said not a digit"] = {
@@ -165,7 +166,7 @@ def window_times(model, numbers) -> dict:
         height = synthetic_numbers.canvas_height(strokes)
         for k in range(1, len(strokes) + 1):
             start = time.perf_counter()
-            read_strokes(model, strokes[:k], height, memo)
+            read_written(model, strokes[:k], height, memo)
             times.append(time.perf_counter() - start)
             start = time.perf_counter()
             read_ahead(model, strokes[:k], height, memo)
