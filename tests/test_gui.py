@@ -1,6 +1,7 @@
 """The real window under Xvfb, driven with xdotool: draw digits, read the answer, undo, clear, switch model, close."""
 from __future__ import annotations
 
+import gc
 import shutil
 import time
 from pathlib import Path
@@ -140,6 +141,10 @@ def test_copy_says_what_is_unsure_or_no_digit(display, models_dir):
         app.copy_number()
         assert app.teach_message == "Nothing to copy: no digit is read." and root.clipboard_get() == "1?4"
         assert not errors
+    # The window's Tk variables collected now, in this thread: left to a later collection, one in another
+    # test's worker thread (the augmentation visualiser's loader), Tk warns "main thread is not in main loop".
+    del root, app
+    gc.collect()
 
 
 def test_a_number_written_slowly_reads_as_one_written_quickly(app):
