@@ -104,13 +104,20 @@ def in_lines(readings: list[NumberReading]) -> NumberReading:
     return NumberReading([d for reading in readings for d in reading.digits])
 
 
+def more_than_a_digit(one: NumberReading) -> bool:
+    """Whether writing of two lines or more, read as one line (``one``), is to be read line by line:
+    read so it is more digits or one mark that is no digit (two rows are); one digit, it is a digit
+    broken in two (the pen skipped, a faint band across a scanned digit), and reads as it always did."""
+    return len(one.digits) > 1 or one.status == "not a digit"
+
+
 def read_written(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo: dict | None = None) -> NumberReading:
     """``numbers.read_strokes`` of a drawing of one line or more: each line read as a number (the
     digits' ``strokes`` the drawing's), and the lines' digits together, top to bottom."""
     drawn = [k for k, s in enumerate(strokes) if s.points]
     lines = stroke_lines([strokes[k] for k in drawn])
     one = read_strokes(model, strokes, height, memo)
-    if len(lines) < 2 or (len(one.digits) < 2 and one.status != "not a digit"):   # (a digit alone, though apart, as always)
+    if len(lines) < 2 or not more_than_a_digit(one):
         return one
     readings = []
     for line in lines:

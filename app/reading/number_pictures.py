@@ -28,7 +28,7 @@ from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
 from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs
 from app.reading.ink_pen import by_disk, pen_width
-from app.reading.lines import in_lines, picture_lines
+from app.reading.lines import in_lines, more_than_a_digit, picture_lines
 from app.reading.marks import one_mark, without_specks
 from app.reading.numbers import (
     FAST_SIDE,
@@ -269,12 +269,11 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     """The number in a picture (2-D, 0..1 or 0..255), any width: blobs of ink, wide ones cut where
     the ink is thin, every stretch of ink between two cuts that could be a digit read (drawn small
     and fast), the best reading of the whole chosen (again with slanted cuts where a digit of it is
-    unsure), and its digits read again exactly."""
+    unsure), and its digits read again exactly. Writing in two lines or more: each line so, top to bottom."""
     ink = ink_map(np.asarray(grey, np.float32), ink_is_bright)
     bands = picture_lines(ink)
     one = _read_ink(model, ink)
-    if len(bands) > 1 and (len(one.digits) > 1 or one.status == "not a digit"):   # a number written in lines (rows):
-        # each line read as a number, top to bottom (``lines``; a digit alone, though broken in two, reads as it always did)
+    if len(bands) > 1 and more_than_a_digit(one):   # a number written in lines (rows): each read as a number (``lines``)
         return in_lines([_read_ink(model, ink[top:bottom]).placed(1, 0, top) for top, bottom in bands])
     return one
 
