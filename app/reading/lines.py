@@ -36,9 +36,10 @@ def lines_of(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:
     for k in order:   # overlapping heights: one line
         if groups and boxes[k][1] <= bottom:
             groups[-1].append(k)
+            bottom = max(bottom, boxes[k][3])
         else:
             groups.append([k])
-        bottom = max(bottom, boxes[k][3]) if len(groups[-1]) > 1 else boxes[k][3]
+            bottom = boxes[k][3]
     if len(groups) > MOST_BANDS:   # (and joining them pair by pair would take long: a striped picture has thousands)
         return [list(range(len(boxes)))]
     while len(groups) > 1:
