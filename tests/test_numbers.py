@@ -610,7 +610,8 @@ def test_an_odd_digit_whose_pieces_read_as_digits_is_read_whole(model, mnist, mo
     for k in chosen:
         assert read_picture(model, 255 - mnist["x_test"][k].astype(np.float32)).text == str(mnist["y_test"][k])
     monkeypatch.setattr(number_pictures, "_all_ink", lambda ink: None)   # never read whole: several digits each
-    monkeypatch.setattr(number_pictures, "NARROW_CUT", 0.0)              # (nor a narrow blob kept whole)
+    monkeypatch.setattr(number_pictures, "NARROW_CUT", 0.0)              # (nor a narrow blob kept whole,
+    monkeypatch.setattr(number_pictures, "RAISED_COST", 0.0)             # nor a raised piece shunned)
     assert all(len(read_picture(model, 255 - mnist["x_test"][k].astype(np.float32)).digits) > 1 for k in chosen)
 
 
@@ -684,6 +685,48 @@ def test_a_piece_much_shorter_than_its_blob_costs_by_hand():
     assert right[1::2] == (60, 90) and left[1::2] == (10, 90)
     costs = pictures._shortness(blobs, [(cut, end), (edge, cut), (edge, end)], [right, left, whole])
     assert costs[0] == pytest.approx(-4.2308, abs=1e-4) and list(costs[1:]) == [0.0, 0.0]
+
+
+def test_a_piece_whose_foot_is_raised_above_the_baseline_around_it_costs_by_hand():
+    """One blob: a tick 56 rows high (0.7 of the blob's 80: not short), its foot at 66, beside a block
+    whose foot is at 90. Cut at x = 30, the tick's piece stands (90 - 66) / 80 = 0.3 of the height
+    above the baseline around it (the feet of the columns within 40 of it, its own left out: 90):
+    3 * (0.3 - 0.1) = 0.6 (log). The block's piece and the blob whole cost nothing."""
+    from app.reading import number_pictures as pictures
+
+    ink = np.zeros((100, 200), np.float32)
+    ink[10:66, 20:30] = 1
+    ink[10:90, 30:120] = 1
+    (lo, hi, mask), = find_blobs(ink)
+    blobs = [Blob(ink, lo, hi, mask, 1)]
+    edge, cut, end = (0, None), (0, (30.0, 0.0)), (1, None)
+    pairs = [(edge, cut), (cut, end), (edge, end)]
+    boxes = [box for _, box in pictures._crops(blobs, pairs)]
+    assert boxes == [(20, 10, 30, 66), (30, 10, 120, 90), (20, 10, 120, 90)]
+    costs = pictures._shortness(blobs, pairs, boxes)
+    assert costs[0] == pytest.approx(-0.6) and list(costs[1:]) == [0.0, 0.0]
+
+
+def test_a_0_begun_with_a_tick_is_no_10(model, pendigits_file, monkeypatch):
+    """Real pen writing (writers the shipped model never trained on, numbers as ``number_reading.py``
+    redraws them with an 18-unit pen): a 0 begun with a short stroke down its left side, whose foot
+    ends well above the line, was cut into that tick and the rest, read as a sure 1 and a sure 0:
+    "695099" read "6951099", "150429842" read "1510429842". A piece whose foot is raised above the
+    baseline around it costs (``RAISED_COST``), as a stroke's does in the window."""
+    from app.pen import pendigits
+    from app.reading import number_pictures, synthetic_numbers
+
+    held = set(json.loads((SHIPPED / "model.json").read_text())["metadata"]["pen"]["held_out_writers"])
+    digits = [d for d in pendigits.read_unipen(pendigits_file) if d.writer in held]
+    numbers = synthetic_numbers.numbers(digits, 263, 43, (2, 10))
+    pictures = {}
+    for k in (22, 262):
+        strokes = synthetic_numbers.with_pen(numbers[k].strokes, (120, 160, 200, 240)[k % 4], 18)
+        pictures[numbers[k].text] = synthetic_numbers.picture(strokes, synthetic_numbers.canvas_height(strokes))
+    assert list(pictures) == ["695099", "150429842"]
+    assert [read_picture(model, picture).text for picture in pictures.values()] == list(pictures)
+    monkeypatch.setattr(number_pictures, "RAISED_COST", 0.0)
+    assert [read_picture(model, picture).text for picture in pictures.values()] == ["6951099", "1510429842"]
 
 
 def test_a_run_of_strokes_much_shorter_than_the_writing_around_it_costs_by_hand():

@@ -95,6 +95,7 @@ class Blob:
         self._lines: dict = {}   # cut lines found, by slant
         self._pixels = None   # the ink's pixels (rows, columns, strengths), for the cut lines
         self._rows = None     # per row, where the ink is: for crops
+        self._feet = None     # per column, below its lowest ink
 
     @staticmethod
     def shrunk(blob: np.ndarray, lo: int, k: int) -> np.ndarray:
@@ -122,6 +123,14 @@ class Blob:
     def wider_than(self, aspect: float) -> bool:
         """Whether the blob is wider than ``aspect`` times its height."""
         return self.hi - self.lo > aspect * self.height
+
+    def feet(self) -> np.ndarray:
+        """Per column of the (shrunk) ink, the row just below its lowest ink, in the picture's pixels
+        (0: no ink); worked out once (the baseline pieces cut off it are measured against)."""
+        if self._feet is None:
+            inked = self.ink > 0
+            self._feet = np.where(inked.any(axis=0), inked.shape[0] - inked[::-1].argmax(axis=0), 0) * self.k
+        return self._feet
 
     def right_of(self, line: tuple[float, float]) -> np.ndarray:
         """Which of the (shrunk) ink lies right of a cut line: the definition (``_first`` works it

@@ -67,6 +67,11 @@ WHOLE_WIDTH = 2.0         # ink no wider than this (of its height) read as sever
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 MIDDLE_ONE = math.log(0.5)   # what reading a 1 between two cut lines costs (log)
 NARROW_CUT = math.log(0.3)   # what parting a blob no wider than a digit (CUT_ASPECT of its height) costs (log)
+RAISED_FREE = 0.1         # a piece cut off a blob whose foot lies this much (of its height) above the baseline around
+RAISED_COST = 3.0         # it costs this (log) per unit more (as a stroke's: ``numbers.RAISED_COST``): the tick a 0
+                          # is begun with, a 4's arm, cut off and read as a 1 ("0" read "10", "46" read "16");
+BASELINE_REACH = 0.5      # the baseline: of the lowest ink of each column within this (of the height) either side
+BASELINE_PERCENTILE = 75  # of it, its own columns left out, this percentile (a 9's loop ends high, its tail low)
 
 
 # A boundary between two digits: (blob, cut line), or (blob, None) for the left edge of a blob (the
@@ -217,14 +222,54 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
 def _shortness(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]], boxes: list[tuple]) -> np.ndarray:
     """``short_cost`` of each piece cut off blobs (between a pair of boundaries, its box), against
     their height: a digit cut out of touching digits is about as tall as they are, a piece of one
-    often is not. A blob whole costs nothing (a small digit alone is still a digit)."""
+    often is not; and a piece whose foot is raised above the baseline around it (``_raised``). A blob
+    whole costs nothing (a small digit alone is still a digit)."""
     tops, bottoms = [blob.top for blob in blobs], [blob.bottom for blob in blobs]
     spanned = [(a[0], b[0] - (b[1] is None)) for a, b in pairs]   # its first and last blob (a piece of it, or whole)
     tall = np.array([bottoms[i] - tops[i] + 1 if i == j else max(bottoms[i:j + 1]) - min(tops[i:j + 1]) + 1
                      for i, j in spanned], float)
     heights = np.array([box[3] - box[1] for box in boxes], float)
     whole = np.array([_whole(a, b) for a, b in pairs], bool)
-    return np.where(whole, 0.0, short_cost(heights / tall))
+    cost = np.where(whole, 0.0, short_cost(heights / tall))
+    pieces = np.flatnonzero(~whole)
+    if len(pieces):
+        cost[pieces] -= _raised(blobs, [spanned[k] for k in pieces], np.array(boxes, float).reshape(-1, 4)[pieces], tall[pieces])
+    return cost
+
+
+def _raised(blobs: list[Blob], spanned: list[tuple[int, int]], boxes: np.ndarray, tall: np.ndarray) -> np.ndarray:
+    """What the foot of each piece (its box: left, top, right, bottom, in the picture's pixels) raised
+    above the baseline around it costs: ``RAISED_COST`` per unit of ``tall`` (its blobs' height) over
+    ``RAISED_FREE``. Digits stand on a line; the tick a 0 is begun with and a 4's arm end well above
+    it, and read alone as a sure 1. The baseline: the ``BASELINE_PERCENTILE`` percentile of the feet of
+    the columns within ``BASELINE_REACH`` of the height either side of the piece (the shrunk
+    picture's columns; none: its own foot). All pieces at once."""
+    k, start = blobs[0].k, min(blob.x0 for blob in blobs)
+    ends = np.array([blob.x0 + blob.ink.shape[1] for blob in blobs]) - start
+    feet = np.zeros(ends.max(), np.float32)   # per (shrunk) column, below its lowest ink in the picture's pixels (0: none)
+    for blob, end in zip(blobs, ends.tolist()):
+        view = feet[blob.x0 - start:end]
+        np.maximum(view, blob.feet(), out=view)
+    left, right = boxes[:, 0] // k - start, boxes[:, 2] // k - start
+    reach = BASELINE_REACH * tall / k
+    # (within the columns of its own blobs: up to DIGIT_BLOBS of them)
+    firsts, lasts = np.array(spanned, np.int64).reshape(-1, 2).T
+    own = np.minimum(firsts[:, None] + np.arange(DIGIT_BLOBS + 1)[None, :], lasts[:, None])
+    first = np.maximum(np.floor(left - reach), np.array([blob.x0 for blob in blobs])[firsts] - start).astype(np.int64)
+    last = np.minimum(np.ceil(right + reach), ends[own].max(axis=1)).astype(np.int64)
+    offsets = np.arange(max(1, int((last - first).max(initial=1))))[None, :]   # (each piece's columns from its first)
+    around = feet[np.minimum(first[:, None] + offsets, len(feet) - 1)]
+    around[(offsets >= (last - first)[:, None]) | ((offsets >= (left - first)[:, None]) & (offsets < (right - first)[:, None]))
+           | (around == 0)] = -np.inf
+    around.sort(axis=1)   # (the columns left out first)
+    count = np.isfinite(around).sum(axis=1)
+    around[count == 0] = 0.0   # (no ink around: its own foot, below)
+    at = around.shape[1] - count + BASELINE_PERCENTILE / 100 * np.maximum(count - 1, 0)   # (np.percentile's, linear)
+    below, rows = np.minimum(np.floor(at).astype(np.int64), around.shape[1] - 1), np.arange(len(boxes))
+    above = np.minimum(below + 1, around.shape[1] - 1)
+    baseline = around[rows, below] + (at - below) * (around[rows, above] - around[rows, below])
+    baseline = np.where(count > 0, baseline, boxes[:, 3])
+    return RAISED_COST * np.maximum(0.0, (baseline - boxes[:, 3]) / tall - RAISED_FREE)
 
 
 def _parts_narrow(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]]) -> np.ndarray:
