@@ -53,6 +53,17 @@ def test_judge_is_honest():
     assert tie.unsure and tie.message == "not sure: 1 or 4"
     dot = judge(np.array([0.99] + [0.001] * 9), x, relative_size=0.04)
     assert dot.unsure and "too small" in dot.message
+
+
+def test_how_sure_a_digit_is_said_is_its_bar():
+    """With a not-a-digit output, the percentage said is the digit's share of all outputs, as its bar
+    shows it: a 0 at 84 % beside "not a digit" at 16 % is "0 (84% sure)", not "100% sure" (of the
+    digits alone); and so when unsure."""
+    x = np.zeros((28, 28), np.float32)
+    sure = judge(np.array([0.84] + [0.0] * 9 + [0.16]), x)
+    assert sure.digit == 0 and not sure.unsure and sure.message == "0 (84% sure)"
+    low = judge(np.array([0.1] * 5 + [0.4] + [0.0] * 4 + [0.1]), x)
+    assert low.unsure and low.message == "not sure: maybe 5 (40%)"
     # (a dot the network says is no digit is still too small to read: "draw it larger" helps)
     dot = judge(np.array([0.01] + [0.0] * 9 + [0.99]), x, relative_size=0.04, threshold=0.9)
     assert dot.unsure and not dot.rejected and "too small" in dot.message and dot.not_digit == pytest.approx(0.99)

@@ -140,7 +140,7 @@ def judge(output: np.ndarray, network_input: np.ndarray, relative_size: float = 
     (the not-a-digit output at ``unsure_from`` or more but under ``threshold`` is one of its reasons)."""
     proba, other = digit_outputs(output)
     other = float(other)
-    reading = _judge_digits(proba, network_input, relative_size, seconds, aspect)
+    reading = _judge_digits(proba, network_input, relative_size, seconds, aspect, 1 - other)
     reading.not_digit = other
     shares = proba * (1 - other)
     # A mark too small to read is said so, whatever the network says of it: a dot is likelier no digit
@@ -157,10 +157,13 @@ def judge(output: np.ndarray, network_input: np.ndarray, relative_size: float = 
 
 
 def _judge_digits(proba: np.ndarray, network_input: np.ndarray, relative_size: float, seconds: float,
-                  aspect: float) -> Reading:
+                  aspect: float, digit_share: float = 1.0) -> Reading:
+    """``judge`` of the digit outputs alone (``proba``, summing to 1); the percentages said are shares of
+    all outputs (times ``digit_share``, what is left by "not a digit"), as the bars show them."""
     order = np.argsort(proba)[::-1]
     top, second = int(order[0]), int(order[1])
     p1, p2 = float(proba[top]), float(proba[second])
+    shown = p1 * digit_share
     if relative_size < MIN_RELATIVE_SIZE:
         return Reading(top, proba, network_input, True, "too small to read: draw the digit larger", seconds)
     if aspect > MAX_ASPECT:
@@ -168,5 +171,5 @@ def _judge_digits(proba: np.ndarray, network_input: np.ndarray, relative_size: f
     if p1 - p2 < TIE_MARGIN:
         return Reading(top, proba, network_input, True, f"not sure: {top} or {second}", seconds)
     if p1 < UNSURE_BELOW:
-        return Reading(top, proba, network_input, True, f"not sure: maybe {top} ({p1:.0%})", seconds)
-    return Reading(top, proba, network_input, False, f"{top} ({p1:.0%} sure)", seconds)
+        return Reading(top, proba, network_input, True, f"not sure: maybe {top} ({shown:.0%})", seconds)
+    return Reading(top, proba, network_input, False, f"{top} ({shown:.0%} sure)", seconds)
