@@ -328,7 +328,8 @@ def test_an_h_in_one_stroke_is_not_a_one_and_a_seven(model, monkeypatch):
 
 def test_a_reading_mostly_of_no_digits_is_not_a_digit_by_hand():
     """A reading is "not a digit" when more than half of what it read is (a word's letters, cut into
-    pieces: some read as digits, most not), "unsure" when some are (a scribble among digits is still said)."""
+    pieces: some read as digits, most not), or more than half of it is unsure and some of it no digit;
+    "unsure" when some are (a scribble among digits is still said)."""
     from app.reading.numbers import DigitOfNumber, NumberReading
 
     def mark(no_digit: bool) -> DigitOfNumber:
@@ -344,3 +345,10 @@ def test_a_reading_mostly_of_no_digits_is_not_a_digit_by_hand():
     assert status(False, True, False) == ("unsure", "3?3")
     assert status(False, False) == ("read", "33")
     assert status(True) == ("not a digit", "")
+    # Mostly "?" with some of it no digit: "not a digit" too (a pair of letters read "1?1"); mostly "?"
+    # and none of it no digit is a number read unsure.
+    unsure = DigitOfNumber(judge(_outputs(0.45), IMAGE), (0, 0, 10, 10))
+    assert unsure.reading.unsure and not unsure.reading.rejected
+    assert NumberReading([mark(True), unsure, mark(False)]).status == "not a digit"
+    assert NumberReading([unsure, unsure, mark(False)]).status == "unsure"
+    assert NumberReading([mark(True), unsure, mark(False), mark(False)]).status == "unsure"   # (half)

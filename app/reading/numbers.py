@@ -96,9 +96,12 @@ class NumberReading:
             return "empty"
         if len(self.digits) == 1:
             return self.digits[0].reading.status
-        if 2 * sum(d.reading.rejected for d in self.digits) > len(self.digits):   # (mostly no digits: a word)
+        rejected, unsure = sum(d.reading.rejected for d in self.digits), sum(d.reading.unsure for d in self.digits)
+        # Mostly no digits (a word), or mostly "?" and some of it no digit (letters cut into pieces, some
+        # read as unsure digits: "ab" read "1?1"); a number's digits read unsure, none no digit, are "unsure".
+        if 2 * rejected > len(self.digits) or (rejected and 2 * unsure > len(self.digits)):
             return "not a digit"
-        return "unsure" if any(d.reading.unsure for d in self.digits) else "read"
+        return "unsure" if unsure else "read"
 
 
 def _segments(n: int, most: int = MAX_PIECES) -> list[tuple[int, int]]:
