@@ -92,13 +92,10 @@ class NumberReading:
 
     @property
     def status(self) -> str:
-        if not self.digits:
-            return "empty"
-        if len(self.digits) == 1:
-            return self.digits[0].reading.status
+        if len(self.digits) < 2:   # (one digit: as the window says it)
+            return self.digits[0].reading.status if self.digits else "empty"
         rejected, unsure = sum(d.reading.rejected for d in self.digits), sum(d.reading.unsure for d in self.digits)
-        # Mostly no digits (a word), or mostly "?" and some of it no digit (letters cut into pieces, some
-        # read as unsure digits: "ab" read "1?1"); a number's digits read unsure, none no digit, are "unsure".
+        # Mostly no digits (a word), or mostly "?", some of it no digit (two letters read "1?1"; digits unsure alone: a number).
         if 2 * rejected > len(self.digits) or (rejected and 2 * unsure > len(self.digits)):
             return "not a digit"
         return "unsure" if unsure else "read"
