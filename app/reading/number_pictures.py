@@ -233,11 +233,11 @@ def _shortness(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]], boxes:
     cost = np.where(whole, 0.0, short_cost(heights / tall))
     pieces = np.flatnonzero(~whole)
     if len(pieces):
-        cost[pieces] -= _raised(blobs, [spanned[k] for k in pieces], np.array(boxes, float).reshape(-1, 4)[pieces], tall[pieces])
+        cost[pieces] -= _raised(blobs, np.array(boxes, float).reshape(-1, 4)[pieces], tall[pieces])
     return cost
 
 
-def _raised(blobs: list[Blob], spanned: list[tuple[int, int]], boxes: np.ndarray, tall: np.ndarray) -> np.ndarray:
+def _raised(blobs: list[Blob], boxes: np.ndarray, tall: np.ndarray) -> np.ndarray:
     """What the foot of each piece (its box: left, top, right, bottom, in the picture's pixels) raised
     above the baseline around it costs: ``RAISED_COST`` per unit of ``tall`` (its blobs' height) over
     ``RAISED_FREE``. Digits stand on a line; the tick a 0 is begun with and a 4's arm end well above
@@ -252,11 +252,8 @@ def _raised(blobs: list[Blob], spanned: list[tuple[int, int]], boxes: np.ndarray
         np.maximum(view, blob.feet(), out=view)
     left, right = boxes[:, 0] // k - start, boxes[:, 2] // k - start
     reach = BASELINE_REACH * tall / k
-    # (within the columns of its own blobs: up to DIGIT_BLOBS of them)
-    firsts, lasts = np.array(spanned, np.int64).reshape(-1, 2).T
-    own = np.minimum(firsts[:, None] + np.arange(DIGIT_BLOBS + 1)[None, :], lasts[:, None])
-    first = np.maximum(np.floor(left - reach), np.array([blob.x0 for blob in blobs])[firsts] - start).astype(np.int64)
-    last = np.minimum(np.ceil(right + reach), ends[own].max(axis=1)).astype(np.int64)
+    first = np.clip(np.floor(left - reach), 0, len(feet)).astype(np.int64)
+    last = np.clip(np.ceil(right + reach), 0, len(feet)).astype(np.int64)
     offsets = np.arange(max(1, int((last - first).max(initial=1))))[None, :]   # (each piece's columns from its first)
     around = feet[np.minimum(first[:, None] + offsets, len(feet) - 1)]
     around[(offsets >= (last - first)[:, None]) | ((offsets >= (left - first)[:, None]) & (offsets < (right - first)[:, None]))
