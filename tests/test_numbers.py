@@ -669,6 +669,18 @@ def test_a_picture_of_digits_written_without_lifting_the_pen(model, strokes, tex
     assert read_picture(model, drawing_picture(strokes), ink_is_bright=False).text == text
 
 
+def _one_blob_cut_at(ink: np.ndarray, x: float) -> tuple[list, list, list]:
+    """An ink map of one blob, cut by a vertical line at ``x``: the blob, the pairs of boundaries of its
+    left piece, its right piece and itself whole, and their boxes as ``number_pictures._crops`` gives them."""
+    from app.reading import number_pictures as pictures
+
+    (lo, hi, mask), = find_blobs(ink)
+    blobs = [Blob(ink, lo, hi, mask, 1)]
+    edge, cut, end = (0, None), (0, (x, 0.0)), (1, None)
+    pairs = [(edge, cut), (cut, end), (edge, end)]
+    return blobs, pairs, [box for _, box in pictures._crops(blobs, pairs)]
+
+
 def test_a_piece_much_shorter_than_its_blob_costs_by_hand():
     """A tall bar with a low block beside it: one blob 80 rows high. Cut at x = 60, the block's piece
     is 30 rows high (0.375 of the blob): it costs 10 * (0.65 - 0.375) / 0.65 = 4.2308 (log); the
@@ -678,13 +690,10 @@ def test_a_piece_much_shorter_than_its_blob_costs_by_hand():
     ink = np.zeros((100, 200), np.float32)
     ink[10:90, 20:30] = 1
     ink[60:90, 30:120] = 1
-    (lo, hi, mask), = find_blobs(ink)
-    blobs = [Blob(ink, lo, hi, mask, 1)]
-    edge, cut, end = (0, None), (0, (60.0, 0.0)), (1, None)
-    (_, left), (_, right), (_, whole) = pictures._crops(blobs, [(edge, cut), (cut, end), (edge, end)])
+    blobs, pairs, (left, right, whole) = _one_blob_cut_at(ink, 60.0)
     assert right[1::2] == (60, 90) and left[1::2] == (10, 90)
-    costs = pictures._shortness(blobs, [(cut, end), (edge, cut), (edge, end)], [right, left, whole])
-    assert costs[0] == pytest.approx(-4.2308, abs=1e-4) and list(costs[1:]) == [0.0, 0.0]
+    costs = pictures._shortness(blobs, pairs, [left, right, whole])
+    assert costs[1] == pytest.approx(-4.2308, abs=1e-4) and [costs[0], costs[2]] == [0.0, 0.0]
 
 
 def test_a_piece_whose_foot_is_raised_above_the_baseline_around_it_costs_by_hand():
@@ -697,11 +706,7 @@ def test_a_piece_whose_foot_is_raised_above_the_baseline_around_it_costs_by_hand
     ink = np.zeros((100, 200), np.float32)
     ink[10:66, 20:30] = 1
     ink[10:90, 30:120] = 1
-    (lo, hi, mask), = find_blobs(ink)
-    blobs = [Blob(ink, lo, hi, mask, 1)]
-    edge, cut, end = (0, None), (0, (30.0, 0.0)), (1, None)
-    pairs = [(edge, cut), (cut, end), (edge, end)]
-    boxes = [box for _, box in pictures._crops(blobs, pairs)]
+    blobs, pairs, boxes = _one_blob_cut_at(ink, 30.0)
     assert boxes == [(20, 10, 30, 66), (30, 10, 120, 90), (20, 10, 120, 90)]
     costs = pictures._shortness(blobs, pairs, boxes)
     assert costs[0] == pytest.approx(-0.6) and list(costs[1:]) == [0.0, 0.0]
