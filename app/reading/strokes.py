@@ -45,18 +45,20 @@ def arc_lengths(points: np.ndarray) -> np.ndarray:
 def pen_as_read(strokes: list[Stroke]) -> list[Stroke]:
     """The strokes of a digit as the network reads them: the pen no wider than ``BOLDEST`` of their
     height (but never thinned under the thinnest brush) and no thinner than ``THINNEST`` of it; a dot
-    or a blob, under two pens long, is left be. Small digits written with a broad pen are fat blots
-    the network seldom saw: held-out pen digits 84 units high drawn 24 wide were read 97.1 % right,
-    99.4 % thinned. Large digits written with a fine pen are hairlines, fainter than any MNIST
-    stroke once shrunk to 20 pixels: 200 high drawn 4 wide, 97.8 % read right, 99.3 % thickened.
-    The canvas still shows them as drawn, and training pictures are drawn as they come
+    or a blob, its ink under two pens long (its line under one), is left be. Small digits written with
+    a broad pen are fat blots the network seldom saw: held-out pen digits 84 units high drawn 24 wide
+    were read 97.1 % right, 99.4 % thinned; 44 high (a number written small with the window's brush)
+    33 % left bold as blobs while their lines were under two pens long, 99 % thinned. Large digits
+    written with a fine pen are hairlines, fainter than any MNIST stroke once shrunk to 20 pixels:
+    200 high drawn 4 wide, 97.8 % read right, 99.3 % thickened. The canvas still shows them as
+    drawn, and training pictures are drawn as they come
     (``prepare_drawing``). (Each candidate digit of a number gets the pen of its own height: what
     the window remembers of a candidate holds however the writing grows.)"""
     if not any(s.points for s in strokes):
         return list(strokes)
     points = np.array([p for s in strokes for p in s.points], float)
     height, extent = np.ptp(points[:, 1]), np.ptp(points, axis=0).max()
-    if extent < 2 * max(s.width for s in strokes):
+    if extent < max(s.width for s in strokes):
         return list(strokes)   # a dot, a blob: no strokes to thin ("too small to read" stays so)
     least, most = THINNEST * height, max(BOLDEST * height, BRUSH_RANGE[0])
     return [s if least <= s.width <= most else Stroke(min(max(s.width, least), most), s.points) for s in strokes]
