@@ -77,7 +77,13 @@ def test_files_of_every_kind(tmp_path):
     rgba = Image.new("RGBA", im.size, (0, 0, 0, 0))
     rgba.putalpha(Image.eval(im, lambda v: 255 - v))  # black ink on a transparent background
     rgba.save(tmp_path / "transparent.png")
-    for name in ("photo.jpg", "transparent.png"):
+    light = Image.new("LA", im.size, (255, 0))   # white ink on a transparent ground (a dark theme's drawing)
+    light.putalpha(Image.eval(im, lambda v: 255 - v))
+    light.save(tmp_path / "light.png")
+    framed = Image.new("RGBA", (im.width + 40, im.height + 40), (0, 0, 0, 0))   # a sheet in a transparent frame
+    framed.paste(Image.merge("RGBA", [im, im, im, Image.new("L", im.size, 255)]), (20, 20))
+    framed.save(tmp_path / "framed.png")
+    for name in ("photo.jpg", "transparent.png", "light.png", "framed.png"):
         got = to_mnist(load_image(tmp_path / name)).image
         assert np.abs(got - expected).mean() < 0.05, name
     (tmp_path / "notes.txt").write_text("not an image")

@@ -34,6 +34,7 @@ MNIST_CENTRE = 14.0      # measured: the mean centre of mass of MNIST digits is 
 INK_THRESHOLD = 0.25     # fraction of the ink's contrast under which a pixel counts as paper
 MIN_CONTRAST = 0.08      # below this, in 0..1 units, the picture has no ink at all
 MIN_SHADE = 0.2          # ink differs from unevenly lit paper by at least this (a share of its level), or there is none
+LIGHT_INK = 0.75         # a transparent picture that draws nothing darker than this is light ink (laid on black)
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo of a digit is plenty; larger is refused before decoding
 MAX_FILE_BYTES = 64 << 20
 
@@ -72,7 +73,8 @@ class Preprocessed:
 
 
 def load_image(path: str | Path) -> np.ndarray:
-    """Greyscale float32 in 0..1 from any image file Pillow reads; transparency counts as white paper.
+    """Greyscale float32 in 0..1 from any image file Pillow reads; transparency counts as white paper
+    (black, when all the picture draws is light: ``_on_paper``).
 
     Only regular files of at most ``MAX_FILE_BYTES`` are opened (a FIFO would block), and the pixel
     count is checked from the header before anything is decoded (a small file can hold a huge image)."""
@@ -84,9 +86,7 @@ def load_image(path: str | Path) -> np.ndarray:
                                  "a picture of a digit needs")
             im = ImageOps.exif_transpose(im)
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-                rgba = im.convert("RGBA")
-                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                im = Image.alpha_composite(white, rgba)
+                im = _on_paper(im.convert("RGBA"))
             grey = np.asarray(im.convert("L"), dtype=np.float32) / 255
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
@@ -99,6 +99,17 @@ def load_image(path: str | Path) -> np.ndarray:
     if grey.size == 0:
         raise ImageError(f"{path}: the image is empty (0 pixels)")
     return grey
+
+
+def _on_paper(rgba: Image.Image) -> Image.Image:
+    """A picture with transparency laid on white paper; or on black, when all it draws is light (white
+    ink on a transparent ground, as a drawing app on a dark theme saves it: on white it was blank).
+    Dark ink anywhere (a sheet of paper with writing, in a transparent frame) keeps the white paper."""
+    pixels = np.asarray(rgba)
+    drawn = pixels[..., 3] > 127
+    light = drawn.any() and np.asarray(rgba.convert("L"))[drawn].min() >= LIGHT_INK * 255
+    ground = Image.new("RGBA", rgba.size, (0, 0, 0, 255) if light else (255, 255, 255, 255))
+    return Image.alpha_composite(ground, rgba)
 
 
 _ROWS = np.arange(FIELD, dtype=float)[:, None]      # each pixel's row and column (float64: centres of mass)
