@@ -589,6 +589,24 @@ def test_a_photo_of_a_number_on_a_sheet_lying_on_a_desk_is_read_as_its_scan(mode
     assert read_picture(model, scan).text == read_picture(model, photo).text == "2074"
 
 
+def test_a_sheet_on_a_desk_in_uneven_light_is_told_from_the_desk_by_the_light_the_desk_shows(model):
+    """The desk (0.45) and the sheet (0.9) in light falling from 0.95 to 0.35 across the photo: the
+    sheet's shaded side (0.41) is darker than the lit desk (0.43), and no one level parts them ("" before);
+    the light, fitted to the desk round the edge, does. ``desk_light`` by hand: that light as a share
+    of the middle's (0.65): 1.46 at the left edge, 0.54 at the right; an evenly lit desk: None."""
+    from app.reading.paper import desk_light
+
+    scan = np.pad(drawing_picture(write(UNIT[2], UNIT[0], UNIT[7], UNIT[4], gap=0.2)), 60, constant_values=1.0)
+    h, w = scan.shape
+    desk = np.full((h + 200, w + 300), 0.45)
+    desk[100:100 + h, 150:150 + w] = 0.9 * scan
+    photo = (desk * (0.95 - 0.6 * np.arange(w + 300)[None, :] / (w + 300))).astype(np.float32)
+    assert read_picture(model, photo).text == "2074"
+    found = desk_light(photo, 0.45 * 0.65, 0.9 * 0.65)
+    assert found[0, 0] == pytest.approx(0.95 / 0.65, abs=0.01) and found[0, -1] == pytest.approx(0.35 / 0.65, abs=0.01)
+    assert desk_light((desk * 0.8).astype(np.float32), 0.36, 0.72) is None
+
+
 def test_a_number_on_ruled_paper_is_read_as_its_scan(model):
     """Lines 2 pixels thick, 0.4 dark, 110 apart and turned 2 degrees, through the digits and past
     them on both sides: read as the plain sheet (read with its lines, one blob: "")."""

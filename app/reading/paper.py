@@ -1,7 +1,8 @@
 """The paper in a picture, for ``preprocess.ink_map``: a photo's is rarely the even sheet of a scan.
 
 - ``on_the_page``: a photo of a sheet lying on a desk, the desk darker than the paper all round the
-  picture's edge. Read as it was, the desk was the paper and the sheet one blot of ink.
+  picture's edge (the light falling off across both: ``desk_light``). Read as it was, the desk was
+  the paper and the sheet one blot of ink.
 - ``paper_map``: paper lit unevenly (light falling off to one side): its level where it lies.
 - ``without_ruled_lines``: a notebook's ruled lines, which are ink to the reader, taken out.
 """
@@ -44,7 +45,11 @@ def on_the_page(grey: np.ndarray) -> np.ndarray:
     around, paper = float(np.median(border)), float(np.median(grey[h // 4:h - h // 4, w // 4:w - w // 4]))
     if paper - around < PAGE_CONTRAST:
         return grey
-    bright = grey > around + (paper - around) / 3   # (nearer the desk: paper in the shade is still paper)
+    # Lit unevenly, the shaded side of the sheet may be no lighter than the lit desk: desk and sheet
+    # are told apart as if evenly lit, by the light the desk round the edge shows (``desk_light``).
+    light = desk_light(grey, around, paper)
+    seen = grey if light is None else grey / light
+    bright = seen > around + (paper - around) / 3   # (nearer the desk: paper in the shade is still paper)
     labels, count = ndimage.label(bright)
     if not count:
         return grey
@@ -62,7 +67,30 @@ def on_the_page(grey: np.ndarray) -> np.ndarray:
         return grey
     margin = max(1, int(PAGE_MARGIN * short))
     sheet = ndimage.minimum_filter(sheet, size=2 * margin + 1)   # (a square's worth of erosions at once)
-    return np.where(sheet, grey, np.float32(paper)).astype(np.float32, copy=False)
+    outside = np.float32(paper) if light is None else np.float32(paper) * light   # (paper, lit as it lies)
+    return np.where(sheet, grey, outside).astype(np.float32, copy=False)
+
+
+def desk_light(grey: np.ndarray, around: float, paper: float) -> np.ndarray | None:
+    """How the light falls across a photo of a sheet on a desk, as a share of the light at its middle
+    (h, w): a plane fitted to the desk round the picture's edge (its pixels nearer ``around``, the
+    desk's level, than ``paper``'s). None when the desk is evenly lit (within ``EVEN_PAPER`` from
+    corner to corner): the picture is read as it always was."""
+    h, w = grey.shape
+    ys = np.concatenate([np.zeros(w), np.full(w, h - 1), np.arange(h), np.arange(h)]) / h
+    xs = np.concatenate([np.arange(w), np.arange(w), np.zeros(h), np.full(h, w - 1)]) / w
+    values = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]).astype(float)
+    desk = values < (around + paper) / 2
+    if np.count_nonzero(desk) < 3:
+        return None
+    a, b, c = np.linalg.lstsq(np.column_stack([np.ones(np.count_nonzero(desk)), xs[desk], ys[desk]]), values[desk],
+                              rcond=None)[0]
+    corners = [a + b * x + c * y for x in (0, 1) for y in (0, 1)]
+    middle = a + b / 2 + c / 2
+    if max(corners) - min(corners) < EVEN_PAPER or min(corners) <= 0.02 or middle <= 0.02:
+        return None   # (even; or a plane that runs dark: no light to divide by)
+    plane = a + b * (np.arange(w, dtype=np.float32) / w)[None, :] + c * (np.arange(h, dtype=np.float32) / h)[:, None]
+    return (plane / middle).astype(np.float32)
 
 
 def smallest_rectangle(mask: np.ndarray) -> tuple[float, tuple[float, float]]:
