@@ -147,6 +147,32 @@ def test_copy_says_what_is_unsure_or_no_digit(display, models_dir):
     gc.collect()
 
 
+def test_marks_that_are_no_number_show_not_a_digit_in_large_type(display, models_dir):
+    """Two marks read as no digit and a 7 ("HX7": "not a digit" as a whole): the large type shows
+    the not-a-digit mark, not the selected 7 (it showed "7" beside the title "not a number"); the
+    7's own sentence and bars stay, as the chips do."""
+    from app.gui.panels import NOT_A_DIGIT_MARK
+    from app.reading.numbers import DigitOfNumber, NumberReading
+    from app.reading.predictor import Reading
+
+    def digit(d: int, rejected: bool = False) -> DigitOfNumber:
+        return DigitOfNumber(Reading(d, np.eye(10, dtype=np.float32)[d], None, rejected, f"{d} read", rejected=rejected),
+                             (0, 0, 10, 10))
+
+    with window_in_process(models_dir) as (root, app, errors):
+        app.number, app.selected = NumberReading([digit(8, True), digit(8, True), digit(7)]), 2
+        app.show(app.number.digits[2].reading)
+        assert app.number.status == "not a digit" and app.prediction.digit.cget("text") == NOT_A_DIGIT_MARK
+        assert str(app.prediction.digit.cget("foreground")) == "#a33" and app.root.title().endswith("not a number")
+        assert app.prediction.message.cget("text") == "digit 3 of 3: 7 read"
+        app.number = NumberReading([digit(1), digit(7)])
+        app.show(app.number.digits[1].reading)
+        assert app.prediction.digit.cget("text") == "17"
+        assert not errors
+    del root, app
+    gc.collect()
+
+
 def test_a_number_written_slowly_reads_as_one_written_quickly(app):
     """A motion event every pixel on a large canvas (half a canvas unit each), as a slow hand gives,
     digits overlapping a little. (The candidates drawn small once skipped each point within a pixel

@@ -187,7 +187,8 @@ class PredictionPanel:
 
     def show(self, reading: Reading | None, note: str | None = None, number: str | None = None) -> None:
         """``reading`` is the digit shown (the selected one of a number); ``number`` the whole
-        number's text when more than one digit was read, shown in large type instead."""
+        number's text when more than one digit was read, shown in large type instead ("" when
+        they are no number: marks, a word, shown as "not a digit", whatever the selected one reads)."""
         size = 48 if not number or len(number) <= 2 else max(16, 96 // len(number))
         self.digit.configure(font=("TkDefaultFont", size, "bold"), width=2 if size == 48 else max(2, len(number or "")))
         if reading is None or reading.probabilities is None:
@@ -197,6 +198,8 @@ class PredictionPanel:
         else:
             big = NOT_A_DIGIT_MARK if reading.rejected else "?" if reading.unsure else str(reading.digit)
             colour = "#a33" if reading.rejected else "#b60" if reading.unsure else "black"
+            if number == "":
+                big, colour = NOT_A_DIGIT_MARK, "#a33"
             self.digit.configure(text=number or big, foreground="black" if number and "?" not in number else colour)
             self.message.configure(text=note or reading.message)
             probabilities = reading.shares   # each digit's share and the not-a-digit share

@@ -17,7 +17,7 @@ def window_state(app, note: str | None) -> dict:
             "drawing": app.canvas._drawing_stroke, "version": app.drawing.version,
             "digit": None if r is None else r.digit, "unsure": None if r is None else r.unsure,
             "status": None if r is None else r.status, "not_a_digit": None if r is None else round(r.not_digit, 4),
-            "message": app.prediction.message.cget("text") or note,
+            "message": app.prediction.message.cget("text") or note, "large": app.prediction.digit.cget("text"),
             "probabilities": None if r is None or r.probabilities is None else [round(float(p), 4) for p in r.probabilities],
             "text": None if app.number is None else app.number.text, "selected": app.selected,
             "digits": [] if app.number is None else [{"digit": d.reading.digit, "status": d.reading.status, "box": list(d.box),
