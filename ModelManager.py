@@ -121,18 +121,26 @@ def cmd_predict(args) -> int:
 def cmd_explain(args) -> int:
     from app.models.explain import explain
     from app.models.plots import save_explanation_png
+    from app.reading.drawing_files import load_drawing
+    from app.reading.lines import read_written
     from app.reading.number_pictures import read_picture
     from app.reading.preprocess import load_image, to_mnist
 
     check_output(args.png, "figure")   # before any work: a device or a folder named by mistake
     model = load(args.model, args.models_dir)
-    picture = load_image(args.image)
-    prep = to_mnist(picture)
-    if prep.empty:
-        raise AppError(f"{args.image}: no digit found (the image is blank)")
-    number = read_picture(model, picture)
-    if len(number.digits) < 2:   # one digit: the whole picture, as predict reads it
-        inputs, pngs = [prep.image], [Path(args.png)]
+    if str(args.image).lower().endswith(".json"):   # a drawing file: read as predict and the window read it
+        number = read_written(model, load_drawing(args.image))
+        if not number.digits or number.digits[0].reading.network_input is None:
+            raise AppError(f"{args.image}: no digit found (the drawing is empty)")
+        first = number.digits[0].reading.network_input
+    else:
+        picture = load_image(args.image)
+        prep = to_mnist(picture)
+        if prep.empty:
+            raise AppError(f"{args.image}: no digit found (the image is blank)")
+        number, first = read_picture(model, picture), prep.image
+    if len(number.digits) < 2:   # one digit: the whole picture (or drawing), as predict reads it
+        inputs, pngs = [first], [Path(args.png)]
     else:   # a number: a figure per digit, beside the one named (why.png: why-1.png, why-2.png, ...)
         inputs = [d.reading.network_input for d in number.digits[:MOST_EXPLAINED]]
         pngs = [Path(args.png).with_name(f"{Path(args.png).stem}-{k}{Path(args.png).suffix}") for k in range(1, len(inputs) + 1)]
@@ -330,15 +338,15 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--import", dest="import_file", type=Path, metavar="FILE", help="add the drawings of an exported file")
     q.add_argument("--move", type=Path, metavar="DIR", help="move the dataset to DIR and remember it")
     q.set_defaults(func=cmd_personal)
-    r = sub.add_parser("predict", parents=[common], help="classify image files")
-    r.add_argument("images", nargs="+")
-    r.add_argument("--model", default=DEFAULT_MODEL)
+    r = sub.add_parser("predict", parents=[common], help="read the digit or number in pictures and drawing files")
+    r.add_argument("images", nargs="+", help="pictures (PNG, JPEG, ... any size) or drawing files (.json strokes)")
+    r.add_argument("--model", default=DEFAULT_MODEL, help="the model to read with (default %(default)s)")
     r.add_argument("--json", action="store_true", help="one JSON object per line")
     r.set_defaults(func=cmd_predict)
     sub.add_parser("list", parents=[common], help="the saved models").set_defaults(func=cmd_list)
     x = sub.add_parser("explain", parents=[common], help="inside the network: a figure of one image's reading")
-    x.add_argument("image")
-    x.add_argument("--model", default=DEFAULT_MODEL)
+    x.add_argument("image", help="a picture or a drawing file (.json); of a number, each digit is shown")
+    x.add_argument("--model", default=DEFAULT_MODEL, help="the model to read with (default %(default)s)")
     x.add_argument("--png", type=Path, required=True, help="where to write the figure")
     x.set_defaults(func=cmd_explain)
     x = sub.add_parser("train-pairs", parents=[common],

@@ -1216,6 +1216,28 @@ def test_explain_on_a_number_shows_each_digit(model, tmp_path, capsys):
 
 
 
+def test_explain_reads_drawing_files_as_predict_does(model, tmp_path, capsys):
+    """A drawing file (``.json`` strokes) is explained as predict reads it: "123" a figure a digit, a
+    lone 7 one figure of what the network saw of it; an empty or damaged file one line (it said "not a
+    readable image" of every drawing file until 2026-12-06)."""
+    number, seven = tmp_path / "number.json", tmp_path / "seven.json"
+    number.write_text(json.dumps({"strokes": [s.to_json() for s in write(UNIT[1], UNIT[2], UNIT[3])]}))
+    seven.write_text(json.dumps({"strokes": [s.to_json() for s in write(UNIT[7])]}))
+    code, out, err = run_command(capsys, "explain", str(number), "--png", str(tmp_path / "why.png"),
+                                 "--models-dir", str(SHIPPED.parent))
+    assert code == 0 and f"{number}: the number 123" in out and "digit 3 of 3: 3" in out, err
+    assert sorted(p.name for p in tmp_path.glob("why*.png")) == ["why-1.png", "why-2.png", "why-3.png"]
+    code, out, err = run_command(capsys, "explain", str(seven), "--png", str(tmp_path / "seven.png"),
+                                 "--models-dir", str(SHIPPED.parent))
+    assert code == 0 and f"{seven}: 7 (" in out and (tmp_path / "seven.png").exists(), err
+    for content, problem in (('{"strokes": []}', "no digit found (the drawing is empty)"),
+                             ('{"strokes": 5}', "strokes is not a list")):
+        number.write_text(content)
+        code, out, err = run_command(capsys, "explain", str(number), "--png", str(tmp_path / "bad.png"),
+                                     "--models-dir", str(SHIPPED.parent))
+        assert code != 0 and problem in err and "Traceback" not in err and not (tmp_path / "bad.png").exists()
+
+
 def test_explain_on_a_long_number_explains_its_first_digits(model, tmp_path, capsys, monkeypatch):
     """A figure each for the first MOST_EXPLAINED digits (30; here 2), and the line says so."""
     from PIL import Image
