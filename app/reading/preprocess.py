@@ -105,8 +105,7 @@ def _on_paper(rgba: Image.Image) -> Image.Image:
     """A picture with transparency laid on white paper; or on black, when all it draws is light (white
     ink on a transparent ground, as a drawing app on a dark theme saves it: on white it was blank).
     Dark ink anywhere (a sheet of paper with writing, in a transparent frame) keeps the white paper."""
-    pixels = np.asarray(rgba)
-    drawn = pixels[..., 3] > 127
+    drawn = np.asarray(rgba.getchannel("A")) > 127
     light = drawn.any() and np.asarray(rgba.convert("L"))[drawn].min() >= LIGHT_INK * 255
     ground = Image.new("RGBA", rgba.size, (0, 0, 0, 255) if light else (255, 255, 255, 255))
     return Image.alpha_composite(ground, rgba)
