@@ -326,6 +326,45 @@ def test_an_h_in_one_stroke_is_not_a_one_and_a_seven(model, monkeypatch):
     assert read_picture(model, drawing_picture(h), ink_is_bright=False).text == "17"
 
 
+def test_crossing_by_hand():
+    """Two straight strokes crossing within 0.2-0.8 of both their lengths are an X or a + (``crossing``);
+    a 1's base and a T's bar meet their stroke at its end, a bent stroke is none, parallel ones never meet."""
+    from app.reading.marks import crossing
+    from app.reading.strokes import Stroke
+
+    def line(*points) -> Stroke:
+        return Stroke(18.0, [tuple(map(float, p)) for p in points])
+
+    assert crossing(line((0, 0), (100, 100)), line((100, 0), (0, 100)))              # an X: both at 0.5
+    assert crossing(line((50, 0), (50, 100)), line((20, 30), (80, 30)))              # a + crossed high: 0.3 and 0.5
+    assert not crossing(line((50, 0), (50, 100)), line((20, 10), (80, 10)))          # at 0.1 of the upright
+    assert not crossing(line((50, 0), (50, 100)), line((20, 100), (80, 100)))        # a 1's base, at its foot
+    assert not crossing(line((0, 0), (100, 0), (40, 100)), line((30, 50), (90, 50)))  # a 7 and its cross
+    assert not crossing(line((0, 0), (100, 0)), line((0, 50), (100, 50)))            # parallel
+    assert not crossing(line((5, 5)), line((0, 0), (10, 10)))                        # a dot
+
+
+def test_an_x_or_a_plus_among_digits_is_one_mark_not_digits(model):
+    """"2+3" was read "213" (the +'s upright a sure 1, its bar joined to the 3) and "X7X7" "117117" (each
+    X's strokes two 1s); read as one mark that is no digit (``crossed_marks``), they are "2?3" and "?7?7".
+    An X alone is still "not a digit", and a 7 written in three straight strokes, its cross through its
+    stem, still a 7."""
+    from app.reading.numbers import read_strokes
+
+    def write(*marks) -> list:
+        return [_on_canvas([(0.05 + 0.3 * k + 0.22 * x, 0.3 + 0.35 * y) for x, y in line])
+                for k, mark in enumerate(marks) for line in mark]
+
+    two, three, seven = [[(0.1, 0.25), (0.35, 0.02), (0.7, 0.05), (0.85, 0.3), (0.6, 0.6), (0.1, 1.0), (0.95, 1.0)]], \
+        [[(0.15, 0.1), (0.5, 0.0), (0.8, 0.15), (0.75, 0.38), (0.4, 0.5), (0.8, 0.62), (0.85, 0.85), (0.5, 1.0), (0.1, 0.9)]], \
+        [[(0.05, 0.05), (0.95, 0.05), (0.4, 1.0)]]
+    plus, x = [[(0.5, 0.25), (0.5, 0.75)], [(0.25, 0.5), (0.75, 0.5)]], [[(0.1, 0.1), (0.9, 0.9)], [(0.9, 0.1), (0.1, 0.9)]]
+    assert [read_strokes(model, write(*marks)).text for marks in ((two, plus, three), (x, seven, x, seven))] == ["2?3", "?7?7"]
+    assert read_strokes(model, write(x)).status == "not a digit"
+    three_strokes = [[(0.05, 0.05), (0.95, 0.05)], [(0.95, 0.05), (0.4, 1.0)], [(0.35, 0.55), (0.85, 0.5)]]
+    assert read_strokes(model, write(three_strokes)).text == "7"
+
+
 def test_a_reading_mostly_of_no_digits_is_not_a_digit_by_hand():
     """A reading is "not a digit" when more than half of what it read is (a word's letters, cut into
     pieces: some read as digits, most not), or more than half of it is unsure and some of it no digit;

@@ -18,6 +18,9 @@ MARK_WIDTH = 1.5          # writing no wider than this (of its height) read as s
 MARK_MARGIN = 1.5         # digit, where read whole it is "not a digit" this much likelier (log) than those digits,
 ONE_PIECE_MARGIN = 0.5    # or this much when it is one stroke (one blob of a picture): likelier a letter than joined digits
 SPECK_SIDE = 0.2          # a mark read as no digit, among digits, no larger than this (of the writing's height) is a speck
+CROSS_MARK = math.log(0.1)   # two straight strokes crossed at their middles (an X, a +) read as one mark score at least this
+STRAIGHT = 1.1            # (a stroke no longer than this times the way between its ends is straight,
+CROSS_MIDDLE = (0.2, 0.8)  # and they cross within this share of each one's length)
 
 
 def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float, one_piece: bool = False) -> bool:
@@ -34,6 +37,39 @@ def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float,
     other = float(digit_outputs(whole)[1])
     margin = ONE_PIECE_MARGIN if one_piece else MARK_MARGIN
     return other >= reject_threshold(model) and math.log(other) > float(digit_scores(np.stack(outputs)).sum()) + margin
+
+
+def crossed_marks(pieces: list[Stroke], owners: list[int], scores: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
+    """``scores`` (the stroke reader's, by runs of pieces) with each run of two whole strokes that cross
+    as an X or a + does (``crossing``) scored at least ``CROSS_MARK``, read as one mark that is no
+    digit: read alone such a mark is "not a digit", but among digits its strokes were read as digits
+    ("2+3" read "213": the + a 1 and a bar joined to the 3; "X7X7" "117117"). No digit is two straight
+    strokes crossed at their middles, and a digit so written reads better as itself."""
+    def whole(k: int) -> bool:
+        return (k == 0 or owners[k - 1] != owners[k]) and (k + 1 == len(owners) or owners[k + 1] != owners[k])
+
+    return {(i, j): max(score, CROSS_MARK) if j - i == 2 and whole(i) and whole(i + 1) and crossing(pieces[i], pieces[i + 1])
+            else score for (i, j), score in scores.items()}
+
+
+def crossing(a: Stroke, b: Stroke) -> bool:
+    """Whether two strokes are straight (``STRAIGHT``) and cross each other within ``CROSS_MIDDLE`` of
+    both their lengths: a 1's base or a 5's bar meets its stroke at an end, a 7's cross is a bent stroke's."""
+    ends = []
+    for stroke in (a, b):
+        points = np.asarray(stroke.points, float).reshape(-1, 2)
+        chord = points[-1] - points[0] if len(points) > 1 else np.zeros(2)
+        length = float(np.hypot(*np.diff(points, axis=0).T).sum()) if len(points) > 1 else 0.0
+        if not length or length > STRAIGHT * float(np.hypot(*chord)):
+            return False
+        ends.append((points[0], chord))
+    (p, d), (q, e) = ends
+    cross = d[0] * e[1] - d[1] * e[0]
+    if abs(cross) < 1e-9 * float(np.hypot(*d) * np.hypot(*e)):
+        return False   # (parallel)
+    r = q - p
+    t, u = (r[0] * e[1] - r[1] * e[0]) / cross, (r[0] * d[1] - r[1] * d[0]) / cross   # where along each they meet
+    return bool(CROSS_MIDDLE[0] <= t <= CROSS_MIDDLE[1] and CROSS_MIDDLE[0] <= u <= CROSS_MIDDLE[1])
 
 
 def attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshold: float,

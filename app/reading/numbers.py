@@ -26,7 +26,7 @@ import numpy as np
 
 from app.reading.fast_input import fast_mnist
 from app.reading.joined_strokes import READING, CutRules, cut_joined, is_link
-from app.reading.marks import MARK_WIDTH, SPECK_SIDE, attach_strays, one_mark, without_specks
+from app.reading.marks import MARK_WIDTH, SPECK_SIDE, attach_strays, crossed_marks, one_mark, without_specks
 from app.reading.predictor import Reading, digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
 from app.reading.separators import is_separator
@@ -376,8 +376,8 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     boxes = _boxes(upright)
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes, leans)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
-    # cuts and the links below are for).
-    scores = _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]])
+    # cuts and the links below are for); an X or a + among digits is one mark, no digits.
+    scores = crossed_marks(pieces, owners, _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]))
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
