@@ -165,6 +165,9 @@ def test_marks_that_are_no_number_show_not_a_digit_in_large_type(display, models
         assert app.number.status == "not a digit" and app.prediction.digit.cget("text") == NOT_A_DIGIT_MARK
         assert str(app.prediction.digit.cget("foreground")) == "#a33" and app.root.title().endswith("not a number")
         assert app.prediction.message.cget("text") == "digit 3 of 3: 7 read"
+        app.selected = 0   # a mark of a number: "not a digit", its best guesses in its bars (the line fits the panel)
+        app.show(app.number.digits[0].reading)
+        assert app.prediction.message.cget("text") == "digit 1 of 3: not a digit"
         app.number = NumberReading([digit(1), digit(7)])
         app.show(app.number.digits[1].reading)
         assert app.prediction.digit.cget("text") == "17"

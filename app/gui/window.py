@@ -345,8 +345,8 @@ class DigitApp(TeachingMixin, FileActionsMixin):
             self.network_view.follow(self.predictor.model if self.predictor else None, self._traced(reading))
         digits = self.number.digits if self.number and reading is not None else []
         number = self.number.text if len(digits) > 1 else None
-        if number is not None and note is None:
-            note = f"digit {self.selected + 1} of {len(digits)}: {reading.message}"
+        if number is not None and note is None:   # (a mark's best guesses are in its bars: the line fits)
+            note = f"digit {self.selected + 1} of {len(digits)}: {'not a digit' if reading.rejected else reading.message}"
         self.prediction.show(reading, note, number)
         self.canvas.show_boxes([d.box for d in digits], self.selected)
         self.strip.show([d.reading.status == "read" and str(d.reading.digit) or "?" for d in digits], self.selected)
