@@ -39,37 +39,48 @@ def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float,
     return other >= reject_threshold(model) and math.log(other) > float(digit_scores(np.stack(outputs)).sum()) + margin
 
 
-def crossed_marks(pieces: list[Stroke], owners: list[int], scores: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
+def crossed_marks(pieces: list[Stroke], owners: list[int], boxes: np.ndarray,
+                  scores: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
     """``scores`` (the stroke reader's, by runs of pieces) with each run of two whole strokes that cross
     as an X or a + does (``crossing``) scored at least ``CROSS_MARK``, read as one mark that is no
     digit: read alone such a mark is "not a digit", but among digits its strokes were read as digits
     ("2+3" read "213": the + a 1 and a bar joined to the 3; "X7X7" "117117"). No digit is two straight
-    strokes crossed at their middles, and a digit so written reads better as itself."""
+    strokes crossed at their middles, and a digit so written reads better as itself. Only strokes whose
+    ``boxes`` (left, top, right, bottom) overlap by half the smaller one's width and height are looked
+    at closer (an X's and a +'s do wholly; the window asks after every stroke)."""
     def whole(k: int) -> bool:
         return (k == 0 or owners[k - 1] != owners[k]) and (k + 1 == len(owners) or owners[k + 1] != owners[k])
 
-    return {(i, j): max(score, CROSS_MARK) if j - i == 2 and whole(i) and whole(i + 1) and crossing(pieces[i], pieces[i + 1])
-            else score for (i, j), score in scores.items()}
+    rows = boxes.tolist()   # (Python floats: numpy's scalars are slow one by one)
+
+    def over(k: int) -> bool:   # (pieces k and k + 1 overlap by half the smaller's width and height)
+        a, b = rows[k], rows[k + 1]
+        return all(min(a[n + 2], b[n + 2]) - max(a[n], b[n]) > 0.5 * min(a[n + 2] - a[n], b[n + 2] - b[n]) for n in (0, 1))
+
+    crossed = {i for i, j in scores if j - i == 2 and whole(i) and whole(i + 1) and over(i) and crossing(pieces[i], pieces[i + 1])}
+    return {(i, j): max(score, CROSS_MARK) if j - i == 2 and i in crossed else score for (i, j), score in scores.items()}
 
 
 def crossing(a: Stroke, b: Stroke) -> bool:
     """Whether two strokes are straight (``STRAIGHT``) and cross each other within ``CROSS_MIDDLE`` of
-    both their lengths: a 1's base or a 5's bar meets its stroke at an end, a 7's cross is a bent stroke's."""
-    ends = []
-    for stroke in (a, b):
-        points = np.asarray(stroke.points, float).reshape(-1, 2)
-        chord = points[-1] - points[0] if len(points) > 1 else np.zeros(2)
-        length = float(np.hypot(*np.diff(points, axis=0).T).sum()) if len(points) > 1 else 0.0
-        if not length or length > STRAIGHT * float(np.hypot(*chord)):
-            return False
-        ends.append((points[0], chord))
-    (p, d), (q, e) = ends
+    both their lengths: a 1's base or a 5's bar meets its stroke at an end, a 7's cross is a bent stroke's.
+    (Where the lines between their ends meet is looked at first: it needs no more than the ends.)"""
+    if len(a.points) < 2 or len(b.points) < 2:
+        return False
+    p, q = np.array(a.points[0], float), np.array(b.points[0], float)
+    d, e = np.array(a.points[-1], float) - p, np.array(b.points[-1], float) - q
     cross = d[0] * e[1] - d[1] * e[0]
-    if abs(cross) < 1e-9 * float(np.hypot(*d) * np.hypot(*e)):
-        return False   # (parallel)
+    if abs(cross) <= 1e-9 * float(np.hypot(*d) * np.hypot(*e)):
+        return False   # (parallel, or a stroke that ends where it began)
     r = q - p
     t, u = (r[0] * e[1] - r[1] * e[0]) / cross, (r[0] * d[1] - r[1] * d[0]) / cross   # where along each they meet
-    return bool(CROSS_MIDDLE[0] <= t <= CROSS_MIDDLE[1] and CROSS_MIDDLE[0] <= u <= CROSS_MIDDLE[1])
+    if not (CROSS_MIDDLE[0] <= t <= CROSS_MIDDLE[1] and CROSS_MIDDLE[0] <= u <= CROSS_MIDDLE[1]):
+        return False
+    for stroke, chord in ((a, d), (b, e)):
+        length = float(np.hypot(*np.diff(np.asarray(stroke.points, float), axis=0).T).sum())
+        if length > STRAIGHT * float(np.hypot(*chord)):
+            return False
+    return True
 
 
 def attach_strays(groups: list[list[int]], read, pieces: list[Stroke], threshold: float,

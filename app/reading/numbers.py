@@ -377,7 +377,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes, leans)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
     # cuts and the links below are for); an X or a + among digits is one mark, no digits.
-    scores = crossed_marks(pieces, owners, _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]))
+    scores = crossed_marks(pieces, owners, boxes, _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]))
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
