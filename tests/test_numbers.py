@@ -1046,6 +1046,16 @@ def test_cut_lines_by_hand():
     crossing = [(0, None), (0, (1.0, 0.5)), (0, (2.0, -0.5)), (1, None)]
     assert sorted(_candidates([square], apart, 5)) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
     assert sorted(_candidates([square], crossing, 5)) == [(0, 1), (0, 2), (0, 3), (1, 3), (2, 3)]
+    # Two blobs, each with a cut line: every stretch is a candidate but the piece cut off one and the
+    # piece cut off the other together (a digit's own ink apart, touching both neighbours); the
+    # training candidates (as_trained) keep it, as the shipped model learnt from them.
+    ink_apart = np.zeros((5, 12), np.float32)
+    ink_apart[:, 0:5] = ink_apart[:, 7:12] = 1
+    two_blobs = [Blob(ink_apart, 0, 5, np.ones((5, 5), bool), 1), Blob(ink_apart, 7, 12, np.ones((5, 5), bool), 1)]
+    two_cuts = [(0, None), (0, (2.0, 0.0)), (1, None), (1, (9.0, 0.0)), (2, None)]
+    all_pairs = [(i, j) for i in range(5) for j in range(i + 1, 5)]
+    assert sorted(_candidates(two_blobs, two_cuts, 10)) == [pair for pair in all_pairs if pair != (1, 3)]
+    assert sorted(_candidates(two_blobs, two_cuts, 10, as_trained=True)) == all_pairs
     # Many pairs of cut lines cropped at once: the ink between the lines, cropped to its box.
     pairs = [(None, None), (None, (3.5, 0.0)), ((3.5, 0.0), (6.5, 0.0)), ((9.5, 0.0), None), (None, (0.5, 0.0)),
              ((2.5, 0.5), (8.0, -0.4)), ((4.0, 1.0), None), (None, (5.0, -1.0)), ((5.0, 0.3), (5.5, 0.3))]

@@ -150,7 +150,7 @@ def candidates_in_picture(ink_of: Callable[[Iterable[int]], np.ndarray], digits:
         return []
     everywhere = {index: [(-np.inf, np.inf)] for index in range(len(blobs))}   # slanted cuts in every blob
     bounds = pictures._boundaries(blobs, everywhere)
-    pairs = [(bounds[i], bounds[j]) for i, j in pictures._candidates(blobs, bounds, height)]
+    pairs = [(bounds[i], bounds[j]) for i, j in pictures._candidates(blobs, bounds, height, as_trained=True)]
     crops = [crop for crop, _ in pictures._crops(blobs, pairs)]
     inked = pictures._readable(crops, pairs, smallest)
     if not inked:

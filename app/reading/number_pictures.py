@@ -147,10 +147,13 @@ def _edge(blobs: list[Blob], bound: Boundary, side: int) -> float:
     return blobs[index].span(line)[side]
 
 
-def _candidates(blobs: list[Blob], bounds: list[Boundary], height: int) -> list[tuple[int, int]]:
+def _candidates(blobs: list[Blob], bounds: list[Boundary], height: int, as_trained: bool = False) -> list[tuple[int, int]]:
     """Pairs of boundaries whose ink between could be one digit: a whole blob, or ink of at most
     ``DIGIT_BLOBS`` blobs no wider than ``PICTURE_DIGIT_WIDTH`` times the writing's height (each
-    boundary with the ``MAX_FOLLOWING`` after it, all pairs judged at once)."""
+    boundary with the ``MAX_FOLLOWING`` after it, all pairs judged at once), but never pieces cut off
+    two blobs: such a digit's own ink lies apart, and touches both its neighbours. Those were a fifth
+    of all candidates (pictures of numbers of the held-out writers), and where chosen as often wrong
+    as right: without them the same share is read (+3 of 4950 numbers), a tenth faster."""
     starts = [i for i, (_, line) in enumerate(bounds) if line is None]
     whole = dict(zip(starts[:-1], starts[1:]))   # a blob's left edge -> the next blob's
     n = len(bounds)
@@ -172,6 +175,9 @@ def _candidates(blobs: list[Blob], bounds: list[Boundary], height: int) -> list[
     ok = inside & (last[j] - index[i] <= DIGIT_BLOBS) & (right[j] - left[i] <= PICTURE_DIGIT_WIDTH * height)
     same = (index[i] == index[j]) & lined[i]
     ok &= ~same | ((at_top[j] - at_top[i] >= narrowest[i]) & (at_bottom[j] - at_bottom[i] >= narrowest[i]))
+    # Nor is a digit pieces cut off two blobs (its own ink apart, and touching both its neighbours).
+    if not as_trained:
+        ok &= (index[i] == index[j]) | ~(lined[i] & lined[j])
     keys = list(whole.items())                   # a whole blob is a candidate, however wide
     keys += [(a, b) for a, b in zip(i[ok].tolist(), j[ok].tolist()) if whole.get(a) != b]
     return keys
