@@ -112,6 +112,32 @@ def test_a_picture_far_wider_than_high_is_shown_no_wider_than_the_canvas_can_be(
     assert ink.shape[1] <= MOST_PICTURE_WIDTH == 16 * 280 and window.number.text == ""
     assert "opened strip.png" in window.teach_message
 
+def test_a_long_number_shows_all_its_digits_at_the_smallest_size(window, tmp_path):
+    """A picture of twelve digits opened in the smallest window: all of it on the canvas (past the
+    farthest zoom it is drawn smaller: its last digits were cut off), a button for each digit, in
+    rows under the canvas (the last four were cut off by the window's edge), and the number in large
+    type in two lines (one line widened the reading panel and narrowed the canvas)."""
+    width, height = window.root.minsize()
+    window.root.geometry(f"{width}x{height}")
+    settle(window, seconds=0.3)
+    panel_width = window.prediction.frame.winfo_width()
+    window.open_picture(str(number_picture(tmp_path / "long.png", digits=(1, 0, 7) * 4)))
+    settle(window, seconds=0.5)
+    assert window.number.text == "107107107107"
+    ink, left, _ = window.drawing.picture
+    assert left + ink.shape[1] <= window.drawing.width, "the picture runs past the canvas's edge"
+    canvas = window.canvas.widget
+    right = canvas.winfo_rootx() + canvas.winfo_width()
+    buttons = window.strip.buttons
+    assert [b.cget("text") for b in buttons] == list("107107107107")
+    for button in buttons:
+        assert button.winfo_ismapped() and button.winfo_rootx() + button.winfo_width() <= right + 2, button.cget("text")
+        assert button.winfo_rooty() + button.winfo_height() <= window.status.winfo_rooty()
+    assert len({b.winfo_rooty() for b in buttons}) == 2   # two rows
+    assert window.prediction.digit.cget("text") == "107107\n107107"
+    assert window.prediction.frame.winfo_width() == panel_width
+
+
 def test_file_problems_are_one_sentence(window, tmp_path):
     (tmp_path / "not-a-picture.png").write_bytes(b"hello")
     window.open_picture(str(tmp_path / "not-a-picture.png"))

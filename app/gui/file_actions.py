@@ -47,16 +47,18 @@ class FileActionsMixin:
         ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
         from PIL import Image
 
-        scale = min(PICTURE_HEIGHT * LOGICAL_SIZE / ink.shape[0], MOST_PICTURE_WIDTH / ink.shape[1])
-        size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
-        ink = np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.BILINEAR), np.float32)
         self.clear()
         left, top = 0.1 * LOGICAL_SIZE, (1 - PICTURE_HEIGHT) / 2 * LOGICAL_SIZE
+        scale = min(PICTURE_HEIGHT * LOGICAL_SIZE / ink.shape[0], MOST_PICTURE_WIDTH / ink.shape[1])
+        while left + ink.shape[1] * scale > self.canvas.WIDEN_AT * self.drawing.width and \
+                self.canvas.zoom < self.canvas.MAX_ZOOM:   # a long number: zoom out until it fits,
+            self.canvas.widen()
+        # and past the farthest zoom drawn smaller, all of it in view (a picture of a long number was cut off)
+        scale = min(scale, (self.canvas.WIDEN_AT * self.drawing.width - left) / ink.shape[1])
+        size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+        ink = np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.BILINEAR), np.float32)
         # (the file itself is read while nothing is drawn on it: the window says what predict says)
         self.drawing.set_picture(ink, left, top, (grey, scale, left - scale * cols[0], top - scale * rows[0]))
-        while 0.1 * LOGICAL_SIZE + size[0] > self.canvas.WIDEN_AT * self.drawing.width and \
-                self.canvas.zoom < self.canvas.MAX_ZOOM:   # a long number: zoom out until it fits
-            self.canvas.widen()
         self.canvas.refresh()
         self.teach_message, self.teach_details = OPENED + Path(path).name, str(path)
         self.predict_now(final=True)

@@ -161,6 +161,7 @@ class PredictionPanel:
     BAR_WIDTH = 150
     ROW = 15
     INPUT_SCALE = 3
+    LINE_DIGITS = 10  # a number read is shown in lines of at most this many digits (at 16 pt, the panel's width)
 
     def __init__(self, master: tk.Misc) -> None:
         self.frame = ttk.Frame(master, padding=(8, 0))
@@ -190,7 +191,12 @@ class PredictionPanel:
         number's text when more than one digit was read, shown in large type instead ("" when
         they are no number: marks, a word, shown as "not a digit", whatever the selected one reads)."""
         size = 48 if not number or len(number) <= 2 else max(16, 96 // len(number))
-        self.digit.configure(font=("TkDefaultFont", size, "bold"), width=2 if size == 48 else max(2, len(number or "")))
+        # A long number in lines of at most LINE_DIGITS (as even as can be), not one line wider than the
+        # panel: the panel would widen and the canvas beside it narrow, cutting off the writing's end.
+        lines = -(-len(number or "") // self.LINE_DIGITS)
+        per_line = -(-len(number or "") // max(lines, 1))
+        shown = "\n".join(number[k:k + per_line] for k in range(0, len(number), per_line)) if lines > 1 else number
+        self.digit.configure(font=("TkDefaultFont", size, "bold"), width=2 if size == 48 else max(2, min(len(number or ""), per_line)))
         if reading is None or reading.probabilities is None:
             self.digit.configure(text="", foreground="black")
             self.message.configure(text=note or (reading.message if reading else ""))
@@ -200,7 +206,7 @@ class PredictionPanel:
             colour = "#a33" if reading.rejected else "#b60" if reading.unsure else "black"
             if number == "":
                 big, colour = NOT_A_DIGIT_MARK, "#a33"
-            self.digit.configure(text=number or big, foreground="black" if number and "?" not in number else colour)
+            self.digit.configure(text=shown or big, foreground="black" if number and "?" not in number else colour)
             self.message.configure(text=note or reading.message)
             probabilities = reading.shares   # each digit's share and the not-a-digit share
         self.show_input(reading.network_input if reading else None)
@@ -257,26 +263,41 @@ class TeachPanel:
 
 class NumberStrip:
     """Under the canvas when a number is written: one button per digit read, left to right; the
-    pressed one is the digit the bars, the network's input and the teach buttons are about."""
+    pressed one is the digit the bars, the network's input and the teach buttons are about. The
+    buttons run on in rows as many as ``room()`` (the canvas's width, in pixels) holds: a long
+    number's last digits are never cut off at the edge (``reflow`` when that width changes)."""
 
-    def __init__(self, master: tk.Misc, on_select) -> None:
+    def __init__(self, master: tk.Misc, on_select, room) -> None:
         self.frame = ttk.Frame(master)
-        self.on_select = on_select
+        self.on_select, self.room = on_select, room
         self.label = ttk.Label(self.frame, text="")
-        self.label.grid(row=0, column=0, padx=(0, 4))
+        self.label.grid(row=0, column=0, padx=(0, 4), sticky="n")
         self.buttons: list[ttk.Button] = []
+        self._per_row = 0
 
     def show(self, digits: list[str], selected: int | None) -> None:
         if len(digits) < 2:
             digits = []
         while len(self.buttons) > len(digits):
             self.buttons.pop().destroy()
+        added = len(self.buttons) < len(digits)
         while len(self.buttons) < len(digits):
             k = len(self.buttons)
-            button = ttk.Button(self.frame, width=2, command=lambda k=k: self.on_select(k))
-            button.grid(row=0, column=k + 1, padx=1)
-            self.buttons.append(button)
+            self.buttons.append(ttk.Button(self.frame, width=2, command=lambda k=k: self.on_select(k)))
         self.label.configure(text="digit:" if digits else "")
         for k, (button, text) in enumerate(zip(self.buttons, digits)):
             button.configure(text=text)
             button.state(["pressed"] if k == selected else ["!pressed"])
+        self.reflow(force=added)
+
+    def reflow(self, force: bool = False) -> None:
+        """The buttons in rows as wide as the room there is (each row beside the label)."""
+        if not self.buttons:
+            return
+        step = self.buttons[0].winfo_reqwidth() + 2   # (padx 1 either side)
+        per_row = max(1, (self.room() - self.label.winfo_reqwidth() - 4) // step)
+        if per_row == self._per_row and not force:
+            return
+        self._per_row = per_row
+        for k, button in enumerate(self.buttons):
+            button.grid(row=k // per_row, column=k % per_row + 1, padx=1, pady=(0 if k < per_row else 2, 0))
