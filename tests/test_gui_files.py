@@ -138,6 +138,17 @@ def test_a_long_number_shows_all_its_digits_at_the_smallest_size(window, tmp_pat
     assert window.prediction.frame.winfo_width() == panel_width
 
 
+def test_a_long_file_name_is_shown_cut_in_its_middle_and_whole_behind_details(window, tmp_path):
+    """Tk wraps a message at spaces only: a file's name longer than the teach panel is wide ran under
+    the Details button, cut off. It is shown cut in its middle; Details has the whole path."""
+    name = "a_very_long_file_name_of_a_scanned_form_" * 3 + ".png"
+    window.open_picture(str(number_picture(tmp_path / name)))
+    settle(window)
+    shown = window.teach.info.cget("text")
+    assert shown == "opened a_very_long_fi\u2026form_.png" and window.teach.details == str(tmp_path / name)
+    assert window.teach_message == "opened " + name
+
+
 def test_file_problems_are_one_sentence(window, tmp_path):
     (tmp_path / "not-a-picture.png").write_bytes(b"hello")
     window.open_picture(str(tmp_path / "not-a-picture.png"))

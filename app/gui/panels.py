@@ -233,6 +233,7 @@ class TeachPanel:
     the full text, e.g. an error's details, is behind the Details button."""
 
     SHORT = 80  # characters of the message shown in the panel
+    LONGEST_WORD = 24   # a longer word (a file's name) is shown cut in its middle: Tk wraps at spaces only
 
     def __init__(self, master: tk.Misc, on_label, on_learn) -> None:
         self.frame = ttk.LabelFrame(master, text="Teach it your handwriting", padding=(6, 4))
@@ -250,7 +251,9 @@ class TeachPanel:
         self.details = ""
 
     def set_message(self, text: str, details: str = "") -> None:
-        short = text if len(text) <= self.SHORT else text[:self.SHORT - 3].rstrip() + "..."
+        n = self.LONGEST_WORD
+        short = " ".join(w if len(w) <= n else w[:n - 10] + "\u2026" + w[-9:] for w in text.split(" "))
+        short = short if len(short) <= self.SHORT else short[:self.SHORT - 3].rstrip() + "..."
         self.details = details or (text if short != text else "")
         self.info.configure(text=short)
         self.details_button.state(["!disabled"] if self.details else ["disabled"])
