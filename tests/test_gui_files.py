@@ -97,6 +97,61 @@ def test_open_a_picture_read_it_draw_on_it_and_save_it(window, tmp_path):
 
 
 
+def _write(window, digits, height=120, left=30, top=80, gap=20) -> None:
+    """``digits`` written on the canvas with DIGIT_STROKES, each ``height`` high, as strokes are drawn."""
+    for k, d in enumerate(digits):
+        for stroke in DIGIT_STROKES[d]:
+            points = [(left + k * (0.7 * height + gap) + 0.7 * x * height, top + y * height) for x, y in stroke]
+            window.drawing.begin(*points[0], 18)
+            for point in points[1:]:
+                window.drawing.extend(*point)
+    window.predict_now(final=True)
+
+
+def test_a_drawing_saved_as_a_drawing_file_opens_and_reads_as_it_was(window, tmp_path):
+    """File > Save drawing... with a name ending in .json writes the strokes (what predict reads as the
+    window does); File > Open... opens them again, as drawn; a bad file is one sentence."""
+    from app.reading.drawing_files import load_drawing
+    from app.reading.lines import read_written
+
+    _write(window, (1, 0, 7))
+    assert window.number.text == "107"
+    drawn = [s.to_json() for s in window.drawing.strokes]
+    window.save_png(str(tmp_path / "number.json"))
+    assert window.teach_message == "saved the drawing as number.json"
+    assert [s.to_json() for s in load_drawing(tmp_path / "number.json")] == drawn
+    assert read_written(window.predictor.model, load_drawing(tmp_path / "number.json")).text == "107"   # as predict
+    window.clear()
+    window.open_picture(str(tmp_path / "number.json"))
+    settle(window)
+    assert window.number.text == "107" and [s.to_json() for s in window.drawing.strokes] == drawn
+    assert window.teach_message == "opened number.json" and window.drawing.picture is None
+    window.clear()
+    assert window.teach_message == "" and window.drawing.empty
+    # A long number's file: the canvas zooms out for it, and no point is moved onto its edge.
+    window.canvas.widen(window.canvas.MAX_ZOOM)   # (as the canvas zooms out while a long number is written)
+    _write(window, (1, 0, 7) * 4, height=90, top=40, gap=10)
+    wide = [s.to_json() for s in window.drawing.strokes]
+    window.save_png(str(tmp_path / "long.json"))
+    window.clear()
+    window.open_picture(str(tmp_path / "long.json"))
+    settle(window)
+    assert window.number.text == "107" * 4 and window.canvas.zoom > 1
+    assert [s.to_json() for s in window.drawing.strokes] == wide
+    # A picture opened is no strokes: saved as a PNG only. Bad and blank files: one sentence each.
+    window.open_picture(str(number_picture(tmp_path / "n.png")))
+    window.save_png(str(tmp_path / "picture.json"))
+    assert window.teach_message == "A drawing with a picture in it is saved as a PNG only."
+    assert not (tmp_path / "picture.json").exists()
+    (tmp_path / "bad.json").write_text('{"strokes": [{"width": 18, "points": "no"}]}')
+    window.open_picture(str(tmp_path / "bad.json"))
+    assert window.teach_message == "Could not open bad.json: not a drawing file this app can read."
+    assert "bad.json" in window.teach_details and window.number.text == "107"   # (the picture still open)
+    (tmp_path / "blank.json").write_text('{"strokes": []}')
+    window.open_picture(str(tmp_path / "blank.json"))
+    assert window.teach_message == "blank.json is blank: no strokes to read."
+
+
 def test_a_picture_far_wider_than_high_is_shown_no_wider_than_the_canvas_can_be(window, tmp_path):
     """Dashes 3 pixels high along 40000 (a long strip) are shown at most MOST_PICTURE_WIDTH wide, not
     0.6 of the canvas high (2.4 million units wide, 1.7 GB), and read."""

@@ -17,10 +17,12 @@ import numpy as np
 from app.errors import AppError
 from app.files import write_picture
 from app.paths import CACHE_DIR
+from app.reading.drawing_files import load_drawing, save_drawing
 from app.reading.preprocess import ImageError, ink_map, load_image
 from app.reading.strokes import LOGICAL_SIZE
 
-PICTURE_TYPES = [("Pictures", "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff"), ("All files", "*")]
+PICTURE_TYPES = [("Pictures and drawing files", "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.json"), ("All files", "*")]
+SAVE_TYPES = [("PNG picture", "*.png"), ("Drawing file: the strokes (.json)", "*.json")]
 PICTURE_HEIGHT = 0.6   # an opened picture's ink is this share of a digit's canvas high, as people draw,
 MOST_PICTURE_WIDTH = 16 * LOGICAL_SIZE   # and at most this wide (more than the canvas shows zoomed out: a line 3 pixels
                                          # high and 40000 long shown 0.6 of 280 high was 2.4 million units wide, 1.7 GB)
@@ -30,9 +32,14 @@ COPIED = "copied "     # the teach line that says what was copied (gone when the
 
 class FileActionsMixin:
     def open_picture(self, path: str | None = None) -> None:
-        """File > Open picture: its ink shown on the canvas (a clear one), read as a drawing is."""
-        path = path or filedialog.askopenfilename(parent=self.root, title="Open a picture", filetypes=PICTURE_TYPES)
+        """File > Open...: a picture's ink shown on the canvas (a clear one), read as a drawing is; or
+        a drawing file's strokes (``.json``), as if just drawn."""
+        path = path or filedialog.askopenfilename(parent=self.root, title="Open a picture or a drawing file",
+                                                  filetypes=PICTURE_TYPES)
         if not path:
+            return
+        if Path(path).suffix.lower() == ".json":
+            self._open_drawing_file(path)
             return
         try:
             grey = load_image(path)
@@ -63,18 +70,46 @@ class FileActionsMixin:
         self.teach_message, self.teach_details = OPENED + Path(path).name, str(path)
         self.predict_now(final=True)
 
+    def _open_drawing_file(self, path: str) -> None:
+        """A drawing file's strokes on a clear canvas, zoomed out until they fit (as far as it zooms)."""
+        try:
+            strokes = load_drawing(path)
+        except (AppError, OSError) as e:
+            self._say(f"Could not open {Path(path).name}: not a drawing file this app can read.", str(e))
+            return
+        if not any(s.points for s in strokes):
+            self._say(f"{Path(path).name} is blank: no strokes to read.", "")
+            return
+        self.clear()
+        right = max(x + s.width / 2 for s in strokes for x, _ in s.points)
+        while right > self.canvas.WIDEN_AT * self.drawing.width and self.canvas.zoom < self.canvas.MAX_ZOOM:
+            self.canvas.widen()
+        self.drawing.set_strokes(strokes)
+        self.canvas.refresh()
+        self.teach_message, self.teach_details = OPENED + Path(path).name, str(path)
+        self.predict_now(final=True)
+
     def save_png(self, path: str | None = None) -> None:
-        """File > Save drawing as PNG: the canvas as it is shown (white ink on black), any width."""
+        """File > Save drawing...: the canvas as it is shown (white ink on black, any width) as a PNG,
+        or its strokes as a drawing file (a name ending in .json), which ``predict`` reads as the
+        window does and Open... opens again."""
         if self.drawing.empty:
             self._say("Nothing to save: the canvas is empty.", "")
             return
-        path = path or filedialog.asksaveasfilename(parent=self.root, title="Save the drawing as PNG",
-                                                    defaultextension=".png", filetypes=[("PNG", "*.png")])
+        path = path or filedialog.asksaveasfilename(parent=self.root, title="Save the drawing",
+                                                    defaultextension=".png", filetypes=SAVE_TYPES)
         if not path:
             return
-        image = self.drawing.image()
+        strokes = Path(path).suffix.lower() == ".json"
+        if strokes and self.drawing.picture is not None:
+            self._say("A drawing with a picture in it is saved as a PNG only.", "")
+            return
+        image = None if strokes else self.drawing.image()
         try:
-            write_picture(path, lambda f: image.save(f, format="PNG"), "drawing")
+            if strokes:
+                save_drawing(path, self.drawing.strokes)
+            else:
+                write_picture(path, lambda f: image.save(f, format="PNG"), "drawing")
         except (AppError, OSError) as e:
             self._say(f"Could not save {Path(path).name}.", str(e))
             return

@@ -100,8 +100,8 @@ class DigitApp(TeachingMixin, FileActionsMixin):
     def _build_menu(self) -> None:
         menubar = tk.Menu(self.root)
         file_menu = tk.Menu(menubar, tearoff=False)
-        file_menu.add_command(label="Open picture...", accelerator="Ctrl+O", command=self.open_picture)
-        file_menu.add_command(label="Save drawing as PNG...", accelerator="Ctrl+S", command=self.save_png)
+        file_menu.add_command(label="Open picture or drawing...", accelerator="Ctrl+O", command=self.open_picture)
+        file_menu.add_command(label="Save drawing...", accelerator="Ctrl+S", command=self.save_png)
         file_menu.add_command(label="Copy the number", accelerator="Ctrl+C", command=self.copy_number)
         file_menu.add_separator()
         file_menu.add_command(label="Use MNIST file...", command=lambda: self.use_data_file("mnist"))
@@ -326,7 +326,7 @@ class DigitApp(TeachingMixin, FileActionsMixin):
 
     def clear(self) -> None:
         self.canvas.cancel_stroke()
-        if self.drawing.source is not None and self.teach_message.startswith(OPENED):   # (the picture it names goes)
+        if self.teach_message.startswith(OPENED):   # (the picture or drawing file it names goes)
             self.teach_message, self.teach_details = "", ""
         self.drawing.clear()
         self.canvas.widen(1.0)   # back to a digit's size

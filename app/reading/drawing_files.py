@@ -1,12 +1,14 @@
-"""Drawing files: a drawing's strokes as JSON, what ``ModelManager.py predict`` reads besides pictures
-and the personal store keeps with each digit. A bad file is one clear error, never a traceback."""
+"""Drawing files: a drawing's strokes as JSON, what ``ModelManager.py predict`` reads besides pictures,
+the window saves and opens (File > Save drawing..., Open...), and the personal store keeps with each
+digit. A bad file is one clear error, never a traceback."""
 from __future__ import annotations
 
 import json
 
 from app.errors import AppError
-from app.files import regular_file
+from app.files import check_output, regular_file
 from app.reading.strokes import Stroke, strokes_from_json
+from network.atomic import atomic_write
 
 MAX_DRAWING_BYTES = 16 << 20   # a drawing file: strokes as JSON, a long number is tens of kB
 
@@ -30,3 +32,11 @@ def load_drawing(path) -> list[Stroke]:
         return strokes_from_json(data["strokes"])
     except ValueError as e:
         raise DrawingFileError(f"{path}: {e}") from None
+
+
+def save_drawing(path, strokes: list[Stroke]) -> None:
+    """Write ``strokes`` as a drawing file at exactly ``path``, atomically (a full disk leaves the old
+    file or none); never over a folder, a device or a symbolic link."""
+    text = json.dumps({"strokes": [s.to_json() for s in strokes]}, separators=(",", ":"))
+    with atomic_write(check_output(path, "drawing file", DrawingFileError), "w") as f:
+        f.write(text + "\n")

@@ -142,6 +142,12 @@ class Drawing:
         self._redraw()
         return True
 
+    def set_strokes(self, strokes: list[Stroke]) -> None:
+        """The drawing's strokes replaced by recorded ones (a drawing file's), as recorded: a point
+        beyond the canvas's edge is kept there (it shows when the canvas widens), not moved onto it."""
+        self.strokes = [Stroke(float(s.width), [(float(x), float(y)) for x, y in s.points]) for s in strokes]
+        self._redraw()
+
     def clear(self) -> None:
         self.strokes.clear()
         self.picture = None
