@@ -57,9 +57,7 @@ class FileActionsMixin:
         self.clear()
         left, top = 0.1 * LOGICAL_SIZE, (1 - PICTURE_HEIGHT) / 2 * LOGICAL_SIZE
         scale = min(PICTURE_HEIGHT * LOGICAL_SIZE / ink.shape[0], MOST_PICTURE_WIDTH / ink.shape[1])
-        while left + ink.shape[1] * scale > self.canvas.WIDEN_AT * self.drawing.width and \
-                self.canvas.zoom < self.canvas.MAX_ZOOM:   # a long number: zoom out until it fits,
-            self.canvas.widen()
+        self.canvas.zoom_to_fit(left + ink.shape[1] * scale)   # a long number: zoom out until it fits,
         # and past the farthest zoom drawn smaller, all of it in view (a picture of a long number was cut off)
         scale = min(scale, (self.canvas.WIDEN_AT * self.drawing.width - left) / ink.shape[1])
         size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
@@ -81,9 +79,7 @@ class FileActionsMixin:
             self._say(f"{Path(path).name} is blank: no strokes to read.", "")
             return
         self.clear()
-        right = max(x + s.width / 2 for s in strokes for x, _ in s.points)
-        while right > self.canvas.WIDEN_AT * self.drawing.width and self.canvas.zoom < self.canvas.MAX_ZOOM:
-            self.canvas.widen()
+        self.canvas.zoom_to_fit(max(x + s.width / 2 for s in strokes for x, _ in s.points))
         self.drawing.set_strokes(strokes)
         self.canvas.refresh()
         self.teach_message, self.teach_details = OPENED + Path(path).name, str(path)

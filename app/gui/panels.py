@@ -115,6 +115,12 @@ class DrawingCanvas:
             self.widget.after_cancel(self._widen_job)
             self._widen_job = None
 
+    def zoom_to_fit(self, right: float) -> None:
+        """Zoom out until ``right`` (canvas units) lies within ``WIDEN_AT`` of the width, as far as it
+        zooms: an opened picture or drawing file of a long number."""
+        while right > self.WIDEN_AT * self.drawing.width and self.zoom < self.MAX_ZOOM:
+            self.widen()
+
     def widen(self, zoom: float | None = None) -> None:
         """Zoom out (or to ``zoom``): more canvas units on the same screen, the writing smaller."""
         self._widen_job = None
@@ -267,12 +273,13 @@ class TeachPanel:
 class NumberStrip:
     """Under the canvas when a number is written: one button per digit read, left to right; the
     pressed one is the digit the bars, the network's input and the teach buttons are about. The
-    buttons run on in rows as many as ``room()`` (the canvas's width, in pixels) holds: a long
-    number's last digits are never cut off at the edge (``reflow`` when that width changes)."""
+    buttons run on in rows as wide as the widget ``room`` (the canvas's holder): a long number's
+    last digits are never cut off at the window's edge (``reflow``, again when that width changes)."""
 
-    def __init__(self, master: tk.Misc, on_select, room) -> None:
+    def __init__(self, master: tk.Misc, on_select, room: tk.Misc) -> None:
         self.frame = ttk.Frame(master)
         self.on_select, self.room = on_select, room
+        room.bind("<Configure>", lambda e: self.reflow(), add="+")
         self.label = ttk.Label(self.frame, text="")
         self.label.grid(row=0, column=0, padx=(0, 4), sticky="n")
         self.buttons: list[ttk.Button] = []
@@ -298,7 +305,8 @@ class NumberStrip:
         if not self.buttons:
             return
         step = self.buttons[0].winfo_reqwidth() + 2   # (padx 1 either side)
-        per_row = max(1, (self.room() - self.label.winfo_reqwidth() - 4) // step)
+        room = max(self.room.winfo_width(), self.room.winfo_reqwidth())   # (its least before it is shown)
+        per_row = max(1, (room - self.label.winfo_reqwidth() - 4) // step)
         if per_row == self._per_row and not force:
             return
         self._per_row = per_row

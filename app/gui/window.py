@@ -136,9 +136,9 @@ class DigitApp(TeachingMixin, FileActionsMixin):
         self.canvas = DrawingCanvas(holder, self.drawing, self.drawing_changed, self.brush)
         self.canvas.widget.place(relx=0.5, rely=0.5, anchor="center")
         # As wide as the space allows (room for a number), never taller than wide.
-        holder.bind("<Configure>", lambda e: (self.canvas.widget.configure(
-            width=max(50, e.width - 4), height=max(50, min(e.width, e.height) - 4)), self.strip.reflow()))
-        self.strip = NumberStrip(body, self.select_digit, lambda: max(MIN_CANVAS, holder.winfo_width()))
+        holder.bind("<Configure>", lambda e: self.canvas.widget.configure(
+            width=max(50, e.width - 4), height=max(50, min(e.width, e.height) - 4)))
+        self.strip = NumberStrip(body, self.select_digit, holder)   # (its buttons in rows as wide as the canvas)
         self.strip.frame.grid(row=2, column=0, sticky="w", pady=(4, 0))
         body.rowconfigure(2, minsize=34)   # the digits' buttons come and go; the layout does not jump
         self.canvas.widget.bind("<ButtonPress-3>", lambda e: self.clear())
