@@ -118,7 +118,7 @@ class Drawing:
 
     # -- editing ---------------------------------------------------------
     def begin(self, x: float, y: float, width: float = DEFAULT_BRUSH) -> None:
-        self.strokes.append(Stroke(float(width), [self._clamp(x, y)]))
+        self.strokes.append(Stroke(float(width), [self._drawn(x, y)]))
         self._dot(self.strokes[-1].points[0], width)
         self.version += 1
 
@@ -127,7 +127,7 @@ class Drawing:
             self.begin(x, y)
             return
         stroke = self.strokes[-1]
-        point = self._clamp(x, y)
+        point = self._drawn(x, y)
         if point == stroke.points[-1]:
             return
         self._segment(stroke.points[-1], point, stroke.width)
@@ -203,6 +203,13 @@ class Drawing:
         return [s.to_json() for s in self.strokes]
 
     # -- internals -------------------------------------------------------
+    def _drawn(self, x: float, y: float) -> tuple[float, float]:
+        """A point drawn on the canvas as it is recorded: on the canvas, to a hundredth of a unit, as
+        drawing files keep it (``Stroke.to_json``), so a saved drawing reads exactly as the window read
+        it (a lean estimated a hair either side of a step read a flagged 1 as 97 % or 55 %)."""
+        x, y = self._clamp(x, y)
+        return round(x, 2), round(y, 2)
+
     def _clamp(self, x: float, y: float) -> tuple[float, float]:
         return (min(max(float(x), 0.0), float(self.width)), min(max(float(y), 0.0), float(self.size)))
 
