@@ -199,10 +199,10 @@ class PredictionPanel:
         size = 48 if not number or len(number) <= 2 else max(16, 96 // len(number))
         # A long number in lines of at most LINE_DIGITS (as even as can be), not one line wider than the
         # panel: the panel would widen and the canvas beside it narrow, cutting off the writing's end.
-        lines = -(-len(number or "") // self.LINE_DIGITS)
-        per_line = -(-len(number or "") // max(lines, 1))
-        shown = "\n".join(number[k:k + per_line] for k in range(0, len(number), per_line)) if lines > 1 else number
-        self.digit.configure(font=("TkDefaultFont", size, "bold"), width=2 if size == 48 else max(2, min(len(number or ""), per_line)))
+        digits = len(number or "")
+        per_line = -(-digits // max(1, -(-digits // self.LINE_DIGITS)))   # (the lines as even as can be)
+        shown = "\n".join(number[k:k + per_line] for k in range(0, digits, per_line)) if digits > per_line else number
+        self.digit.configure(font=("TkDefaultFont", size, "bold"), width=2 if size == 48 else max(2, per_line))
         if reading is None or reading.probabilities is None:
             self.digit.configure(text="", foreground="black")
             self.message.configure(text=note or (reading.message if reading else ""))
