@@ -81,7 +81,7 @@ def test_open_a_picture_read_it_draw_on_it_and_save_it(window, tmp_path):
     window.predict_now(final=True)
     assert window.number.text == "107"
     saved = tmp_path / "saved.png"
-    window.save_png(str(saved))
+    window.save_drawing(str(saved))
     assert saved.exists() and "saved the drawing" in window.teach_message
     assert read_picture(window.predictor.model, np.asarray(Image.open(saved), np.float32) / 255).text == "107"
     window.open_picture(str(tmp_path / "number.png"))   # (cleared, the picture's line goes with it; others stay)
@@ -91,7 +91,7 @@ def test_open_a_picture_read_it_draw_on_it_and_save_it(window, tmp_path):
     assert window.drawing.picture is None and window.number.text == "" and window.teach_message == ""
     window.drawing.begin(100, 50, 18)
     window.drawing.extend(100, 200)
-    window.save_png(str(saved))
+    window.save_drawing(str(saved))
     window.clear()
     assert "saved the drawing" in window.teach_message
 
@@ -117,7 +117,7 @@ def test_a_drawing_saved_as_a_drawing_file_opens_and_reads_as_it_was(window, tmp
     _write(window, (1, 0, 7))
     assert window.number.text == "107"
     drawn = [s.to_json() for s in window.drawing.strokes]
-    window.save_png(str(tmp_path / "number.json"))
+    window.save_drawing(str(tmp_path / "number.json"))
     assert window.teach_message == "saved the drawing as number.json"
     assert [s.to_json() for s in load_drawing(tmp_path / "number.json")] == drawn
     # The very points drawn (kept to a hundredth of a unit, as the file keeps them): predict reads the
@@ -137,7 +137,7 @@ def test_a_drawing_saved_as_a_drawing_file_opens_and_reads_as_it_was(window, tmp
     window.canvas.widen(window.canvas.MAX_ZOOM)   # (as the canvas zooms out while a long number is written)
     _write(window, (1, 0, 7) * 4, height=90, top=40, gap=10)
     wide = [s.to_json() for s in window.drawing.strokes]
-    window.save_png(str(tmp_path / "long.json"))
+    window.save_drawing(str(tmp_path / "long.json"))
     window.clear()
     window.open_picture(str(tmp_path / "long.json"))
     settle(window)
@@ -145,7 +145,7 @@ def test_a_drawing_saved_as_a_drawing_file_opens_and_reads_as_it_was(window, tmp
     assert [s.to_json() for s in window.drawing.strokes] == wide
     # A picture opened is no strokes: saved as a PNG only. Bad and blank files: one sentence each.
     window.open_picture(str(number_picture(tmp_path / "n.png")))
-    window.save_png(str(tmp_path / "picture.json"))
+    window.save_drawing(str(tmp_path / "picture.json"))
     assert window.teach_message == "A drawing with a picture in it is saved as a PNG only."
     assert not (tmp_path / "picture.json").exists()
     (tmp_path / "bad.json").write_text('{"strokes": [{"width": 18, "points": "no"}]}')
@@ -213,10 +213,10 @@ def test_file_problems_are_one_sentence(window, tmp_path):
     (tmp_path / "not-a-picture.png").write_bytes(b"hello")
     window.open_picture(str(tmp_path / "not-a-picture.png"))
     assert window.teach_message.startswith("Could not open not-a-picture.png") and window.teach_details
-    window.save_png(str(tmp_path / "x.png"))
+    window.save_drawing(str(tmp_path / "x.png"))
     assert window.teach_message == "Nothing to save: the canvas is empty."
     window.open_picture(str(number_picture(tmp_path / "n.png")))
-    window.save_png(str(tmp_path))   # a folder
+    window.save_drawing(str(tmp_path))   # a folder
     assert window.teach_message.startswith("Could not save") and "folder" in window.teach_details
 
 

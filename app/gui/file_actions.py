@@ -17,7 +17,7 @@ import numpy as np
 from app.errors import AppError
 from app.files import write_picture
 from app.paths import CACHE_DIR
-from app.reading.drawing_files import load_drawing, save_drawing
+from app.reading import drawing_files
 from app.reading.preprocess import ImageError, ink_map, load_image
 from app.reading.strokes import LOGICAL_SIZE
 
@@ -71,7 +71,7 @@ class FileActionsMixin:
     def _open_drawing_file(self, path: str) -> None:
         """A drawing file's strokes on a clear canvas, zoomed out until they fit (as far as it zooms)."""
         try:
-            strokes = load_drawing(path)
+            strokes = drawing_files.load_drawing(path)
         except (AppError, OSError) as e:
             self._say(f"Could not open {Path(path).name}: not a drawing file this app can read.", str(e))
             return
@@ -85,7 +85,7 @@ class FileActionsMixin:
         self.teach_message, self.teach_details = OPENED + Path(path).name, str(path)
         self.predict_now(final=True)
 
-    def save_png(self, path: str | None = None) -> None:
+    def save_drawing(self, path: str | None = None) -> None:
         """File > Save drawing...: the canvas as it is shown (white ink on black, any width) as a PNG,
         or its strokes as a drawing file (a name ending in .json), which ``predict`` reads as the
         window does and Open... opens again."""
@@ -100,11 +100,11 @@ class FileActionsMixin:
         if strokes and self.drawing.picture is not None:
             self._say("A drawing with a picture in it is saved as a PNG only.", "")
             return
-        image = None if strokes else self.drawing.image()
         try:
             if strokes:
-                save_drawing(path, self.drawing.strokes)
+                drawing_files.save_drawing(path, self.drawing.strokes)
             else:
+                image = self.drawing.image()
                 write_picture(path, lambda f: image.save(f, format="PNG"), "drawing")
         except (AppError, OSError) as e:
             self._say(f"Could not save {Path(path).name}.", str(e))
