@@ -1198,6 +1198,32 @@ def test_json_text_gives_an_unsure_digit_as_its_best_guess():
     assert nothing["text"] == "" and nothing["digit"] is None and nothing["status"] == "not a digit"
 
 
+def test_pieces_each_in_doubt_are_a_word_not_a_number():
+    """By hand (``NumberReading.status``): digits each 30 % "not a digit" to the network are a word's
+    pieces ("ab" read "16"): "not a digit", no text. One odd digit among sure ones (a 5 the network
+    is 45 % unsure is a digit at all) is that digit's doubt, and a pair reader's digits share its "not a
+    pair", which crossing digits often half say: both read as before."""
+    from app.reading.numbers import DigitOfNumber, NumberReading
+    from app.reading.predictor import Reading
+
+    def number(doubts, pair=""):
+        shares = np.full(10, 0.02, np.float32)
+        shares[1] = 0.82
+        return NumberReading([DigitOfNumber(Reading(1, shares, None, False, "1", not_digit=v), (20 * k, 0, 20 * k + 10, 30),
+                                            pair=pair) for k, v in enumerate(doubts)])
+
+    assert number([0.3, 0.3]).status == "not a digit" and number([0.3, 0.3]).text == ""
+    assert number([0.0, 0.15, 0.3, 0.4]).status == "not a digit"       # (on average 0.21, three of them 0.1 or more)
+    assert number([0.0, 0.45]).status == "read" and number([0.0, 0.45]).text == "11"   # (one in doubt: the digit's)
+    assert number([0.0, 0.0, 0.12, 0.12]).status == "read"              # (two in some doubt, on average 0.06)
+    assert number([0.7, 0.7], pair="11").status == "read"
+    marks = number([0.95, 0.0, 0.95, 0.0])   # (two marks said to be no digit among sure digits: "X7X7" is "?7?7")
+    for k in (0, 2):
+        marks.digits[k].reading.rejected = marks.digits[k].reading.unsure = True
+    assert marks.status == "unsure" and marks.text == "?1?1"
+    assert number([0.3]).status == "read"                                # (one digit alone: as the window judges it)
+
+
 @pytest.mark.parametrize("content, problem", [
     ("{", "not a drawing file"), ('{"lines": []}', "not a drawing file"),
     ('{"strokes": [{"width": 10, "points": [[1, "x"]]}]}', "point"),

@@ -1,6 +1,6 @@
 """Marks that are no digits, where the number readers (``numbers``, ``number_pictures``) found digits:
-a stray stroke that belongs to a digit beside it, a letter or symbol cut into digit-like pieces, and
-specks (a pen's tap, a decimal point, a comma) among digits.
+a stray stroke that belongs to a digit beside it, a letter or symbol cut into digit-like pieces, a
+word, and specks (a pen's tap, a decimal point, a comma) among digits.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ MARK_WIDTH = 1.5          # writing no wider than this (of its height) read as s
 MARK_MARGIN = 1.5         # digit, where read whole it is "not a digit" this much likelier (log) than those digits,
 ONE_PIECE_MARGIN = 0.5    # or this much when it is one stroke (one blob of a picture): likelier a letter than joined digits
 SPECK_SIDE = 0.2          # a mark read as no digit, among digits, no larger than this (of the writing's height) is a speck
+WORD_DOUBT = 0.2          # several digits whose not-a-digit outputs average this or more, at least two of them
+WORD_DOUBTFUL = 0.1       # this much or more, are a word's letters cut into digit-like pieces, no number
 CROSS_MARK = math.log(0.1)   # two straight strokes crossed at their middles (an X, a +) read as one mark score at least this
 STRAIGHT = 1.1            # (a stroke no longer than this times the way between its ends is straight,
 CROSS_MIDDLE = (0.2, 0.8)  # and they cross within this share of each one's length)
@@ -37,6 +39,20 @@ def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float,
     other = float(digit_outputs(whole)[1])
     margin = ONE_PIECE_MARGIN if one_piece else MARK_MARGIN
     return other >= reject_threshold(model) and math.log(other) > float(digit_scores(np.stack(outputs)).sum()) + margin
+
+
+def a_word(digits: list) -> bool:
+    """Whether a reading's ``digits`` (``numbers.DigitOfNumber``, two or more) are rather a word's pieces:
+    each piece of a word is in some doubt that it is a digit at all ("ab" read "16": the network gives
+    "not a digit" 30-50 % to each), a number's digits seldom 5 %. One odd digit among sure ones (a "75"
+    whose 5 is 45 % doubted) is that digit's doubt, and marks said to be no digit among sure digits are
+    symbols ("X7X7" read "?7?7"): a word has two pieces in doubt, one of them read as a digit
+    (``WORD_DOUBT``, ``WORD_DOUBTFUL``). A pair reader's digits count as sure: theirs is its "not a
+    pair", which crossing digits often half say."""
+    doubts = [0.0 if d.pair else d.reading.not_digit for d in digits]
+    doubtful = [v >= WORD_DOUBTFUL for v in doubts]
+    return (sum(doubts) >= WORD_DOUBT * len(doubts) and sum(doubtful) >= 2
+            and any(k and not d.reading.rejected for k, d in zip(doubtful, digits)))
 
 
 def crossed_marks(pieces: list[Stroke], owners: list[int], boxes: np.ndarray,

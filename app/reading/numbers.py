@@ -26,7 +26,7 @@ import numpy as np
 
 from app.reading.fast_input import fast_mnist
 from app.reading.joined_strokes import READING, CutRules, cut_joined, is_link
-from app.reading.marks import MARK_WIDTH, SPECK_SIDE, attach_strays, crossed_marks, one_mark, without_specks
+from app.reading.marks import MARK_WIDTH, SPECK_SIDE, a_word, attach_strays, crossed_marks, one_mark, without_specks
 from app.reading.predictor import Reading, digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
 from app.reading.separators import is_separator
@@ -95,10 +95,9 @@ class NumberReading:
         if len(self.digits) < 2:   # (one digit: as the window says it)
             return self.digits[0].reading.status if self.digits else "empty"
         rejected, unsure = sum(d.reading.rejected for d in self.digits), sum(d.reading.unsure for d in self.digits)
-        # Mostly no digits (a word), or mostly "?", some of it no digit (two letters read "1?1"; digits unsure alone: a number).
-        if 2 * rejected > len(self.digits) or (rejected and 2 * unsure > len(self.digits)):
-            return "not a digit"
-        return "unsure" if unsure else "read"
+        # No digits mostly, "?" mostly and some no digit ("1?1"; all "?" is a number), or a word's pieces (``a_word``).
+        word = 2 * rejected > len(self.digits) or (rejected and 2 * unsure > len(self.digits)) or a_word(self.digits)
+        return "not a digit" if word else "unsure" if unsure else "read"
 
 
 def _segments(n: int, most: int = MAX_PIECES) -> list[tuple[int, int]]:
