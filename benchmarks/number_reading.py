@@ -25,9 +25,10 @@ with a bold pen, never trained on) are read as pictures too; with ``--mnist-digi
 ``train`` holds out for validation instead (never trained on either, and no test set: what to
 choose between models on); with ``--lone N`` as well, the first N of those digits each read alone,
 as its own 28 x 28 picture (as ``predict`` reads a picture of one digit). With ``--letters
-unipen-letters-train.unipen``, letters of the writers the model's not-a-digit training held out, one and
-two at a time, written on the canvas as the numbers are: how many of them are said "not a digit",
-from their strokes and from pictures (a letter cut into digit-like pieces is one mark: ``marks.one_mark``).
+unipen-letters-train.unipen``, letters of the writers the model's not-a-digit training held out, one,
+two and 3-5 at a time (a word), written on the canvas as the numbers are: how many of them are said "not
+a digit", from their strokes and from pictures (a letter cut into digit-like pieces is one mark:
+``marks.one_mark``; a word's pieces, each in doubt that it is a digit: ``marks.a_word``).
 """
 from __future__ import annotations
 
@@ -136,23 +137,25 @@ def lone_digits(model, chosen: tuple[np.ndarray, np.ndarray, np.ndarray], count:
 
 
 def letters_said(model, path: Path, count: int, seed: int) -> dict:
-    """Of ``count`` letters of the held-out letter writers (``count`` // 2 pairs of them), written on the
-    canvas one (two) at a time as numbers are composed, how many are said "not a digit", from their
-    strokes and from pictures."""
+    """Of ``count`` letters of the held-out letter writers (``count`` // 2 pairs of them, ``count`` // 4
+    words of 3-5 of them), written on the canvas one (two, a word) at a time as numbers are composed, how
+    many are said "not a digit", from their strokes and from pictures."""
     held = set((model.metadata.get("negatives") or {}).get("held_out_writers") or [])
     letters = [c for c in negatives.read_letters(path) if not held or c.writer in held]
     rng = np.random.default_rng([seed, 26])
     result = {}
-    for size, many in ((1, count), (2, count // 2)):
+    for (fewest, most), many, name in (((1, 1), count, "letters alone"), ((2, 2), count // 2, "pairs of letters"),
+                                       ((3, 5), count // 4, "words of 3-5 letters")):
+        sizes = [fewest if fewest == most else int(rng.integers(fewest, most + 1)) for _ in range(many)]
         written = [synthetic_numbers.compose([letters[int(k)] for k in rng.integers(0, len(letters), size)], rng)[0]
-                   for _ in range(many)]
+                   for size in sizes]
         said = {how: 0 for how in ("strokes", "pictures")}
         for strokes in written:
             height = synthetic_numbers.canvas_height(strokes)
             said["strokes"] += read_written(model, strokes, height).status == "not a digit"
             picture = synthetic_numbers.picture(strokes, height)
             said["pictures"] += read_picture(model, picture, ink_is_bright=False).status == "not a digit"
-        result[f"{many} {'letters alone' if size == 1 else 'pairs of letters'}, said not a digit"] = {
+        result[f"{many} {name}, said not a digit"] = {
             how: f"{n / max(many, 1):.3f}" for how, n in said.items()}
     return result
 
