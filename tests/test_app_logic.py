@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.reading.predictor import Predictor, judge
-from app.reading.strokes import LOGICAL_SIZE, Drawing
+from app.reading.strokes import LOGICAL_SIZE, Drawing, Stroke, right_edge
 from network import Dense, Flatten, Sequential
 
 
@@ -35,6 +35,12 @@ def test_undo_and_clear_and_clamping():
     d.clear()
     assert d.empty and d.array().max() == 0 and not d.undo()
     assert d.strokes_json() == []
+
+
+def test_the_right_edge_of_strokes_includes_their_pen():
+    """By hand: how far the canvas must reach to show strokes (its widening, an opened drawing file)."""
+    assert right_edge([Stroke(10.0, [(5.0, 0.0), (20.0, 3.0)]), Stroke(4.0, [(23.5, 1.0)])]) == 25.5
+    assert right_edge([]) == 0.0
 
 
 def test_extend_without_begin_starts_a_stroke():

@@ -19,7 +19,7 @@ from app.files import write_picture
 from app.paths import CACHE_DIR
 from app.reading import drawing_files
 from app.reading.preprocess import ImageError, ink_map, load_image
-from app.reading.strokes import LOGICAL_SIZE
+from app.reading.strokes import LOGICAL_SIZE, right_edge
 
 PICTURE_TYPES = [("Pictures and drawing files", "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.json"), ("All files", "*")]
 SAVE_TYPES = [("PNG picture", "*.png"), ("Drawing file: the strokes (.json)", "*.json")]
@@ -79,7 +79,7 @@ class FileActionsMixin:
             self._say(f"{Path(path).name} is blank: no strokes to read.", "")
             return
         self.clear()
-        self.canvas.zoom_to_fit(max(x + s.width / 2 for s in strokes for x, _ in s.points))
+        self.canvas.zoom_to_fit(right_edge(strokes))
         self.drawing.set_strokes(strokes)
         self.canvas.refresh()
         self.teach_message, self.teach_details = OPENED + Path(path).name, str(path)

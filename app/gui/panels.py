@@ -13,7 +13,7 @@ from PIL import Image, ImageTk
 
 from app.pixels import to_uint8
 from app.reading.predictor import Reading
-from app.reading.strokes import LOGICAL_SIZE, Drawing
+from app.reading.strokes import LOGICAL_SIZE, Drawing, right_edge
 
 NOT_A_DIGIT_MARK = "\u00d7"   # shown for "not a digit": in large type, and as the label of its bar
 EMPTY_PROMPT = "write a digit or a number"   # what an empty canvas says: it reads both
@@ -93,8 +93,7 @@ class DrawingCanvas:
         # Near the right edge: zoom out once the pen has rested a moment (never in the middle of a
         # digit, whose next stroke would then land elsewhere than the hand aims).
         self._cancel_widen()
-        right = max((x + s.width / 2 for s in self.drawing.strokes for x, _ in s.points), default=0.0)
-        if right > self.WIDEN_AT * self.drawing.width:
+        if right_edge(self.drawing.strokes) > self.WIDEN_AT * self.drawing.width:
             self._widen_job = self.widget.after(self.WIDEN_AFTER_MS, self.widen)
         self.refresh()
         self.on_change(final=True)

@@ -64,6 +64,12 @@ def pen_as_read(strokes: list[Stroke]) -> list[Stroke]:
     return [s if least <= s.width <= most else Stroke(min(max(s.width, least), most), s.points) for s in strokes]
 
 
+def right_edge(strokes: list[Stroke]) -> float:
+    """Where the strokes' ink ends on the right, their pen included (0 for none): how far the
+    canvas must reach to show them."""
+    return max((x + s.width / 2 for s in strokes for x, _ in s.points), default=0.0)
+
+
 def strokes_from_json(strokes) -> list[Stroke]:
     """Strokes as stored (``[{"width": w, "points": [[x, y], ...]}, ...]``, canvas units, y down),
     checked: a list of strokes, a positive width, points [x, y] of finite numbers within range, a
