@@ -16,7 +16,8 @@ fast tablet or a slow hand records them), with half the joins people make writte
 the pen (``synthetic_numbers.joined``; strokes and pictures), with a hyphen between two digits
 (``hyphenated``: "12-34" is read 1234), and for half written again small with a broad pen (84
 high, 18 wide) and large with a fine one (200 high, 4 wide), for half drawn as numbers people wrote
-are drawn to be read (an 18-unit pen on a canvas 280 high, 120 to 240 high), and for half written on a line drifting
+are drawn to be read (an 18-unit pen on a canvas 280 high, 120 to 240 high), for half as pictures made 28 pixels
+high (a screenshot's number: the writing some 13-20 pixels, read enlarged), and for half written on a line drifting
 uphill (``synthetic_numbers.drifting``), turned (``turned``), leaning more and less (``leaning``):
 read levelled and leaned back as the network reads best (``writing_line``). Pictures are read
 with the model's pair reader, if it has one (``--without-pairs``: without, to compare).
@@ -56,6 +57,7 @@ from app.reading.lines import read_written  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
 from app.reading.numbers import read_ahead  # noqa: E402
 
+SMALL_PICTURE = 28   # pixels: numbers drawn as pictures, then made this high (as a screenshot of a number is)
 PEN_18_HEIGHTS = (120, 160, 200, 240)   # canvas units: numbers redrawn with an 18-unit pen, each at one of these
 INK_KINDS = ((0.0, "digits apart"), (0.1, "digits touch (under 10% of a digit's ink under its neighbours')"),
              (0.2, "digits cross (10-20% under)"), (1.0, "a digit buried (over 20% under: a 1 inside an 8)"))
@@ -230,6 +232,10 @@ def main() -> int:
                  for k, (s, t, _) in enumerate(numbers[:args.count // 2])]
         result[f"{len(again)} written {'/'.join(map(str, heights))} high{' in turn' * (len(heights) > 1)}, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
+    # Pictures made small (a screenshot, a crop of a scanned form): 28 pixels high, the writing some 13-20.
+    small = [(synthetic_numbers.made_small(synthetic_numbers.picture(s, synthetic_numbers.canvas_height(s)), SMALL_PICTURE), t)
+             for s, t, _ in numbers[:args.count // 2]]
+    result[f"{len(small)} pictures made {SMALL_PICTURE} pixels high"] = measure(model, small, "pictures")["exact"]
     for name, moved in (("written 0.1 uphill (the line drifting 6 degrees)", lambda s: synthetic_numbers.drifting(s, -0.1)),
                         ("turned 5 degrees (uphill)", lambda s: synthetic_numbers.turned(s, 5.0)),
                         ("leaning 0.3 more", lambda s: synthetic_numbers.leaning(s, 0.3)),

@@ -278,7 +278,7 @@ def test_a_picture_a_few_pixels_high_is_read_without_an_error(model):
     assert read_picture(model, strip).text == ""
 
 def test_a_box_of_a_picture_leaned_back_is_where_its_ink_lies_by_hand():
-    from app.reading.number_pictures import _unleaned
+    from app.reading.writing_line import unleaned_box
 
     moves = np.array([-2, -1, 0, 1, 2])   # rows moved right (a row 0 moved left 2: the picture 2 wider on the left)
     ink = np.zeros((5, 6), np.float32)
@@ -286,7 +286,7 @@ def test_a_box_of_a_picture_leaned_back_is_where_its_ink_lies_by_hand():
     out = writing_line.leaned_picture(ink, moves)
     assert out.shape == (5, 10) and np.flatnonzero(out[1]).tolist() == [3 + 2 - 1] and np.flatnonzero(out[3]).tolist() == [6]
     # Its box there, columns 4..6 of rows 1..3: column 3 of the picture, each row's ink moved back.
-    assert _unleaned(out[1:4, 4:7], (4, 1, 7, 4), moves) == (3, 1, 4, 4)
+    assert unleaned_box(out[1:4, 4:7], (4, 1, 7, 4), moves) == (3, 1, 4, 4)
 
 
 @pytest.mark.parametrize("lean", [-0.3, 0.4])

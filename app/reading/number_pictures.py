@@ -23,6 +23,7 @@ import dataclasses
 import math
 
 import numpy as np
+from scipy import ndimage
 
 from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
@@ -50,8 +51,14 @@ from app.reading.writing_line import (
     levelled_picture,
     picture_slope,
     picture_upright_shift,
+    unleaned_box,
+    unlevelled_box,
 )
 
+SMALLEST_READ = FAST_SIDE  # pixels: writing lower than this is read enlarged to about this (``_read_line``),
+MOST_ENLARGED = 6         # at most this many times (under 10 pixels high it is hardly legible),
+WIDE_ENOUGH = 1.0         # when wider than this (of its height): several digits, more likely than one,
+MOST_PIXELS = 8_000_000   # and no more than this many pixels enlarged
 READ_HEIGHT = 280         # pixels: writing at least twice this high is read shrunk (a photo)
 SLANTS = (-0.25, 0.25)    # slanted cut lines (x moves this much per unit of y) where a reading is unsure,
 UNSURE_CUT = 0.99         # that is where a chosen candidate's score is below this,
@@ -320,14 +327,32 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     unsure), and its digits read again exactly. Writing in two lines or more: each line so, top to bottom."""
     ink = ink_map(np.asarray(grey, np.float32), ink_is_bright)
     bands = picture_lines(ink)
-    one = _read_ink(model, ink)
+    one = _read_line(model, ink)
     if len(bands) > 1 and more_than_a_digit(one):   # a number written in lines (rows): each read as a number (``lines``)
-        return in_lines([_read_ink(model, ink[top:bottom]).placed(1, 0, top) for top, bottom in bands])
+        return in_lines([_read_line(model, ink[top:bottom]).placed(1, 0, top) for top, bottom in bands])
     return one
 
 
+def _read_line(model, ink: np.ndarray) -> NumberReading:
+    """``read_picture`` of one line of writing, from its ink map. Writing lower than ``SMALLEST_READ``
+    (a number some 20 pixels high, its pen a pixel or two: cut lines at whole pixels part its digits
+    coarsely) that may be several digits (wider than ``WIDE_ENOUGH`` of its height, and not read as one
+    sure digit) is read enlarged as well, and that reading is taken when it finds several digits: a
+    picture of one digit (MNIST's 28 x 28) reads as it always did."""
+    as_it_is = _read_ink(model, ink)
+    inked = ink > 0.35
+    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    tall = rows[-1] - rows[0] + 1 if len(rows) else SMALLEST_READ
+    up = min(MOST_ENLARGED, math.ceil(SMALLEST_READ / tall))
+    if (tall >= SMALLEST_READ or columns[-1] - columns[0] + 1 < WIDE_ENOUGH * tall or ink.size * up * up > MOST_PIXELS
+            or (len(as_it_is.digits) == 1 and as_it_is.status == "read")):
+        return as_it_is
+    enlarged = _read_ink(model, ndimage.zoom(ink, up, order=1, mode="nearest", grid_mode=True))
+    return enlarged.placed(1 / up, 0, 0) if len(enlarged.digits) > 1 else as_it_is
+
+
 def _read_ink(model, ink: np.ndarray) -> NumberReading:
-    """``read_picture`` of one line of writing, from its ink map."""
+    """``_read_line`` at the ink's own size (a photo's shrunk)."""
     rows = np.flatnonzero((ink > 0.35).any(axis=1))
     # A photo's writing, thousands of pixels high, is read shrunk to at most twice READ_HEIGHT: the
     # network sees 20 pixels of a digit, and the work grows with the pixels (a phone's 12 MP: 1.4 s).
@@ -365,9 +390,9 @@ def _read_ink(model, ink: np.ndarray) -> NumberReading:
         exact_blobs = [Blob(ink, *found[index], 1) if index in used else None for index in range(len(found))]
     crops = [crop for crop in _crops(exact_blobs, [(a, b) for a, b, _ in reading]) if crop[0].size]
     if lean:   # (each box where its digit lies in the picture)
-        crops = [(crop, _unleaned(crop, box, moves)) for crop, box in crops]
+        crops = [(crop, unleaned_box(crop, box, moves)) for crop, box in crops]
     if slope:
-        crops = [(crop, _unlevelled(box, shifts)) for crop, box in crops]
+        crops = [(crop, unlevelled_box(box, shifts)) for crop, box in crops]
     # The chosen digits drawn exactly (a picture of one digit reads as it always did)...
     preps = [on_square(crop, max(*crop.shape, side)) for crop, _ in crops]
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
@@ -390,27 +415,6 @@ def _read_ink(model, ink: np.ndarray) -> NumberReading:
                                                           whole[0].shape[1] / whole[0].shape[0], len(found) == 1):
         digits = [DigitOfNumber(judge_digit(model, whole_prep, whole_output[0], True), tuple(v * factor for v in whole[1]))]
     return NumberReading(digits)
-
-
-def _unlevelled(box: tuple[int, int, int, int], shifts: np.ndarray) -> tuple[int, int, int, int]:
-    """A box (left, top, right, bottom) of a picture levelled by ``shifts`` (``levelled_picture``)
-    where its ink lies in the picture: its columns moved back."""
-    left, top, right, bottom = box
-    moved = shifts[max(0, min(left, len(shifts) - 1)):max(left + 1, min(right, len(shifts)))]
-    rise = max(0, int(shifts.max(initial=0)))
-    return left, top - rise + int(moved.min()), right, bottom - rise + int(moved.max())
-
-
-def _unleaned(crop: np.ndarray, box: tuple[int, int, int, int], moves: np.ndarray) -> tuple[int, int, int, int]:
-    """The box (left, top, right, bottom) of a digit's ``crop`` of a picture leaned back by moving rows
-    right by ``moves``, where its ink lies before: each row's ink moved back."""
-    left, top, right, bottom = box
-    rows, columns = np.nonzero(crop > 0)
-    if not len(rows):
-        return box
-    pad = max(0, -int(moves.min(initial=0)))
-    xs = left + columns - pad - moves[np.clip(top + rows, 0, len(moves) - 1)]
-    return int(xs.min()), top, int(xs.max()) + 1, bottom
 
 
 def _all_ink(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:

@@ -2,8 +2,9 @@
 on (never a test set of real numbers): 2 to 10 digits, random gaps from overlapping to wide, a
 baseline that drifts, size and slant that vary, one brush width per number, as a person writes;
 and, if asked, some digits finished after the number is written (a 5's bar or a 7's cross added last),
-or a number written again at another size with another pen (small and bold, large and fine),
-sampled more densely (a fast tablet), or with some digits joined (written without lifting the pen).
+or a number written again at another size with another pen (small and bold, large and fine), its
+picture made small (``made_small``: a screenshot's number), sampled more densely (a fast tablet),
+or with some digits joined (written without lifting the pen).
 
 A number is its strokes in canvas units (280 high, any width, y down), its text and each digit's
 stroke count (whose ink is whose: ``neighbours_meet``); or,
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
 from app.reading.stroke_inputs import drawing_picture as picture  # noqa: F401  (the benchmarks draw numbers with it)
@@ -285,3 +287,11 @@ def leaning(strokes: list[Stroke], lean: float) -> list[Stroke]:
     moved = [Stroke(s.width, [(x + lean * (foot - y), y) for x, y in s.points]) for s in strokes]
     left = min(x for s in moved for x, _ in s.points)
     return [Stroke(s.width, [(x - left + pen, y) for x, y in s.points]) for s in moved]
+
+
+def made_small(picture: np.ndarray, height: int) -> np.ndarray:
+    """A picture (0..1) made ``height`` pixels high, as a small picture of writing is (a screenshot of
+    a number, a crop of a scanned form): area-averaged, its aspect kept."""
+    image = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8))
+    return np.asarray(image.resize((max(1, round(image.width * height / image.height)), height), Image.LANCZOS),
+                      np.float32) / 255

@@ -298,3 +298,24 @@ def picture_upright_shift(ink: np.ndarray) -> float:
         return 0.0
     lean = _lean(small)
     return round((lean - min(max(lean, PICTURE_UPRIGHT[0]), PICTURE_UPRIGHT[1])) / SLANT_STEP) * SLANT_STEP
+
+
+def unlevelled_box(box: tuple[int, int, int, int], shifts: np.ndarray) -> tuple[int, int, int, int]:
+    """A box (left, top, right, bottom) of a picture levelled by ``shifts`` (``levelled_picture``)
+    where its ink lies in the picture: its columns moved back."""
+    left, top, right, bottom = box
+    moved = shifts[max(0, min(left, len(shifts) - 1)):max(left + 1, min(right, len(shifts)))]
+    rise = max(0, int(shifts.max(initial=0)))
+    return left, top - rise + int(moved.min()), right, bottom - rise + int(moved.max())
+
+
+def unleaned_box(crop: np.ndarray, box: tuple[int, int, int, int], moves: np.ndarray) -> tuple[int, int, int, int]:
+    """The box (left, top, right, bottom) of a digit's ``crop`` of a picture leaned back by moving rows
+    right by ``moves``, where its ink lies before: each row's ink moved back."""
+    left, top, right, bottom = box
+    rows, columns = np.nonzero(crop > 0)
+    if not len(rows):
+        return box
+    pad = max(0, -int(moves.min(initial=0)))
+    xs = left + columns - pad - moves[np.clip(top + rows, 0, len(moves) - 1)]
+    return int(xs.min()), top, int(xs.max()) + 1, bottom
