@@ -12,7 +12,7 @@ from test_numbers import NINE, UNIT, write
 from app.reading import number_pictures
 from app.reading.number_pictures import read_picture
 from app.reading.stroke_inputs import drawing_picture
-from app.reading.synthetic_numbers import made_small as shrunk
+from app.reading.synthetic_numbers import made_small
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ def test_a_small_picture_of_touching_digits_is_read_enlarged(model, monkeypatch,
     """A "9093" of touching digits in a picture 28-32 pixels high (its writing some 20, the pen a pixel
     and a half) read "" at its own size; enlarged, "9093", each digit's box in the small picture, left
     to right, around its own ink."""
-    picture = shrunk(drawing_picture(write([NINE], UNIT[0], [NINE], UNIT[3], gap=-0.05, brush=24.0)), height)
+    picture = made_small(drawing_picture(write([NINE], UNIT[0], [NINE], UNIT[3], gap=-0.05, brush=24.0)), height)
     number = read_picture(model, picture)
     assert number.text == "9093"
     assert as_it_is(monkeypatch, lambda: read_picture(model, picture)).text != "9093"
@@ -54,7 +54,7 @@ def test_a_small_picture_of_touching_digits_is_read_enlarged(model, monkeypatch,
 @pytest.mark.parametrize("unit, text", [(UNIT[4], "4"), (UNIT[7], "7"), (UNIT[0], "0")])
 def test_a_small_picture_of_one_digit_reads_as_it_always_did(model, monkeypatch, unit, text):
     """One digit 28 pixels high (as MNIST's): the same reading, bit for bit, as at its own size."""
-    picture = shrunk(drawing_picture(write(unit)), 28)
+    picture = made_small(drawing_picture(write(unit)), 28)
     number, before = read_picture(model, picture), as_it_is(monkeypatch, lambda: read_picture(model, picture))
     assert number.text == before.text == text
     assert number.digits[0].box == before.digits[0].box
@@ -96,7 +96,7 @@ def test_small_pictures_of_held_out_pen_numbers_read_better_enlarged(model, pend
     held = set(model.metadata["pen"]["held_out_writers"])
     digits = [d for d in pendigits.read_unipen(pendigits_file) if d.writer in held]
     numbers = synthetic_numbers.numbers(digits, 120, 11, (2, 5))
-    pictures = [shrunk(synthetic_numbers.picture(n.strokes), 28) for n in numbers]
+    pictures = [made_small(synthetic_numbers.picture(n.strokes), 28) for n in numbers]
 
     def right() -> float:
         return float(np.mean([read_picture(model, p).text == n.text for p, n in zip(pictures, numbers)]))
@@ -106,10 +106,10 @@ def test_small_pictures_of_held_out_pen_numbers_read_better_enlarged(model, pend
 
 
 def test_made_small_by_hand():
-    """``made_small``: a picture 40 x 100 made 20 high is 20 x 50, its aspect kept; a dark block on the
-    paper lies where it lay, at half the coordinates, and the paper stays paper."""
+    """``made_small`` (the small pictures here): a picture 40 x 100 made 20 high is 20 x 50, its aspect
+    kept; a dark block on the paper lies where it lay, at half the coordinates; the paper stays paper."""
     picture = np.ones((40, 100), np.float32)
     picture[10:30, 20:40] = 0.0
-    small = shrunk(picture, 20)
+    small = made_small(picture, 20)
     assert small.shape == (20, 50) and small.dtype == np.float32
     assert small[7:13, 12:18].max() < 0.05 and small[:3].min() > 0.95 and small[:, 25:].min() > 0.95

@@ -291,7 +291,7 @@ def leaning(strokes: list[Stroke], lean: float) -> list[Stroke]:
 
 def made_small(picture: np.ndarray, height: int) -> np.ndarray:
     """A picture (0..1) made ``height`` pixels high, as a small picture of writing is (a screenshot of
-    a number, a crop of a scanned form): area-averaged, its aspect kept."""
+    a number, a crop of a scanned form): filtered as image programs shrink pictures (Lanczos), its aspect kept."""
     image = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8))
     return np.asarray(image.resize((max(1, round(image.width * height / image.height)), height), Image.LANCZOS),
                       np.float32) / 255
