@@ -17,7 +17,8 @@ the pen (``synthetic_numbers.joined``; strokes and pictures), with a hyphen betw
 (``hyphenated``: "12-34" is read 1234), and for half written again small with a broad pen (84
 high, 18 wide) and large with a fine one (200 high, 4 wide), for half drawn as numbers people wrote
 are drawn to be read (an 18-unit pen on a canvas 280 high, 120 to 240 high), for half as pictures made 28 pixels
-high (a screenshot's number: the writing some 13-20 pixels, read enlarged), and for half written on a line drifting
+high (a screenshot's number: the writing some 13-20 pixels, read enlarged), in a form's box and underlined (the
+lines left out), and for half written on a line drifting
 uphill (``synthetic_numbers.drifting``), turned (``turned``), leaning more and less (``leaning``):
 read levelled and leaned back as the network reads best (``writing_line``). Pictures are read
 with the model's pair reader, if it has one (``--without-pairs``: without, to compare).
@@ -232,10 +233,12 @@ def main() -> int:
                  for k, (s, t, _) in enumerate(numbers[:args.count // 2])]
         result[f"{len(again)} written {'/'.join(map(str, heights))} high{' in turn' * (len(heights) > 1)}, pen {pen}"] = {
             how: measure(model, again, how)["exact"] for how in ("strokes", "pictures")}
-    # Pictures made small (a screenshot, a crop of a scanned form): 28 pixels high, the writing some 13-20.
-    small = [(synthetic_numbers.made_small(synthetic_numbers.picture(s, synthetic_numbers.canvas_height(s)), SMALL_PICTURE), t)
-             for s, t, _ in numbers[:args.count // 2]]
-    result[f"{len(small)} pictures made {SMALL_PICTURE} pixels high"] = measure(model, small, "pictures")["exact"]
+    # Pictures made small (a screenshot, a crop of a scanned form): 28 pixels high, the writing some 13-20;
+    # in a form's box, and underlined (the lines left out: ``form_lines``).
+    plain = [(synthetic_numbers.picture(s, synthetic_numbers.canvas_height(s)), t) for s, t, _ in numbers[:args.count // 2]]
+    for name, changed in ((f"made {SMALL_PICTURE} pixels high", lambda p: synthetic_numbers.made_small(p, SMALL_PICTURE)),
+                          ("in a form's box", synthetic_numbers.in_a_box), ("underlined", synthetic_numbers.underlined)):
+        result[f"{len(plain)} pictures {name}"] = measure(model, [(changed(p), t) for p, t in plain], "pictures")["exact"]
     for name, moved in (("written 0.1 uphill (the line drifting 6 degrees)", lambda s: synthetic_numbers.drifting(s, -0.1)),
                         ("turned 5 degrees (uphill)", lambda s: synthetic_numbers.turned(s, 5.0)),
                         ("leaning 0.3 more", lambda s: synthetic_numbers.leaning(s, 0.3)),

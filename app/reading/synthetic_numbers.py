@@ -3,8 +3,9 @@ on (never a test set of real numbers): 2 to 10 digits, random gaps from overlapp
 baseline that drifts, size and slant that vary, one brush width per number, as a person writes;
 and, if asked, some digits finished after the number is written (a 5's bar or a 7's cross added last),
 or a number written again at another size with another pen (small and bold, large and fine), its
-picture made small (``made_small``: a screenshot's number), sampled more densely (a fast tablet),
-or with some digits joined (written without lifting the pen).
+picture made small (``made_small``: a screenshot's number), in a form's box (``in_a_box``) or
+underlined (``underlined``), sampled more densely (a fast tablet), or with some digits joined
+(written without lifting the pen).
 
 A number is its strokes in canvas units (280 high, any width, y down), its text and each digit's
 stroke count (whose ink is whose: ``neighbours_meet``); or,
@@ -295,3 +296,24 @@ def made_small(picture: np.ndarray, height: int) -> np.ndarray:
     image = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8))
     return np.asarray(image.resize((max(1, round(image.width * height / image.height)), height), Image.LANCZOS),
                       np.float32) / 255
+
+
+def in_a_box(picture: np.ndarray, thickness: int = 2, margin: int = 15) -> np.ndarray:
+    """A picture (dark ink on light, 0..1) with a box drawn ``margin`` pixels round its ink, its lines
+    ``thickness`` thick, as a form prints round a field (the picture as wide and high as it must be)."""
+    out = np.pad(picture, margin + thickness, constant_values=1.0)
+    columns, rows = np.flatnonzero((out < 0.5).any(axis=0)), np.flatnonzero((out < 0.5).any(axis=1))
+    left, right, top, bottom = columns[0] - margin, columns[-1] + margin + 1, rows[0] - margin, rows[-1] + margin + 1
+    across = slice(left - thickness, right + thickness)
+    out[top - thickness:top, across] = out[bottom:bottom + thickness, across] = 0.0
+    out[top:bottom, left - thickness:left] = out[top:bottom, right:right + thickness] = 0.0
+    return out
+
+
+def underlined(picture: np.ndarray, thickness: int = 5, gap: int = 10) -> np.ndarray:
+    """A picture (dark ink on light, 0..1) with a line ``thickness`` thick drawn ``gap`` pixels under
+    its ink, as wide as it (the picture as high as it must be)."""
+    out = np.pad(picture, ((0, gap + thickness + 5), (0, 0)), constant_values=1.0)
+    columns, rows = np.flatnonzero((out < 0.5).any(axis=0)), np.flatnonzero((out < 0.5).any(axis=1))
+    out[rows[-1] + 1 + gap:rows[-1] + 1 + gap + thickness, columns[0]:columns[-1] + 1] = 0.0
+    return out
