@@ -2,8 +2,8 @@
 prints around a field and a line drawn under a number (a total, a date). Read as writing, a box's
 sides are 1s or join every digit into one blob, and a line under the digits joins them at the foot.
 
-- ``without_box``: ink whose outermost rows and columns on all four sides are lines (each covering
-  ``BOX_COVER`` of its side, within ``BOX_BAND`` of the box's size) is a box: its lines go.
+- ``without_box``: ink whose outermost rows and columns on all four sides are thin lines (each covering
+  ``BOX_COVER`` of its side, within ``BOX_BAND`` of the box's size) round writing is a box: its lines go.
 - ``without_underline``: a blob of its own, thin and straight, at least ``UNDER_LENGTH`` times as long
   as the writing above it is high, under most of it and below its middle, is a line under it: it goes.
 """
@@ -27,9 +27,9 @@ SOLID = 0.35           # ink this strong or more is the writing's
 
 def without_box(ink: np.ndarray) -> np.ndarray:
     """``ink`` (an ink map, 0..1, ink bright) without a box drawn round all the writing in it: along
-    each side, in each column (row), the first run of ink from the edge, no thicker than the side's
-    usual (where a digit touches a side, the digit stays), and the faint ink beside it. Any other ink
-    map as it is."""
+    each side, in each column (row), the first pixels of the first run of ink from the edge, as many
+    as the lines are thick (one thickness for all four sides: where a digit touches a side, its ink
+    beyond the line stays), and the faint ink beside them. Any other ink map as it is."""
     solid = ink > SOLID
     rows, columns = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
     if not len(rows) or min(rows[-1] - rows[0], columns[-1] - columns[0]) + 1 < BOX_SMALLEST:
@@ -37,8 +37,8 @@ def without_box(ink: np.ndarray) -> np.ndarray:
     top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(columns[0]), int(columns[-1]) + 1
     across, down = max(1, int(BOX_BAND * (bottom - top))), max(1, int(BOX_BAND * (right - left)))
     box = solid[top:bottom, left:right]
-    sides = (box[:across].any(axis=0), box[-across:].any(axis=0), box[:, :down].any(axis=1), box[:, -down:].any(axis=1))
-    if min(float(side.mean()) for side in sides) < BOX_COVER:
+    covered = (box[:across].any(axis=0), box[-across:].any(axis=0), box[:, :down].any(axis=1), box[:, -down:].any(axis=1))
+    if min(float(side.mean()) for side in covered) < BOX_COVER:
         return ink
     # Each side seen from its edge inward (a row per step in, a column per place along it).
     sides = ((box, across, lambda m: m), (box[::-1], across, lambda m: m[::-1]), (box.T, down, lambda m: m.T),
@@ -83,7 +83,7 @@ def without_underline(ink: np.ndarray) -> np.ndarray:
     half = (int(rows[0]) + int(rows[-1])) // 2
     low = np.pad(solid[half:], ((0, (len(solid) - half) % 2), (0, solid.shape[1] % 2)))
     low = low[0::2] | low[1::2]
-    labels, count = ndimage.label(low[:, 0::2] | low[:, 1::2], structure=np.ones((3, 3)))
+    labels, _ = ndimage.label(low[:, 0::2] | low[:, 1::2], structure=np.ones((3, 3)))
     boxes = ndimage.find_objects(labels)
     # (only the longest few blobs thin enough may be one: a picture of noise has thousands of blobs)
     lines = sorted((k for k, (ys, xs) in enumerate(boxes) if 2 * (xs.stop - xs.start) >= UNDER_SMALLEST
