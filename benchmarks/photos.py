@@ -9,7 +9,10 @@ strokes), and numbers of the held-out pen writers (2-5 digits, ``synthetic_numbe
 Photographed: the light falling off across the page (to 0.45-0.7 of its brightness at the far
 side, a little downwards too) and the ink darkening with it; the number's also blurred, noisy and
 saved as JPEG; the page lying on a darker desk (0.15-0.45, with a grain), turned up to 10
-degrees, in even light and in uneven (the desk darkening with the page); and ruled paper.
+degrees, in even light and in uneven (the desk darkening with the page); on ruled paper, also with a
+margin line (1-3 pixels, 0.3-0.6 dark, 10-40 pixels from the page's left edge); and on squared paper
+(an exercise book's grid: lines 1-3 pixels, 0.3-0.6 dark, 60-150 apart both ways, turned up to 3
+degrees), evenly and unevenly lit.
 """
 from __future__ import annotations
 
@@ -52,12 +55,16 @@ def on_a_desk(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def ruled(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``page`` written on ruled paper: lines 1-3 pixels thick, 0.3-0.6 dark, 90-150 apart, turned up
-    to 3 degrees, with a margin left and right past the writing."""
-    page = np.pad(page, ((0, 0), (60, 60)), constant_values=1.0)
-    rows, columns = np.mgrid[0:page.shape[0], 0:page.shape[1]]
-    spacing = rng.uniform(90, 150)
-    on_line = np.mod(rows - np.tan(np.radians(rng.uniform(-3, 3))) * columns - rng.uniform(0, spacing), spacing)
-    return np.minimum(page, np.where(on_line < rng.integers(1, 4), rng.uniform(0.3, 0.6), 1.0)).astype(np.float32)
+    to 3 degrees, with a margin left and right past the writing (``synthetic_numbers.on_ruled_paper``)."""
+    spacing, degrees = rng.uniform(90, 150), rng.uniform(-3, 3)
+    shift, thickness = rng.uniform(0, spacing), int(rng.integers(1, 4))
+    return synthetic_numbers.on_ruled_paper(page, spacing, thickness, rng.uniform(0.3, 0.6), degrees, shift)
+
+
+def squared(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``page`` written on squared paper (``synthetic_numbers.on_squared_paper``)."""
+    return synthetic_numbers.on_squared_paper(page, rng.uniform(60, 150), int(rng.integers(1, 4)), rng.uniform(0.3, 0.6),
+                                              rng.uniform(-3, 3), rng.uniform(0, 150))
 
 
 def as_jpeg(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -70,7 +77,7 @@ def as_jpeg(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[np.ndarray, str]]]:
     """Each kind of picture, with the text it holds."""
-    rng = np.random.default_rng(0)
+    rng, grid_rng = np.random.default_rng(0), np.random.default_rng(1)
     kinds: dict[str, list] = {}
     with np.load(mnist, allow_pickle=False) as data:
         x, y = data["x_test"][:count], data["y_test"][:count]
@@ -90,7 +97,13 @@ def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[
         for kind, picture in (("number, even light", page), ("number, uneven light", lit(page, rng)),
                               ("number, uneven light, JPEG", as_jpeg(lit(page, rng), rng)),
                               ("number, on a desk", on_a_desk(page, rng)), ("number, ruled paper", ruled(page, rng)),
-                              ("number, on a desk, uneven light", lit(on_a_desk(page, rng), rng))):
+                              ("number, on a desk, uneven light", lit(on_a_desk(page, rng), rng)),
+                              # (squared paper with draws of its own: the rows above as before it)
+                              ("number, squared paper", squared(page, grid_rng)),
+                              ("number, ruled paper, a margin line", synthetic_numbers.with_margin_line(
+                                  ruled(page, grid_rng), int(grid_rng.integers(10, 40)), int(grid_rng.integers(1, 4)),
+                                  grid_rng.uniform(0.3, 0.6))),
+                              ("number, squared paper, uneven light", lit(squared(page, grid_rng), grid_rng))):
             kinds.setdefault(kind, []).append((picture, number.text))
     return kinds
 
@@ -104,14 +117,15 @@ def main() -> int:
     args = p.parse_args()
     model = load(args.model)
     kinds = pictures(args.mnist, args.pen, args.count, model)
-    found = preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines
-    plain = (lambda grey, light: None), (lambda grey: grey), (lambda ink: ink)   # one paper level, as a scan's
+    found = preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines, preprocess.without_upright_lines
+    plain = (lambda grey, light: None), (lambda grey: grey), (lambda ink: ink), (lambda ink: ink)   # one paper level, as a scan's
     print(f"{'pictures':34s} {'read right':>12s} {'plain way':>10s}")
     for kind, items in kinds.items():
         right = []
-        for preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines in (found, plain):
+        for ways in (found, plain):
+            preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines, preprocess.without_upright_lines = ways
             right.append(np.mean([read_picture(model, picture).text == text for picture, text in items]))
-        preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines = found
+        preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines, preprocess.without_upright_lines = found
         print(f"{kind:34s} {100 * right[0]:11.1f}% {100 * right[1]:9.1f}%   ({len(items)})")
     return 0
 

@@ -129,6 +129,22 @@ def run_command(capsys, *argv):
     return code, out.out, out.err
 
 
+def phone_photo(page: np.ndarray, path, degrees: float):
+    """``page`` (dark ink on light, 0..1) as a phone takes it, saved to ``path`` (JPEG): the sheet on a
+    grained desk (0.3), the light falling off to one side, the photo turned ``degrees``, blurred, twice
+    the size."""
+    from PIL import ImageFilter
+    from scipy import ndimage
+
+    desk = 0.3 + 0.05 * np.sin(np.arange(page.shape[1] + 300) / 6.0)[None, :] + np.zeros((page.shape[0] + 240, 1))
+    desk[120:120 + page.shape[0], 150:150 + page.shape[1]] = 0.92 * page
+    desk *= 0.95 - 0.35 * np.arange(desk.shape[1])[None, :] / desk.shape[1]
+    photo = ndimage.rotate(desk.astype(np.float32), degrees, reshape=False, order=1, cval=0.24)
+    picture = Image.fromarray((np.clip(photo, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
+    picture.resize((picture.width * 2, picture.height * 2), Image.BILINEAR).convert("RGB").save(path, quality=80)
+    return path
+
+
 def make_letters(writers: int = 3, per_digit: int = 2, seed: int = 1) -> str:
     """A small UNIPEN letters file, laid out like unipen-letters-train.unipen: the strokes of
     ``make_unipen`` written down as the characters A, x and # (``.SEGMENT CHARACTER``)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures import run_command
+from fixtures import phone_photo, run_command
 from scipy import ndimage
 
 from app.reading.drawing_files import DrawingFileError, load_drawing
@@ -621,19 +621,12 @@ def test_predict_reads_a_phone_photo_of_a_number_on_ruled_paper_lying_on_a_desk(
     """All three at once, as a phone takes it, through ``predict``: a ruled sheet (soft lines 0.55
     dark) on a grained desk, the light falling off to one side, the photo turned 4 degrees, blurred,
     twice the size and saved as JPEG: "1742" (before: "", the desk the paper and the sheet a blot)."""
-    from PIL import Image, ImageFilter
-
     page = np.pad(drawing_picture(write(UNIT[1], UNIT[7], UNIT[4], UNIT[2], gap=0.25)), ((60, 60), (80, 80)),
                   constant_values=1.0)
     rows, columns = np.mgrid[0:page.shape[0], 0:page.shape[1]]
     page = np.where(np.mod(rows - np.tan(np.radians(1.5)) * columns - 40, 105) < 2, np.minimum(page, 0.55), page)
-    desk = 0.3 + 0.05 * np.sin(np.arange(page.shape[1] + 300) / 6.0)[None, :] + np.zeros((page.shape[0] + 240, 1))
-    desk[120:120 + page.shape[0], 150:150 + page.shape[1]] = 0.92 * page
-    desk *= 0.95 - 0.35 * np.arange(desk.shape[1])[None, :] / desk.shape[1]
-    photo = ndimage.rotate(desk.astype(np.float32), 4, reshape=False, order=1, cval=0.24)
-    picture = Image.fromarray((np.clip(photo, 0, 1) * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
-    picture.resize((picture.width * 2, picture.height * 2), Image.BILINEAR).convert("RGB").save(tmp_path / "photo.jpg", quality=80)
-    code, out, err = run_command(capsys, "predict", str(tmp_path / "photo.jpg"), "--json", "--models-dir", str(SHIPPED.parent))
+    photo = phone_photo(page, tmp_path / "photo.jpg", 4)
+    code, out, err = run_command(capsys, "predict", str(photo), "--json", "--models-dir", str(SHIPPED.parent))
     assert code == 0 and json.loads(out)["text"] == "1742", (out, err)
 
 

@@ -158,7 +158,7 @@ def test_the_paper_blocks_past_a_pictures_edge_repeat_its_last_pixels_and_cost_n
         step = max(1, side // 24)
         blocks = padded.reshape(rows, side, columns, side)[:, ::step, :, ::step]
         levels = np.percentile(blocks.transpose(0, 2, 1, 3).reshape(rows, columns, -1), 95 if light else 5, axis=2)
-        levels = ndimage.median_filter(levels, size=3, mode="nearest")
+        levels = ndimage.median_filter(np.pad(levels, 1, mode="reflect", reflect_type="odd"), size=3)[1:-1, 1:-1]
         if float(levels.max() - levels.min()) < EVEN_PAPER:
             return None
         spread = np.repeat(np.repeat(levels, side, axis=0), side, axis=1)[:h, :w].astype(np.float32)

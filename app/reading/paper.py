@@ -4,7 +4,8 @@
   picture's edge (the light falling off across both: ``desk_light``). Read as it was, the desk was
   the paper and the sheet one blot of ink.
 - ``paper_map``: paper lit unevenly (light falling off to one side): its level where it lies.
-- ``without_ruled_lines``: a notebook's ruled lines, which are ink to the reader, taken out.
+- ``without_ruled_lines``: a notebook's ruled lines, which are ink to the reader, taken out;
+  ``without_upright_lines`` (before it): upright ones, its margin line, a squared sheet's grid.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ RULED_BEYOND = 0.05       # this share of it; in a picture of ink at least
 RULED_SMALLEST = 100      # this many pixels wide (a digit alone, MNIST's 28 x 28, has no lines)
 RULED_THIN = 0.03         # a line is thinner than this share of the picture's height
 RULED_SOFT = 4            # (pixels beside a line that may still be its soft edge, not writing)
+UPRIGHT_THIN = 0.5        # paper's upright lines are thinner than this share of the writing's pen
+SLANT_SAMPLES = 128       # lines' slant is found from about this many of the columns (rows) they cross,
+FINE_SAMPLES = 4          # and to a tenth of a degree from this many times as many
 
 
 def on_the_page(grey: np.ndarray) -> np.ndarray:
@@ -119,7 +123,8 @@ def paper_map(grey: np.ndarray, light: bool) -> np.ndarray | None:
     into blocks ``PAPER_BLOCKS`` to its longer side (``PAPER_BLOCK_PIXELS`` at least: larger than a
     pen is wide, so a block holds paper); a block's paper is its lightest twentieth (darkest, for light
     ink on dark paper), a block of ink alone is outvoted by its neighbours (a median of three by
-    three), and the levels are spread smoothly over the pixels."""
+    three, the levels past the edge going on as they go at it), and the levels are spread smoothly
+    over the pixels."""
     h, w = grey.shape
     side = max(PAPER_BLOCK_PIXELS, -(-max(h, w) // PAPER_BLOCKS))
     if h < 2 * side and w < 2 * side:
@@ -132,7 +137,10 @@ def paper_map(grey: np.ndarray, light: bool) -> np.ndarray | None:
     at_columns = np.minimum((np.arange(columns)[:, None] * side + offsets).ravel(), w - 1)
     blocks = grey[np.ix_(at_rows, at_columns)].reshape(rows, len(offsets), columns, len(offsets))
     levels = np.percentile(blocks.transpose(0, 2, 1, 3).reshape(rows, columns, -1), 95 if light else 5, axis=2)
-    levels = ndimage.median_filter(levels, size=3, mode="nearest")
+    # Past the picture's edge the levels go on as they go at it: the light falling off into a corner
+    # makes the corner's block the darkest of its neighbours, as a block of ink alone is, but there
+    # the slope of the light says so (repeated as it was, the corner's paper came out ink).
+    levels = ndimage.median_filter(np.pad(levels, 1, mode="reflect", reflect_type="odd"), size=3)[1:-1, 1:-1]
     if float(levels.max() - levels.min()) < EVEN_PAPER:
         return None
     spread = levels[np.arange(h)[:, None] // side, np.arange(w)[None, :] // side].astype(np.float32)
@@ -163,47 +171,161 @@ def without_ruled_lines(ink: np.ndarray) -> np.ndarray:
         if not len(starts) or (ends - starts).max() > thinnest:
             return ink
     ys, xs = np.nonzero(solid)
-    angle = _slant(ys, xs - left, width)
-    offsets = np.round(ys - np.tan(angle) * (xs - left)).astype(np.int64)
-    low = int(offsets.min())
-    offsets -= low
-    bands = _lines(offsets, xs - left, width, low, angle, ink.shape[0])
-    on_line, near = np.zeros(len(xs), bool), np.zeros(len(xs), bool)
-    for a, b in bands:
-        on_line |= (offsets >= a - 1) & (offsets <= b + 1)
-        near |= (offsets >= a - RULED_SOFT) & (offsets <= b + RULED_SOFT)   # (a photo's line is soft at its edges)
+    angle, low, offsets, bands = _level_lines(ys, xs - left, width, ink.shape[0], max(1, width // SLANT_SAMPLES))
+    on_line, near = _on_lines(offsets, bands)
+    # (a line leaving the picture near a corner, too short to be found, lies a few pixels from its edge)
+    h = ink.shape[0]
+    near |= (np.minimum(ys, h - 1 - ys) < RULED_SOFT) | (np.minimum(xs - left, right - xs) < RULED_SOFT)
     writing = xs[~near]
     if not bands or (len(writing) and min(writing.min() - left, right - writing.max()) < RULED_BEYOND * width):
         return ink
     out = ink.copy()
-    h = ink.shape[0]
-    for a, b in bands:
-        mine = on_line & (offsets >= a - 1) & (offsets <= b + 1)
-        # A stroke crossing the line has ink just above or below it (beyond its thickness): kept there.
-        line_y = np.round(a - 1 + low + np.tan(angle) * (xs[mine] - left)).astype(np.int64)
-        above, below = line_y - 2, line_y + (b - a + 3) + 1   # (beyond the picture's edge: no ink)
-        crossed = (above >= 0) & solid[np.clip(above, 0, h - 1), xs[mine]]
-        crossed |= (below < h) & solid[np.clip(below, 0, h - 1), xs[mine]]
-        out[ys[mine][~crossed], xs[mine][~crossed]] = 0.0
+    _take_out(out, solid, ys, xs - left, left, (angle, low, offsets, bands), on_line)
     return out
 
 
-def _slant(ys: np.ndarray, xs: np.ndarray, width: int) -> float:
-    """The slant (radians) of the longest straight lines in the ink (pixels ys, xs from its left edge),
-    every ``RULED_STEP`` degrees within ``RULED_TURN`` of level, then a tenth of a degree about the
-    best: a line hundreds of pixels long drifts a pixel over its length at that."""
-    def peak(angle: float) -> tuple[int, int]:
-        """The most columns with ink along any two neighbouring lines of this slant (a ruled line is
-        long, a digit's bar, however bold, is not), then the most pixels along one (of the slants a line
-        lies within, the one it lies along)."""
-        lines = np.round(ys - np.tan(angle) * xs).astype(np.int64)
-        lines -= lines.min()
-        covered = np.zeros((int(lines.max()) + 2, width), bool)
-        covered[lines, xs] = covered[lines + 1, xs] = True
-        return int(covered.sum(axis=1).max()), int(np.bincount(lines).max())
+def without_upright_lines(ink: np.ndarray) -> np.ndarray:
+    """An ink map (0..1, ink bright) without paper's printed upright lines, a ruled notebook's margin
+    line, a squared sheet's grid (an exercise book's): straight lines within ``RULED_TURN`` degrees of
+    upright, each over ``RULED_LENGTH`` of the ink's height, when there is a level one too (over that
+    share of its width: paper's lines come with level ones) and they are all thinner than
+    ``UPRIGHT_THIN`` of the writing's pen (printed lines are hairlines beside a pen's strokes; a 1 as
+    tall as the ink is as bold as the writing: never a line). Two at most at the ink's edges, with
+    level ones only at its top and bottom, are a box round the writing: a form's field, which
+    ``form_lines`` takes out whole. Where a stroke crosses a line, the ink beside it keeps the line's
+    pixels there. The level lines are ``without_ruled_lines``'s to take out, after this (with an
+    upright one in the ink, none is). Any other ink map as it is: the slow look is taken only where
+    thin runs of ink cross its left and right columns, and its top and bottom rows (one going straight
+    through, or two at each: ``_through``)."""
+    solid = ink > 0
+    rows, columns = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
+    if not len(rows):
+        return ink
+    top, bottom, left, right = int(rows[0]), int(rows[-1]), int(columns[0]), int(columns[-1])
+    height, width = bottom - top + 1, right - left + 1
+    box = solid[top:bottom + 1, left:right + 1]
+    if min(height, width) < RULED_SMALLEST:
+        return ink
+    (upright_ends, straight_through), (level_ends, _) = _through(box.T), _through(box)
+    if not level_ends or not (straight_through or upright_ends >= 2):   # (a turned sheet: its lines' ends)
+        return ink
+    ys, xs = np.nonzero(box)
+    # (the ink turned on its side: its columns are rows)
+    upright = _level_lines(xs, ys, height, width, max(1, height // SLANT_SAMPLES))
+    if not upright[3]:
+        return ink
+    level = _level_lines(ys, xs, width, height, max(1, width // SLANT_SAMPLES))
+    if not level[3]:
+        return ink
+    if _a_frame(upright, xs, width) and _a_frame(level, ys, height):
+        return ink   # (a box round the writing)
+    up_line, near = _on_lines(upright[2], upright[3])
+    near |= _on_lines(level[2], level[3])[1]
+    writing = box.copy()
+    writing[ys[near], xs[near]] = False
+    # (a line's band of offsets is two wider than the line: ``_lines`` counts a pixel's neighbours too)
+    if not writing.any() or max(b - a - 1 for a, b in level[3] + upright[3]) > UPRIGHT_THIN * pen_width([writing]):
+        return ink
+    out = ink.copy()
+    _take_out(out[top:bottom + 1, left:right + 1].T, box.T, xs, ys, 0, upright, up_line)
+    return out
 
-    angle = float(max(np.radians(np.arange(-RULED_TURN, RULED_TURN + 1e-9, RULED_STEP)), key=peak))
-    return float(max(angle + np.radians(np.arange(-0.4, 0.41, 0.1)), key=peak))
+
+def _a_frame(lines: tuple[float, int, np.ndarray, list[list[int]]], across: np.ndarray, extent: int) -> bool:
+    """Whether the ``lines`` (as ``_level_lines`` found them) are two at most, each at an edge of the
+    ink's box: their pixels' places ``across`` them (of ``extent``) reach within ``RULED_SOFT`` of it."""
+    offsets, bands = lines[2], lines[3]
+    for a, b in bands:
+        on = across[(offsets >= a - 1) & (offsets <= b + 1)]
+        if on.min() > RULED_SOFT and on.max() < extent - 1 - RULED_SOFT:
+            return False
+    return len(bands) <= 2
+
+
+def _through(box: np.ndarray) -> tuple[int, int]:
+    """Thin runs of ink along the ``box``'s first columns and its last ones (thinner than ``RULED_THIN``
+    of its shorter side, a line's turn across them allowed, with ink in half of those columns: a line
+    across them, not one along them): how many at both (the fewer), and how many of the first have one
+    at the last within ``RULED_TURN`` of level of them. Lines across the box reach both its edges (not
+    always the same lines: a sheet photographed turned on a desk has a corner in each); a digit's
+    strokes, as bold as the pen, seldom do."""
+    h, w = box.shape
+    margin = max(1, int(RULED_BEYOND * w))
+    thinnest = RULED_THIN * min(h, w) + margin * np.tan(np.radians(RULED_TURN)) + 2
+    middles = []
+    for edge in (box[:, :margin], box[:, w - margin:]):
+        rows = np.concatenate([[False], 2 * edge.sum(axis=1) >= margin, [False]])
+        starts, ends = np.flatnonzero(rows[1:] & ~rows[:-1]), np.flatnonzero(~rows[1:] & rows[:-1])
+        thin = ends - starts <= thinnest
+        middles.append((starts[thin] + ends[thin]) / 2)
+    reach = w * np.tan(np.radians(RULED_TURN)) + thinnest
+    across = np.abs(middles[0][:, None] - middles[1][None, :]) <= reach
+    return min(len(middles[0]), len(middles[1])), int(across.any(axis=1).sum()) if across.size else 0
+
+
+def _level_lines(ys: np.ndarray, xs: np.ndarray, width: int, height: int,
+                 step: int = 1) -> tuple[float, int, np.ndarray, list[list[int]]]:
+    """The ruled lines in ink pixels ``ys``, ``xs`` (columns from the ink's left edge, ``width`` wide;
+    ``height`` the picture's): their slant (``_slant``, every ``step``-th column looked at), the lowest
+    offset, each pixel's offset along that slant from it, and the lines as (first, last) offsets (``_lines``)."""
+    angle = _slant(ys, xs, width, step)
+    offsets = np.round(ys - np.tan(angle) * xs).astype(np.int64)
+    low = int(offsets.min())
+    offsets -= low
+    return angle, low, offsets, _lines(offsets, xs, width, low, angle, height)
+
+
+def _on_lines(offsets: np.ndarray, bands: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Which pixels (their ``offsets``) lie on the lines ``bands`` (a pixel either side too), and which
+    near them (``RULED_SOFT``: a photo's line is soft at its edges)."""
+    on_line, near = np.zeros(len(offsets), bool), np.zeros(len(offsets), bool)
+    for a, b in bands:
+        on_line |= (offsets >= a - 1) & (offsets <= b + 1)
+        near |= (offsets >= a - RULED_SOFT) & (offsets <= b + RULED_SOFT)
+    return on_line, near
+
+
+def _take_out(out: np.ndarray, solid: np.ndarray, ys: np.ndarray, xs: np.ndarray, x0: int,
+              lines: tuple[float, int, np.ndarray, list[list[int]]], on_line: np.ndarray) -> None:
+    """The ``lines`` (as ``_level_lines`` found them in the pixels ``ys``, ``xs``: columns from
+    ``x0``) taken out of ``out`` (in place; ``solid``: its ink before)."""
+    h, (angle, low, offsets, bands) = out.shape[0], lines
+    for a, b in bands:
+        mine = on_line & (offsets >= a - 1) & (offsets <= b + 1)
+        # A stroke crossing the line has ink just above or below it (beyond its thickness): kept there.
+        line_y = np.round(a - 1 + low + np.tan(angle) * xs[mine]).astype(np.int64)
+        above, below = line_y - 2, line_y + (b - a + 3) + 1   # (beyond the picture's edge: no ink)
+        crossed = (above >= 0) & solid[np.clip(above, 0, h - 1), xs[mine] + x0]
+        crossed |= (below < h) & solid[np.clip(below, 0, h - 1), xs[mine] + x0]
+        out[ys[mine][~crossed], xs[mine][~crossed] + x0] = 0.0
+
+
+def _slant(ys: np.ndarray, xs: np.ndarray, width: int, step: int = 1) -> float:
+    """The slant (radians) of the longest straight lines in the ink (pixels ys, xs from its left edge),
+    every ``RULED_STEP`` degrees within ``RULED_TURN`` of level, looking at every ``step``-th column
+    only (a long line is found as well, in a fraction of the time), then a tenth of a degree about the
+    best, looking at ``FINE_SAMPLES`` times as many: a line hundreds of pixels long drifts a pixel over
+    its length at that."""
+    def peak_of(ys: np.ndarray, xs: np.ndarray, step: int):
+        columns, count = xs // step, (width - 1) // step + 1
+
+        def peak(angle: float) -> tuple[int, int]:
+            """The most columns with ink along any two neighbouring lines of this slant (a ruled line is
+            long, a digit's bar, however bold, is not), then the most pixels along one (of the slants a
+            line lies within, the one it lies along)."""
+            lines = np.round(ys - np.tan(angle) * xs).astype(np.int64)
+            lines -= lines.min()
+            covered = np.zeros((int(lines.max()) + 2, count), bool)
+            covered[lines, columns] = covered[lines + 1, columns] = True
+            return int(covered.sum(axis=1).max()), int(np.bincount(lines).max())
+        return peak
+
+    def sampled(step: int):   # (every step-th column's pixels)
+        some = xs % step == 0
+        return peak_of(ys[some], xs[some], step) if step > 1 and some.any() else peak_of(ys, xs, 1)
+
+    angle = float(max(np.radians(np.arange(-RULED_TURN, RULED_TURN + 1e-9, RULED_STEP)), key=sampled(step)))
+    return float(max(angle + np.radians(np.arange(-0.4, 0.41, 0.1)), key=sampled(max(1, step // FINE_SAMPLES))))
 
 
 def _lines(offsets: np.ndarray, xs: np.ndarray, width: int, low: int, angle: float, height: int) -> list[list[int]]:

@@ -26,7 +26,7 @@ from PIL import Image, ImageOps
 
 from app.errors import AppError
 from app.files import regular_file
-from app.reading.paper import on_the_page, paper_map, without_ruled_lines
+from app.reading.paper import on_the_page, paper_map, without_ruled_lines, without_upright_lines
 
 BOX = 20                 # MNIST's box for the longer side
 FIELD = 28
@@ -151,7 +151,7 @@ def ink_map(grey: np.ndarray, ink_is_bright: bool | None = None) -> np.ndarray:
     ink /= peak
     np.multiply(ink, ink >= INK_THRESHOLD, out=ink)   # (faint ink is paper: as ink[ink < INK_THRESHOLD] = 0)
     if not ink_is_bright:   # (the canvas has no ruled lines)
-        ink = without_ruled_lines(ink)
+        ink = without_ruled_lines(without_upright_lines(ink))
     return ink.astype(np.float32, copy=False)
 
 

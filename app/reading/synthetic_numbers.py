@@ -317,3 +317,32 @@ def underlined(picture: np.ndarray, thickness: int = 5, gap: int = 10) -> np.nda
     columns, rows = np.flatnonzero((out < 0.5).any(axis=0)), np.flatnonzero((out < 0.5).any(axis=1))
     out[rows[-1] + 1 + gap:rows[-1] + 1 + gap + thickness, columns[0]:columns[-1] + 1] = 0.0
     return out
+
+
+def on_ruled_paper(picture: np.ndarray, spacing: float = 100.0, thickness: int = 2, darkness: float = 0.5,
+                   degrees: float = 0.0, shift: float = 0.0, squared: bool = False) -> np.ndarray:
+    """A picture (dark ink on light, 0..1) on ruled paper: level lines ``thickness`` pixels thick and
+    ``darkness`` dark (0 black, 1 the paper), ``spacing`` apart, turned ``degrees``, moved ``shift``
+    pixels down; ``squared``: upright ones too, as far apart (an exercise book's grid). The picture
+    widened by 60 pixels each side (the lines reach past the writing)."""
+    page = np.pad(picture, ((0, 0), (60, 60)), constant_values=1.0)
+    rows, columns = np.mgrid[0:page.shape[0], 0:page.shape[1]]
+    turn = np.tan(np.radians(degrees))
+    on_line = np.mod(rows - turn * columns - shift, spacing) < thickness
+    if squared:
+        on_line |= np.mod(columns + turn * rows - shift, spacing) < thickness
+    return np.minimum(page, np.where(on_line, darkness, 1.0)).astype(np.float32)
+
+
+def on_squared_paper(picture: np.ndarray, spacing: float = 100.0, thickness: int = 2, darkness: float = 0.5,
+                     degrees: float = 0.0, shift: float = 0.0) -> np.ndarray:
+    """``on_ruled_paper`` with upright lines too: squared paper, an exercise book's grid."""
+    return on_ruled_paper(picture, spacing, thickness, darkness, degrees, shift, squared=True)
+
+
+def with_margin_line(page: np.ndarray, column: int, thickness: int = 2, darkness: float = 0.5) -> np.ndarray:
+    """A page (dark ink on light, 0..1) with an upright line down it at ``column``, ``thickness``
+    pixels thick and ``darkness`` dark: a ruled notebook's margin line."""
+    out = page.copy()
+    out[:, column:column + thickness] = np.minimum(out[:, column:column + thickness], darkness)
+    return out
