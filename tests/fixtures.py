@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import threading
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -129,7 +130,7 @@ def run_command(capsys, *argv):
     return code, out.out, out.err
 
 
-def phone_photo(page: np.ndarray, path, degrees: float):
+def phone_photo(page: np.ndarray, path: Path, degrees: float) -> Path:
     """``page`` (dark ink on light, 0..1) as a phone takes it, saved to ``path`` (JPEG): the sheet on a
     grained desk (0.3), the light falling off to one side, the photo turned ``degrees``, blurred, twice
     the size."""

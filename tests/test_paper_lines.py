@@ -106,10 +106,8 @@ def test_a_number_on_ruled_paper_with_a_margin_line_is_read_as_its_scan(model, m
     """A hand-made "2074" on ruled paper (lines 2 pixels, 0.5 dark, 90 apart, turned 1 degree) with a
     margin line (2 pixels, 0.4 dark, 30 pixels from the page's left edge): "2074" (before, the margin
     line in the ink: no ruled line went, one blob of lines)."""
-    page = np.pad(drawing_picture(write(UNIT[2], UNIT[0], UNIT[7], UNIT[4], gap=0.2)), ((0, 0), (80, 60)), constant_values=1.0)
-    rows, columns = np.mgrid[0:page.shape[0], 0:page.shape[1]]
-    page = np.where(np.mod(rows - np.tan(np.radians(1)) * columns - 20, 90) < 2, np.minimum(page, 0.5), page)
-    page[:, 30:32] = np.minimum(page[:, 30:32], 0.4)
+    writing = drawing_picture(write(UNIT[2], UNIT[0], UNIT[7], UNIT[4], gap=0.2))
+    page = with_margin_line(on_ruled_paper(writing, 90, 2, 0.5, 1.0, 20.0), 30, 2, 0.4)
     assert read_picture(model, page).text == "2074"
     monkeypatch.setattr(preprocess, "without_upright_lines", lambda ink: ink)
     assert read_picture(model, page).text != "2074"
