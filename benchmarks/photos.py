@@ -1,6 +1,6 @@
 """Photos: digits and numbers read from pictures of paper as a phone takes them, with the paper found
 as ``app/reading/paper.py`` finds it and, side by side, the plain way (one paper level for the whole
-picture, the median of its border, as a scan's).
+picture, the median of its border, as a scan's; no lines nor specks left out).
 
     .venv/bin/python benchmarks/photos.py --mnist mnist.npz --pen pendigits-train.unipen [--count 200]
 
@@ -12,7 +12,8 @@ saved as JPEG; the page lying on a darker desk (0.15-0.45, with a grain), turned
 degrees, in even light and in uneven (the desk darkening with the page); on ruled paper, also with a
 margin line (1-3 pixels, 0.3-0.6 dark, 10-40 pixels from the page's left edge); and on squared paper
 (an exercise book's grid: lines 1-3 pixels, 0.3-0.6 dark, 60-150 apart both ways, turned up to 3
-degrees), evenly and unevenly lit.
+degrees), evenly and unevenly lit; on dotted paper (dots 1-2 pixels, 0.3-0.6 dark, 40-100 apart); with
+5-30 specks of dust (1-3 pixels, 0-0.5 dark) anywhere.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.models.model_store import load  # noqa: E402
 from app.pen import pendigits  # noqa: E402
-from app.reading import preprocess, synthetic_numbers  # noqa: E402
+from app.reading import number_pictures, preprocess, synthetic_numbers  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
 
 
@@ -77,7 +78,7 @@ def as_jpeg(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[np.ndarray, str]]]:
     """Each kind of picture, with the text it holds."""
-    rng, grid_rng = np.random.default_rng(0), np.random.default_rng(1)
+    rng, grid_rng, dust_rng = np.random.default_rng(0), np.random.default_rng(1), np.random.default_rng(2)
     kinds: dict[str, list] = {}
     with np.load(mnist, allow_pickle=False) as data:
         x, y = data["x_test"][:count], data["y_test"][:count]
@@ -103,7 +104,11 @@ def pictures(mnist: Path, pen: Path, count: int, model) -> dict[str, list[tuple[
                               ("number, ruled paper, a margin line", synthetic_numbers.with_margin_line(
                                   ruled(page, grid_rng), int(grid_rng.integers(10, 40)), int(grid_rng.integers(1, 4)),
                                   grid_rng.uniform(0.3, 0.6))),
-                              ("number, squared paper, uneven light", lit(squared(page, grid_rng), grid_rng))):
+                              ("number, squared paper, uneven light", lit(squared(page, grid_rng), grid_rng)),
+                              ("number, dotted paper", synthetic_numbers.on_dotted_paper(
+                                  page, dust_rng.uniform(40, 100), int(dust_rng.integers(1, 3)), dust_rng.uniform(0.3, 0.6),
+                                  dust_rng.uniform(0, 40))),
+                              ("number, dust", synthetic_numbers.with_dust(page, dust_rng, int(dust_rng.integers(5, 30))))):
             kinds.setdefault(kind, []).append((picture, number.text))
     return kinds
 
@@ -117,15 +122,21 @@ def main() -> int:
     args = p.parse_args()
     model = load(args.model)
     kinds = pictures(args.mnist, args.pen, args.count, model)
-    found = preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines, preprocess.without_upright_lines
-    plain = (lambda grey, light: None), (lambda grey: grey), (lambda ink: ink), (lambda ink: ink)   # one paper level, as a scan's
+    # The plain way: one paper level (a scan's), no lines nor specks left out.
+    places = [(preprocess, "paper_map", lambda grey, light: None), (preprocess, "on_the_page", lambda grey: grey),
+              (preprocess, "without_ruled_lines", lambda ink: ink), (preprocess, "without_upright_lines", lambda ink: ink),
+              (number_pictures, "without_dust", lambda ink: ink)]
+    found = [getattr(module, name) for module, name, _ in places]
+    plain = [way for _, _, way in places]
     print(f"{'pictures':34s} {'read right':>12s} {'plain way':>10s}")
     for kind, items in kinds.items():
         right = []
         for ways in (found, plain):
-            preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines, preprocess.without_upright_lines = ways
+            for (module, name, _), way in zip(places, ways):
+                setattr(module, name, way)
             right.append(np.mean([read_picture(model, picture).text == text for picture, text in items]))
-        preprocess.paper_map, preprocess.on_the_page, preprocess.without_ruled_lines, preprocess.without_upright_lines = found
+        for (module, name, _), way in zip(places, found):
+            setattr(module, name, way)
         print(f"{kind:34s} {100 * right[0]:11.1f}% {100 * right[1]:9.1f}%   ({len(items)})")
     return 0
 

@@ -1,6 +1,7 @@
 """Ink blobs of a picture and the straight lines that may cut them: what ``number_pictures`` reads.
 
-The ink falls into blobs (connected ink; a digit's pieces that overlap much in x are one blob). A
+The ink falls into blobs (connected ink; a digit's pieces that overlap much in x are one blob; specks
+are none: ``without_dust`` leaves them out of the picture's ink first). A
 blob wider than a digit may be touching digits: it is cut along straight lines where its ink is thin
 (the lowest points of its ink's profile along a slant), or along such a line bent round the ink in
 its way (``Blob.bent``), and the ink between two lines is cropped, many pairs at once (a number's
@@ -13,6 +14,7 @@ from scipy import ndimage
 
 OVERLAP = 0.5             # blobs overlapping this much of the narrower's width are one digit's
 SPECK = 0.02              # ink blobs under this share of the largest are specks, not pieces
+DUST_BLOCK = 4            # (specks are looked for in blocks of this many pixels a side)
 CUT_ASPECT = 0.8          # a blob wider than this times its height may be touching digits: cut it
 CUTS_PER_HEIGHT = 6.0     # cut lines per slant: at most this many per the blob's height of width,
 CUT_SPACING = 0.1         # this far apart at least (of its height): the recognition chooses among them
@@ -35,6 +37,37 @@ def merge_overlapping(spans: list[tuple[float, float, list]]) -> list[tuple[floa
                 continue
         merged.append((lo, hi, members))
     return merged
+
+
+def without_dust(ink: np.ndarray) -> np.ndarray:
+    """An ink map (ink bright, 0..1) without its specks: connected ink (any, however faint) whose solid
+    pixels (over 0.35) are under ``SPECK`` of the largest such piece's, left out before the writing is
+    measured: dotted paper's dots, a photo's dust, a scan's noise far from the writing made the writing as
+    high as the page (its pen then read as too fine and grown, a column of dots read as a 1, all the ink
+    as one mark). Ink of no solid pixel stays (a faint stroke of a digit). A dot beside the digits (a
+    decimal point) goes too: it is left out of the number anyway. The pieces are found in blocks of
+    ``DUST_BLOCK`` x ``DUST_BLOCK`` pixels (a sixteenth of the work: a speck that close to the writing is
+    part of it here, and harmless there)."""
+    k = DUST_BLOCK
+    h, w = -(-ink.shape[0] // k) * k, -(-ink.shape[1] // k) * k
+    padded = np.zeros((h, w), np.float32)
+    padded[:ink.shape[0], :ink.shape[1]] = ink
+    inked, solid = np.zeros((h // k, w // k), bool), np.zeros((h // k, w // k), np.float32)
+    for dy in range(k):   # (blocks by strided slices: as Blob.shrunk, numpy's fast path)
+        for dx in range(k):
+            block = padded[dy::k, dx::k]
+            inked |= block > 0
+            solid += block > 0.35
+    labels, count = ndimage.label(inked, structure=np.ones((3, 3)))
+    if count < 2:
+        return ink
+    sizes = np.bincount(labels.ravel(), weights=solid.ravel(), minlength=count + 1)[1:]
+    dust = (sizes > 0) & (sizes < SPECK * sizes.max())
+    if not dust.any():
+        return ink
+    gone = np.concatenate([[False], dust])[labels]
+    gone = np.repeat(np.repeat(gone, k, axis=0), k, axis=1)[:ink.shape[0], :ink.shape[1]]
+    return np.where(gone, 0.0, ink).astype(ink.dtype, copy=False)
 
 
 def find_blobs(ink: np.ndarray) -> list[tuple[int, int, np.ndarray]]:

@@ -28,7 +28,7 @@ from scipy import ndimage
 from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
 from app.reading.form_lines import without_box, without_underline
-from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs
+from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs, without_dust
 from app.reading.ink_pen import by_disk, pen_width
 from app.reading.lines import in_lines, more_than_a_digit, picture_lines
 from app.reading.marks import one_mark, without_specks
@@ -326,8 +326,9 @@ def read_picture(model, grey: np.ndarray, ink_is_bright: bool | None = None) -> 
     the ink is thin, every stretch of ink between two cuts that could be a digit read (drawn small
     and fast), the best reading of the whole chosen (again with slanted cuts where a digit of it is
     unsure), and its digits read again exactly. Writing in two lines or more: each line so, top to bottom.
-    A box round the writing (a form's field) and a line under it are left out (``form_lines``)."""
-    ink = without_underline(without_box(ink_map(np.asarray(grey, np.float32), ink_is_bright)))
+    A box round the writing (a form's field) and a line under it are left out (``form_lines``), and specks
+    (``without_dust``)."""
+    ink = without_dust(without_underline(without_box(ink_map(np.asarray(grey, np.float32), ink_is_bright))))
     bands = picture_lines(ink)
     one = _read_line(model, ink)
     if len(bands) > 1 and more_than_a_digit(one):   # a number written in lines (rows): each read as a number (``lines``)

@@ -346,3 +346,22 @@ def with_margin_line(page: np.ndarray, column: int, thickness: int = 2, darkness
     out = page.copy()
     out[:, column:column + thickness] = np.minimum(out[:, column:column + thickness], darkness)
     return out
+
+
+def on_dotted_paper(picture: np.ndarray, spacing: float = 60.0, size: int = 2, darkness: float = 0.5,
+                    shift: float = 0.0) -> np.ndarray:
+    """A picture (dark ink on light, 0..1) on dotted paper (a dot grid): dots ``size`` pixels a side and
+    ``darkness`` dark, ``spacing`` apart both ways, the grid moved ``shift`` pixels down and right."""
+    rows, columns = np.mgrid[0:picture.shape[0], 0:picture.shape[1]]
+    dots = (np.mod(rows - shift, spacing) < size) & (np.mod(columns - shift, spacing) < size)
+    return np.minimum(picture, np.where(dots, darkness, 1.0)).astype(np.float32)
+
+
+def with_dust(picture: np.ndarray, rng: np.random.Generator, count: int = 20) -> np.ndarray:
+    """A picture (dark ink on light, 0..1) with ``count`` specks of dust, 1-3 pixels a side and 0-0.5
+    dark, anywhere on it (a scan's or a photo's)."""
+    out = picture.copy()
+    for _ in range(count):
+        y, x, side = int(rng.integers(0, out.shape[0] - 3)), int(rng.integers(0, out.shape[1] - 3)), int(rng.integers(1, 4))
+        out[y:y + side, x:x + side] = np.minimum(out[y:y + side, x:x + side], rng.uniform(0, 0.5))
+    return out
