@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
@@ -33,6 +35,14 @@ RULED_SOFT = 4            # (pixels beside a line that may still be its soft edg
 UPRIGHT_THIN = 0.5        # paper's upright lines are thinner than this share of the writing's pen
 SLANT_SAMPLES = 128       # lines' slant is found from about this many of the columns (rows) they cross,
 FINE_SAMPLES = 4          # and to a tenth of a degree from this many times as many
+
+
+class Lines(NamedTuple):
+    """Paper's lines along one slant, as ``_level_lines`` finds them in some ink pixels."""
+    angle: float            # the slant (radians)
+    low: int                # the lowest offset along it
+    offsets: np.ndarray     # each pixel's offset along it, from ``low``
+    bands: list[list[int]]  # the lines, as (first, last) offsets
 
 
 def on_the_page(grey: np.ndarray) -> np.ndarray:
@@ -166,21 +176,20 @@ def without_ruled_lines(ink: np.ndarray) -> np.ndarray:
     margin = max(1, int(RULED_BEYOND * width))
     thinnest = RULED_THIN * ink.shape[0] + margin * np.tan(np.radians(RULED_TURN)) + 2
     for edge in (solid[:, left:left + margin], solid[:, right + 1 - margin:right + 1]):
-        rows = np.concatenate([[False], edge.any(axis=1), [False]])
-        starts, ends = np.flatnonzero(rows[1:] & ~rows[:-1]), np.flatnonzero(~rows[1:] & rows[:-1])
+        starts, ends = _runs(edge.any(axis=1))
         if not len(starts) or (ends - starts).max() > thinnest:
             return ink
     ys, xs = np.nonzero(solid)
-    angle, low, offsets, bands = _level_lines(ys, xs - left, width, ink.shape[0], max(1, width // SLANT_SAMPLES))
-    on_line, near = _on_lines(offsets, bands)
+    lines = _level_lines(ys, xs - left, width, ink.shape[0], max(1, width // SLANT_SAMPLES))
+    on_line, near = _on_lines(lines)
     # (a line leaving the picture near a corner, too short to be found, lies a few pixels from its edge)
     h = ink.shape[0]
     near |= (np.minimum(ys, h - 1 - ys) < RULED_SOFT) | (np.minimum(xs - left, right - xs) < RULED_SOFT)
     writing = xs[~near]
-    if not bands or (len(writing) and min(writing.min() - left, right - writing.max()) < RULED_BEYOND * width):
+    if not lines.bands or (len(writing) and min(writing.min() - left, right - writing.max()) < RULED_BEYOND * width):
         return ink
     out = ink.copy()
-    _take_out(out, solid, ys, xs - left, left, (angle, low, offsets, bands), on_line)
+    _take_out(out, solid, ys, xs - left, left, lines, on_line)
     return out
 
 
@@ -212,34 +221,33 @@ def without_upright_lines(ink: np.ndarray) -> np.ndarray:
     ys, xs = np.nonzero(box)
     # (the ink turned on its side: its columns are rows)
     upright = _level_lines(xs, ys, height, width, max(1, height // SLANT_SAMPLES))
-    if not upright[3]:
+    if not upright.bands:
         return ink
     level = _level_lines(ys, xs, width, height, max(1, width // SLANT_SAMPLES))
-    if not level[3]:
+    if not level.bands:
         return ink
     if _a_frame(upright, xs, width) and _a_frame(level, ys, height):
         return ink   # (a box round the writing)
-    up_line, near = _on_lines(upright[2], upright[3])
-    near |= _on_lines(level[2], level[3])[1]
+    up_line, near = _on_lines(upright)
+    near |= _on_lines(level)[1]
     writing = box.copy()
     writing[ys[near], xs[near]] = False
     # (a line's band of offsets is two wider than the line: ``_lines`` counts a pixel's neighbours too)
-    if not writing.any() or max(b - a - 1 for a, b in level[3] + upright[3]) > UPRIGHT_THIN * pen_width([writing]):
+    if not writing.any() or max(b - a - 1 for a, b in level.bands + upright.bands) > UPRIGHT_THIN * pen_width([writing]):
         return ink
     out = ink.copy()
     _take_out(out[top:bottom + 1, left:right + 1].T, box.T, xs, ys, 0, upright, up_line)
     return out
 
 
-def _a_frame(lines: tuple[float, int, np.ndarray, list[list[int]]], across: np.ndarray, extent: int) -> bool:
-    """Whether the ``lines`` (as ``_level_lines`` found them) are two at most, each at an edge of the
-    ink's box: their pixels' places ``across`` them (of ``extent``) reach within ``RULED_SOFT`` of it."""
-    offsets, bands = lines[2], lines[3]
-    for a, b in bands:
-        on = across[(offsets >= a - 1) & (offsets <= b + 1)]
+def _a_frame(lines: Lines, across: np.ndarray, extent: int) -> bool:
+    """Whether the ``lines`` are two at most, each at an edge of the ink's box: their pixels' places
+    ``across`` them (of ``extent``) reach within ``RULED_SOFT`` of it."""
+    for a, b in lines.bands:
+        on = across[(lines.offsets >= a - 1) & (lines.offsets <= b + 1)]
         if on.min() > RULED_SOFT and on.max() < extent - 1 - RULED_SOFT:
             return False
-    return len(bands) <= 2
+    return len(lines.bands) <= 2
 
 
 def _through(box: np.ndarray) -> tuple[int, int]:
@@ -254,8 +262,7 @@ def _through(box: np.ndarray) -> tuple[int, int]:
     thinnest = RULED_THIN * min(h, w) + margin * np.tan(np.radians(RULED_TURN)) + 2
     middles = []
     for edge in (box[:, :margin], box[:, w - margin:]):
-        rows = np.concatenate([[False], 2 * edge.sum(axis=1) >= margin, [False]])
-        starts, ends = np.flatnonzero(rows[1:] & ~rows[:-1]), np.flatnonzero(~rows[1:] & rows[:-1])
+        starts, ends = _runs(2 * edge.sum(axis=1) >= margin)
         thin = ends - starts <= thinnest
         middles.append((starts[thin] + ends[thin]) / 2)
     reach = w * np.tan(np.radians(RULED_TURN)) + thinnest
@@ -263,8 +270,14 @@ def _through(box: np.ndarray) -> tuple[int, int]:
     return min(len(middles[0]), len(middles[1])), int(across.any(axis=1).sum()) if across.size else 0
 
 
+def _runs(on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of True in ``on`` (1-D) starts, and where it ends (one past its last)."""
+    padded = np.concatenate([[False], on, [False]])
+    return np.flatnonzero(padded[1:] & ~padded[:-1]), np.flatnonzero(~padded[1:] & padded[:-1])
+
+
 def _level_lines(ys: np.ndarray, xs: np.ndarray, width: int, height: int,
-                 step: int = 1) -> tuple[float, int, np.ndarray, list[list[int]]]:
+                 step: int = 1) -> Lines:
     """The ruled lines in ink pixels ``ys``, ``xs`` (columns from the ink's left edge, ``width`` wide;
     ``height`` the picture's): their slant (``_slant``, every ``step``-th column looked at), the lowest
     offset, each pixel's offset along that slant from it, and the lines as (first, last) offsets (``_lines``)."""
@@ -272,21 +285,22 @@ def _level_lines(ys: np.ndarray, xs: np.ndarray, width: int, height: int,
     offsets = np.round(ys - np.tan(angle) * xs).astype(np.int64)
     low = int(offsets.min())
     offsets -= low
-    return angle, low, offsets, _lines(offsets, xs, width, low, angle, height)
+    return Lines(angle, low, offsets, _lines(offsets, xs, width, low, angle, height))
 
 
-def _on_lines(offsets: np.ndarray, bands: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Which pixels (their ``offsets``) lie on the lines ``bands`` (a pixel either side too), and which
-    near them (``RULED_SOFT``: a photo's line is soft at its edges)."""
+def _on_lines(lines: Lines) -> tuple[np.ndarray, np.ndarray]:
+    """Which pixels lie on the ``lines`` (a pixel either side too), and which near them
+    (``RULED_SOFT``: a photo's line is soft at its edges)."""
+    offsets = lines.offsets
     on_line, near = np.zeros(len(offsets), bool), np.zeros(len(offsets), bool)
-    for a, b in bands:
+    for a, b in lines.bands:
         on_line |= (offsets >= a - 1) & (offsets <= b + 1)
         near |= (offsets >= a - RULED_SOFT) & (offsets <= b + RULED_SOFT)
     return on_line, near
 
 
 def _take_out(out: np.ndarray, solid: np.ndarray, ys: np.ndarray, xs: np.ndarray, x0: int,
-              lines: tuple[float, int, np.ndarray, list[list[int]]], on_line: np.ndarray) -> None:
+              lines: Lines, on_line: np.ndarray) -> None:
     """The ``lines`` (as ``_level_lines`` found them in the pixels ``ys``, ``xs``: columns from
     ``x0``) taken out of ``out`` (in place; ``solid``: its ink before)."""
     h, (angle, low, offsets, bands) = out.shape[0], lines
