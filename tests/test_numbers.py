@@ -640,7 +640,7 @@ def test_an_odd_digit_whose_pieces_read_as_digits_is_read_whole(model, mnist, mo
     chosen = [2131, 2162, 2514, 8859]
     for k in chosen:
         assert read_picture(model, 255 - mnist["x_test"][k].astype(np.float32)).text == str(mnist["y_test"][k])
-    monkeypatch.setattr(number_pictures, "_all_ink", lambda ink: None)   # never read whole: several digits each
+    monkeypatch.setattr(number_pictures, "all_ink", lambda ink: None)   # never read whole: several digits each
     monkeypatch.setattr(number_pictures, "NARROW_CUT", 0.0)              # (nor a narrow blob kept whole,
     monkeypatch.setattr(number_pictures, "RAISED_COST", 0.0)             # nor a raised piece shunned)
     assert all(len(read_picture(model, 255 - mnist["x_test"][k].astype(np.float32)).digits) > 1 for k in chosen)

@@ -40,6 +40,10 @@ BAR_LINK_RISE = 0.3       # a stroke's first part that sets off level (its first
 LEVEL_START = 0.1         # no steeper than 45 degrees) and rises this much of it is a bar run on into a link
 LEVEL_LINK = 0.15         # a middle part running right, rising or falling no more than this, is a link too where it
 LOOP_CLOSED = 0.1         # sets off within this of where its stroke has been (a looped "00": the first 0 closed)
+FLAG_RISE = 0.5           # a stroke's first part rising this much of the height from its lowest point, leaning
+FLAG_LEAN = 0.3           # right this much per unit it rises or more, then its last one falling
+STEM_DROP = 0.6           # this much of it, leaning FLAG_SPREAD less, is a 1 with a long flag written up from its
+FLAG_SPREAD = 0.3         # foot: the flag is a link (read alone, the flag and the stem were "11", whole a doubtful 1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,8 +185,9 @@ def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> b
     stroke (a "111" in one zigzag): a middle part of a cut stroke that rises; or a bar run on into
     such a way up (a 7's cross written last, going on up into the next digit: ``_bar_into_link``); or
     a level way on from a digit whose loop the pen closed (a looped "00": ``_leaves_a_loop``).
-    Alone it is a slanted line, which reads as a 1; it is part of a digit (a 1's flag, a 7's cross) or
-    left out, never a digit."""
+    Or a 1's long flag written up from its foot, then the stem (``_flag_of_a_one``). Alone it is a
+    slanted line, which reads as a 1; it is part of a digit (a 1's flag, a 7's cross) or left out,
+    never a digit."""
     middle = 0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]
     first = k + 1 < len(pieces) and owners[k + 1] == owners[k] and (k == 0 or owners[k - 1] != owners[k])
     if not (middle or first):
@@ -190,7 +195,25 @@ def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> b
     points = np.asarray(pieces[k].points, float)
     ys = points[:, 1]
     rises = ys[0] - ys[-1] > CONNECTOR_RISE * np.ptp(ys)
-    return (rises and (middle or _bar_into_link(points, height))) or (middle and _leaves_a_loop(pieces, owners, k, height))
+    return (rises and (middle or _bar_into_link(points, height) or _flag_of_a_one(pieces, owners, k, height))
+            or (middle and _leaves_a_loop(pieces, owners, k, height)))
+
+
+def _flag_of_a_one(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:
+    """Whether a cut stroke's first part k, and its second and last one, are a 1 written as many write
+    it: the flag from the foot up (from about its lowest point, rising ``FLAG_RISE`` of the writing's
+    ``height``, leaning right ``FLAG_LEAN`` per unit risen or more), then the stem down (falling
+    ``STEM_DROP`` of it to its lowest point, leaning ``FLAG_SPREAD`` less than the flag). A letter
+    written so goes on (an "r"'s arc, a "w"'s next stroke up): its stroke has more parts."""
+    if k + 2 < len(pieces) and owners[k + 2] == owners[k]:
+        return False
+    flag, stem = np.asarray(pieces[k].points, float), np.asarray(pieces[k + 1].points, float)
+    rise, bottom = flag[0, 1] - flag[-1, 1], int(stem[:, 1].argmax())
+    drop = stem[bottom, 1] - stem[0, 1]
+    if rise < FLAG_RISE * height or flag[:, 1].max() - flag[0, 1] > 0.1 * rise or drop < STEM_DROP * height:
+        return False
+    lean, stem_lean = (flag[-1, 0] - flag[0, 0]) / rise, (stem[0, 0] - stem[bottom, 0]) / drop
+    return lean >= FLAG_LEAN and lean - stem_lean >= FLAG_SPREAD
 
 
 def _leaves_a_loop(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:

@@ -23,6 +23,7 @@ WORD_DOUBTFUL = 0.1       # this much or more, are a word's letters cut into dig
 CROSS_MARK = math.log(0.1)   # two straight strokes crossed at their middles (an X, a +) read as one mark score at least this
 STRAIGHT = 1.1            # (a stroke no longer than this times the way between its ends is straight,
 CROSS_MIDDLE = (0.2, 0.8)  # and they cross within this share of each one's length)
+WHOLE_WIDTH = 2.0         # ink no wider than this (of its height) read as several digits is read whole too
 
 
 def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float, one_piece: bool = False) -> bool:
@@ -39,6 +40,18 @@ def one_mark(model, whole: np.ndarray, outputs: list[np.ndarray], aspect: float,
     other = float(digit_outputs(whole)[1])
     margin = ONE_PIECE_MARGIN if one_piece else MARK_MARGIN
     return other >= reject_threshold(model) and math.log(other) > float(digit_scores(np.stack(outputs)).sum()) + margin
+
+
+def all_ink(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """All the ink of a picture cropped to its box, and the box (left, top, right, bottom), when it is
+    no wider than ``WHOLE_WIDTH`` times its height: what may be one digit, though read as several (an
+    odd or broken digit whose pieces each read as a sure digit; a wide 0 in faint pieces). Wider ink
+    never reads better as one digit: reading it costs time for nothing."""
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows) or columns[-1] - columns[0] + 1 > WHOLE_WIDTH * (rows[-1] - rows[0] + 1):
+        return None
+    top, bottom, left, right = rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
+    return ink[top:bottom, left:right], (int(left), int(top), int(right), int(bottom))
 
 
 def a_word(digits: list) -> bool:

@@ -20,6 +20,7 @@ new candidate lies between new cut lines, blob edges or the first reading's boun
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -27,11 +28,12 @@ from scipy import ndimage
 
 from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
+from app.reading.flagged_ones import joined_ones
 from app.reading.form_lines import without_box, without_underline
 from app.reading.ink_blobs import CUT_ASPECT, Blob, find_blobs, without_dust
 from app.reading.ink_pen import by_disk, pen_width
 from app.reading.lines import in_lines, more_than_a_digit, picture_lines
-from app.reading.marks import one_mark, without_specks
+from app.reading.marks import all_ink, one_mark, without_specks
 from app.reading.numbers import (
     FAST_SIDE,
     SPLIT_PENALTY,
@@ -71,7 +73,6 @@ SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths 
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
-WHOLE_WIDTH = 2.0         # ink no wider than this (of its height) read as several digits is read whole too
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 MIDDLE_ONE = math.log(0.5)   # what reading a 1 between two cut lines costs (log)
 NARROW_CUT = math.log(0.3)   # what parting a blob no wider than a digit (CUT_ASPECT of its height) costs (log)
@@ -400,7 +401,7 @@ def _read_ink(model, ink: np.ndarray) -> NumberReading:
     preps = [on_square(crop, max(*crop.shape, side)) for crop, _ in crops]
     exact = model.predict_proba(np.stack([p.image for p in preps])) if preps else []
     alone = len(preps) == 1 and len(found) == 1
-    whole = _all_ink(plain) if len(preps) > 1 else None
+    whole = all_ink(plain) if len(preps) > 1 else None
     if whole is not None:   # ...or all the ink as one digit, if that reads better
         whole_prep = on_square(whole[0], max(*whole[0].shape, side))
         whole_output = model.predict_proba(whole_prep.image[None])
@@ -408,28 +409,17 @@ def _read_ink(model, ink: np.ndarray) -> NumberReading:
             crops, preps, exact, alone = [whole], [whole_prep], whole_output, True
     # ...and judged as the window judges a drawing when alone...
     digits = [DigitOfNumber(judge_digit(model, prep, output, alone), box) for (_, box), prep, output in zip(crops, preps, exact)]
+    as_read = functools.cache(lambda: ink_as_read(plain, tall) if plain_as_read is None else plain_as_read)
     pair_reader = getattr(model, "pair_reader", None)   # ...and where digits cross, read as pairs too (``digit_pairs``)
     if pair_reader is not None and not alone:
-        digits = read_pairs(pair_reader, model, lambda: ink_as_read(plain, tall) if plain_as_read is None else plain_as_read,
-                            digits, height)
+        digits = read_pairs(pair_reader, model, as_read, digits, height)
+    digits = joined_ones(model, as_read, digits, height, side)   # ...a 1 with a long flag read as one (``flagged_ones``)
     digits = without_specks([dataclasses.replace(d, box=tuple(v * factor for v in d.box)) for d in digits], height * factor)
     # ...unless, read whole, it is rather one mark that is no digit (a letter cut into digit-like pieces)
     if whole is not None and len(digits) > 1 and one_mark(model, whole_output[0], [d.reading.shares for d in digits],
                                                           whole[0].shape[1] / whole[0].shape[0], len(found) == 1):
         digits = [DigitOfNumber(judge_digit(model, whole_prep, whole_output[0], True), tuple(v * factor for v in whole[1]))]
     return NumberReading(digits)
-
-
-def _all_ink(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
-    """All the ink of a picture cropped to its box, and the box (left, top, right, bottom), when it is
-    no wider than ``WHOLE_WIDTH`` times its height: what may be one digit, though read as several (an
-    odd or broken digit whose pieces each read as a sure digit; a wide 0 in faint pieces). Wider ink
-    never reads better as one digit: reading it costs time for nothing."""
-    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if not len(rows) or columns[-1] - columns[0] + 1 > WHOLE_WIDTH * (rows[-1] - rows[0] + 1):
-        return None
-    top, bottom, left, right = rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
-    return ink[top:bottom, left:right], (int(left), int(top), int(right), int(bottom))
 
 
 def ink_as_read(ink: np.ndarray, height: float) -> np.ndarray:
