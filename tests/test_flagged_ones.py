@@ -85,17 +85,32 @@ def test_a_flag_written_up_is_a_link_by_hand():
     assert not is_link([flag, Stroke(1.0, [(60.0, 0.0), (70.0, 40.0)])], [0, 0], 0, 100.0)
 
 
-@pytest.mark.parametrize("digits, text", [
-    ([WIDE_FLAGGED_1], "1"), ([WIDE_FLAGGED_1, UNIT[7]], "17"), ([UNIT[2], WIDE_FLAGGED_1, UNIT[0]], "210"),
-    ([UNIT[4], WIDE_FLAGGED_1], "41"),
+def test_a_one_with_a_long_flag_is_cut_at_its_top_by_hand():
+    """However narrow, a stroke up from its foot, leaning right, then down as a straight stem is cut at
+    its top (the flag a link, above); not when its foot hooks (a "t" written in one stroke), nor as the
+    training candidates were cut (``TRAINED``)."""
+    from app.reading.joined_strokes import READING, TRAINED, cut_joined
+
+    one = Stroke(1.0, [(0.0, 100.0), (20.0, 50.0), (40.0, 0.0), (42.0, 50.0), (44.0, 100.0)])
+    assert [len(part.points) for part in cut_joined(one, 100.0, READING)] == [3, 3]
+    assert len(cut_joined(one, 100.0, TRAINED)) == 1
+    t = Stroke(1.0, [(0.0, 100.0), (40.0, 0.0), (42.0, 60.0), (44.0, 95.0), (55.0, 100.0), (65.0, 92.0)])
+    assert len(cut_joined(t, 100.0)) == 1
+
+
+@pytest.mark.parametrize("digits, brush, text, before", [
+    ([WIDE_FLAGGED_1], 18, "1", "11"), ([WIDE_FLAGGED_1, UNIT[7]], 18, "17", "117"),
+    ([UNIT[2], WIDE_FLAGGED_1, UNIT[0]], 18, "210", "2110"), ([UNIT[4], WIDE_FLAGGED_1], 18, "41", "411"),
+    ([FLAGGED_1, FLAGGED_1], 18, "11", ""), ([UNIT[2], FLAGGED_1], 14, "21", ""), ([FLAGGED_1, UNIT[7]], 18, "17", "17"),
 ])
-def test_strokes_of_a_one_with_a_long_flag_read_one_1(model, monkeypatch, digits, text):
-    """Written on the canvas, a 1 whose flag is wide enough that its stroke is cut as joined digits
-    are reads one 1 ("11", "117", "2110", "411" with its flag read as a 1)."""
-    strokes = write(*digits, gap=0.2)
+def test_strokes_of_a_one_with_a_long_flag_read_one_1(model, monkeypatch, digits, brush, text, before):
+    """Written on the canvas, such 1s read one 1 each: ``before``, a wide one's flag and stem were read
+    "11", and the held-out writer's, narrower, was read whole as a doubtful 1, which made "11" and, with a
+    fine brush, "21" one mark that is no digit ("")."""
+    strokes = write(*digits, gap=0.35, brush=brush)
     assert read_strokes(model, strokes).text == text
-    monkeypatch.setattr(joined_strokes, "_flag_of_a_one", lambda *args: False)
-    assert read_strokes(model, strokes).text == text.replace("1", "11", 1)
+    monkeypatch.setattr(joined_strokes, "_flag_and_stem", lambda *args: False)
+    assert read_strokes(model, strokes).text == before
 
 
 def _flagged_one(rng: np.random.Generator) -> types.SimpleNamespace:
@@ -111,8 +126,8 @@ def _flagged_one(rng: np.random.Generator) -> types.SimpleNamespace:
 def test_numbers_with_ones_with_long_flags_end_to_end(model, pendigits_file, monkeypatch):
     """End to end on real data: 120 numbers of 2-4 digits, the held-out pen writers' digits but for one
     1 with a long flag (its flag from the foot up, 0.45-0.8 of the height wide), written as numbers are
-    composed: read better as pictures and from their strokes than without the two rules (here 0.85
-    and 0.942; without, 0.808 and 0.75)."""
+    composed: read better as pictures and from their strokes than without the rules (here 0.85 and
+    0.975; without, 0.808 and 0.75)."""
     from app.pen import pendigits
     from app.reading import synthetic_numbers
 
@@ -132,6 +147,6 @@ def test_numbers_with_ones_with_long_flags_end_to_end(model, pendigits_file, mon
 
     now = right()
     monkeypatch.setattr(number_pictures, "joined_ones", lambda model, ink_of, digits, height, side: digits)
-    monkeypatch.setattr(joined_strokes, "_flag_of_a_one", lambda *args: False)
+    monkeypatch.setattr(joined_strokes, "_flag_and_stem", lambda *args: False)
     before = right()
     assert now[0] >= before[0] + 0.025 and now[1] >= before[1] + 0.1 and min(now) >= 0.8, (now, before)

@@ -10,7 +10,9 @@ runs flat, from an 8's top into a 2's, makes no top or bottom; a link often turn
 only); as wide as a wide digit, only where it turns and goes on up (a 2's base run on up into a 1).
 Cutting too often costs little but time: the parts are put together again by recognition. A part
 that is the pen's way from one digit to the next (``is_link``) is never a digit alone: the reader
-keeps it in a digit or leaves it out.
+keeps it in a digit or leaves it out. So is a 1's flag written up from its foot, the stroke then
+going down as the 1's stem and ending there (cut at its top however narrow: read whole, such a 1 is
+a doubtful one to the digit network, and read as two parts "11").
 
 Where corners are cut is a ``CutRules``: the readers' (``READING``), and the one the default model's
 training candidates were cut by (``TRAINED``: ``app/pen/number_candidates.py``), kept until a retrain
@@ -43,7 +45,9 @@ LOOP_CLOSED = 0.1         # sets off within this of where its stroke has been (a
 FLAG_RISE = 0.5           # a stroke's first part rising this much of the height from its lowest point, leaning
 FLAG_LEAN = 0.3           # right this much per unit it rises or more, then its last one falling
 STEM_DROP = 0.6           # this much of it, leaning FLAG_SPREAD less, is a 1 with a long flag written up from its
-FLAG_SPREAD = 0.3         # foot: the flag is a link (read alone, the flag and the stem were "11", whole a doubtful 1)
+FLAG_SPREAD = 0.3         # foot: the flag is a link (read alone, the flag and the stem were "11", whole a doubtful 1),
+STEM_STRAIGHT = 1.06      # the stem straight: along it no more than this times the way between its ends (a "t" hooks),
+FLAG_FOOT = 0.8           # and the flag from about its foot: rising this much of the stem's fall (a 1's short flag is its own)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,12 +57,14 @@ class CutRules:
     turning more than ``gentle`` where the pen then rises (a 2's base run on up into a 1); wider, at
     every corner turning more than ``corner``, and more than ``gentle`` past ``surely`` (wider than
     digits are written), at corners turning more than ``rising`` where the pen then rises, and at
-    both ends of a level top or bottom."""
+    both ends of a level top or bottom; and, with ``flags``, a narrower stroke at the top of a 1 written
+    with a long flag from its foot."""
     wide: float
     corner: float
     surely: float
     gentle: float
     rising: float = 180.0   # (none)
+    flags: bool = False     # (``_flag_and_stem``)
 
 
 # The readers': past 0.8 every corner over 60 degrees, and over 45 where the pen then rises. Numbers
@@ -66,9 +72,9 @@ class CutRules:
 # (seeds 13, 17, 21, 5); numbers without joins, leaning, lone digits: one of 800 either way, if any.
 # Every corner over 45 degrees read joined numbers better still, but hand-made digits of sharp corners
 # written joined fell apart ("33" read "263", "23" nothing): docs/app.md.
-READING = CutRules(wide=0.8, corner=60.0, surely=0.8, gentle=60.0, rising=45.0)
+READING = CutRules(wide=0.8, corner=60.0, surely=0.8, gentle=60.0, rising=45.0, flags=True)
 # Before 2026-12-05 (24), and the default model's training candidates: over 0.9 corners over 90
-# degrees, over 1.2 over 60, 0.7-0.9 turning 60 and rising.
+# degrees, over 1.2 over 60, 0.7-0.9 turning 60 and rising; no flag cut off a narrow 1 (2026-12-07).
 TRAINED = CutRules(wide=0.9, corner=90.0, surely=1.2, gentle=60.0)
 
 
@@ -145,13 +151,18 @@ def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING) -> list
     the writing's ``height``, turning up and down ``JOINED_TURNS`` times, or a zigzag: down, up
     ``ZIGZAG_RISE`` of its height and down again) cut at its tops and bottoms, and wider than
     ``JOINED_WIDTH`` at its corners as ``rules`` say, but for those that would leave a part shorter
-    than ``SHORTEST_PART``. Other strokes (a 7's or 5's bar is wide but short) are kept whole."""
+    than ``SHORTEST_PART``; and a 1 written with a long flag from its foot up, at its top
+    (``_flag_and_stem``: its flag is a link). Other strokes (a 7's or 5's bar is wide but short) are
+    kept whole."""
     points = np.asarray(stroke.points, float)
     turns = [k for k in y_turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
     # (a digit's own two turns rise less between them: a 6's loop, half its height)
     zigzag = len(turns) == 2 and points[turns[0], 1] - points[turns[1], 1] > ZIGZAG_RISE * np.ptp(points[:, 1])
     width = np.ptp(points[:, 0]) + stroke.width
     if width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS and not zigzag:
+        # (a 1 written with its flag from the foot up, then the stem: cut at its top, the flag is a link)
+        if rules.flags and len(turns) == 1 and _flag_and_stem(points[:turns[0] + 1], points[turns[0]:], height):
+            return [Stroke(stroke.width, stroke.points[:turns[0] + 1]), Stroke(stroke.width, stroke.points[turns[0]:])]
         return [stroke]
     cuts = list(turns)
     if width > JOINED_WIDTH * height:
@@ -207,13 +218,22 @@ def _flag_of_a_one(pieces: list[Stroke], owners: list[int], k: int, height: floa
     written so goes on (an "r"'s arc, a "w"'s next stroke up): its stroke has more parts."""
     if k + 2 < len(pieces) and owners[k + 2] == owners[k]:
         return False
-    flag, stem = np.asarray(pieces[k].points, float), np.asarray(pieces[k + 1].points, float)
+    return _flag_and_stem(np.asarray(pieces[k].points, float), np.asarray(pieces[k + 1].points, float), height)
+
+
+def _flag_and_stem(flag: np.ndarray, stem: np.ndarray, height: float) -> bool:
+    """``_flag_of_a_one``'s shape: ``flag`` rising from about its lowest point, near the foot
+    (``FLAG_FOOT``), leaning right, and ``stem`` falling from where it ends, upright or leaning less, and
+    straight (``STEM_STRAIGHT``: a "t" written in one stroke so ends in a hook, and read as a 1 without
+    its flag). A flag begun higher up is no link: cut off, it was read into the digit before ("1871" read "1821")."""
     rise, bottom = flag[0, 1] - flag[-1, 1], int(stem[:, 1].argmax())
     drop = stem[bottom, 1] - stem[0, 1]
-    if rise < FLAG_RISE * height or flag[:, 1].max() - flag[0, 1] > 0.1 * rise or drop < STEM_DROP * height:
+    if (rise < FLAG_RISE * height or rise < FLAG_FOOT * drop or flag[:, 1].max() - flag[0, 1] > 0.1 * rise
+            or drop < STEM_DROP * height):
         return False
     lean, stem_lean = (flag[-1, 0] - flag[0, 0]) / rise, (stem[0, 0] - stem[bottom, 0]) / drop
-    return lean >= FLAG_LEAN and lean - stem_lean >= FLAG_SPREAD
+    straight = arc_lengths(stem)[-1] <= STEM_STRAIGHT * np.hypot(*(stem[-1] - stem[0]))
+    return lean >= FLAG_LEAN and lean - stem_lean >= FLAG_SPREAD and bool(straight)
 
 
 def _leaves_a_loop(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:
