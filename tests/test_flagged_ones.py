@@ -4,10 +4,13 @@
 hand-made numbers, and end to end on the held-out pen writers' numbers with such 1s in them."""
 from __future__ import annotations
 
+import json
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures import run_command
 from PIL import Image, ImageDraw
 from test_numbers import UNIT, write
 
@@ -64,6 +67,21 @@ def test_a_picture_of_a_one_with_a_long_flag_reads_one_1(model, monkeypatch, dig
     if text in ("107", "2017"):
         monkeypatch.setattr(number_pictures, "joined_ones", lambda model, ink_of, digits, height, side: digits)
         assert read_picture(model, picture).text == text.replace("1", "11", 1)
+
+
+def test_predict_json_of_a_picture_with_a_flagged_one(capsys, tmp_path):
+    """``predict --json`` of such a "107" as a PNG: its text, and the 1's box (whole pixels) holding
+    its flag and its stem; plain, "107"."""
+    path = tmp_path / "107.png"
+    Image.fromarray((drawing_picture(write(FLAGGED_1, UNIT[0], UNIT[7], gap=0.25)) * 255).astype(np.uint8)).save(path)
+    models = str(Path(__file__).resolve().parent.parent / "saved_models")
+    code, out, err = run_command(capsys, "predict", str(path), "--json", "--models-dir", models)
+    found = json.loads(out)
+    assert code == 0 and found["text"] == "107" and found["status"] == "read", (out, err)
+    one = found["digits"][0]
+    assert one["digit"] == 1 and all(isinstance(v, int) for v in one["box"]) and one["box"][2] - one["box"][0] > 0.5 * (
+        one["box"][3] - one["box"][1])   # (the flag's width in it)
+    assert run_command(capsys, "predict", str(path), "--models-dir", models)[1].strip().endswith("107")
 
 
 def test_two_ones_side_by_side_stay_two(model):

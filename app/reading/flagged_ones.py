@@ -78,7 +78,7 @@ def joined_ones(model, ink_of: Callable[[], np.ndarray], digits: list[DigitOfNum
                 shape = ndimage.binary_dilation(shape, np.ones((3, 3), bool))
                 rows, columns = np.flatnonzero(shape.any(axis=1)), np.flatnonzero(shape.any(axis=0))
                 crop = np.where(shape, crop, 0)[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
-                box = (box[0] + columns[0], box[1] + rows[0], box[0] + columns[-1] + 1, box[1] + rows[-1] + 1)
+                box = (int(box[0] + columns[0]), int(box[1] + rows[0]), int(box[0] + columns[-1] + 1), int(box[1] + rows[-1] + 1))
                 prep = on_square(crop, max(*crop.shape, side))
                 whole = model.predict_proba(prep.image[None])[0]
                 if whole[:10].argmax() == 1 and whole[1] >= WHOLE_ONE:
