@@ -19,6 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from app.reading.numbers import DigitOfNumber, judge_digit
+from app.reading.predictor import digit_outputs
 from app.reading.preprocess import on_square
 
 APEX = (0.15, 0.8)     # the top 15 % of its rows: one run of ink in at least 80 % of them (the legs joined)
@@ -81,10 +82,10 @@ def joined_ones(model, ink_of: Callable[[], np.ndarray], digits: list[DigitOfNum
                 box = (int(box[0] + columns[0]), int(box[1] + rows[0]), int(box[0] + columns[-1] + 1), int(box[1] + rows[-1] + 1))
                 prep = on_square(crop, max(*crop.shape, side))
                 whole = model.predict_proba(prep.image[None])[0]
-                if whole[:10].argmax() == 1 and whole[1] >= WHOLE_ONE:
+                digits_whole, _ = digit_outputs(whole)
+                if digits_whole.argmax() == 1 and whole[1] >= WHOLE_ONE:
                     other = max(a.reading.not_digit, b.reading.not_digit)
-                    shares = whole[:10] / max(1.0 - float(whole[10:].sum()), 1e-7) * (1 - other)
-                    output = np.append(shares, other).astype(np.float32) if len(whole) > 10 else whole
+                    output = np.append(digits_whole * (1 - other), other).astype(np.float32) if len(whole) > 10 else whole
                     out[k:k + 2] = [DigitOfNumber(judge_digit(model, prep, output, False), box)]
                     continue
         k += 1
