@@ -14,7 +14,8 @@ number is written (``--late``: a 5's bar, a 7's cross added last, as people do);
 accuracy for half of the numbers' strokes sampled densely (a point every half canvas unit, as a
 fast tablet or a slow hand records them), with half the joins people make written without lifting
 the pen (``synthetic_numbers.joined``; strokes and pictures), with a hyphen between two digits
-(``hyphenated``: "12-34" is read 1234), and for half written again small with a broad pen (84
+(``hyphenated``: "12-34" is read 1234), with half the digits that have styles written in one
+(``styles.in_styles``: a slashed 0, a 1 with flag and base, a crossed 7...), and for half written again small with a broad pen (84
 high, 18 wide) and large with a fine one (200 high, 4 wide), for half drawn as numbers people wrote
 are drawn to be read (an 18-unit pen on a canvas 280 high, 120 to 240 high), for half as pictures made 28 pixels
 high (a screenshot's number: the writing some 13-20 pixels, read enlarged), in a form's box and underlined (the
@@ -52,7 +53,7 @@ from app.data.mnist_source import read_source  # noqa: E402
 from app.models.model_store import load  # noqa: E402
 from app.models.run_data import split_validation  # noqa: E402
 from app.models.train_config import TrainConfig  # noqa: E402
-from app.pen import negatives, pendigits  # noqa: E402
+from app.pen import negatives, pendigits, styles  # noqa: E402
 from app.reading import synthetic_numbers  # noqa: E402
 from app.reading.lines import read_written  # noqa: E402
 from app.reading.number_pictures import read_picture  # noqa: E402
@@ -226,6 +227,11 @@ def main() -> int:
     hyphens = [(synthetic_numbers.hyphenated(number, rng), number.text) for number in numbers[:args.count // 2]]
     result[f"{len(hyphens)} with a hyphen between two digits (left out)"] = {
         how: measure(model, hyphens, how)["exact"] for how in ("strokes", "pictures")}
+    # Written in the world's digit styles (a slashed 0, a 1 with flag and base, a closed 4, a crossed 7, a 7
+    # with a foot, a 9 with a curved tail: ``styles``), half of the digits that have one.
+    styled = synthetic_numbers.numbers(styles.in_styles(digits, args.seed), args.count // 2, args.seed, (lo, hi))
+    result[f"{len(styled)} with half the digits that have styles written in one"] = {
+        how: measure(model, styled, how)["exact"] for how in ("strokes", "pictures")}
     # Small and bold, large and fine (read with the pen as read), and as numbers people wrote are drawn to be
     # read (a canvas 280 high, an 18-unit brush) at heights they fill it, one after another.
     for heights, pen in (((84,), 18), ((200,), 4), (PEN_18_HEIGHTS, 18)):

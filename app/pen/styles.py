@@ -119,3 +119,20 @@ def styled_digits(digits: list[PenDigit], seed: int, share: float = 0.5) -> list
         if strokes is not None:
             out.append(PenDigit(digit.label, digit.writer, tuple(np.asarray(s, float) for s in strokes), name))
     return out
+
+
+def in_styles(digits: list[PenDigit], seed: int, share: float = 0.5) -> list[PenDigit]:
+    """``digits`` with about ``share`` of those that have styles each replaced by one of its styles (the
+    same label, writer and place in the list): a writer who writes them so, for numbers to read."""
+    rng = np.random.default_rng([seed, 4])
+    out = []
+    for digit in digits:
+        options = STYLES.get(digit.label)
+        strokes = None
+        if options and rng.random() < share:
+            name, make = options[int(rng.integers(len(options)))]
+            strokes = make([s.copy() for s in digit.strokes], rng)
+        out.append(digit if strokes is None else
+                   PenDigit(digit.label, digit.writer, tuple(np.asarray(s, float) for s in strokes), name))
+    return out
+

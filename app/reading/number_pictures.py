@@ -40,7 +40,6 @@ from app.reading.numbers import (
     DigitOfNumber,
     NumberReading,
     _best_path,
-    _two_sure,
     judge_digit,
     short_cost,
 )
@@ -48,6 +47,7 @@ from app.reading.predictor import digit_outputs, digit_scores
 from app.reading.preprocess import ink_map, on_square
 from app.reading.separators import separator_blobs
 from app.reading.strokes import BOLDEST, THINNEST
+from app.reading.two_sure import two_sure
 from app.reading.writing_line import (
     centred_shifts,
     leaned_picture,
@@ -228,7 +228,7 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
         parted = _parts_narrow(blobs, [new[k] for k in inked])
         scores.update(zip([new[k] for k in inked], (digit_scores(outputs) + short + MIDDLE_ONE * ones + NARROW_CUT * parted).tolist()))
     # Blobs apart that read as two sure digits are seldom one (a 1 beside a 3 read with it as a 3).
-    table = _two_sure({(i, j): scores[(bounds[i], bounds[j])] for i, j in keys},
+    table = two_sure({(i, j): scores[(bounds[i], bounds[j])] for i, j in keys},
                       [m for m, (_, line) in enumerate(bounds) if line is None])   # (at blob edges)
     path = _best_path(len(bounds) - 1, table)
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]

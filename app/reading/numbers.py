@@ -18,7 +18,6 @@ always did.
 """
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import math
 
@@ -32,6 +31,7 @@ from app.reading.preprocess import Preprocessed
 from app.reading.separators import is_separator
 from app.reading.stroke_inputs import canvas_input, fast_crop, span
 from app.reading.strokes import LOGICAL_SIZE, Stroke, pen_as_read
+from app.reading.two_sure import two_sure
 from app.reading.writing_line import leaned, leans_ahead, sheared, slopes_ahead, strokes_slope, upright_shifts
 
 MAX_PIECES = 4            # pieces one digit may be made of (a 4 or a crossed 7 in up to four strokes),
@@ -42,8 +42,6 @@ MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
 MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
 LINK_COST = 0.0           # part of a digit (a 1's flag), or left out of the number at no cost (at log 0.5, numbers
                           # with half their joins made read 86.0 % against 89.0: a link kept spoils a digit)
-TWO_SURE = math.log(0.3)  # strokes (or a picture's blobs) that part into two sure digits, each scoring
-SURE_PART = math.log(0.99)  # at least this, cost this more read as one digit (log)
 STACKED_FREE = 0.5        # two digits side by side overlap at most this much of the wider one's width;
 STACKED_COST = 25.0       # more costs this per unit (log): strokes over each other are one mark
 MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
@@ -316,19 +314,6 @@ def _runs(owners: list[int]) -> list[tuple[int, int]]:
     return sorted(set(parts) | {(starts[a], starts[b]) for a, b in _segments(len(starts) - 1)})
 
 
-def _two_sure(scores: dict[tuple[int, int], float], splits: list[int]) -> dict[tuple[int, int], float]:
-    """``scores`` (of runs i..j-1) with a run that parts, at one of ``splits`` (in order) inside it, into two runs
-    each read as a sure digit (``SURE_PART``, what geometry says included; as scored before any such
-    cost) costing ``TWO_SURE`` more as one digit. A 1 written close over a neighbour's side reads
-    with it as that neighbour, sure of it (an 8 with a stroke down its side is still an 8: "814" read
-    "84"); a digit's own strokes or pieces seldom each read as a sure digit (a 4's arm stands raised,
-    a 5's bar and a 7's cross are short)."""
-    costs = {(i, j): TWO_SURE for i, j in scores if any(
-        scores.get((i, m), -math.inf) >= SURE_PART and scores.get((m, j), -math.inf) >= SURE_PART
-        for m in splits[bisect.bisect_right(splits, i):bisect.bisect_left(splits, j)])}
-    return {key: score + costs.get(key, 0.0) for key, score in scores.items()}
-
-
 def _memo_key(group: list[Stroke]) -> tuple:
     return tuple((p.width, tuple(p.points)) for p in group)
 
@@ -375,8 +360,10 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     boxes = _boxes(upright)
     scores = _candidate_scores(model, pieces, owners, writing_height, memo, boxes, leans)
     # Two sure digits are seldom one: parted between strokes (a joined stroke's parts are what its
-    # cuts and the links below are for); an X or a + among digits is one mark, no digits.
-    scores = crossed_marks(pieces, owners, boxes, _two_sure(scores, [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]))
+    # cuts and the links below are for), unless one lies through the other's middle (a 0's slash);
+    # an X or a + among digits is one mark, no digits.
+    between_strokes = [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]
+    scores = crossed_marks(pieces, owners, boxes, two_sure(scores, between_strokes, boxes))
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
