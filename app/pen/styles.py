@@ -135,4 +135,3 @@ def in_styles(digits: list[PenDigit], seed: int, share: float = 0.5) -> list[Pen
         out.append(digit if strokes is None else
                    PenDigit(digit.label, digit.writer, tuple(np.asarray(s, float) for s in strokes), name))
     return out
-

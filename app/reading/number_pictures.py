@@ -229,7 +229,7 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
         scores.update(zip([new[k] for k in inked], (digit_scores(outputs) + short + MIDDLE_ONE * ones + NARROW_CUT * parted).tolist()))
     # Blobs apart that read as two sure digits are seldom one (a 1 beside a 3 read with it as a 3).
     table = two_sure({(i, j): scores[(bounds[i], bounds[j])] for i, j in keys},
-                      [m for m, (_, line) in enumerate(bounds) if line is None])   # (at blob edges)
+                     [m for m, (_, line) in enumerate(bounds) if line is None])   # (at blob edges)
     path = _best_path(len(bounds) - 1, table)
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
