@@ -44,7 +44,8 @@ EXTRACTED_NAME = "pendigits-train.unipen"
 MAX_MEMBER_BYTES = 16 << 20                  # the real member is about 1 MB compressed, 3.6 MB plain
 SOURCE_ENV = "DIGITS_PENDIGITS_SOURCE"
 CACHE_FORMAT_VERSION = 1
-RENDER_VERSION = 3   # bump when rendering changes what a trajectory becomes: old caches are then unused (3: styles)
+RENDER_VERSION = 4   # bump when rendering changes what a trajectory becomes: old caches are then unused (3: styles;
+                     # 4: no second flag on a 1 flagged from its foot)
 ARRAYS = ("x", "y", "writers")
 COUNTS = ("digits", "train", "writers")
 CHUNK = 250          # digits per task handed to a worker process

@@ -60,10 +60,14 @@ def hooked_seven(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np
     return strokes + [np.concatenate([end[None], foot])]
 
 
-def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-    """A 1 with a long flag from its top down to the left, and a base across its foot."""
+def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray] | None:
+    """A 1 with a long flag from its top down to the left, and a base across its foot. None for a 1
+    whose flag is written already: begun at its foot, rising to its top, then the stem down ("/|")."""
     lo, hi = _box(strokes)
     h = hi[1] - lo[1]
+    first = strokes[0]
+    if first[0, 1] - lo[1] > 0.7 * h and first[0, 1] - first[:, 1].min() > 0.5 * h:
+        return None
     points = np.concatenate(strokes)
     top, foot = points[int(np.argmin(points[:, 1]))], points[int(np.argmax(points[:, 1]))]
     flag = h * rng.uniform(0.3, 0.45)
