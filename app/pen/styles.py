@@ -109,33 +109,26 @@ STYLES = {0: [("slashed zero", slashed_zero)], 1: [("one with flag and base", fl
           9: [("nine with a curved tail", curved_nine)]}
 
 
+def _in_a_style(digit: PenDigit, rng: np.random.Generator, share: float) -> PenDigit | None:
+    """With chance ``share``, ``digit`` in one of its styles (random variation) as a new digit of the same
+    label and writer; None when it has none, was not chosen, or its style does not suit it."""
+    options = STYLES.get(digit.label)
+    if not options or rng.random() >= share:
+        return None
+    name, make = options[int(rng.integers(len(options)))]
+    strokes = make([s.copy() for s in digit.strokes], rng)
+    return None if strokes is None else PenDigit(digit.label, digit.writer, tuple(np.asarray(s, float) for s in strokes), name)
+
+
 def styled_digits(digits: list[PenDigit], seed: int, share: float = 0.5) -> list[PenDigit]:
     """For about ``share`` of the digits that have styles, one of their styles (random variation),
     as new digits of the same label and writer."""
     rng = np.random.default_rng([seed, 3])
-    out = []
-    for digit in digits:
-        options = STYLES.get(digit.label)
-        if not options or rng.random() >= share:
-            continue
-        name, make = options[int(rng.integers(len(options)))]
-        strokes = make([s.copy() for s in digit.strokes], rng)
-        if strokes is not None:
-            out.append(PenDigit(digit.label, digit.writer, tuple(np.asarray(s, float) for s in strokes), name))
-    return out
+    return [styled for styled in (_in_a_style(digit, rng, share) for digit in digits) if styled is not None]
 
 
 def in_styles(digits: list[PenDigit], seed: int, share: float = 0.5) -> list[PenDigit]:
     """``digits`` with about ``share`` of those that have styles each replaced by one of its styles (the
     same label, writer and place in the list): a writer who writes them so, for numbers to read."""
     rng = np.random.default_rng([seed, 4])
-    out = []
-    for digit in digits:
-        options = STYLES.get(digit.label)
-        strokes = None
-        if options and rng.random() < share:
-            name, make = options[int(rng.integers(len(options)))]
-            strokes = make([s.copy() for s in digit.strokes], rng)
-        out.append(digit if strokes is None else
-                   PenDigit(digit.label, digit.writer, tuple(np.asarray(s, float) for s in strokes), name))
-    return out
+    return [digit if styled is None else styled for digit, styled in ((d, _in_a_style(d, rng, share)) for d in digits)]
