@@ -855,11 +855,15 @@ def test_two_sure_digits_read_as_one_cost_by_hand():
     assert out[(2, 4)] == pytest.approx(-0.2 + TWO_SURE) and out[(1, 3)] == pytest.approx(-0.3 + TWO_SURE)
     assert {key: out[key] for key in [(0, 1), (1, 2), (0, 2), (2, 3), (3, 4), (1, 4)]} == {
         key: scores[key] for key in [(0, 1), (1, 2), (0, 2), (2, 3), (3, 4), (1, 4)]}
-    # With the pieces' boxes (left, top, right, bottom): piece 3 across piece 2's middle (a slash through
-    # a 0: middles 50 and 52, 2 apart, under 0.15 of the wider's 100) is no two digits side by side: 2..3
-    # costs nothing; 1..2 parts into pieces 1 (middle 5) and 2 (50), 45 apart: it still costs.
+    # With the runs' boxes (the pieces' boxes, left, top, right, bottom, together): piece 3 across piece 2's
+    # middle (a slash through a 0: middles 50 and 52, 2 apart, under 0.15 of the wider's 100) is no two
+    # digits side by side: 2..3 costs nothing; 1..2 parts into pieces 1 (middle 5) and 2 (50), 45 apart:
+    # it still costs.
+    from app.reading.numbers import _run_boxes
+
     boxes = np.array([[0, 0, 4, 100], [0, 0, 10, 100], [0, 0, 100, 100], [14, 0, 90, 100]], float)
-    out = two_sure(scores, between_strokes, boxes)
+    spans = {run: (box[:2], box[2:]) for run, box in zip(scores, _run_boxes(boxes, list(scores)).tolist())}
+    out = two_sure(scores, between_strokes, spans)
     assert out[(2, 4)] == pytest.approx(-0.2) and out[(1, 3)] == pytest.approx(-0.3 + TWO_SURE)
 
 

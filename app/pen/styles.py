@@ -131,4 +131,4 @@ def in_styles(digits: list[PenDigit], seed: int, share: float = 0.5) -> list[Pen
     """``digits`` with about ``share`` of those that have styles each replaced by one of its styles (the
     same label, writer and place in the list): a writer who writes them so, for numbers to read."""
     rng = np.random.default_rng([seed, 4])
-    return [digit if styled is None else styled for digit, styled in ((d, _in_a_style(d, rng, share)) for d in digits)]
+    return [digit if (styled := _in_a_style(digit, rng, share)) is None else styled for digit in digits]

@@ -363,14 +363,16 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # cuts and the links below are for), unless one lies through the other's middle (a 0's slash);
     # an X or a + among digits is one mark, no digits.
     between_strokes = [m for m in range(1, len(owners)) if owners[m] != owners[m - 1]]
-    scores = crossed_marks(pieces, owners, boxes, two_sure(scores, between_strokes, boxes))
+    spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)).tolist())))
+    scores = crossed_marks(pieces, owners, boxes, two_sure(scores, between_strokes, spans))
     # A link between digits written without lifting the pen may be left out (it is no digit, and as
     # part of one it spoils it: "17" in one stroke read "1?"); it lies over the digits it joins,
     # which costs nothing (a rising link spans the next digit's left side).
     links = {(k, k + 1) for k in range(len(pieces)) if is_link(pieces, owners, k, writing_height)
              or is_separator(upright, owners, k, boxes, writing_height)}   # (and a hyphen: ``separators``)
     scores.update(dict.fromkeys(links, LINK_COST))
-    spans = dict(zip(scores, ((box[:2], box[2:]) for box in _run_boxes(boxes, list(scores)))))
+    links_new = [link for link in links if link not in spans]
+    spans.update(zip(links_new, ((box[:2], box[2:]) for box in _run_boxes(boxes, links_new).tolist())))
     path = _best_path(len(pieces), scores,
                       lambda a, b: 0.0 if a in links or b in links else _stacked(spans[a], spans[b]))
     threshold, unsure_from = reject_threshold(model), unsure_threshold(model)   # (for the strays)
