@@ -74,6 +74,10 @@ class AppWindow:
                 for t in (k / steps for k in range(1, steps + 1)):  # intermediate motion events, as a real hand makes
                     xdo("mousemove", str(round(ax + (bx - ax) * t)), str(round(ay + (by - ay) * t)))
                     time.sleep(pause)
+                # A hand slows at a corner; and a Tk busy (or descheduled) while the pointer passes one
+                # merges its motion event into the next, so the corner is lost (CI read a 7 whose
+                # corner was lost as a 1 once): a dwell lets the window take the corner's event first.
+                time.sleep(max(pause, 0.02))
             xdo("mouseup", "1")
         # Settled: every stroke recorded, the button released, and the reading made after it.
         return self.wait_for(lambda s: s["strokes"] == before + len(strokes) and not s["drawing"])
