@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from app.reading.crossed_sevens import read_uncrossed
 from app.reading.fast_input import fast_mnist
 from app.reading.joined_strokes import READING, CutRules, cut_joined, is_link
 from app.reading.marks import MARK_WIDTH, SPECK_SIDE, a_word, attach_strays, crossed_marks, one_mark, without_specks
@@ -394,6 +395,8 @@ def _digits(model, pieces: list[Stroke], owners: list[int], groups: list[list[in
     for group in groups:
         prep, output = _exact(model, pieces, group, height, memo, leans)
         reading = judge_digit(model, prep, output, alone=len(groups) == 1)
+        reading = read_uncrossed(reading, pieces, owners, group, lambda rest: None if (
+            found := _exact(model, pieces, rest, height, memo, leans)) is None else judge_digit(model, *found, len(groups) == 1))
         ink = sheared(_joined_up(pieces, owners, group), -slope)   # (where it lies on the canvas)
         lo, hi = span(ink)
         box = (int(lo[0]), int(lo[1]), int(math.ceil(hi[0])), int(math.ceil(hi[1])))
