@@ -1490,7 +1490,7 @@ def test_crossing_bar_is_a_7s_cross_not_a_2s_base_nor_a_7s_top():
     two = Stroke(18.0, [(15, 30), (50, 10), (80, 30), (20, 100)])
     assert crossing_bar([two, Stroke(18.0, [(20, 100), (85, 100)])]) is None
     assert crossing_bar([Stroke(18.0, [(10, 10), (80, 10)]), Stroke(18.0, [(80, 10), (30, 100)])]) is None
-    assert crossing_bar([stem]) is None
+    assert crossing_bar([stem]) is None and crossing_bar([]) is None and crossing_bar([Stroke(18.0, []), stem]) is None
 
 
 def test_read_uncrossed_reads_a_crossed_2_again_without_its_bar():

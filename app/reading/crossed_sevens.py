@@ -40,15 +40,15 @@ def crossing_bar(strokes: list[Stroke]) -> int | None:
     """The index of a stroke of one digit's ``strokes`` that lies across another of them as a 7's cross
     does (flat, well inside, between ``CROSS_BELOW`` and ``CROSS_ABOVE`` of the digit's height), or None."""
     lines = [np.asarray(s.points, float).reshape(-1, 2) for s in strokes]
-    if len(lines) < 2:
+    ys = np.concatenate([line[:, 1] for line in lines] + [np.zeros(0)])
+    if len(lines) < 2 or len(ys) == 0 or np.ptp(ys) <= 0:
         return None
-    points = np.concatenate(lines)
-    top, height = points[:, 1].min(), np.ptp(points[:, 1])
-    if height <= 0:
-        return None
+    top, height = ys.min(), np.ptp(ys)
     for k, bar in enumerate(lines):
+        if len(bar) < 2:
+            continue
         wide, high = np.ptp(bar[:, 0]), np.ptp(bar[:, 1])
-        if len(bar) < 2 or wide < BAR_FLAT * high or wide < BAR_WIDE * height:
+        if wide < BAR_FLAT * high or wide < BAR_WIDE * height:
             continue
         length = float(np.linalg.norm(np.diff(bar, axis=0), axis=1).sum())
         for m, other in enumerate(lines):
