@@ -26,6 +26,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
+from app.reading.crossed_sevens import picture_uncrossed
 from app.reading.digit_pairs import read_pairs
 from app.reading.fast_input import fast_mnist
 from app.reading.flagged_ones import joined_ones
@@ -43,7 +44,7 @@ from app.reading.numbers import (
     judge_digit,
     short_cost,
 )
-from app.reading.predictor import digit_outputs, digit_scores
+from app.reading.predictor import Reading, digit_outputs, digit_scores
 from app.reading.preprocess import ink_map, on_square
 from app.reading.separators import separator_blobs
 from app.reading.strokes import BOLDEST, THINNEST
@@ -408,7 +409,12 @@ def _read_ink(model, ink: np.ndarray) -> NumberReading:
         if digit_scores(whole_output)[0] >= digit_scores(exact).sum() + SPLIT_PENALTY * (len(preps) - 1):
             crops, preps, exact, alone = [whole], [whole_prep], whole_output, True
     # ...and judged as the window judges a drawing when alone...
-    digits = [DigitOfNumber(judge_digit(model, prep, output, alone), box) for (_, box), prep, output in zip(crops, preps, exact)]
+    def read_exactly(crop: np.ndarray) -> Reading:
+        prep = on_square(crop, max(*crop.shape, side))
+        return judge_digit(model, prep, model.predict_proba(prep.image[None])[0], alone)
+    # (within a number, a 2 with a 7's cross in its ink is read again without it: ``crossed_sevens``)
+    digits = [DigitOfNumber(picture_uncrossed(judge_digit(model, prep, output, alone), crop, read_exactly, alone), box)
+              for (crop, box), prep, output in zip(crops, preps, exact)]
     as_read = functools.cache(lambda: ink_as_read(plain, tall) if plain_as_read is None else plain_as_read)
     pair_reader = getattr(model, "pair_reader", None)   # ...and where digits cross, read as pairs too (``digit_pairs``)
     if pair_reader is not None and not alone:
