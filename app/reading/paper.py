@@ -219,13 +219,16 @@ def without_upright_lines(ink: np.ndarray) -> np.ndarray:
     if not level_ends or not (straight_through or upright_ends >= 2):   # (a turned sheet: its lines' ends)
         return ink
     ys, xs = np.nonzero(box)
-    # (the ink turned on its side: its columns are rows)
-    upright = _level_lines(xs, ys, height, width, max(1, height // SLANT_SAMPLES))
-    if not upright.bands:
-        return ink
-    level = _level_lines(ys, xs, width, height, max(1, width // SLANT_SAMPLES))
-    if not level.bands:
-        return ink
+    find = {"upright": lambda: _level_lines(xs, ys, height, width, max(1, height // SLANT_SAMPLES)),   # (the ink
+            "level": lambda: _level_lines(ys, xs, width, height, max(1, width // SLANT_SAMPLES))}     # on its side)
+    # Both kinds are needed: the search that looks at fewer columns first (along the ink's longer side,
+    # a number's level lines: a tenth of the work), the other only if that finds some.
+    lines = {}
+    for kind in ("level", "upright") if width >= height else ("upright", "level"):
+        lines[kind] = find[kind]()
+        if not lines[kind].bands:
+            return ink
+    upright, level = lines["upright"], lines["level"]
     if _a_frame(upright, xs, width) and _a_frame(level, ys, height):
         return ink   # (a box round the writing)
     up_line, near = _on_lines(upright)
