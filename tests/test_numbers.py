@@ -1542,12 +1542,17 @@ def test_picture_bar_is_a_7s_cross_in_the_ink_not_a_2s_middle_nor_base():
 
 
 def test_picture_uncrossed_reads_a_crossed_2_again_without_its_bar():
-    """A picture's digit read as a 2 with a 7's cross in its ink is read again without the bar, and a 7
-    read so is taken; anything else read so, a digit that is no 2, or a digit alone stays as it was."""
+    """A picture's digit read as a 2 with a 7's cross in its ink (and some 7 seen in it) is read again
+    without the bar, and a 7 read so is taken; anything else read so, a digit that is no 2, a 2 without
+    a 7 seen in it, or a digit alone stays as it was."""
     from app.reading.crossed_sevens import picture_uncrossed
 
     seven = _ink_of([Stroke(18.0, [(30, 10), (100, 10), (50, 100)]), Stroke(18.0, [(40, 72), (95, 72)])])
-    two, again, one = (Reading(d, None, None, False, "") for d in (2, 7, 1))
+    shares = np.zeros(10, np.float32)
+    shares[[2, 7]] = 0.99, 0.01
+    two, again, one = (Reading(d, shares, None, False, "") for d in (2, 7, 1))
+    sure_two = Reading(2, np.eye(10, dtype=np.float32)[2], None, False, "")
+    assert picture_uncrossed(sure_two, seven, lambda ink: again) is sure_two
     asked = []
     assert picture_uncrossed(two, seven, lambda ink: asked.append(ink) or again) is again
     assert len(asked) == 1 and asked[0].sum() < seven.sum() and asked[0][:20].sum() == seven[:20].sum()
