@@ -219,8 +219,9 @@ def without_upright_lines(ink: np.ndarray) -> np.ndarray:
     if not level_ends or not (straight_through or upright_ends >= 2):   # (a turned sheet: its lines' ends)
         return ink
     ys, xs = np.nonzero(box)
-    find = {"upright": lambda: _level_lines(xs, ys, height, width, max(1, height // SLANT_SAMPLES)),   # (the ink
-            "level": lambda: _level_lines(ys, xs, width, height, max(1, width // SLANT_SAMPLES))}     # on its side)
+    # (upright lines are the level lines of the ink turned on its side: its columns are rows)
+    find = {"upright": lambda: _level_lines(xs, ys, height, width, max(1, height // SLANT_SAMPLES)),
+            "level": lambda: _level_lines(ys, xs, width, height, max(1, width // SLANT_SAMPLES))}
     # Both kinds are needed: the search that looks at fewer columns first (along the ink's longer side,
     # a number's level lines: a tenth of the work), the other only if that finds some.
     lines = {}
