@@ -73,6 +73,8 @@ UNSURE_CUT_ASPECT = 0.4   # (there cut blobs wider than this times their height 
 SMALLEST_PIECE = 2.0      # a piece cut off a blob must be this many pen widths long to be a digit
 DIGIT_BLOBS = 8           # a digit of a picture may span this many blobs (a broken one),
 PICTURE_DIGIT_WIDTH = 1.3  # and be no wider than this (of the writing's height): digits are rarely wider
+WIDEST_WHOLE = 2.0        # a blob read whole wider than this (of it: digits touching, "0800788016" read "0?6")
+WIDE_COST, WIDE_MOST = 5.0, 10.0   # costs this (log) per unit more, up to this (a long scribble is still one mark)
 MAX_FOLLOWING = 64        # boundaries looked at after each (a digit spans far fewer; bounds a long scribble's work)
 NARROWEST = 0.1           # nor narrower than this (of its blob's height) between two cut lines
 MIDDLE_ONE = math.log(0.5)   # what reading a 1 between two cut lines costs (log)
@@ -221,7 +223,7 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
     outputs = model.predict_proba(fast_mnist([crops[k] for k in inked])) if inked else []
     scores.update({pair: -1e9 for pair in new})   # a candidate without ink can never be a digit
     if inked:
-        short = _shortness(blobs, [new[k] for k in inked], [cropped[k][1] for k in inked])
+        short = _shortness(blobs, [new[k] for k in inked], [cropped[k][1] for k in inked], height)
         # A 1 cut out of a blob's middle (cut on both sides) is likelier the pen's way from one digit
         # to the next or a piece of a stroke than a 1 touching both its neighbours.
         middle = np.array([new[k][0][1] is not None and new[k][1][1] is not None for k in inked])
@@ -235,18 +237,20 @@ def _best_reading(model, blobs: list[Blob], height: int, slanted: dict, scores: 
     return [(bounds[i], bounds[j], scores[(bounds[i], bounds[j])]) for i, j in path]
 
 
-def _shortness(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]], boxes: list[tuple]) -> np.ndarray:
+def _shortness(blobs: list[Blob], pairs: list[tuple[Boundary, Boundary]], boxes: list[tuple], height: int) -> np.ndarray:
     """``short_cost`` of each piece cut off blobs (between a pair of boundaries, its box), against
     their height: a digit cut out of touching digits is about as tall as they are, a piece of one
     often is not; and a piece whose foot is raised above the baseline around it (``_raised``). A blob
-    whole costs nothing (a small digit alone is still a digit)."""
+    whole is a digit however short (a small digit alone is still one), but one wider than ``WIDEST_WHOLE``
+    of the writing's ``height`` costs ``WIDE_COST`` per unit more, up to ``WIDE_MOST``: no digit is that wide."""
     tops, bottoms = [blob.top for blob in blobs], [blob.bottom for blob in blobs]
     spanned = [(a[0], b[0] - (b[1] is None)) for a, b in pairs]   # its first and last blob (a piece of it, or whole)
     tall = np.array([bottoms[i] - tops[i] + 1 if i == j else max(bottoms[i:j + 1]) - min(tops[i:j + 1]) + 1
                      for i, j in spanned], float)
     heights = np.array([box[3] - box[1] for box in boxes], float)
     whole = np.array([_whole(a, b) for a, b in pairs], bool)
-    cost = np.where(whole, 0.0, short_cost(heights / tall))
+    wide = np.array([box[2] - box[0] for box in boxes], float) / height - WIDEST_WHOLE
+    cost = np.where(whole, -np.clip(WIDE_COST * wide, 0.0, WIDE_MOST), short_cost(heights / tall))
     pieces = np.flatnonzero(~whole)
     if len(pieces):
         cost[pieces] -= _raised(blobs, np.array(boxes, float).reshape(-1, 4)[pieces], tall[pieces])
