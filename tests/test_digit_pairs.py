@@ -97,6 +97,20 @@ def test_sure_digits_stay_as_read_and_digits_apart_are_never_read_as_a_pair():
     assert read_pairs(reader, _Model(), lambda: ink, apart, 100) == apart and reader.seen == []
 
 
+def test_sure_digits_whose_boxes_cross_are_read_as_a_pair_too_by_hand():
+    """Two digits read 0.9999 sure each (over SURE together) whose boxes overlap by 40 of the narrower's
+    100 (0.4, CROSSED at 0.3): a cut through crossing ink, so they are read as a pair, and the right
+    one costs log 0.99: 2 log 0.9999 + log 0.99 = -0.0103 against the pair "66" at 0.9999 (-0.0001):
+    the pair. Overlapping by 20 (0.2): not read as a pair."""
+    ink = np.ones((120, 300), np.float32)
+    crossed = [_digit(6, 0.9999, (10, 10, 110, 110)), _digit(5, 0.9999, (70, 10, 180, 110))]
+    reader = _PairReader(66, 0.9999)
+    assert [d.reading.digit for d in read_pairs(reader, _Model(), lambda: ink, crossed, 100)] == [6, 6] and reader.seen == [1]
+    overlapping = [_digit(6, 0.9999, (10, 10, 110, 110)), _digit(5, 0.9999, (90, 10, 190, 110))]
+    reader = _PairReader(66, 0.9999)
+    assert read_pairs(reader, _Model(), lambda: ink, overlapping, 100) == overlapping and reader.seen == []
+
+
 def test_a_wide_digit_may_be_two_merged_but_a_narrow_one_never_is():
     """A "8" 70 wide in writing 100 high (over 0.4 of it: ``WIDE_ONE``), read at 0.6, and the pair "13" at
     0.95: two digits; so a "3" 46 wide. A 1 read at 0.6, 20 wide (or 38): never read as a pair."""
@@ -339,6 +353,28 @@ def test_the_shipped_pair_reader_reads_crossing_digits_better_end_to_end(pendigi
     model.pair_reader = None
     without = np.mean([read_picture(model, p, ink_is_bright=False).text == t for p, t in pictures])
     assert len(crossing) >= 60 and with_pairs >= 0.9 and with_pairs >= without + 0.08, (len(crossing), with_pairs, without)
+
+
+def test_a_six_whose_loop_a_cut_halves_is_read_with_its_neighbour_end_to_end(pendigits_file, monkeypatch):
+    """Real pen digits of held-out writers (numbers of 2-5 digits, seed 11, as pictures): a 6 written
+    into the loop of the 6 before it is cut through that loop and read as a sure 5 ("66" read "65",
+    "665" read "655"); their boxes cross, so the pair reader reads them too: "66". Without the rule,
+    as before."""
+    from app.models.model_store import load
+    from app.pen import pendigits
+    from app.reading import digit_pairs, synthetic_numbers
+    from app.reading.number_pictures import read_picture
+    from app.reading.stroke_inputs import drawing_picture
+
+    model = load("default", ROOT / "saved_models")
+    held = set(model.metadata["pen"]["held_out_writers"])
+    numbers = synthetic_numbers.numbers([d for d in pendigits.read_unipen(pendigits_file) if d.writer in held], 600, 11, (2, 5))
+    chosen = [numbers[292], numbers[427]]
+    assert [n.text for n in chosen] == ["66", "665"]
+    pictures = [drawing_picture(n.strokes) for n in chosen]
+    assert [read_picture(model, p, ink_is_bright=False).text for p in pictures] == ["66", "665"]
+    monkeypatch.setattr(digit_pairs, "CROSSED", float("inf"))
+    assert [read_picture(model, p, ink_is_bright=False).text for p in pictures] == ["65", "655"]
 
 
 def test_the_shipped_reader_of_threes_finds_digits_buried_in_their_neighbours(pendigits_file):

@@ -8,7 +8,9 @@ After the picture reader has chosen its digits, each run of one to three of them
 (boxes touching or overlapping) and which is no wider than two wide digits (``PAIR_WIDTH``) is read by the pair reader
 too; a small dynamic programme keeps, run by run, what reads better: the digits as the reader read
 them (their scores summed) or the pair. Digits apart are never read as a pair: there the cuts are
-clean and the digit network reads them best.
+clean and the digit network reads them best. Digits whose boxes overlap much are read as a pair however
+sure, and the right one costs a little: a cut through crossing ink can leave a sure other digit ("66"
+read "65": the second 6's loop halved).
 
 A pair reader may read three digits too (``train-pairs --threes``: outputs ``FIRST_THREE``.. the
 1000 threes "000".."999"): a thin digit inside its neighbours' ink (the 1 of a crossing "316") is
@@ -37,7 +39,10 @@ PAIR_WIDTH = 2.2          # no wider than this (of the writing's height): two wi
 WIDE_ONE = 0.4            # a lone digit at least this wide (of the writing's height) may be two merged (a 3 with
                           # a 1 against its side, 0.46: at 0.55 read "3")
 MEET = 0.02               # boxes this close (of the writing's height), or overlapping, meet
-SURE = 0.999              # digits read this sure together are never read as a pair (at 0.99: 0-1.4 points fewer numbers right)
+SURE = 0.999              # digits read this sure together are never read as a pair (at 0.99: 0-1.4 points fewer numbers right),
+CROSSED = 0.3             # unless their boxes overlap this much (of the narrower's width) or more: a cut through crossing
+CROSS_DOUBT = math.log(0.99)   # ink can leave a sure other digit (a 6 whose loop it halves, a 5 at 0.9998), so the right
+                          # one of two such digits costs this (log) against the pair
 
 
 def pair_input(ink: np.ndarray) -> np.ndarray:
@@ -61,7 +66,8 @@ def pair_input(ink: np.ndarray) -> np.ndarray:
 def _runs(digits: list[DigitOfNumber], scores: list[float], height: float) -> list[tuple[int, int]]:
     """(first, count) of each run of digits that may be a pair read otherwise: one to ``MOST_DIGITS``
     digits whose boxes meet, together no wider than ``PAIR_WIDTH`` (a lone one at least ``WIDE_ONE``),
-    read less sure than ``SURE`` (their ``scores`` summed: a pair could hardly read better)."""
+    read less sure than ``SURE`` (their ``scores`` summed: a pair could hardly read better), or two
+    of them ``_crossed``."""
     runs = []
     for first in range(len(digits)):
         for count in range(1, MOST_DIGITS + 1):
@@ -71,9 +77,16 @@ def _runs(digits: list[DigitOfNumber], scores: list[float], height: float) -> li
             width = max(b[2] for b in boxes) - min(b[0] for b in boxes)
             if width > PAIR_WIDTH * height or any(b[0] - a[2] > MEET * height for a, b in zip(boxes, boxes[1:])):
                 break
-            if (count > 1 or width >= WIDE_ONE * height) and sum(scores[first:first + count]) < math.log(SURE):
+            crossed = any(_crossed(a, b) for a, b in zip(digits[first:first + count], digits[first + 1:first + count]))
+            if (count > 1 or width >= WIDE_ONE * height) and (crossed or sum(scores[first:first + count]) < math.log(SURE)):
                 runs.append((first, count))
     return runs
+
+
+def _crossed(left: DigitOfNumber, right: DigitOfNumber) -> bool:
+    """Whether two neighbouring digits' boxes overlap by ``CROSSED`` of the narrower's width or more."""
+    (a0, _, a1, _), (b0, _, b1, _) = left.box, right.box
+    return a1 - b0 >= CROSSED * max(1, min(a1 - a0, b1 - b0))
 
 
 def reads_threes(pair_model) -> bool:
@@ -136,9 +149,10 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
         if threes:
             pair_score[run] = max(pair_score[run], (math.log(float(output[FIRST_THREE:].max()) + 1e-9), 3))
     # best[k]: the best reading of the first k digits, its score and where its last part began.
+    doubts = [0.0] + [CROSS_DOUBT if _crossed(a, b) else 0.0 for a, b in zip(digits, digits[1:])]
     best: list[tuple[float, int, int]] = [(0.0, 0, 0)]
     for k in range(1, len(digits) + 1):
-        options = [(best[k - 1][0] + scores[k - 1], k - 1, 0)]
+        options = [(best[k - 1][0] + scores[k - 1] + doubts[k - 1], k - 1, 0)]
         options += [(best[k - count][0] + pair_score[k - count, count][0], k - count, count)
                     for count in range(1, MOST_DIGITS + 1) if (k - count, count) in pair_score]
         best.append(max(options))
