@@ -63,11 +63,11 @@ def pair_input(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def _runs(digits: list[DigitOfNumber], scores: list[float], height: float) -> list[tuple[int, int]]:
+def _runs(digits: list[DigitOfNumber], scores: list[float], crossed: list[bool], height: float) -> list[tuple[int, int]]:
     """(first, count) of each run of digits that may be a pair read otherwise: one to ``MOST_DIGITS``
     digits whose boxes meet, together no wider than ``PAIR_WIDTH`` (a lone one at least ``WIDE_ONE``),
     read less sure than ``SURE`` (their ``scores`` summed: a pair could hardly read better), or two
-    of them ``_crossed``."""
+    of them crossed (``crossed``: of each digit and the next, ``_crossed``)."""
     runs = []
     for first in range(len(digits)):
         for count in range(1, MOST_DIGITS + 1):
@@ -77,8 +77,8 @@ def _runs(digits: list[DigitOfNumber], scores: list[float], height: float) -> li
             width = max(b[2] for b in boxes) - min(b[0] for b in boxes)
             if width > PAIR_WIDTH * height or any(b[0] - a[2] > MEET * height for a, b in zip(boxes, boxes[1:])):
                 break
-            crossed = any(_crossed(a, b) for a, b in zip(digits[first:first + count], digits[first + 1:first + count]))
-            if (count > 1 or width >= WIDE_ONE * height) and (crossed or sum(scores[first:first + count]) < math.log(SURE)):
+            if (count > 1 or width >= WIDE_ONE * height) and (
+                    any(crossed[first:first + count - 1]) or sum(scores[first:first + count]) < math.log(SURE)):
                 runs.append((first, count))
     return runs
 
@@ -131,7 +131,8 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
     # How well each digit reads, as the picture reader scored its candidates (its shares are its outputs).
     scores = digit_scores(np.stack([d.reading.shares for d in digits])).tolist() if digits else []
     threes = reads_threes(pair_model)
-    runs = _runs(digits, scores, height)
+    crossed = [_crossed(a, b) for a, b in zip(digits, digits[1:])]   # (each digit and the next)
+    runs = _runs(digits, scores, crossed, height)
     if not runs:
         return digits
     ink = ink_of()
@@ -149,7 +150,7 @@ def read_pairs(pair_model, model, ink_of: Callable[[], np.ndarray], digits: list
         if threes:
             pair_score[run] = max(pair_score[run], (math.log(float(output[FIRST_THREE:].max()) + 1e-9), 3))
     # best[k]: the best reading of the first k digits, its score and where its last part began.
-    doubts = [0.0] + [CROSS_DOUBT if _crossed(a, b) else 0.0 for a, b in zip(digits, digits[1:])]
+    doubts = [0.0] + [CROSS_DOUBT if c else 0.0 for c in crossed]
     best: list[tuple[float, int, int]] = [(0.0, 0, 0)]
     for k in range(1, len(digits) + 1):
         options = [(best[k - 1][0] + scores[k - 1] + doubts[k - 1], k - 1, 0)]
