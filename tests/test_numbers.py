@@ -3,6 +3,7 @@ rule that one digit drawn alone reads exactly as the window reads it. Uses the s
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -227,7 +228,8 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     bend = Stroke(1.0, [(0.0, 0.0), (10.0, 0.0), (11.7, 9.85)])   # a turn of 80 degrees, 12.7 wide
     # The readers' rules: wider than 0.8 heights, cut at every corner over 60 degrees...
     assert [len(cut_joined(bend, h)) for h in (8.0, 12.0, 15.0)] == [2, 2, 2]   # (1.6, 1.06, 0.85 wide)
-    assert len(cut_joined(bend, 17.0)) == 1   # ...0.7-0.8 (a wide digit's width) only where it then goes up
+    assert len(cut_joined(bend, 17.0, dataclasses.replace(READING, bars=False))) == 1   # ...0.7-0.8 only where it then goes up,
+    assert len(cut_joined(bend, 17.0)) == 2   # or a level bar turns down (``_bar_corner``: a 5's bar run on into a 1)
     up = Stroke(1.0, [(0.0, 10.0), (10.0, 10.0), (11.7, 0.15)])   # the same, turning up: a base run on into a link
     assert len(cut_joined(up, 17.0)) == 2
     rising = Stroke(1.0, [(0.0, 10.0), (10.0, 10.0), (16.43, 2.34)])   # a base turning up by 50 degrees, 1.45 heights wide
@@ -274,6 +276,35 @@ def test_a_bar_written_after_the_next_digit_joins_the_digit_it_lies_on(model):
     seven, cross, two = write(CROSSED_7, UNIT[2], gap=0.9)
     number = read_strokes(model, [seven, two, cross])
     assert number.text == "72" and [d.strokes for d in number.digits] == [(0, 2), (1,)]
+
+
+def test_a_bar_is_cut_where_it_turns_down_by_hand():
+    """A stroke that sets off as a level bar to the right and turns down at a corner is cut there,
+    however narrow (a 5's bar written last, the pen running on into a 1); a bar too short, one
+    that climbs, or a turn up is no such corner."""
+    from app.reading.joined_strokes import _bar_corner, cut_joined
+
+    seven = np.array([(0.0, 0.0), (5.0, 0.2), (10.0, 0.0), (8.0, 5.0), (6.0, 10.0)])   # 0.2 heights of bar at height 50
+    assert _bar_corner(seven, 10.0) == 2 and _bar_corner(seven, 50.0) == 2
+    assert _bar_corner(seven, 60.0) is None   # (the bar under 0.2 of the height)
+    assert _bar_corner(np.array([(0.0, 5.0), (5.0, 2.0), (10.0, 0.0), (8.0, 5.0), (6.0, 10.0)]), 10.0) is None   # climbs
+    assert _bar_corner(np.array([(0.0, 10.0), (5.0, 10.0), (10.0, 10.0), (11.0, 0.0)]), 10.0) is None   # turns up
+    assert [len(p.points) for p in cut_joined(Stroke(1.0, [tuple(p) for p in seven]), 10.0)] == [3, 3]
+
+
+@pytest.mark.parametrize("gap", [10.0, 40.0])
+def test_a_fives_bar_run_on_into_a_one_is_the_fives(model, gap):
+    """A 5's bar written last, the pen going on into the 1 beside it: one stroke, narrower than the
+    writing is high, that reads as a 7 ("57", or with the 1 close all of it as a "9") unless cut where
+    the bar turns down; a 7 in one stroke still reads whole, and a 5 and a 7 apart as before."""
+    body = [(60.0, 60.0), (56.0, 130.0)] + [(95 + 45 * math.cos(a), 175 + 45 * math.sin(a))
+                                            for a in np.radians(np.linspace(-120, 140, 16))]
+    x = 140 + gap
+    joined = [Stroke(18.0, body), Stroke(18.0, [(62, 60), (100, 58), (130, 56), (x, 55), (x - 2, 130), (x - 4, 215)])]
+    assert read_strokes(model, joined).text == "51"
+    assert read_strokes(model, [Stroke(18.0, [(60, 55), (140, 55), (90, 215)])]).text == "7"
+    apart = [Stroke(18.0, body), Stroke(18.0, [(62, 60), (130, 58)]), Stroke(18.0, [(x - 10, 55), (x + 50, 55), (x + 10, 215)])]
+    assert read_strokes(model, apart).text == "57"
 
 
 FIVE = [[(0.2, 0.05), (0.15, 0.45), (0.55, 0.38), (0.85, 0.6), (0.8, 0.88), (0.5, 1.0), (0.12, 0.9)],

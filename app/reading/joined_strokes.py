@@ -12,7 +12,9 @@ Cutting too often costs little but time: the parts are put together again by rec
 that is the pen's way from one digit to the next (``is_link``) is never a digit alone: the reader
 keeps it in a digit or leaves it out. So is a 1's flag written up from its foot, the stroke then
 going down as the 1's stem and ending there (cut at its top however narrow: read whole, such a 1 is
-a doubtful one to the digit network, and read as two parts "11").
+a doubtful one to the digit network, and read as two parts "11"). And a stroke that sets off as a
+level bar to the right and turns down is cut at that corner, however narrow: a 5's bar written last
+and run on into the next digit ("51" read "57"); a 7 in one stroke is read whole again.
 
 Where corners are cut is a ``CutRules``: the readers' (``READING``), and the one the default model's
 training candidates were cut by (``TRAINED``: ``app/pen/number_candidates.py``), kept until a retrain
@@ -42,6 +44,11 @@ BAR_LINK_RISE = 0.3       # a stroke's first part that sets off level (its first
 LEVEL_START = 0.1         # no steeper than 45 degrees) and rises this much of it is a bar run on into a link
 LEVEL_LINK = 0.15         # a middle part running right, rising or falling no more than this, is a link too where it
 LOOP_CLOSED = 0.1         # sets off within this of where its stroke has been (a looped "00": the first 0 closed)
+BAR_RUN = 0.2             # a stroke that sets off as a bar this long, to the right (straight: its run at least
+BAR_STRAIGHT = 0.8        # this of its length), rising or falling no more than BAR_SLOPE per unit of its run,
+BAR_SLOPE = 0.3           # and turns by more than BAR_TURN degrees at a corner, then going down at least
+BAR_TURN = 60.0           # BAR_DOWN per unit across, is cut there however narrow (``_bar_corner``: a 5's bar
+BAR_DOWN = 0.5            # run on into the next digit)
 FLAG_RISE = 0.5           # a stroke's first part rising this much of the height from its lowest point, leaning
 FLAG_LEAN = 0.3           # right this much per unit it rises or more, then its last one falling
 STEM_DROP = 0.6           # this much of it, leaning FLAG_SPREAD less, is a 1 with a long flag written up from its
@@ -65,6 +72,7 @@ class CutRules:
     gentle: float
     rising: float = 180.0   # (none)
     flags: bool = False     # (``_flag_and_stem``)
+    bars: bool = False      # (``_bar_corner``)
 
 
 # The readers': past 0.8 every corner over 60 degrees, and over 45 where the pen then rises. Numbers
@@ -72,7 +80,7 @@ class CutRules:
 # (seeds 13, 17, 21, 5); numbers without joins, leaning, lone digits: one of 800 either way, if any.
 # Every corner over 45 degrees read joined numbers better still, but hand-made digits of sharp corners
 # written joined fell apart ("33" read "263", "23" nothing): docs/app.md.
-READING = CutRules(wide=0.8, corner=60.0, surely=0.8, gentle=60.0, rising=45.0, flags=True)
+READING = CutRules(wide=0.8, corner=60.0, surely=0.8, gentle=60.0, rising=45.0, flags=True, bars=True)
 # Before 2026-12-05 (24), and the default model's training candidates: over 0.9 corners over 90
 # degrees, over 1.2 over 60, 0.7-0.9 turning 60 and rising; no flag cut off a narrow 1 (2026-12-07).
 TRAINED = CutRules(wide=0.9, corner=90.0, surely=1.2, gentle=60.0)
@@ -151,20 +159,23 @@ def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING) -> list
     the writing's ``height``, turning up and down ``JOINED_TURNS`` times, or a zigzag: down, up
     ``ZIGZAG_RISE`` of its height and down again) cut at its tops and bottoms, and wider than
     ``JOINED_WIDTH`` at its corners as ``rules`` say, but for those that would leave a part shorter
-    than ``SHORTEST_PART``; and a 1 written with a long flag from its foot up, at its top
-    (``_flag_and_stem``: its flag is a link). Other strokes (a 7's or 5's bar is wide but short) are
-    kept whole."""
+    than ``SHORTEST_PART``; a 1 written with a long flag from its foot up, at its top
+    (``_flag_and_stem``: its flag is a link); and a stroke that sets off as a level bar and turns down,
+    at that corner (``_bar_corner``, as ``rules.bars`` say). Other strokes (a 7's or 5's bar alone is
+    wide but short) are kept whole."""
     points = np.asarray(stroke.points, float)
     turns = [k for k in y_turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
     # (a digit's own two turns rise less between them: a 6's loop, half its height)
     zigzag = len(turns) == 2 and points[turns[0], 1] - points[turns[1], 1] > ZIGZAG_RISE * np.ptp(points[:, 1])
     width = np.ptp(points[:, 0]) + stroke.width
+    bar = _bar_corner(points, height) if rules.bars else None
     if width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS and not zigzag:
         # (a 1 written with its flag from the foot up, then the stem: cut at its top, the flag is a link)
         if rules.flags and len(turns) == 1 and _flag_and_stem(points[:turns[0] + 1], points[turns[0]:], height):
             return [Stroke(stroke.width, stroke.points[:turns[0] + 1]), Stroke(stroke.width, stroke.points[turns[0]:])]
-        return [stroke]
-    cuts = list(turns)
+        if bar is None:
+            return [stroke]
+    cuts = list(turns) + ([bar] if bar is not None else [])
     if width > JOINED_WIDTH * height:
         along = arc_lengths(points)
         if width > rules.wide * height:
@@ -178,8 +189,26 @@ def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING) -> list
                      if _turns_up(points, along, k, RISE_REACH * height)]
         taken = sorted(float(along[k]) for k in [0, len(points) - 1, *cuts])
         cuts += [k for k in found if _apart(taken, float(along[k]), SHORTEST_PART * height)]
-    edges = [0, *sorted(k for k in cuts if 0 < k < len(points) - 1), len(points) - 1]
+    edges = [0, *sorted({k for k in cuts if 0 < k < len(points) - 1}), len(points) - 1]
     return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _bar_corner(points: np.ndarray, height: float) -> int | None:
+    """Where a stroke that sets off as a level bar to the right (at least ``BAR_RUN`` of the writing's
+    ``height`` long, rising or falling no more than ``BAR_SLOPE`` per unit) turns down at a corner of
+    more than ``BAR_TURN`` degrees, or None: a 5's bar written last, the pen running on into the next
+    digit ("51" in two strokes, the bar and the 1 one of them, read "57"); a 7 in one stroke is cut
+    there too, and read whole again by recognition."""
+    along = arc_lengths(points)
+    for k in corners(points, CORNER_REACH * height, BAR_TURN):
+        run, fall = points[k, 0] - points[0, 0], points[:k + 1, 1] - points[0, 1]
+        if along[k] < BAR_RUN * height or along[-1] - along[k] < SHORTEST_PART * height:
+            continue
+        ahead = min(int(np.searchsorted(along, along[k] + RISE_REACH * height)), len(points) - 1)
+        level = np.abs(fall).max() <= BAR_SLOPE * run and run >= BAR_STRAIGHT * along[k]
+        down = points[ahead, 1] - points[k, 1] > BAR_DOWN * abs(points[ahead, 0] - points[k, 0])
+        return k if level and down else None   # (only the first corner past the bar is looked at)
+    return None
 
 
 def _turns_up(points: np.ndarray, along: np.ndarray, k: int, reach: float) -> bool:
