@@ -41,8 +41,9 @@ SPLIT_PENALTY = math.log(0.97)   # each extra digit must be worth it: a tie read
 # Strokes; lengths in units of the writing's height
 MAX_DIGIT_WIDTH = 1.6     # pieces spanning more than this are never one digit
 MAX_GAP = 0.4             # nor pieces with a gap wider than this between them
-LINK_COST = 0.0           # part of a digit (a 1's flag), or left out of the number at no cost (at log 0.5, numbers
-                          # with half their joins made read 86.0 % against 89.0: a link kept spoils a digit)
+LINK_COST = math.log(0.99)   # part of a digit (a 1's flag), or left out of the number at this cost, less than a
+                          # digit's split (at log 0.5, numbers with half their joins made read 86.0 % against 89.0:
+                          # a link kept spoils a digit; at the split penalty, a 6 with the link on from it read "8")
 STACKED_FREE = 0.5        # two digits side by side overlap at most this much of the wider one's width;
 STACKED_COST = 25.0       # more costs this per unit (log): strokes over each other are one mark
 MERGE_FREE = 0.5          # one digit's strokes overlap in x at least this much of the narrower's width;
@@ -371,7 +372,7 @@ def read_strokes(model, strokes: list[Stroke], height: int = LOGICAL_SIZE, memo:
     # which costs nothing (a rising link spans the next digit's left side).
     links = {(k, k + 1) for k in range(len(pieces)) if is_link(pieces, owners, k, writing_height)
              or is_separator(upright, owners, k, boxes, writing_height)}   # (and a hyphen: ``separators``)
-    scores.update(dict.fromkeys(links, LINK_COST))
+    scores.update(dict.fromkeys(links, LINK_COST - SPLIT_PENALTY))   # (left out it is no digit: no split penalty)
     links_new = [link for link in links if link not in spans]
     spans.update(zip(links_new, ((box[:2], box[2:]) for box in _run_boxes(boxes, links_new).tolist())))
     path = _best_path(len(pieces), scores,
