@@ -225,7 +225,9 @@ def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> b
     stroke (a "111" in one zigzag): a middle part of a cut stroke that rises; or a bar run on into
     such a way up (a 7's cross written last, going on up into the next digit: ``_bar_into_link``); or
     a level way on from a digit whose loop the pen closed (a looped "00": ``_leaves_a_loop``).
-    Or a 1's long flag written up from its foot, then the stem (``_flag_of_a_one``). Alone it is a
+    Or a 1's long flag written up from its foot, then the stem (``_flag_of_a_one``); or a cut
+    stroke's first part, a level bar set off on or across another stroke's ink (a 5's bar or a 7's
+    cross written last, run on into the next digit: ``_bar_over_ink``). Alone it is a
     slanted line, which reads as a 1; it is part of a digit (a 1's flag, a 7's cross) or left out,
     never a digit."""
     middle = 0 < k < len(pieces) - 1 and owners[k - 1] == owners[k] == owners[k + 1]
@@ -236,7 +238,8 @@ def is_link(pieces: list[Stroke], owners: list[int], k: int, height: float) -> b
     ys = points[:, 1]
     rises = ys[0] - ys[-1] > CONNECTOR_RISE * np.ptp(ys)
     return (rises and (middle or _bar_into_link(points, height) or _flag_of_a_one(pieces, owners, k, height))
-            or (middle and _leaves_a_loop(pieces, owners, k, height)))
+            or (middle and _leaves_a_loop(pieces, owners, k, height))
+            or (first and _bar_over_ink(pieces, owners, k, height)))
 
 
 def _flag_of_a_one(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:
@@ -278,6 +281,43 @@ def _leaves_a_loop(pieces: list[Stroke], owners: list[int], k: int, height: floa
     earlier = [np.asarray(pieces[m].points, float) for m in range(k - 1) if owners[m] == owners[k]]
     earlier = np.concatenate(earlier + [previous[along < along[-1] - 2 * LOOP_CLOSED * height]])
     return len(earlier) > 0 and bool(np.hypot(*(earlier - points[0]).T).min() < LOOP_CLOSED * height)
+
+
+def _bar_over_ink(pieces: list[Stroke], owners: list[int], k: int, height: float) -> bool:
+    """Whether a cut stroke's first part k is a level bar to the right (at least ``BAR_RUN`` of the
+    writing's ``height`` long, within ``LEVEL_LINK`` of it in y) that sets off on, or crosses, another
+    stroke's ink: a 5's bar or a 7's cross written last, the pen running on into the next digit."""
+    bar = np.asarray(pieces[k].points, float)
+    if np.ptp(bar[:, 1]) > LEVEL_LINK * height or bar[-1, 0] - bar[0, 0] < BAR_RUN * height:
+        return False
+    reach = pieces[k].width
+    for other, owner in zip(pieces, owners):
+        if owner == owners[k] or len(other.points) < 2:
+            continue
+        line = np.asarray(other.points, float)
+        if _distance(bar[0], line) <= reach or _crosses_line(bar, line):
+            return True
+    return False
+
+
+def _distance(point: np.ndarray, line: np.ndarray) -> float:
+    """The distance from ``point`` to the polyline ``line`` (n, 2)."""
+    a, b = line[:-1], line[1:]
+    d = b - a
+    t = np.clip(((point - a) * d).sum(axis=1) / np.maximum((d * d).sum(axis=1), 1e-12), 0.0, 1.0)
+    return float(np.hypot(*(a + t[:, None] * d - point).T).min())
+
+
+def _crosses_line(p: np.ndarray, q: np.ndarray) -> bool:
+    """Whether polylines ``p`` and ``q`` cross."""
+    a, r = p[:-1, None, :], np.diff(p, axis=0)[:, None, :]
+    b, s = q[None, :-1, :], np.diff(q, axis=0)[None, :, :]
+    den = r[..., 0] * s[..., 1] - r[..., 1] * s[..., 0]
+    ba = b - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (ba[..., 0] * s[..., 1] - ba[..., 1] * s[..., 0]) / den
+        u = (ba[..., 0] * r[..., 1] - ba[..., 1] * r[..., 0]) / den
+    return bool(((den != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)).any())
 
 
 def _bar_into_link(points: np.ndarray, height: float) -> bool:
