@@ -243,8 +243,9 @@ def test_where_a_joined_stroke_is_cut_by_hand():
     bend = Stroke(1.0, [(0.0, 0.0), (10.0, 0.0), (11.7, 9.85)])   # a turn of 80 degrees, 12.7 wide
     # The readers' rules: wider than 0.8 heights, cut at every corner over 60 degrees...
     assert [len(cut_joined(bend, h)) for h in (8.0, 12.0, 15.0)] == [2, 2, 2]   # (1.6, 1.06, 0.85 wide)
-    assert len(cut_joined(bend, 17.0, dataclasses.replace(READING, bars=False))) == 1   # ...0.7-0.8 only where it then goes up,
-    assert len(cut_joined(bend, 17.0)) == 2   # or a level bar turns down (``_bar_corner``: a 5's bar run on into a 1)
+    assert len(cut_joined(bend, 17.0)) == 1   # ...0.7-0.8 (a wide digit's width) only where it then goes up,
+    assert len(cut_joined(bend, 17.0, on_ink=True)) == 2   # or, set off on ink, a level bar turns down (``_bar_corner``)
+    assert len(cut_joined(bend, 17.0, dataclasses.replace(READING, bars=False), on_ink=True)) == 1
     up = Stroke(1.0, [(0.0, 10.0), (10.0, 10.0), (11.7, 0.15)])   # the same, turning up: a base run on into a link
     assert len(cut_joined(up, 17.0)) == 2
     rising = Stroke(1.0, [(0.0, 10.0), (10.0, 10.0), (16.43, 2.34)])   # a base turning up by 50 degrees, 1.45 heights wide
@@ -294,17 +295,24 @@ def test_a_bar_written_after_the_next_digit_joins_the_digit_it_lies_on(model):
 
 
 def test_a_bar_is_cut_where_it_turns_down_by_hand():
-    """A stroke that sets off as a level bar to the right and turns down at a corner is cut there,
-    however narrow (a 5's bar written last, the pen running on into a 1); a bar too short, one
-    that climbs, or a turn up is no such corner."""
-    from app.reading.joined_strokes import _bar_corner, cut_joined
+    """A stroke that sets off on another's ink as a level bar to the right and turns down at a
+    corner is cut there, however narrow (a 5's bar written last, the pen running on into a 1); a bar
+    too short, one that climbs, or a turn up is no such corner."""
+    from app.reading.joined_strokes import _bar_corner, cut_joined, starts_on_ink
+    from app.reading.numbers import _boxes
+
+    body, bar = Stroke(18.0, [(60.0, 90.0), (20.0, 90.0), (20.0, 25.0)]), Stroke(18.0, [(22.0, 20.0), (80.0, 20.0)])
+    assert starts_on_ink([body, bar], _boxes([body, bar]), 70.0) == [False, True]   # (the bar begins by the body's end)
+    away = [body, Stroke(18.0, [(50.0, 20.0), (80.0, 20.0)])]
+    assert starts_on_ink(away, _boxes(away), 70.0) == [False, False]
 
     seven = np.array([(0.0, 0.0), (5.0, 0.2), (10.0, 0.0), (8.0, 5.0), (6.0, 10.0)])   # 0.2 heights of bar at height 50
     assert _bar_corner(seven, 10.0) == 2 and _bar_corner(seven, 50.0) == 2
     assert _bar_corner(seven, 60.0) is None   # (the bar under 0.2 of the height)
     assert _bar_corner(np.array([(0.0, 5.0), (5.0, 2.0), (10.0, 0.0), (8.0, 5.0), (6.0, 10.0)]), 10.0) is None   # climbs
     assert _bar_corner(np.array([(0.0, 10.0), (5.0, 10.0), (10.0, 10.0), (11.0, 0.0)]), 10.0) is None   # turns up
-    assert [len(p.points) for p in cut_joined(Stroke(1.0, [tuple(p) for p in seven]), 10.0)] == [3, 3]
+    assert [len(p.points) for p in cut_joined(Stroke(1.0, [tuple(p) for p in seven]), 50.0, on_ink=True)] == [3, 3]
+    assert len(cut_joined(Stroke(1.0, [tuple(p) for p in seven]), 50.0)) == 1   # (not set off on ink: a 7)
 
 
 @pytest.mark.parametrize("gap", [10.0, 40.0])

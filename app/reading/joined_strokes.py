@@ -13,8 +13,8 @@ that is the pen's way from one digit to the next (``is_link``) is never a digit 
 keeps it in a digit or leaves it out. So is a 1's flag written up from its foot, the stroke then
 going down as the 1's stem and ending there (cut at its top however narrow: read whole, such a 1 is
 a doubtful one to the digit network, and read as two parts "11"). And a stroke that sets off as a
-level bar to the right and turns down is cut at that corner, however narrow: a 5's bar written last
-and run on into the next digit ("51" read "57"); a 7 in one stroke is read whole again.
+level bar to the right from another stroke's ink and turns down is cut at that corner, however narrow:
+a 5's bar written last and run on into the next digit ("51" read "57").
 
 Where corners are cut is a ``CutRules``: the readers' (``READING``), and the one the default model's
 training candidates were cut by (``TRAINED``: ``app/pen/number_candidates.py``), kept until a retrain
@@ -48,7 +48,8 @@ BAR_RUN = 0.2             # a stroke that sets off as a bar this long, to the ri
 BAR_STRAIGHT = 0.8        # this of its length), rising or falling no more than BAR_SLOPE per unit of its run,
 BAR_SLOPE = 0.3           # and turns by more than BAR_TURN degrees at a corner, then going down at least
 BAR_TURN = 60.0           # BAR_DOWN per unit across, is cut there however narrow (``_bar_corner``: a 5's bar
-BAR_DOWN = 0.5            # run on into the next digit)
+BAR_DOWN = 0.5            # run on into the next digit), where it sets off within a pen's width and
+NEAR_INK = 0.1            # this of another stroke's ink (``starts_on_ink``: a bar begun by the body's top)
 FLAG_RISE = 0.5           # a stroke's first part rising this much of the height from its lowest point, leaning
 FLAG_LEAN = 0.3           # right this much per unit it rises or more, then its last one falling
 STEM_DROP = 0.6           # this much of it, leaning FLAG_SPREAD less, is a 1 with a long flag written up from its
@@ -154,21 +155,22 @@ def flat_ends(points: np.ndarray, turns: list[int], height: float) -> list[int]:
     return ends
 
 
-def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING) -> list[Stroke]:
+def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING, on_ink: bool = False) -> list[Stroke]:
     """A stroke that may be digits written without lifting the pen (wider than ``JOINED_WIDTH`` of
     the writing's ``height``, turning up and down ``JOINED_TURNS`` times, or a zigzag: down, up
     ``ZIGZAG_RISE`` of its height and down again) cut at its tops and bottoms, and wider than
     ``JOINED_WIDTH`` at its corners as ``rules`` say, but for those that would leave a part shorter
     than ``SHORTEST_PART``; a 1 written with a long flag from its foot up, at its top
     (``_flag_and_stem``: its flag is a link); and a stroke that sets off as a level bar and turns down,
-    at that corner (``_bar_corner``, as ``rules.bars`` say). Other strokes (a 7's or 5's bar alone is
+    at that corner when it sets off ``on_ink`` (another stroke's: ``starts_on_ink``; as ``rules.bars``
+    say). Other strokes (a 7's or 5's bar alone is
     wide but short) are kept whole."""
     points = np.asarray(stroke.points, float)
     turns = [k for k in y_turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
     # (a digit's own two turns rise less between them: a 6's loop, half its height)
     zigzag = len(turns) == 2 and points[turns[0], 1] - points[turns[1], 1] > ZIGZAG_RISE * np.ptp(points[:, 1])
     width = np.ptp(points[:, 0]) + stroke.width
-    bar = _bar_corner(points, height) if rules.bars else None
+    bar = _bar_corner(points, height) if rules.bars and on_ink else None
     if width <= JOINED_WIDTH * height and len(turns) < JOINED_TURNS and not zigzag:
         # (a 1 written with its flag from the foot up, then the stem: cut at its top, the flag is a link)
         if rules.flags and len(turns) == 1 and _flag_and_stem(points[:turns[0] + 1], points[turns[0]:], height):
@@ -193,12 +195,27 @@ def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING) -> list
     return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
 
 
+def starts_on_ink(strokes: list[Stroke], boxes: np.ndarray, height: float) -> list[bool]:
+    """Whether each stroke sets off on or by another one's ink (its first point within its pen's width
+    and ``NEAR_INK`` of the writing's ``height`` of it; ``boxes``: each stroke's, its pen included): a
+    5's bar begun at its body's top. Only strokes whose box is that near are measured (the window asks
+    after every stroke)."""
+    out = []
+    for k, stroke in enumerate(strokes):
+        (x, y), reach = stroke.points[0], stroke.width + NEAR_INK * height
+        near = np.flatnonzero((boxes[:, 0] - reach <= x) & (x <= boxes[:, 2] + reach)
+                               & (boxes[:, 1] - reach <= y) & (y <= boxes[:, 3] + reach))
+        out.append(any(_distance(np.array([x, y], float), np.asarray(strokes[m].points, float).reshape(-1, 2)) <= reach
+                       for m in near.tolist() if m != k))
+    return out
+
+
 def _bar_corner(points: np.ndarray, height: float) -> int | None:
     """Where a stroke that sets off as a level bar to the right (at least ``BAR_RUN`` of the writing's
     ``height`` long, rising or falling no more than ``BAR_SLOPE`` per unit) turns down at a corner of
     more than ``BAR_TURN`` degrees, or None: a 5's bar written last, the pen running on into the next
-    digit ("51" in two strokes, the bar and the 1 one of them, read "57"); a 7 in one stroke is cut
-    there too, and read whole again by recognition."""
+    digit ("51" in two strokes, the bar and the 1 one of them, read "57"). Looked for only where the
+    stroke sets off on ink: cut so, a 7 in one stroke is read whole again, but its candidates cost time."""
     along = arc_lengths(points)
     for k in corners(points, CORNER_REACH * height, BAR_TURN):
         run, fall = points[k, 0] - points[0, 0], points[:k + 1, 1] - points[0, 1]

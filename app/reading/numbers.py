@@ -25,7 +25,7 @@ import numpy as np
 
 from app.reading.crossed_sevens import read_uncrossed
 from app.reading.fast_input import fast_mnist
-from app.reading.joined_strokes import READING, CutRules, cut_joined, is_link
+from app.reading.joined_strokes import READING, CutRules, cut_joined, is_link, starts_on_ink
 from app.reading.marks import MARK_WIDTH, SPECK_SIDE, a_word, attach_strays, crossed_marks, one_mark, without_specks
 from app.reading.predictor import Reading, digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
@@ -248,9 +248,10 @@ def _pieces(strokes: list[Stroke], height: float, rules: CutRules = READING,
     of (each stroke's cuts remembered in ``memo``, when given: the window cuts the same strokes after every stroke)."""
     pieces, owners = [], []
     memo = {} if memo is None else memo
+    on_ink = starts_on_ink(strokes, _boxes(strokes), height) if rules.bars else [False] * len(strokes)
     for index, stroke in enumerate(strokes):
-        key = ("cut", rules, height, stroke.width, tuple(stroke.points))
-        parts = memo[key] if key in memo else memo.setdefault(key, cut_joined(stroke, height, rules))
+        key = ("cut", rules, height, stroke.width, tuple(stroke.points), on_ink[index])
+        parts = memo[key] if key in memo else memo.setdefault(key, cut_joined(stroke, height, rules, on_ink[index]))
         pieces += parts
         owners += [index] * len(parts)
     if len(pieces) > max(MOST_CUT_PIECES, len(strokes)):   # (no number: a scribble, read in bounded time)
