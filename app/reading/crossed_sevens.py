@@ -29,7 +29,7 @@ CROSS_INSIDE = 0.2   # with this much of its length, at least, on either side of
 SEVEN_SEEN = 1e-5    # a picture's 2 is looked at for a cross when the network sees this much of a 7 in it
 
 
-def _crossings(bar: np.ndarray, other: np.ndarray) -> list[tuple[float, float]]:
+def crossings(bar: np.ndarray, other: np.ndarray) -> list[tuple[float, float]]:
     """Where polyline ``bar`` crosses polyline ``other``: (the distance along ``bar``, y), each crossing."""
     p, r = bar[:-1, None, :], np.diff(bar, axis=0)[:, None, :]        # (bar segments, 1, 2)
     q, s = other[None, :-1, :], np.diff(other, axis=0)[None, :, :]   # (1, other segments, 2)
@@ -63,7 +63,7 @@ def crossing_bar(strokes: list[Stroke]) -> int | None:
         for m, other in enumerate(lines):
             if m != k and len(other) > 1 and any(
                     min(at, length - at) >= CROSS_INSIDE * length and CROSS_BELOW <= (y - top) / height <= CROSS_ABOVE
-                    for at, y in _crossings(bar, other)):
+                    for at, y in crossings(bar, other)):
                 return k
     return None
 

@@ -27,6 +27,7 @@ import dataclasses
 
 import numpy as np
 
+from app.reading.crossed_sevens import crossings
 from app.reading.strokes import Stroke, arc_lengths
 
 # Lengths in units of the writing's height
@@ -163,8 +164,7 @@ def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING, on_ink:
     than ``SHORTEST_PART``; a 1 written with a long flag from its foot up, at its top
     (``_flag_and_stem``: its flag is a link); and a stroke that sets off as a level bar and turns down,
     at that corner when it sets off ``on_ink`` (another stroke's: ``starts_on_ink``; as ``rules.bars``
-    say). Other strokes (a 7's or 5's bar alone is
-    wide but short) are kept whole."""
+    say). Other strokes (a 7's or 5's bar alone is wide but short) are kept whole."""
     points = np.asarray(stroke.points, float)
     turns = [k for k in y_turns(points[:, 1], TURN * height) if 0 < k < len(points) - 1]
     # (a digit's own two turns rise less between them: a 6's loop, half its height)
@@ -312,7 +312,7 @@ def _bar_over_ink(pieces: list[Stroke], owners: list[int], k: int, height: float
         if owner == owners[k] or len(other.points) < 2:
             continue
         line = np.asarray(other.points, float)
-        if _distance(bar[0], line) <= reach or _crosses_line(bar, line):
+        if _distance(bar[0], line) <= reach or crossings(bar, line):
             return True
     return False
 
@@ -323,18 +323,6 @@ def _distance(point: np.ndarray, line: np.ndarray) -> float:
     d = b - a
     t = np.clip(((point - a) * d).sum(axis=1) / np.maximum((d * d).sum(axis=1), 1e-12), 0.0, 1.0)
     return float(np.hypot(*(a + t[:, None] * d - point).T).min())
-
-
-def _crosses_line(p: np.ndarray, q: np.ndarray) -> bool:
-    """Whether polylines ``p`` and ``q`` cross."""
-    a, r = p[:-1, None, :], np.diff(p, axis=0)[:, None, :]
-    b, s = q[None, :-1, :], np.diff(q, axis=0)[None, :, :]
-    den = r[..., 0] * s[..., 1] - r[..., 1] * s[..., 0]
-    ba = b - a
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (ba[..., 0] * s[..., 1] - ba[..., 1] * s[..., 0]) / den
-        u = (ba[..., 0] * r[..., 1] - ba[..., 1] * r[..., 0]) / den
-    return bool(((den != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)).any())
 
 
 def _bar_into_link(points: np.ndarray, height: float) -> bool:
