@@ -302,9 +302,9 @@ def test_a_bar_is_cut_where_it_turns_down_by_hand():
     from app.reading.numbers import _boxes
 
     body, bar = Stroke(18.0, [(60.0, 90.0), (20.0, 90.0), (20.0, 25.0)]), Stroke(18.0, [(22.0, 20.0), (80.0, 20.0)])
-    assert starts_on_ink([body, bar], _boxes([body, bar]), 70.0) == [False, True]   # (the bar begins by the body's end)
+    assert starts_on_ink([body, bar], _boxes([body, bar]), 70.0, [0, 1]) == [False, True]   # (the bar begins by the body's end)
     away = [body, Stroke(18.0, [(50.0, 20.0), (80.0, 20.0)])]
-    assert starts_on_ink(away, _boxes(away), 70.0) == [False, False]
+    assert starts_on_ink(away, _boxes(away), 70.0, [0, 1]) == [False, False]
 
     seven = np.array([(0.0, 0.0), (5.0, 0.2), (10.0, 0.0), (8.0, 5.0), (6.0, 10.0)])   # 0.2 heights of bar at height 50
     assert _bar_corner(seven, 10.0) == 2 and _bar_corner(seven, 50.0) == 2

@@ -195,13 +195,19 @@ def cut_joined(stroke: Stroke, height: float, rules: CutRules = READING, on_ink:
     return [Stroke(stroke.width, stroke.points[a:b + 1]) for a, b in zip(edges[:-1], edges[1:])]
 
 
-def starts_on_ink(strokes: list[Stroke], boxes: np.ndarray, height: float) -> list[bool]:
-    """Whether each stroke sets off on or by another one's ink (its first point within its pen's width
-    and ``NEAR_INK`` of the writing's ``height`` of it; ``boxes``: each stroke's, its pen included): a
-    5's bar begun at its body's top. Only strokes whose box is that near are measured (the window asks
-    after every stroke)."""
+def has_bar_corner(stroke: Stroke, height: float) -> bool:
+    """Whether a stroke sets off as a level bar and turns down (``_bar_corner``): only such a stroke's
+    start need be measured against the other strokes' ink (``starts_on_ink``)."""
+    return _bar_corner(np.asarray(stroke.points, float).reshape(-1, 2), height) is not None
+
+
+def starts_on_ink(strokes: list[Stroke], boxes: np.ndarray, height: float, which: list[int]) -> list[bool]:
+    """Whether each stroke of ``which`` sets off on or by another one's ink (its first point within its
+    pen's width and ``NEAR_INK`` of the writing's ``height`` of it; ``boxes``: each stroke's, its pen
+    included): a 5's bar begun at its body's top. Only strokes whose box is that near are measured."""
     out = []
-    for k, stroke in enumerate(strokes):
+    for k in which:
+        stroke = strokes[k]
         (x, y), reach = stroke.points[0], stroke.width + NEAR_INK * height
         near = np.flatnonzero((boxes[:, 0] - reach <= x) & (x <= boxes[:, 2] + reach)
                                & (boxes[:, 1] - reach <= y) & (y <= boxes[:, 3] + reach))

@@ -25,7 +25,7 @@ import numpy as np
 
 from app.reading.crossed_sevens import read_uncrossed
 from app.reading.fast_input import fast_mnist
-from app.reading.joined_strokes import READING, CutRules, cut_joined, is_link, starts_on_ink
+from app.reading.joined_strokes import READING, CutRules, cut_joined, has_bar_corner, is_link, starts_on_ink
 from app.reading.marks import MARK_WIDTH, SPECK_SIDE, a_word, attach_strays, crossed_marks, one_mark, without_specks
 from app.reading.predictor import Reading, digit_scores, judge, reject_threshold, unsure_threshold
 from app.reading.preprocess import Preprocessed
@@ -248,7 +248,13 @@ def _pieces(strokes: list[Stroke], height: float, rules: CutRules = READING,
     of (each stroke's cuts remembered in ``memo``, when given: the window cuts the same strokes after every stroke)."""
     pieces, owners = [], []
     memo = {} if memo is None else memo
-    on_ink = starts_on_ink(strokes, _boxes(strokes), height) if rules.bars else [False] * len(strokes)
+    on_ink = [False] * len(strokes)   # (measured only for a stroke with a bar corner: the window asks after every stroke)
+    if rules.bars:
+        keys = [("bar", height, stroke.width, tuple(stroke.points)) for stroke in strokes]
+        barred = [k for k, (key, stroke) in enumerate(zip(keys, strokes))
+                  if (memo[key] if key in memo else memo.setdefault(key, has_bar_corner(stroke, height)))]
+        for k, near in zip(barred, starts_on_ink(strokes, _boxes(strokes), height, barred) if barred else []):
+            on_ink[k] = near
     for index, stroke in enumerate(strokes):
         key = ("cut", rules, height, stroke.width, tuple(stroke.points), on_ink[index])
         parts = memo[key] if key in memo else memo.setdefault(key, cut_joined(stroke, height, rules, on_ink[index]))
